@@ -1,0 +1,78 @@
+"""The Python API of one backbone pass: `unet(model, sample, timestep)` and the reusable `SQLUNet`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .engines import get_engine
+from .errors import SQLDiffusionError
+from .graph import build_unet, check_image_size, unet_layers
+from .model import Model, load_model
+from .sql import Program, Statement, render
+
+
+class SQLUNet:
+    """A UNet2DModel imported into an engine, ready to run passes.
+
+    >>> net = SQLUNet("path/to/unet")            # DuckDB in memory
+    >>> eps = net(sample, 999)                    # sample: float32 (B, C, H, W)
+    """
+
+    def __init__(self, model: str | Path | Model, engine="duckdb", database: str | None = None,
+                 on_import: Callable[[int, int], None] | None = None) -> None:
+        self.model = model if isinstance(model, Model) else load_model(model)
+        self.config = self.model.config
+        self.engine = get_engine(engine, database) if isinstance(engine, str) else engine
+        self.schema = self.engine.import_model(self.model, unet_layers(self.config), on_import)
+        self._programs: dict[tuple[int, int], Program] = {}
+
+    def program(self, height: int, width: int) -> Program:
+        """The SQL program of one pass at this image size (rendered once, then reused)."""
+        key = (height, width)
+        if key not in self._programs:
+            graph = build_unet(self.config, height, width)
+            self._programs[key] = render(graph, self.engine.dialect, self.schema)
+        return self._programs[key]
+
+    def __call__(self, sample: np.ndarray, timestep: float | Sequence[float] | np.ndarray,
+                 on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
+        sample, timesteps = self.check_inputs(sample, timestep)
+        program = self.program(*sample.shape[2:])
+        return self.engine.run(program, sample, timesteps, on_statement)
+
+    def check_inputs(self, sample, timestep) -> tuple[np.ndarray, np.ndarray]:
+        sample = np.asarray(sample)
+        if sample.ndim == 3:
+            sample = sample[None]
+        if sample.ndim != 4:
+            raise SQLDiffusionError(f"sample has shape {list(sample.shape)}; expected (B, C, H, W) or (C, H, W)")
+        if not np.issubdtype(sample.dtype, np.floating):
+            raise SQLDiffusionError(f"sample has dtype {sample.dtype}; expected float32")
+        b, c, h, w = sample.shape
+        if b < 1:
+            raise SQLDiffusionError("sample holds no images (batch size 0)")
+        if c != self.config.in_channels:
+            raise SQLDiffusionError(f"sample has {c} channels but the model takes in_channels={self.config.in_channels}")
+        check_image_size(self.config, h, w)
+        if not np.isfinite(sample).all():
+            raise SQLDiffusionError("sample holds NaN or infinite values")
+        timesteps = np.atleast_1d(np.asarray(timestep, dtype=np.float64))
+        if timesteps.ndim != 1 or timesteps.size not in (1, b):
+            raise SQLDiffusionError(f"got {timesteps.size} timesteps for a batch of {b}; give one, or one per image")
+        if not np.isfinite(timesteps).all():
+            raise SQLDiffusionError("timestep is NaN or infinite")
+        return sample.astype(np.float32), np.broadcast_to(timesteps, (b,)).copy()
+
+
+def unet(model: str | Path | Model, sample: np.ndarray, timestep, engine: str = "duckdb",
+         database: str | None = None) -> np.ndarray:
+    """One backbone pass in SQL: the predicted noise for `sample` at `timestep`, same shape as `sample`.
+
+    `sample` is float32 (B, C, H, W) or (C, H, W); `timestep` one number or one per image.
+    """
+    squeeze = np.ndim(sample) == 3
+    out = SQLUNet(model, engine, database)(sample, timestep)
+    return out[0] if squeeze else out

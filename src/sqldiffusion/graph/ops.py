@@ -1,0 +1,103 @@
+"""Tensor primitives as plain data.
+
+Every relation is either an *image* (one row per pixel: batch, y, x and the channel vector) with
+shape ``(C, H, W)``, or a *vector* (one row per batch item) with shape ``(C,)``. The primitives are
+few; the UNet is built from them in `unet.py`, and each SQL dialect renders each of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The parameters one primitive reads, as the engine stores them: a matrix of rows.
+
+    ``kind`` says how the diffusers tensors become rows (see `model/layout.py`):
+    ``dense``: rows = output features, columns = inputs then bias (Linear and 1x1 conv);
+    ``conv3x3``: rows = output channels, columns = (ky, kx, in channel) then bias;
+    ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
+    ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
+    """
+
+    name: str
+    kind: str
+    tensors: dict[str, tuple[int, ...]]  # diffusers tensor name -> shape
+
+
+@dataclass
+class Node:
+    """One primitive applied to earlier nodes' relations; produces one relation."""
+
+    id: int
+    op: str
+    inputs: tuple[int, ...]
+    shape: tuple[int, ...]
+    label: str
+    layer: Layer | None = None
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def channels(self) -> int:
+        return self.shape[0]
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.shape) == 3
+
+
+# The primitive set. Attributes each op takes are listed beside it.
+OPS = {
+    "sample": "the input image; attrs: center (x -> 2x - 1)",
+    "timesteps": "the timestep of each batch item",
+    "time_proj": "sinusoidal embedding; attrs: flip_sin_to_cos, freq_shift",
+    "dense": "x @ W.T + b per row (Linear, 1x1 conv); optional 2nd input added, then / scale",
+    "conv3x3": "3x3 convolution; attrs: stride, pad (top, left), upsample (nearest 2x first), scale; optional 2nd input added",
+    "group_norm": "group normalisation; attrs: groups, eps, silu",
+    "silu": "x * sigmoid(x)",
+    "concat": "channel concatenation of two images",
+    "attention": "multi-head softmax(q k^T / sqrt(d)) v over the pixels; attrs: heads",
+}
+
+
+class Graph:
+    """Nodes in execution order; `output` is the id of the node whose relation is the result."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.output: int | None = None
+
+    def add(self, op: str, inputs: tuple[int, ...], shape: tuple[int, ...], label: str,
+            layer: Layer | None = None, **attrs) -> int:
+        assert op in OPS, op
+        node = Node(len(self.nodes), op, tuple(inputs), tuple(shape), label, layer, attrs)
+        self.nodes.append(node)
+        return node.id
+
+    def __getitem__(self, node_id: int) -> Node:
+        return self.nodes[node_id]
+
+    @property
+    def layers(self) -> list[Layer]:
+        seen: dict[str, Layer] = {}
+        for node in self.nodes:
+            if node.layer is not None:
+                seen.setdefault(node.layer.name, node.layer)
+        return list(seen.values())
+
+    def expected_tensors(self) -> dict[str, tuple[int, ...]]:
+        shapes: dict[str, tuple[int, ...]] = {}
+        for layer in self.layers:
+            shapes.update(layer.tensors)
+        return shapes
+
+    def last_use(self) -> dict[int, int]:
+        """For each node, the id of the last node that reads it (itself if none)."""
+        last = {n.id: n.id for n in self.nodes}
+        for n in self.nodes:
+            for i in n.inputs:
+                last[i] = max(last[i], n.id)
+        if self.output is not None:
+            last[self.output] = len(self.nodes)
+        return last

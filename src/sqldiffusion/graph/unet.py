@@ -1,0 +1,147 @@
+"""`UNet2DModel` as a graph of primitives, built from its config.
+
+Reads top to bottom like diffusers' `UNet2DModel.forward`; the shape of every relation is noted
+beside the step that makes it. Parameter names are diffusers' own, so the graph also says which
+tensors a weight file must hold and with which shapes.
+"""
+
+from __future__ import annotations
+
+from ..errors import SQLDiffusionError
+from ..model.config import UNetConfig
+from .ops import Graph, Layer
+
+
+def build_unet(config: UNetConfig, height: int, width: int) -> Graph:
+    return _UNetBuilder(config).build(height, width)
+
+
+def check_image_size(config: UNetConfig, height: int, width: int) -> None:
+    factor = 2 ** (len(config.block_out_channels) - 1)
+    if height < 1 or width < 1 or height % factor or width % factor:
+        raise SQLDiffusionError(
+            f"image size {height}x{width} does not fit this model: height and width must be positive "
+            f"multiples of {factor} (it halves the image {factor.bit_length() - 1} times)"
+        )
+
+
+class _UNetBuilder:
+    def __init__(self, config: UNetConfig) -> None:
+        self.cfg = config
+        self.g = Graph()
+
+    # ---- the network ----------------------------------------------------------------------
+    def build(self, height: int, width: int) -> Graph:
+        cfg, g = self.cfg, self.g
+        check_image_size(cfg, height, width)
+        c0 = cfg.block_out_channels[0]
+
+        # 1. time: sinusoidal projection, two linear layers; every resnet reads silu(temb)
+        t = g.add("timesteps", (), (), "timesteps")
+        emb = g.add("time_proj", (t,), (c0,), "time_proj",
+                    flip_sin_to_cos=cfg.flip_sin_to_cos, freq_shift=cfg.freq_shift)     # (B, c0)
+        emb = self.dense(emb, "time_embedding.linear_1", cfg.time_embed_dim)        # (B, T)
+        emb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.act")
+        emb = self.dense(emb, "time_embedding.linear_2", cfg.time_embed_dim)        # (B, T)
+        self.temb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.silu")
+
+        # 2. pre-process
+        x = g.add("sample", (), (cfg.in_channels, height, width), "sample",
+                  center=cfg.center_input_sample)                                      # (B, in, H, W)
+        x = self.conv3x3(x, "conv_in", c0)                                             # (B, c0, H, W)
+
+        # 3. down: every resnet (+ attention) output and every downsample is kept for the skips
+        skips = [x]
+        for i, kind in enumerate(cfg.down_block_types):
+            out = cfg.block_out_channels[i]
+            for j in range(cfg.layers_per_block):
+                x = self.resnet(x, f"down_blocks.{i}.resnets.{j}", out)
+                if kind == "AttnDownBlock2D":
+                    x = self.attention(x, f"down_blocks.{i}.attentions.{j}")
+                skips.append(x)
+            if i < len(cfg.down_block_types) - 1:
+                x = self.conv3x3(x, f"down_blocks.{i}.downsamplers.0.conv", out, stride=2,
+                                 pad=cfg.downsample_padding)                          # (B, out, H/2, W/2)
+                skips.append(x)
+
+        # 4. mid
+        if cfg.mid_block_type is not None:
+            scale = cfg.mid_block_scale_factor
+            x = self.resnet(x, "mid_block.resnets.0", self.g[x].channels, scale)
+            if cfg.add_attention:
+                x = self.attention(x, "mid_block.attentions.0", scale,
+                                   groups=cfg.attn_norm_num_groups or cfg.norm_num_groups)
+            x = self.resnet(x, "mid_block.resnets.1", self.g[x].channels, scale)
+
+        # 5. up: each resnet first concatenates the latest skip (diffusers: cat([x, skip], dim=1))
+        for i, kind in enumerate(cfg.up_block_types):
+            out = cfg.block_out_channels[::-1][i]
+            for j in range(cfg.layers_per_block + 1):
+                skip = skips.pop()
+                x = self.concat(x, skip, f"up_blocks.{i}.resnets.{j}.concat")
+                x = self.resnet(x, f"up_blocks.{i}.resnets.{j}", out)
+                if kind == "AttnUpBlock2D":
+                    x = self.attention(x, f"up_blocks.{i}.attentions.{j}")
+            if i < len(cfg.up_block_types) - 1:
+                x = self.conv3x3(x, f"up_blocks.{i}.upsamplers.0.conv", out, upsample=True)  # (B, out, 2H, 2W)
+
+        # 6. post-process
+        x = self.group_norm(x, "conv_norm_out", silu=True)
+        x = self.conv3x3(x, "conv_out", cfg.out_channels)                             # (B, out, H, W)
+        g.output = x
+        return g
+
+    # ---- blocks ---------------------------------------------------------------------------
+    def resnet(self, x: int, name: str, out: int, scale: float = 1.0) -> int:
+        """ResnetBlock2D: (shortcut(x) + conv2(silu(norm2(conv1(silu(norm1(x))) + proj(temb))))) / scale."""
+        h = self.group_norm(x, f"{name}.norm1", silu=True)
+        t = self.dense(self.temb, f"{name}.time_emb_proj", out)                        # (B, out)
+        h = self.conv3x3(h, f"{name}.conv1", out, add=t)                               # (B, out, H, W)
+        h = self.group_norm(h, f"{name}.norm2", silu=True)
+        shortcut = x if self.g[x].channels == out else self.dense(x, f"{name}.conv_shortcut", out, conv1x1=True)
+        return self.conv3x3(h, f"{name}.conv2", out, add=shortcut, scale=scale)
+
+    def attention(self, x: int, name: str, scale: float = 1.0, groups: int | None = None) -> int:
+        """Attention with a residual connection, over all pixels, as diffusers' spatial attention block."""
+        c, h, w = self.g[x].shape
+        heads = self.cfg.heads(c)
+        n = self.group_norm(x, f"{name}.group_norm", groups=groups)
+        qkv_tensors = {f"{name}.to_{p}.{t}": ((c, c) if t == "weight" else (c,)) for p in "qkv" for t in ("weight", "bias")}
+        qkv = self.g.add("dense", (n,), (3 * c, h, w), f"{name}.qkv", Layer(f"{name}.qkv", "qkv", qkv_tensors))
+        a = self.g.add("attention", (qkv,), (c, h, w), f"{name}.attention", heads=heads)  # (B, c, H, W)
+        return self.dense(a, f"{name}.to_out.0", c, add=x, scale=scale)
+
+    # ---- primitives with their parameters -------------------------------------------------
+    def conv3x3(self, x: int, name: str, out: int, stride: int = 1, pad: int = 1, upsample: bool = False,
+                add: int | None = None, scale: float = 1.0) -> int:
+        c, h, w = self.g[x].shape
+        if upsample:
+            h, w = 2 * h, 2 * w
+        shape = (out, h // stride, w // stride)
+        layer = Layer(name, "conv3x3", {f"{name}.weight": (out, c, 3, 3), f"{name}.bias": (out,)})
+        inputs = (x,) if add is None else (x, add)
+        return self.g.add("conv3x3", inputs, shape, name, layer, stride=stride, pad=pad, upsample=upsample, scale=scale)
+
+    def dense(self, x: int, name: str, out: int, conv1x1: bool = False, add: int | None = None,
+              scale: float = 1.0) -> int:
+        src = self.g[x]
+        weight = (out, src.channels, 1, 1) if conv1x1 else (out, src.channels)
+        layer = Layer(name, "dense", {f"{name}.weight": weight, f"{name}.bias": (out,)})
+        inputs = (x,) if add is None else (x, add)
+        return self.g.add("dense", inputs, (out, *src.shape[1:]), name, layer, scale=scale)
+
+    def group_norm(self, x: int, name: str, silu: bool = False, groups: int | None = None) -> int:
+        c = self.g[x].channels
+        layer = Layer(name, "norm", {f"{name}.weight": (c,), f"{name}.bias": (c,)})
+        return self.g.add("group_norm", (x,), self.g[x].shape, name, layer,
+                          groups=groups or self.cfg.norm_num_groups, eps=self.cfg.norm_eps, silu=silu)
+
+    def concat(self, x: int, skip: int, label: str) -> int:
+        (c1, h, w), c2 = self.g[x].shape, self.g[skip].channels
+        return self.g.add("concat", (x, skip), (c1 + c2, h, w), label)
+
+
+def unet_layers(config: UNetConfig) -> Graph:
+    """The graph at the smallest image size the model accepts: enough to list its layers and tensors."""
+    size = 2 ** (len(config.block_out_channels) - 1)
+    return build_unet(config, size, size)

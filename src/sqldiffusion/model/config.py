@@ -1,0 +1,137 @@
+"""`UNet2DModel` configuration: read from config.json, checked against what the SQL UNet supports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SQLDiffusionError
+
+DOWN_BLOCKS = ("DownBlock2D", "AttnDownBlock2D")
+UP_BLOCKS = ("UpBlock2D", "AttnUpBlock2D")
+
+
+@dataclass(frozen=True)
+class UNetConfig:
+    """The subset of `diffusers.UNet2DModel`'s config that shapes the network (same names, same defaults)."""
+
+    sample_size: int | tuple[int, int] | None = None
+    in_channels: int = 3
+    out_channels: int = 3
+    center_input_sample: bool = False
+    time_embedding_dim: int | None = None  # None: 4 * block_out_channels[0]
+    freq_shift: int = 0  # diffusers' downscale_freq_shift
+    flip_sin_to_cos: bool = True
+    down_block_types: tuple[str, ...] = ("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D")
+    mid_block_type: str | None = "UNetMidBlock2D"
+    up_block_types: tuple[str, ...] = ("AttnUpBlock2D", "AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D")
+    block_out_channels: tuple[int, ...] = (224, 448, 672, 896)
+    layers_per_block: int = 2
+    mid_block_scale_factor: float = 1.0
+    downsample_padding: int = 1
+    attention_head_dim: int | None = 8  # None: one head spanning all channels
+    norm_num_groups: int = 32
+    attn_norm_num_groups: int | None = None  # mid block attention only; None: norm_num_groups
+    norm_eps: float = 1e-5
+    add_attention: bool = True  # mid block attention
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def time_embed_dim(self) -> int:
+        return self.time_embedding_dim or 4 * self.block_out_channels[0]
+
+    def heads(self, channels: int) -> int:
+        head_dim = self.attention_head_dim or channels
+        return channels // head_dim
+
+    @classmethod
+    def from_dict(cls, cfg: dict, source: str = "config.json") -> "UNetConfig":
+        check_supported(cfg, source)
+        names = {f for f in cls.__dataclass_fields__ if f != "raw"}
+        kwargs = {k: v for k, v in cfg.items() if k in names}
+        for key in ("down_block_types", "up_block_types", "block_out_channels"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
+        if isinstance(kwargs.get("sample_size"), list):
+            kwargs["sample_size"] = tuple(kwargs["sample_size"])
+        config = cls(**kwargs, raw=dict(cfg))
+        config.validate(source)
+        return config
+
+    @classmethod
+    def from_file(cls, path: Path) -> "UNetConfig":
+        try:
+            cfg = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise SQLDiffusionError(f"{path}: no such file; a diffusers model folder holds config.json") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise SQLDiffusionError(f"{path}: not valid JSON ({e}); re-save the model with save_pretrained") from None
+        if not isinstance(cfg, dict):
+            raise SQLDiffusionError(f"{path}: expected a JSON object of UNet2DModel settings")
+        return cls.from_dict(cfg, str(path))
+
+    def validate(self, source: str) -> None:
+        def fail(msg: str) -> None:
+            raise SQLDiffusionError(f"{source}: {msg}")
+
+        n = len(self.block_out_channels)
+        if n == 0:
+            fail("block_out_channels is empty")
+        if len(self.down_block_types) != n or len(self.up_block_types) != n:
+            fail("down_block_types, up_block_types and block_out_channels must have the same length")
+        for kind in self.down_block_types:
+            if kind not in DOWN_BLOCKS:
+                fail(f"down block type {kind!r} is not supported (supported: {', '.join(DOWN_BLOCKS)})")
+        for kind in self.up_block_types:
+            if kind not in UP_BLOCKS:
+                fail(f"up block type {kind!r} is not supported (supported: {', '.join(UP_BLOCKS)})")
+        if self.mid_block_type not in (None, "UNetMidBlock2D"):
+            fail(f"mid_block_type {self.mid_block_type!r} is not supported (supported: UNetMidBlock2D or null)")
+        if self.layers_per_block < 1:
+            fail("layers_per_block must be at least 1")
+        if self.downsample_padding not in (0, 1):
+            fail(f"downsample_padding {self.downsample_padding} is not supported (0 or 1)")
+        if self.block_out_channels[0] % 2:
+            fail("block_out_channels[0] must be even for the sinusoidal time embedding")
+        for c in self.block_out_channels:
+            if c % self.norm_num_groups:
+                fail(f"{c} channels cannot be split into norm_num_groups={self.norm_num_groups} groups")
+        attn_channels = [c for c, k in zip(self.block_out_channels, self.down_block_types) if k.startswith("Attn")]
+        attn_channels += [c for c, k in zip(reversed(self.block_out_channels), self.up_block_types) if k.startswith("Attn")]
+        if self.mid_block_type and self.add_attention:
+            attn_channels.append(self.block_out_channels[-1])
+            groups = self.attn_norm_num_groups or self.norm_num_groups
+            if self.block_out_channels[-1] % groups:
+                fail(f"{self.block_out_channels[-1]} channels cannot be split into attn_norm_num_groups={groups}")
+        for c in attn_channels:
+            if self.attention_head_dim and c % self.attention_head_dim:
+                fail(f"{c} channels cannot be split into heads of attention_head_dim={self.attention_head_dim}")
+
+
+# Options we do not implement, with the value that means "off". Anything else gets a one-line error.
+_UNSUPPORTED = {
+    "time_embedding_type": ("positional",),
+    "class_embed_type": (None,),
+    "num_class_embeds": (None,),
+    "resnet_time_scale_shift": ("default",),
+    "act_fn": ("silu", "swish"),
+    "downsample_type": ("conv",),
+    "upsample_type": ("conv",),
+    "cross_attention_dim": (None,),
+    "encoder_hid_dim": (None,),
+    "addition_embed_type": (None,),
+}
+
+
+def check_supported(cfg: dict, source: str) -> None:
+    name = cfg.get("_class_name", "UNet2DModel")
+    if name != "UNet2DModel":
+        raise SQLDiffusionError(f"{source}: model class {name!r} is not supported; sqldiffusion runs DDPM UNet2DModel backbones")
+    for key, allowed in _UNSUPPORTED.items():
+        if key in cfg and cfg[key] not in allowed:
+            raise SQLDiffusionError(
+                f"{source}: {key}={cfg[key]!r} is not supported (supported: {', '.join(map(repr, allowed))})"
+            )
+    if cfg.get("norm_num_groups", 32) is None:
+        raise SQLDiffusionError(f"{source}: norm_num_groups=null is not supported; set it explicitly")
