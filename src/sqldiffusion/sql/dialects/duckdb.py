@@ -19,6 +19,7 @@ _ONE = "[1.0::FLOAT]"
 
 class DuckDBDialect:
     name = "duckdb"
+    parts = 2  # output-channel blocks per big matrix product: one per thread
 
     @staticmethod
     def quote(name: str) -> str:
@@ -49,36 +50,43 @@ class DuckDBDialect:
 
     def dense(self, node, inputs, param):
         keys = "b, y, x" if node.is_image else "b"
-        core = (f"SELECT x.{keys.replace(', ', ', x.')}, list_transform(w.m, lambda r: list_dot_product(r, x.v)) AS v\n"
-                f"FROM (SELECT {keys}, v || {_ONE} AS v FROM {inputs[0]}) x,\n"
-                f"     (SELECT list(w ORDER BY o) AS m FROM {param}) w")
-        return self._epilogue(node, core, inputs)
+        rows = f"SELECT {keys}, v || {_ONE} AS v FROM {inputs[0]}"
+        return self._epilogue(node, self._matmul(node, rows, keys, param), inputs)
 
     def conv3x3(self, node, inputs, param):
-        cin, (_, h, w) = inputs[0].shape[0], node.shape
-        stride, pad = node.attrs["stride"], node.attrs["pad"]
-        taps = ", ".join(f"({ky * 3 + kx}, {ky - pad}, {kx - pad})" for ky in range(3) for kx in range(3))
-        if node.attrs["upsample"]:
-            # nearest 2x upsampling folded into the gather: upsampled pixel u reads source pixel floor(u / 2)
-            grid = f"SELECT b, 2 * y + u.dy AS y, 2 * x + u.dx AS x FROM {inputs[0]}, (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) u(dy, dx)"
-            src_y, src_x = "(o.y + t.dy + 2) // 2 - 1", "(o.x + t.dx + 2) // 2 - 1"
-            bounds = f" AND o.y + t.dy < {h} AND o.x + t.dx < {w}"
-        elif stride == 2:
-            grid = f"SELECT b, y // 2 AS y, x // 2 AS x FROM {inputs[0]} WHERE y % 2 = 0 AND x % 2 = 0"
-            src_y, src_x, bounds = "2 * o.y + t.dy", "2 * o.x + t.dx", ""
-        else:
-            grid = f"SELECT b, y, x FROM {inputs[0]}"
-            src_y, src_x, bounds = "o.y + t.dy", "o.x + t.dx", ""
-        core = (
-            f"WITH w AS (SELECT list(w ORDER BY o) AS m FROM {param}),\n"
-            f"g AS (\n"
-            f"  SELECT o.b, o.y, o.x, flatten(list(coalesce(i.v, [0::FLOAT for _ in range({cin})]) ORDER BY t.tap)) || {_ONE} AS v\n"
-            f"  FROM ({grid}) o\n"
-            f"  CROSS JOIN (VALUES {taps}) t(tap, dy, dx)\n"
-            f"  LEFT JOIN {inputs[0]} i ON i.b = o.b AND i.y = {src_y} AND i.x = {src_x}{bounds}\n"
-            f"  GROUP BY o.b, o.y, o.x)\n"
-            f"SELECT g.b, g.y, g.x, list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v FROM g, w")
-        return self._epilogue(node, core, inputs)
+        cin, h, w = inputs[0].shape
+        src = inputs[0].name
+        if node.attrs["upsample"]:  # nearest 2x first: each pixel becomes a 2x2 block
+            h, w = 2 * h, 2 * w
+            src = (f"(SELECT b, 2 * y + u.dy AS y, 2 * x + u.dx AS x, v FROM {src}, "
+                   f"(VALUES (0, 0), (0, 1), (1, 0), (1, 1)) u(dy, dx))")
+        rows = self._im2col(src, cin, h, w)
+        if node.attrs["stride"] == 2:
+            # output pixel (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1)
+            # with diffusers' asymmetric (0, 1, 0, 1) padding; out-of-range neighbours are zeros
+            centre = 1 - node.attrs["pad"]
+            rows = (f"SELECT b, y // 2 AS y, x // 2 AS x, v FROM ({rows}) "
+                    f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
+        return self._epilogue(node, self._matmul(node, rows, "b, y, x", param), inputs)
+
+    @staticmethod
+    def _im2col(src: str, channels: int, h: int, w: int) -> str:
+        """Each pixel's 3x3 neighbourhood as one list (ky, kx, channel), zeros outside, then 1.0.
+
+        Rows are in (y, x) order per batch item, so neighbours are lag/lead by w*dy + dx: twice as
+        fast as joining the image with itself 9 times.
+        """
+        zeros = f"[0::FLOAT for _ in range({channels})]"
+        cells = []
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                offset = dy * w + dx
+                cell = "v" if offset == 0 else f"{'lag' if offset < 0 else 'lead'}(v, {abs(offset)}) OVER win"
+                edges = [e for e, on in (("y > 0", dy < 0), (f"y < {h - 1}", dy > 0),
+                                         ("x > 0", dx < 0), (f"x < {w - 1}", dx > 0)) if on]
+                cells.append(f"CASE WHEN {' AND '.join(edges)} THEN {cell} ELSE {zeros} END" if edges else cell)
+        return (f"SELECT b, y, x, flatten([{', '.join(cells)}]) || {_ONE} AS v\n"
+                f"  FROM {src} WINDOW win AS (PARTITION BY b ORDER BY y, x)")
 
     def group_norm(self, node, inputs, param):
         c = node.channels
@@ -117,7 +125,7 @@ class DuckDBDialect:
         d = c // heads
         scale = 1.0 / math.sqrt(d)
         return (
-            f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
+            f"WITH hd AS MATERIALIZED (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
             f"         v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS k, v[{2 * c} + h * {d} + 1 : {2 * c} + h * {d} + {d}] AS val\n"
             f"  FROM {inputs[0]}, range({heads}) r(h)),\n"
@@ -135,6 +143,27 @@ class DuckDBDialect:
             f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
 
     # ---- helpers ---------------------------------------------------------------------------
+    def _matmul(self, node: Node, rows: str, keys: str, param: str) -> str:
+        """Each row's vector (its last entry 1.0) times every row of the layer's matrix.
+
+        A statement whose source has few rows runs on one thread, so big layers are split into
+        `parts` contiguous blocks of output channels, one UNION ALL branch each (DuckDB runs the
+        branches on different threads), then put back together per row.
+        """
+        out = node.channels
+        parts = self.parts if out >= 64 and node.is_image else 1
+        bounds = [(p * out // parts, (p + 1) * out // parts - 1) for p in range(parts)]
+        branches = [
+            f"SELECT {p} AS part, {', '.join('g.' + k for k in keys.split(', '))}, "
+            f"list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v\n"
+            f"FROM g, (SELECT list(w ORDER BY o) AS m FROM {param} WHERE o BETWEEN {lo} AND {hi}) w"
+            for p, (lo, hi) in enumerate(bounds)]
+        if parts == 1:
+            return f"WITH g AS ({rows})\n{branches[0].replace('SELECT 0 AS part, ', 'SELECT ')}"
+        union = "\nUNION ALL\n".join(branches)
+        return (f"WITH g AS MATERIALIZED ({rows})\n"
+                f"SELECT {keys}, flatten(list(v ORDER BY part)) AS v FROM (\n{union}\n) GROUP BY {keys}")
+
     def _epilogue(self, node: Node, core: str, inputs: list[str]) -> str:
         """Add the optional second input (a per-item vector or a same-shaped image), then divide by scale."""
         scale = node.attrs.get("scale", 1.0)
