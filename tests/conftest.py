@@ -1,0 +1,63 @@
+"""Shared helpers: random-initialised diffusers models saved in the diffusers layout, and the reference pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+diffusers = pytest.importorskip("diffusers")
+
+HERE = Path(__file__).resolve().parent
+
+# A small config every option test starts from (changed one option at a time).
+SMALL = dict(
+    sample_size=16, in_channels=3, out_channels=3, block_out_channels=[16, 32], layers_per_block=1,
+    down_block_types=["DownBlock2D", "AttnDownBlock2D"], up_block_types=["AttnUpBlock2D", "UpBlock2D"],
+    norm_num_groups=8, attention_head_dim=8,
+)
+
+
+def public_config(name: str) -> dict:
+    """The configs of the public models; a copy lives in tests/configs so the tests stand alone."""
+    return json.loads((HERE / "configs" / f"{name}.json").read_text())
+
+
+def make_unet(config: dict, seed: int = 0, scale: float = 0.05):
+    """A diffusers UNet2DModel with every parameter perturbed (zero-initialised layers hide bugs)."""
+    torch.manual_seed(seed)
+    model = diffusers.UNet2DModel(**{k: v for k, v in config.items() if not k.startswith("_")}).eval()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * scale)
+    return model
+
+
+def save_unet(model, folder: Path, dtype: str = "fp32") -> Path:
+    if dtype == "fp32":
+        model.save_pretrained(folder)
+    else:
+        torch_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}[dtype]
+        model.to(torch_dtype).save_pretrained(folder, variant="fp16" if dtype == "fp16" else None)
+        model.to(torch.float32)  # weights now carry the rounding of the saved dtype
+    return folder
+
+
+def reference(model, sample: np.ndarray, timestep) -> np.ndarray:
+    with torch.no_grad():
+        t = torch.tensor(timestep)  # a tensor keeps a fractional timestep (a bare float is truncated)
+        return model(torch.from_numpy(sample), t).sample.numpy()
+
+
+def random_sample(batch: int, channels: int, height: int, width: int | None = None, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((batch, channels, height, width or height)).astype(np.float32)
+
+
+@pytest.fixture
+def small_model(tmp_path):
+    model = make_unet(SMALL)
+    return model, save_unet(model, tmp_path / "small")

@@ -1,0 +1,113 @@
+"""The SQL UNet on DuckDB against diffusers on PyTorch: same weights, same inputs, max abs error <= 1e-4."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SMALL, make_unet, public_config, random_sample, reference, save_unet
+
+from sqldiffusion import SQLUNet, unet
+
+TOL = 1e-4
+
+
+def assert_close(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.shape == want.shape
+    err = float(np.abs(got - want).max())
+    assert err <= TOL, f"max abs error {err:.2e} > {TOL}"
+
+
+@pytest.fixture(scope="module", params=["ddpm-butterflies-64", "ddpm-cifar10-32"])
+def public_model(request, tmp_path_factory):
+    config = public_config(request.param)
+    model = make_unet(config, scale=0.02)
+    folder = save_unet(model, tmp_path_factory.mktemp(request.param) / "unet")
+    return config, model, SQLUNet(folder)
+
+
+def test_public_config_batch_1(public_model):
+    config, model, net = public_model
+    size = config["sample_size"]
+    x = random_sample(1, config["in_channels"], size)
+    assert_close(net(x, 999), reference(model, x, 999))
+
+
+def test_public_config_batch_2_with_a_timestep_per_image(public_model):
+    config, model, net = public_model
+    size = config["sample_size"]
+    x = random_sample(2, config["in_channels"], size, seed=1)
+    assert_close(net(x, [500, 3]), reference(model, x, [500, 3]))
+
+
+# Each entry changes the small config in one way; together they cover every supported option.
+OPTIONS = {
+    "defaults": {},
+    "no_flip_freq_shift_1": dict(flip_sin_to_cos=False, freq_shift=1),
+    "one_head": dict(attention_head_dim=None),
+    "downsample_padding_0": dict(downsample_padding=0),
+    "mid_scale_and_eps": dict(mid_block_scale_factor=2.0, norm_eps=1e-6),
+    "center_input": dict(center_input_sample=True),
+    "time_embedding_dim": dict(time_embedding_dim=48),
+    "channels_1_in_2_out": dict(in_channels=1, out_channels=2),
+    "three_layers_three_blocks": dict(block_out_channels=[16, 16, 32], layers_per_block=2,
+                                      down_block_types=["DownBlock2D", "AttnDownBlock2D", "DownBlock2D"],
+                                      up_block_types=["UpBlock2D", "AttnUpBlock2D", "UpBlock2D"]),
+    "no_mid_block": dict(mid_block_type=None),
+    "mid_without_attention": dict(add_attention=False),
+    "attn_norm_groups": dict(attn_norm_num_groups=4, attention_head_dim=4),
+    "all_attention": dict(down_block_types=["AttnDownBlock2D"] * 2, up_block_types=["AttnUpBlock2D"] * 2),
+}
+
+
+@pytest.mark.parametrize("name", OPTIONS)
+def test_option(name, tmp_path):
+    config = {**SMALL, **OPTIONS[name]}
+    model = make_unet(config, seed=len(name))
+    folder = save_unet(model, tmp_path / "unet")
+    x = random_sample(2, config["in_channels"], 8, seed=3)
+    assert_close(unet(folder, x, [999, 0]), reference(model, x, [999, 0]))
+
+
+def test_non_square_image_and_float_timestep(small_model):
+    model, folder = small_model
+    x = random_sample(1, 3, 8, 16)
+    assert_close(unet(folder, x, 250.5), reference(model, x, 250.5))
+
+
+def test_single_image_without_batch_axis(small_model):
+    model, folder = small_model
+    x = random_sample(1, 3, 16)
+    out = unet(folder, x[0], 10)
+    assert out.shape == (3, 16, 16)
+    assert_close(out, reference(model, x, 10)[0])
+
+
+@pytest.mark.parametrize("dtype", ["fp16", "bf16"])
+def test_half_precision_weights(dtype, tmp_path):
+    model = make_unet(SMALL, seed=5)
+    folder = save_unet(model, tmp_path / "unet", dtype)  # model now holds the rounded weights in fp32
+    x = random_sample(1, 3, 16)
+    assert_close(unet(folder, x, 700), reference(model, x, 700))
+
+
+def test_deprecated_attention_names_and_pipeline_folder(tmp_path):
+    """Old checkpoints (query/key/value/proj_attn) inside a pipeline folder (unet/ + scheduler/)."""
+    from safetensors.numpy import load_file, save_file
+
+    model = make_unet(SMALL, seed=7)
+    unet_dir = save_unet(model, tmp_path / "pipe" / "unet")
+    weights = unet_dir / "diffusion_pytorch_model.safetensors"
+    renames = {".to_q.": ".query.", ".to_k.": ".key.", ".to_v.": ".value.", ".to_out.0.": ".proj_attn."}
+    tensors = {}
+    for name, array in load_file(weights).items():
+        for new, old in renames.items():
+            name = name.replace(new, old)
+        tensors[name] = array
+    assert any(".proj_attn." in n for n in tensors)
+    save_file(tensors, weights)
+    (tmp_path / "pipe" / "scheduler").mkdir()
+    (tmp_path / "pipe" / "scheduler" / "scheduler_config.json").write_text('{"num_train_timesteps": 1000}')
+    x = random_sample(1, 3, 16)
+    net = SQLUNet(tmp_path / "pipe")
+    assert net.model.scheduler_config == {"num_train_timesteps": 1000}
+    assert_close(net(x, 42), reference(model, x, 42))
