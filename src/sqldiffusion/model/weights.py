@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import mmap
 import struct
 from pathlib import Path
 
@@ -25,12 +24,10 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
         return SQLDiffusionError(f"{path}: not a valid safetensors file ({why}); re-download or re-save the model")
 
     try:
-        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return _decode(data, bad)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise SQLDiffusionError(f"{path}: no such weight file") from None
-    except ValueError as e:  # mmap of an empty file
-        raise bad(str(e)) from None
+    return _decode(data, bad)
 
 
 def _decode(data, bad) -> dict[str, np.ndarray]:
