@@ -38,14 +38,17 @@ class DuckDBDialect:
         return f"SELECT b, y, x, list_transform(v, lambda a: 2::FLOAT * a - 1::FLOAT) AS v FROM {SAMPLE}"
 
     def time_proj(self, node, inputs, param):
-        # diffusers get_timestep_embedding, in float32 like torch:
-        # freq_i = exp(-ln(10000) * i / (half - shift)); arg = t * freq_i; [sin, cos] or [cos, sin]
-        half = node.channels // 2
-        shift = node.attrs["freq_shift"]
+        # diffusers get_timestep_embedding, rounded to float32 where torch rounds:
+        # freq_i = exp(-ln(10000) * i / (half - shift)); arg_i = t * freq_i; then [sin, cos] or [cos, sin]
+        half, shift = node.channels // 2, node.attrs["freq_shift"]
         first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
-        arg = (f"(t::FLOAT * exp((({-math.log(10000.0)!r})::FLOAT * (j::FLOAT)) / {half - shift}::FLOAT)::FLOAT)")
+
+        def arg(i: str) -> str:
+            freq = f"exp(({-math.log(10000.0)!r}::FLOAT * ({i})::FLOAT) / {half - shift}::FLOAT)::FLOAT"
+            return f"(t::FLOAT * {freq})"
+
         return (f"SELECT b, list_transform(range({2 * half}), lambda k: CASE WHEN k < {half} "
-                f"THEN {first}({arg.replace('j', 'k')}) ELSE {second}({arg.replace('j', '(k - ' + str(half) + ')')}) END::FLOAT) AS v\n"
+                f"THEN {first}({arg('k')}) ELSE {second}({arg(f'k - {half}')}) END::FLOAT) AS v\n"
                 f"FROM {inputs[0]}")
 
     def dense(self, node, inputs, param):
@@ -164,21 +167,16 @@ class DuckDBDialect:
         return (f"WITH g AS MATERIALIZED ({rows})\n"
                 f"SELECT {keys}, flatten(list(v ORDER BY part)) AS v FROM (\n{union}\n) GROUP BY {keys}")
 
-    def _epilogue(self, node: Node, core: str, inputs: list[str]) -> str:
-        """Add the optional second input (a per-item vector or a same-shaped image), then divide by scale."""
-        scale = node.attrs.get("scale", 1.0)
+    def _epilogue(self, node: Node, core: str, inputs: list) -> str:
+        """Add the second input, if any (a per-item vector or a same-shaped image), then divide by scale."""
         if len(inputs) < 2:
-            return core if scale == 1.0 else self._scaled(node, core)
+            return core
         keys = "c.b, c.y, c.x" if node.is_image else "c.b"
         on = "e.b = c.b" + (" AND e.y = c.y AND e.x = c.x" if inputs[1].is_image else "")
-        expr = "a + e.v[k]" if scale == 1.0 else f"(a + e.v[k]) / {float(scale)!r}::FLOAT"
+        scale = float(node.attrs.get("scale", 1.0))
+        expr = "a + e.v[k]" if scale == 1.0 else f"(a + e.v[k]) / {scale!r}::FLOAT"
         return (f"SELECT {keys}, list_transform(c.v, lambda a, k: {expr}) AS v\n"
                 f"FROM (\n{core}\n) c JOIN {inputs[1]} e ON {on}")
-
-    def _scaled(self, node, core):
-        keys = "c.b, c.y, c.x" if node.is_image else "c.b"
-        return f"SELECT {keys}, list_transform(c.v, lambda a: a / {float(node.attrs['scale'])!r}::FLOAT) AS v FROM (\n{core}\n) c"
-
 
 # x * sigmoid(x), computed in DOUBLE and rounded once
 _SILU = "(z / (1 + exp(-z)))::FLOAT"
