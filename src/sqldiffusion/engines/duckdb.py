@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 from collections.abc import Callable
@@ -36,16 +37,17 @@ class DuckDBEngine:
         except (duckdb.IOException, duckdb.Error) as e:
             first = str(e).strip().splitlines()[0]
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first}") from None
-        self.con.execute(
-            f"CREATE TABLE IF NOT EXISTS {REGISTRY} (digest VARCHAR PRIMARY KEY, schema_name VARCHAR NOT NULL, "
-            "model VARCHAR, config VARCHAR, imported_at TIMESTAMP DEFAULT current_timestamp)"
-        )
 
     def close(self) -> None:
         self.con.close()
 
     # ---- model import -----------------------------------------------------------------------
     def imported_schema(self, model: Model) -> str | None:
+        registered = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ?", [REGISTRY]).fetchone()[0]
+        if not registered:
+            return None
         row = self.con.execute(f"SELECT schema_name FROM {REGISTRY} WHERE digest = ?", [model.digest]).fetchone()
         return row[0] if row else None
 
@@ -65,13 +67,17 @@ class DuckDBEngine:
         q = self.dialect.quote
         self.con.begin()
         try:
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS {REGISTRY} (digest VARCHAR PRIMARY KEY, schema_name VARCHAR NOT NULL, "
+                "model VARCHAR, config VARCHAR, imported_at TIMESTAMP DEFAULT current_timestamp)"
+            )
             self.con.execute(f"CREATE SCHEMA {q(schema)}")
             for i, layer in enumerate(layers):
                 self._store_matrix(self.dialect.table(schema, layer.name), layer_matrix(layer, tensors))
                 if on_layer:
                     on_layer(i + 1, len(layers))
             self.con.execute(f"INSERT INTO {REGISTRY} (digest, schema_name, model, config) VALUES (?, ?, ?, ?)",
-                             [model.digest, schema, model.name, str(model.config.raw)])
+                             [model.digest, schema, model.name, json.dumps(model.config.raw)])
             self.con.commit()
         except BaseException:
             self.con.rollback()
