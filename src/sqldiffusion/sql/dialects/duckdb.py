@@ -156,13 +156,14 @@ class DuckDBDialect:
         out = node.channels
         parts = self.parts if out >= 64 and node.is_image else 1
         bounds = [(p * out // parts, (p + 1) * out // parts - 1) for p in range(parts)]
+        columns = ", ".join("g." + k for k in keys.split(", "))
         branches = [
-            f"SELECT {p} AS part, {', '.join('g.' + k for k in keys.split(', '))}, "
+            f"SELECT {f'{p} AS part, ' if parts > 1 else ''}{columns}, "
             f"list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v\n"
             f"FROM g, (SELECT list(w ORDER BY o) AS m FROM {param} WHERE o BETWEEN {lo} AND {hi}) w"
             for p, (lo, hi) in enumerate(bounds)]
         if parts == 1:
-            return f"WITH g AS ({rows})\n{branches[0].replace('SELECT 0 AS part, ', 'SELECT ')}"
+            return f"WITH g AS ({rows})\n{branches[0]}"
         union = "\nUNION ALL\n".join(branches)
         return (f"WITH g AS MATERIALIZED ({rows})\n"
                 f"SELECT {keys}, flatten(list(v ORDER BY part)) AS v FROM (\n{union}\n) GROUP BY {keys}")
