@@ -85,16 +85,18 @@ class DuckDBEngine:
         return schema
 
     def _store_matrix(self, table: str, matrix: np.ndarray) -> None:
-        rows, cols = matrix.shape
-        flat = matrix.ravel()
-        # A (2, N) array scans as two columns (flat index, value): the fastest bulk path into DuckDB.
-        upload = np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)])
-        self.con.register(_UPLOAD, upload)
+        cols = matrix.shape[1]
+        self._upload(matrix.ravel(), f"CREATE TABLE {table} AS SELECT (i // {cols})::INTEGER AS o, "
+                                     f"list(a ORDER BY i) AS w FROM {{values}} GROUP BY 1")
+
+    def _upload(self, flat: np.ndarray, sql: str) -> None:
+        """Run `sql`, whose {values} reads `flat` as rows (i BIGINT, a FLOAT).
+
+        A (2, N) numpy array scans as two columns (flat index, value): the fastest bulk path into DuckDB.
+        """
+        self.con.register(_UPLOAD, np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
         try:
-            self.con.execute(
-                f"CREATE TABLE {table} AS SELECT (column0::BIGINT // {cols})::INTEGER AS o, "
-                f"list(column1::FLOAT ORDER BY column0) AS w FROM {_UPLOAD} GROUP BY 1"
-            )
+            self.con.execute(sql.format(values=f"(SELECT column0::BIGINT AS i, column1::FLOAT AS a FROM {_UPLOAD})"))
         finally:
             self.con.unregister(_UPLOAD)
 
@@ -122,17 +124,10 @@ class DuckDBEngine:
 
     def _put_sample(self, sample: np.ndarray) -> None:
         b, c, h, w = sample.shape
-        flat = np.ascontiguousarray(sample.transpose(0, 2, 3, 1), dtype=np.float32).ravel()  # pixel-major
-        upload = np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)])
-        self.con.register(_UPLOAD, upload)
-        try:
-            self.con.execute(
-                f"CREATE TEMP TABLE {SAMPLE} AS SELECT (p // {h * w})::INTEGER AS b, (p // {w} % {h})::INTEGER AS y, "
-                f"(p % {w})::INTEGER AS x, v FROM (SELECT column0::BIGINT // {c} AS p, "
-                f"list(column1::FLOAT ORDER BY column0) AS v FROM {_UPLOAD} GROUP BY 1)"
-            )
-        finally:
-            self.con.unregister(_UPLOAD)
+        pixels = np.ascontiguousarray(sample.transpose(0, 2, 3, 1), dtype=np.float32).ravel()  # pixel-major
+        self._upload(pixels, f"CREATE TEMP TABLE {SAMPLE} AS SELECT (p // {h * w})::INTEGER AS b, "
+                             f"(p // {w} % {h})::INTEGER AS y, (p % {w})::INTEGER AS x, v "
+                             f"FROM (SELECT i // {c} AS p, list(a ORDER BY i) AS v FROM {{values}} GROUP BY 1)")
 
     def _fetch(self, table: str, shape: tuple[int, int, int, int]) -> np.ndarray:
         b, c, h, w = shape
