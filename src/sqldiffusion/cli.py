@@ -55,6 +55,24 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
     click.echo(f"wrote {output_path} {list(out.shape)} in {sum(t[2] for t in timings):.2f} s of SQL", err=True)
 
 
+@cli.command()
+@click.option("--data", default="procedural", show_default=True,
+              help="'procedural' (drawn butterflies) or a folder of images.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for checkpoints and the trained model (diffusers layout).")
+@click.option("--steps", default=6000, show_default=True, type=click.IntRange(min=1), help="Optimiser steps in all.")
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
+@click.option("--lr", default=5e-4, show_default=True, type=float, help="Peak learning rate (AdamW).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
+def train(data, out, steps, batch_size, lr, seed, resume) -> None:
+    """Train a small DDPM UNet2DModel with PyTorch (needs the 'train' extra)."""
+    from .train import TrainSettings, train as run_training
+
+    settings = TrainSettings(steps=steps, batch_size=batch_size, learning_rate=lr, seed=seed)
+    run_training(data, out, settings, resume=resume, log=lambda line: click.echo(line, err=True))
+
+
 def _load_npy(path: Path) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)

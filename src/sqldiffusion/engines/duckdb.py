@@ -104,32 +104,59 @@ class DuckDBEngine:
     def run(self, program: Program, sample: np.ndarray, timesteps: np.ndarray,
             on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
         """Execute `program` on `sample` (B, C, H, W) at `timesteps` (B,); return the output (B, C', H, W)."""
-        created = [SAMPLE, TIMESTEPS]
         try:
-            self._put_sample(sample)
-            self.con.execute(f"CREATE TEMP TABLE {TIMESTEPS} AS SELECT (i - 1)::INTEGER AS b, t[i] AS t "
-                             "FROM (SELECT ?::DOUBLE[] AS t), range(1, len(t) + 1) r(i)", [list(map(float, timesteps))])
-            for statement in program.statements:
-                wall, cpu = time.perf_counter(), _cpu_seconds()
-                self.con.execute(f"CREATE TEMP TABLE {statement.target} AS {statement.sql}")
-                created.append(statement.target)
-                for name in statement.drops:
-                    self.con.execute(f"DROP TABLE {name}")
-                if on_statement:
-                    on_statement(statement, time.perf_counter() - wall, _cpu_seconds() - cpu)
-            return self._fetch(program.output, (sample.shape[0], *program.output_shape))
+            self.put_image(SAMPLE, sample)
+            output = self.execute(program, timesteps, on_statement)
+            return self.fetch_image(output, (sample.shape[0], *program.output_shape))
         finally:
-            for name in created:
-                self.con.execute(f"DROP TABLE IF EXISTS {name}")
+            self.drop(SAMPLE, TIMESTEPS, *(s.target for s in program.statements))
 
-    def _put_sample(self, sample: np.ndarray) -> None:
-        b, c, h, w = sample.shape
-        pixels = np.ascontiguousarray(sample.transpose(0, 2, 3, 1), dtype=np.float32).ravel()  # pixel-major
-        self._upload(pixels, f"CREATE TEMP TABLE {SAMPLE} AS SELECT (p // {h * w})::INTEGER AS b, "
+    def execute(self, program: Program, timesteps, on_statement=None) -> str:
+        """Run a program on the image already in SAMPLE; return the relation holding its output.
+
+        Every relation but the output is dropped as soon as nothing reads it any more.
+        """
+        self.drop(TIMESTEPS)
+        self.con.execute(f"CREATE TEMP TABLE {TIMESTEPS} AS SELECT (i - 1)::INTEGER AS b, t[i] AS t "
+                         "FROM (SELECT ?::DOUBLE[] AS t), range(1, len(t) + 1) r(i)", [list(map(float, timesteps))])
+        for statement in program.statements:
+            wall, cpu = time.perf_counter(), _cpu_seconds()
+            self.create(statement.target, statement.sql)
+            self.drop(*statement.drops)
+            if on_statement:
+                on_statement(statement, time.perf_counter() - wall, _cpu_seconds() - cpu)
+        return program.output
+
+    def create(self, name: str, select: str) -> None:
+        """A temporary relation from a SELECT (replacing any of that name)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def rename(self, old: str, new: str) -> None:
+        self.drop(new)
+        self.con.execute(f"ALTER TABLE {old} RENAME TO {new}")
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def put_image(self, name: str, image: np.ndarray) -> None:
+        """Upload a float32 (B, C, H, W) array as the image relation `name` (b, y, x, v)."""
+        b, c, h, w = image.shape
+        pixels = np.ascontiguousarray(image.transpose(0, 2, 3, 1), dtype=np.float32).ravel()  # pixel-major
+        self.drop(name)
+        self._upload(pixels, f"CREATE TEMP TABLE {name} AS SELECT (p // {h * w})::INTEGER AS b, "
                              f"(p // {w} % {h})::INTEGER AS y, (p % {w})::INTEGER AS x, v "
                              f"FROM (SELECT i // {c} AS p, list(a ORDER BY i) AS v FROM {{values}} GROUP BY 1)")
 
-    def _fetch(self, table: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+    def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
         b, c, h, w = shape
-        (flat,) = self.con.execute(f"SELECT flatten(list(v ORDER BY b, y, x)) FROM {table}").fetchone()
+        (flat,) = self.con.execute(f"SELECT flatten(list(v ORDER BY b, y, x)) FROM {name}").fetchone()
         return np.asarray(flat, dtype=np.float32).reshape(b, h, w, c).transpose(0, 3, 1, 2).copy()
+
+    def fetch_vectors(self, name: str) -> np.ndarray:
+        """A vector relation (b, v) as a (B, C) array."""
+        rows = self.con.execute(f"SELECT v FROM {name} ORDER BY b").fetchall()
+        return np.asarray([r[0] for r in rows], dtype=np.float32)

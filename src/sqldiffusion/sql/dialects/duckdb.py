@@ -145,6 +145,37 @@ class DuckDBDialect:
             f"      FROM pr JOIN vals ON vals.b = pr.b AND vals.h = pr.h)\n"
             f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
 
+    # ---- the sampler -----------------------------------------------------------------------
+    def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None) -> str:
+        """x_prev per pixel and channel from x_t, the predicted noise, the step's coefficients and noise."""
+        x0 = "(a - c.sb * e.v[k]) / c.sa"
+        if clip is not None:
+            x0 = f"greatest({-clip!r}, least({clip!r}, {x0}))"
+        noise_term, noise_join = ("", "") if noise is None else \
+            (" + c.sigma * n.v[k]", f"\nJOIN {noise} n ON n.b = s.b AND n.y = s.y AND n.x = s.x")
+        return (f"SELECT s.b, s.y, s.x, list_transform(list_transform(s.v, lambda a, k: {x0}),\n"
+                f"  lambda z, k: (c.p * z + c.q * s.v[k] + c.r * e.v[k]{noise_term})::FLOAT) AS v\n"
+                f"FROM {sample} s JOIN {eps} e ON e.b = s.b AND e.y = s.y AND e.x = s.x{noise_join}\n"
+                f"CROSS JOIN {coefficients} c")
+
+    def gaussian_noise(self, shape: tuple[int, int, int, int], seed: int, stream: int) -> str:
+        """Standard normal noise (B, C, H, W): the same seed and stream give the same numbers whatever
+        the thread count or row order.
+
+        Each element's counter (stream, b, y, x, c) is hashed once, keyed by the hashed seed; the high
+        and low 32 bits of the 64-bit hash are two uniforms for Box-Muller. (DuckDB's multi-argument
+        hash combines its arguments too weakly: neighbouring counters came out correlated.)
+        """
+        b, c, h, w = shape
+        counter = f"(({int(stream) * b} + bb) * {h * w} + yy * {w} + xx) * {c} + ch"
+        bits = f"hash(xor(hash({int(seed)}::BIGINT), ({counter})::UBIGINT))"
+        u1 = f"(((hb >> 32) + 1)::DOUBLE / 4294967296.0)"  # (0, 1]
+        u2 = f"((hb & 4294967295)::DOUBLE / 4294967296.0)"  # [0, 1)
+        return (f"SELECT bb::INTEGER AS b, yy::INTEGER AS y, xx::INTEGER AS x,\n"
+                f"  list_transform(list_transform(range({c}), lambda ch: {bits}),\n"
+                f"                 lambda hb: (sqrt(-2 * ln({u1})) * cos(2 * pi() * {u2}))::FLOAT) AS v\n"
+                f"FROM range({b}) r1(bb), range({h}) r2(yy), range({w}) r3(xx)")
+
     # ---- helpers ---------------------------------------------------------------------------
     def _matmul(self, node: Node, rows: str, keys: str, param: str) -> str:
         """Each row's vector (its last entry 1.0) times every row of the layer's matrix.
