@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import SMALL, make_unet, random_sample, save_unet
+from conftest import random_sample
 
 from sqldiffusion import SQLDiffusionError, SQLUNet, unet
 from sqldiffusion.model import load_model

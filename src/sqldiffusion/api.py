@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from .errors import SQLDiffusionError
 from .graph import build_unet, check_image_size, unet_layers
 from .model import Model, load_model
 from .sql import Program, Statement, render
+from .sql.render import TIMESTEPS
 
 
 class SQLUNet:
@@ -42,6 +44,16 @@ class SQLUNet:
         sample, timesteps = self.check_inputs(sample, timestep)
         program = self.program(*sample.shape[2:])
         return self.engine.run(program, sample, timesteps, on_statement)
+
+    def time_embedding(self, timesteps: Sequence[float]) -> np.ndarray:
+        """The sinusoidal timestep embedding (time_proj) of each timestep, computed in SQL: (T, C)."""
+        size = 2 ** (len(self.config.block_out_channels) - 1)
+        statement = next(s for s in self.program(size, size).statements if s.op == "time_proj")
+        program = Program((replace(statement, drops=()),), statement.target, (0, 0, 0))
+        try:
+            return self.engine.fetch_vectors(self.engine.execute(program, list(timesteps)))
+        finally:
+            self.engine.drop(statement.target, TIMESTEPS)
 
     def check_inputs(self, sample, timestep) -> tuple[np.ndarray, np.ndarray]:
         sample = np.asarray(sample)

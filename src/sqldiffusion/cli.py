@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -34,12 +34,13 @@ def cli() -> None:
 @click.option("--profile", is_flag=True, help="Print the time of every statement and per layer kind.")
 def unet(model, input_path, timestep, output_path, engine, database, show_sql, profile) -> None:
     """One UNet pass in SQL: predict the noise in a sample."""
+    from . import pictures
     from .api import SQLUNet
 
     sample = _load_npy(input_path)
     single = sample.ndim == 3
     timesteps = _parse_timesteps(timestep)
-    _check_writable(output_path)
+    pictures.check_writable(output_path)
     click.echo(f"loading {model} into {engine} ({database or 'in memory'})", err=True)
     net = SQLUNet(model, engine, database)
     sample, timesteps = net.check_inputs(sample, timesteps)
@@ -49,10 +50,131 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
     out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.op, wall, cpu)))
     if single:
         out = out[0]
-    _save_npy(output_path, out)
+    pictures.save_npy(output_path, out)
     if profile:
         _print_profile(timings)
     click.echo(f"wrote {output_path} {list(out.shape)} in {sum(t[2] for t in timings):.2f} s of SQL", err=True)
+
+
+@cli.command()
+@click.option("--model", "-m", default="demo", show_default=True,
+              help="'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id.")
+@click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)
+@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database file (default: in memory).")
+@click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
+@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
+@click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
+@click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
+@click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly').")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise.")
+@click.option("--batch", default=1, show_default=True, type=int, help="Images in one run.")
+@click.option("--out", "out", default="sqldiffusion.png", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (a grid when --batch > 1).")
+@click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the denoising trajectory.")
+@click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture.")
+@click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead.")
+@click.option("--init-noise", type=click.Path(dir_okay=False, path_type=Path),
+              help="Start from this float32 (B, C, H, W) .npy instead of SQL noise.")
+@click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, gif,
+             show_ascii, colour, init_noise, save_npy, quiet) -> None:
+    """Generate images: the UNet, the sampler and the noise all run in SQL."""
+    from . import pictures
+    from .pipeline import SQLDiffusionPipeline, make_rule
+    from .model import load_model
+    from .sampling import NoiseSchedule, parse_timesteps, plan
+
+    rule = make_rule(sampler, eta, not no_noise)
+    if steps is None and timestep_list is None:
+        timestep_list = "500,250,125,60,0"
+    timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
+    x_t = _load_npy(init_noise) if init_noise else None
+    if x_t is None and batch < 1:
+        raise SQLDiffusionError(f"--batch {batch}: make at least one image")
+    for path in (out, gif, save_npy):
+        if path is not None:
+            pictures.check_writable(path)
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    loaded = load_model(model)
+    visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps, timesteps=timesteps)
+    say(f"loading {model} into {engine} ({database or 'in memory'})")
+    pipe = SQLDiffusionPipeline.from_pretrained(loaded, engine, database)
+    frames: list[np.ndarray] = []
+    with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
+        def on_step(step, peek):
+            if gif is not None:
+                frames.append(peek())
+            progress.advance(step)
+        began = time.perf_counter()
+        samples = pipe(batch_size=batch, timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta,
+                       add_noise=rule.add_noise, init_noise=x_t, output_type="latent", callback=on_step).images
+    elapsed = time.perf_counter() - began
+    pixels = pictures.to_pixels(samples)
+    if show_ascii or colour:
+        art = pictures.colour_art if colour else pictures.ascii_art
+        click.echo("\n\n".join(art(p) for p in pixels))
+    scale = pictures.enlargement(pixels.shape[1])
+    pictures.save_png(out, pictures.grid(pixels, scale=scale))
+    if gif is not None:
+        start = x_t if x_t is not None else None
+        shown = ([pictures.to_pixels(start)] if start is not None else []) + [pictures.to_pixels(f) for f in frames]
+        pictures.save_gif(gif, [pictures.grid(p, scale=scale) for p in shown])
+    if save_npy is not None:
+        pictures.save_npy(save_npy, samples)
+    written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
+    say(f"{len(pixels)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+class _Progress:
+    """A one-line progress bar on stderr: step, timestep, elapsed and remaining time."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled, self.began = total, enabled, time.perf_counter()
+
+    def __enter__(self) -> "_Progress":
+        self.began = time.perf_counter()
+        if self.enabled:
+            self._draw(0, None)
+        return self
+
+    def advance(self, step) -> None:
+        if self.enabled:
+            self._draw(step.index + 1, step.timestep)
+
+    def _draw(self, done: int, timestep: int | None) -> None:
+        elapsed = time.perf_counter() - self.began
+        width = 30
+        bar = "#" * (width * done // self.total) + "-" * (width - width * done // self.total)
+        eta = f"{elapsed / done * (self.total - done):.0f}s left" if done else "starting"
+        t = f"t={timestep}" if timestep is not None else ""
+        click.echo(f"\r[{bar}] {done}/{self.total} {t:7} {elapsed:.0f}s elapsed, {eta}   ", err=True, nl=False)
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            click.echo("", err=True)
+
+
+@cli.command()
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the figures into (created if missing).")
+@click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)
+@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database file (default: in memory).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="Images per grid.")
+@click.option("--all-steps", type=click.IntRange(min=1),
+              help="Steps of the 'every step' grids [default: every training timestep].")
+def figures(model, out, engine, database, seed, count, all_steps) -> None:
+    """The blog's figures: timestep embedding, one-shot prediction, and grids of samples."""
+    from .figures import make_figures
+
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.access(out, os.W_OK):
+        raise SQLDiffusionError(f"{out} is not writable")
+    for path in make_figures(model, out, engine, database, seed, count, all_steps,
+                             log=lambda line: click.echo(line, err=True)):
+        click.echo(str(path))
 
 
 @cli.command()
@@ -90,21 +212,6 @@ def _parse_timesteps(text: str) -> list[float]:
         return [float(part) for part in text.split(",")]
     except ValueError:
         raise SQLDiffusionError(f"--timestep {text!r}: expected a number or comma-separated numbers") from None
-
-
-def _check_writable(path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SQLDiffusionError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise SQLDiffusionError(f"{path}: folder {folder} is not writable")
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    """Write via a temporary file and rename, so a failure never leaves half a file."""
-    with tempfile.NamedTemporaryFile(dir=path.parent if str(path.parent) else ".", suffix=".npy", delete=False) as f:
-        np.save(f, array)
-    os.replace(f.name, path)
 
 
 def _print_profile(timings: list[tuple[str, str, float, float]]) -> None:

@@ -44,8 +44,17 @@ class Model:
         return tensors
 
 
+DEMO = "demo"
+DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"  # a pipeline folder: unet/ and scheduler/
+
+
 def load_model(model: str | Path) -> Model:
-    """Resolve `model`: a UNet folder, a pipeline folder holding unet/, or a Hub id."""
+    """Resolve `model`: "demo" (shipped with the package), a UNet folder, a pipeline folder holding
+    unet/, or a Hub id."""
+    if model == DEMO:
+        if not (DEMO_FOLDER / "unet" / "config.json").exists():
+            raise SQLDiffusionError("the demo model is missing from this installation; reinstall sqldiffusion")
+        return _from_folder(DEMO_FOLDER, DEMO)
     path = Path(model).expanduser()
     if path.exists():
         return _from_folder(path, str(model))

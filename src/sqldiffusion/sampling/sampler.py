@@ -66,8 +66,12 @@ def denoise(net, timesteps: list[int], rule: StepRule, batch: int = 1, seed: int
         for i, t in enumerate(timesteps):
             step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
             eps = engine.execute(program, [t] * shape[0])
-            sampler_step(engine, schedule, rule, step, eps, shape, seed)
-            engine.drop(eps)
+            noise = None
+            if rule.adds_noise(step.timestep, step.prev):
+                noise = NOISE
+                engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
+            sampler_step(engine, schedule, rule, step, eps, noise)
+            engine.drop(eps, NOISE)
             if on_step:
                 on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
         return engine.fetch_image(SAMPLE, shape)
@@ -75,15 +79,11 @@ def denoise(net, timesteps: list[int], rule: StepRule, batch: int = 1, seed: int
         engine.drop(*created)
 
 
-def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str,
-                 shape: tuple[int, int, int, int], seed: int) -> None:
-    """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps`."""
+def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None) -> None:
+    """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps` and, when the
+    rule adds noise at this step, standard normal noise in relation `noise`."""
     engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
-    noise = None
-    if rule.adds_noise(step.timestep, step.prev):
-        noise = NOISE
-        engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
     clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
     engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip))
-    engine.drop(COEFFICIENTS, NOISE)
+    engine.drop(COEFFICIENTS)
     engine.rename(NEXT, SAMPLE)

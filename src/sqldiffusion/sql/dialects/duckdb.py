@@ -169,8 +169,8 @@ class DuckDBDialect:
         b, c, h, w = shape
         counter = f"(({int(stream) * b} + bb) * {h * w} + yy * {w} + xx) * {c} + ch"
         bits = f"hash(xor(hash({int(seed)}::BIGINT), ({counter})::UBIGINT))"
-        u1 = f"(((hb >> 32) + 1)::DOUBLE / 4294967296.0)"  # (0, 1]
-        u2 = f"((hb & 4294967295)::DOUBLE / 4294967296.0)"  # [0, 1)
+        u1 = "(((hb >> 32) + 1)::DOUBLE / 4294967296.0)"  # (0, 1]
+        u2 = "((hb & 4294967295)::DOUBLE / 4294967296.0)"  # [0, 1)
         return (f"SELECT bb::INTEGER AS b, yy::INTEGER AS y, xx::INTEGER AS x,\n"
                 f"  list_transform(list_transform(range({c}), lambda ch: {bits}),\n"
                 f"                 lambda hb: (sqrt(-2 * ln({u1})) * cos(2 * pi() * {u2}))::FLOAT) AS v\n"

@@ -1,0 +1,130 @@
+"""Turning samples in [-1, 1] into things people look at: ASCII, true-colour terminal art, PNG, GIF.
+
+This is presentation only (the numbers were made in SQL); pixel values are x / 2 + 0.5, clipped,
+as diffusers' pipelines do.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SQLDiffusionError
+
+# The blog's ramp, from blank to densest: dark pixels get dense characters.
+RAMP = " `.-':_,^=;><+!rc*/z?sLTv)J7(|Fi{C}fI31tluneoZ5Yxjya]2ESwqkP6h9d4VpOGbUAKXHm8RD#Bg0MNWQ%&@"
+COLUMNS = 64
+
+
+def to_pixels(samples: np.ndarray) -> np.ndarray:
+    """(B, C, H, W) in [-1, 1] -> uint8 (B, H, W, 3); one channel is shown as grey."""
+    images = np.clip(samples / 2 + 0.5, 0, 1).transpose(0, 2, 3, 1)
+    if images.shape[-1] == 1:
+        images = np.repeat(images, 3, axis=-1)
+    elif images.shape[-1] != 3:
+        images = np.repeat(images.mean(axis=-1, keepdims=True), 3, axis=-1)
+    return np.round(images * 255).astype(np.uint8)
+
+
+def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Box-average when shrinking, nearest when enlarging (crisp pixels)."""
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    method = Image.NEAREST if height >= h and width >= w else Image.BOX
+    return np.asarray(Image.fromarray(image).resize((width, height), method))
+
+
+def ascii_art(image: np.ndarray, columns: int = COLUMNS) -> str:
+    """One uint8 (H, W, 3) image as text `columns` wide; a character cell is about twice as tall as wide."""
+    h, w = image.shape[:2]
+    rows = max(1, round(columns * h / w / 2))
+    grey = _resize(image, rows, columns).astype(np.float64).mean(axis=-1) / 255
+    index = np.floor((1 - grey) * (len(RAMP) - 1) + 0.5).astype(int)
+    return "\n".join("".join(RAMP[i] for i in row) for row in index)
+
+
+def colour_art(image: np.ndarray, columns: int = COLUMNS) -> str:
+    """True-colour half blocks: each character shows two pixels, the upper as foreground."""
+    h, w = image.shape[:2]
+    rows = max(1, round(columns * h / w / 2))
+    pixels = _resize(image, 2 * rows, columns)
+    lines = []
+    for y in range(rows):
+        top, bottom = pixels[2 * y], pixels[2 * y + 1]
+        cells = [f"\x1b[38;2;{t[0]};{t[1]};{t[2]}m\x1b[48;2;{b[0]};{b[1]};{b[2]}m\u2580" for t, b in zip(top, bottom)]
+        lines.append("".join(cells) + "\x1b[0m")
+    return "\n".join(lines)
+
+
+def grid(images: np.ndarray, columns: int | None = None, scale: int = 1, gap: int = 2) -> np.ndarray:
+    """uint8 (N, H, W, 3) images side by side, `columns` per row (about square by default), enlarged."""
+    n, h, w, _ = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    if scale > 1:
+        images = images.repeat(scale, axis=1).repeat(scale, axis=2)
+        h, w = h * scale, w * scale
+    canvas = np.full((rows * h + (rows - 1) * gap, columns * w + (columns - 1) * gap, 3), 255, np.uint8)
+    for i, image in enumerate(images):
+        y, x = divmod(i, columns)
+        canvas[y * (h + gap): y * (h + gap) + h, x * (w + gap): x * (w + gap) + w] = image
+    return canvas
+
+
+def enlargement(size: int, target: int = 256) -> int:
+    """The whole-number scale that brings an image side near `target` pixels."""
+    return max(1, round(target / size))
+
+
+def check_writable(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise SQLDiffusionError(f"{path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise SQLDiffusionError(f"{path}: folder {folder} is not writable")
+    if path.is_dir():
+        raise SQLDiffusionError(f"{path} is a folder; give a file name")
+
+
+def _atomic(path: Path, write) -> None:
+    """Write via a temporary file in the same folder and rename: never half a file."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temp = tempfile.mkstemp(dir=folder, suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(temp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes owner-only files; a picture is for sharing
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+def save_png(path: Path, picture: np.ndarray) -> None:
+    from PIL import Image
+
+    _atomic(Path(path), lambda temp: Image.fromarray(picture).save(temp, format="PNG"))
+
+
+def save_gif(path: Path, frames: list[np.ndarray], seconds_per_frame: float = 0.25) -> None:
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames]
+    durations = [int(seconds_per_frame * 1000)] * (len(images) - 1) + [2000]  # linger on the result
+    _atomic(Path(path), lambda temp: images[0].save(temp, format="GIF", save_all=True, append_images=images[1:],
+                                                      duration=durations, loop=0))
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    def write(temp: str) -> None:
+        with open(temp, "wb") as f:  # a file object: numpy would add ".npy" to a bare name
+            np.save(f, array)
+
+    _atomic(Path(path), write)

@@ -1,0 +1,207 @@
+"""The sampler in SQL against diffusers' DDPMScheduler and DDIMScheduler."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import SMALL, make_unet, random_sample, save_unet
+
+import diffusers
+import torch
+from sqldiffusion import SQLDiffusionError, SQLUNet
+from sqldiffusion.engines import get_engine
+from sqldiffusion.sampling import NoiseSchedule, Step, denoise, plan
+from sqldiffusion.sampling.sampler import sampler_step
+from sqldiffusion.sql.render import SAMPLE
+from sqldiffusion.sql.sampler import SCHEDULE, StepRule, schedule_sql
+
+SCHEDULES = [
+    dict(beta_schedule="linear"),
+    dict(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012),
+    dict(beta_schedule="squaredcos_cap_v2"),
+    dict(beta_schedule="linear", num_train_timesteps=37, beta_start=0.001, beta_end=0.05),
+]
+
+
+@pytest.fixture
+def engine():
+    e = get_engine("duckdb")
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize("config", SCHEDULES, ids=lambda c: f"{c['beta_schedule']}-{c.get('num_train_timesteps', 1000)}")
+def test_schedule_equals_diffusers_bit_for_bit(engine, config):
+    engine.create(SCHEDULE, schedule_sql(NoiseSchedule.from_config(config)))
+    ours = np.array([r[0] for r in engine.query(f"SELECT alpha_bar FROM {SCHEDULE} ORDER BY t")])
+    theirs = diffusers.DDPMScheduler(**config).alphas_cumprod.numpy().astype(np.float64)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("spacing", ["leading", "trailing", "linspace"])
+@pytest.mark.parametrize("steps", [1, 4, 20, 333, 1000])
+def test_plan_equals_diffusers_set_timesteps(spacing, steps):
+    scheduler = diffusers.DDPMScheduler(timestep_spacing=spacing)
+    scheduler.set_timesteps(steps)
+    assert plan(NoiseSchedule(timestep_spacing=spacing), steps=steps) == scheduler.timesteps.tolist()
+
+
+def test_plan_of_a_custom_list_and_of_every_step():
+    assert plan(NoiseSchedule(), timesteps=[500, 250, 125, 60, 0]) == [500, 250, 125, 60, 0]
+    assert plan(NoiseSchedule()) == list(range(999, -1, -1))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(timesteps=[500, 600, 0]), "not strictly descending"),
+    (dict(timesteps=[500, 500]), "not strictly descending"),
+    (dict(timesteps=[1000, 0]), "[0, 1000)"),
+    (dict(timesteps=[10, -1]), "[0, 1000)"),
+    (dict(steps=1001), "more than the 1000"),
+    (dict(steps=0), "at least 1"),
+    (dict(timesteps=[]), "empty"),
+])
+def test_bad_plans_get_one_line(bad, message):
+    with pytest.raises(SQLDiffusionError) as e:
+        plan(NoiseSchedule(), **bad)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def _one_step(engine, schedule, rule, t, prev, x, eps, noise):
+    engine.create(SCHEDULE, schedule_sql(schedule))
+    engine.put_image(SAMPLE, x)
+    engine.put_image("eps", eps)
+    if noise is not None:
+        engine.put_image("z", noise)
+    sampler_step(engine, schedule, rule, Step(0, 1, t, prev), "eps", "z" if noise is not None else None)
+    return engine.fetch_image(SAMPLE, x.shape)
+
+
+STEPS = [(999, 500), (500, 250), (60, 0), (0, -1), (733, 732)]
+
+
+@pytest.mark.parametrize("t, prev", STEPS)
+@pytest.mark.parametrize("variance_type", ["fixed_small", "fixed_large"])
+def test_ddpm_step_equals_diffusers(engine, t, prev, variance_type):
+    x, eps = random_sample(2, 3, 8, seed=1) * 2, random_sample(2, 3, 8, seed=2)
+    scheduler = diffusers.DDPMScheduler(variance_type=variance_type)
+    scheduler.set_timesteps(timesteps=[t] + ([prev] if prev >= 0 else []))
+    expected = scheduler.step(torch.from_numpy(eps), t, torch.from_numpy(x),
+                              generator=torch.Generator().manual_seed(7)).prev_sample.numpy()
+    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(7)).numpy()  # what step drew
+    got = _one_step(engine, NoiseSchedule(variance_type=variance_type), StepRule("ddpm"), t, prev, x, eps, noise)
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+# DDIM steps from t to t - 1000 // n (diffusers' rule), and from 0 to the final alpha
+DDIM_STEPS = [(999, 499, 2), (500, 250, 4), (50, 0, 20), (0, -1, 20), (733, 732, 1000)]
+
+
+@pytest.mark.parametrize("t, prev, n", DDIM_STEPS)
+@pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
+def test_ddim_step_equals_diffusers(engine, t, prev, n, eta):
+    x, eps = random_sample(2, 3, 8, seed=3) * 2, random_sample(2, 3, 8, seed=4)
+    noise = random_sample(2, 3, 8, seed=5)
+    scheduler = diffusers.DDIMScheduler()
+    scheduler.set_timesteps(n)
+    expected = scheduler.step(torch.from_numpy(eps), t, torch.from_numpy(x), eta=eta,
+                              variance_noise=torch.from_numpy(noise)).prev_sample.numpy()
+    got = _one_step(engine, NoiseSchedule(), StepRule("ddim", eta), t, prev, x, eps, noise)
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+def test_ddpm_step_without_clipping_and_without_noise(engine):
+    x, eps = random_sample(1, 3, 8, seed=6), random_sample(1, 3, 8, seed=8)
+    scheduler = diffusers.DDPMScheduler(clip_sample=False)
+    scheduler.set_timesteps(timesteps=[400, 100])
+    mean = scheduler.step(torch.from_numpy(eps), 400, torch.from_numpy(x),
+                          generator=torch.Generator().manual_seed(0))
+    noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(0)).numpy()
+    sigma = scheduler._get_variance(400) ** 0.5
+    expected = mean.prev_sample.numpy() - sigma.item() * noise  # the same step without its noise
+    got = _one_step(engine, NoiseSchedule(clip_sample=False), StepRule("ddpm", add_noise=False), 400, 100, x, eps, None)
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+@pytest.fixture(scope="module")
+def tame_model(tmp_path_factory):
+    """A small random model whose noise prediction is scaled down.
+
+    A random network's prediction has nothing to do with its input, and a 20-step loop amplifies
+    any rounding difference exponentially: diffusers against itself, with 1e-5 added to each
+    prediction, ends 0.14 apart. Scaling the output layer keeps the loop stable, so the comparison
+    measures our arithmetic, not that chaos.
+    """
+    model = make_unet(SMALL, scale=0.02)
+    with torch.no_grad():
+        model.conv_out.weight.mul_(0.1)
+        model.conv_out.bias.mul_(0.1)
+    folder = save_unet(model, tmp_path_factory.mktemp("tame") / "unet")
+    return model, SQLUNet(folder)
+
+
+def _diffusers_loop(model, scheduler, x):
+    sample = torch.from_numpy(x)
+    with torch.no_grad():
+        for t in scheduler.timesteps:
+            sample = scheduler.step(model(sample, t).sample, t, sample).prev_sample
+    return sample.numpy()
+
+
+def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model):
+    model, net = tame_model
+    x = random_sample(2, 3, 16, seed=11)
+    scheduler = diffusers.DDIMScheduler()
+    scheduler.set_timesteps(20)
+    expected = _diffusers_loop(model, scheduler, x)
+    got = denoise(net, plan(NoiseSchedule(), steps=20), StepRule("ddim", 0.0), init_noise=x)
+    np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
+
+
+def test_ddpm_without_noise_matches_diffusers_end_to_end(tame_model):
+    model, net = tame_model
+    x = random_sample(2, 3, 16, seed=12)
+    scheduler = diffusers.DDPMScheduler()
+    scheduler.set_timesteps(timesteps=[500, 250, 125, 60, 0])
+    scheduler._get_variance = lambda t, predicted_variance=None, variance_type=None: torch.tensor(0.0)
+    expected = _diffusers_loop(model, scheduler, x)
+    got = denoise(net, [500, 250, 125, 60, 0], StepRule("ddpm", add_noise=False), init_noise=x)
+    np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
+
+
+def test_sql_noise_is_standard_normal_and_reproducible(engine):
+    shape = (4, 3, 32, 32)
+    draw = lambda seed, stream: (engine.create("z", engine.dialect.gaussian_noise(shape, seed, stream)),  # noqa: E731
+                                 engine.fetch_image("z", shape))[1]
+    z = draw(5, 0)
+    assert abs(z.mean()) < 0.03 and abs(z.std() - 1) < 0.03
+    assert abs(((z - z.mean()) ** 4).mean() / z.var() ** 2 - 3) < 0.15  # Gaussian tails, not uniform (1.8)
+    flat = z.reshape(4, -1)
+    assert np.abs(np.corrcoef(flat)[np.triu_indices(4, 1)]).max() < 0.05  # images are independent
+    assert np.abs(np.corrcoef(z[:, 0].ravel(), z[:, 1].ravel())[0, 1]) < 0.05  # so are channels
+    np.testing.assert_array_equal(draw(5, 0), z)
+    assert not np.array_equal(draw(6, 0), z) and not np.array_equal(draw(5, 1), z)
+
+
+def test_a_seeded_batch_is_reproducible_and_its_images_differ(small_model):
+    _, folder = small_model
+    net = SQLUNet(folder)
+    rule = StepRule("ddpm")
+    a = denoise(net, [500, 250, 0], rule, batch=2, seed=3)
+    b = denoise(net, [500, 250, 0], rule, batch=2, seed=3)
+    c = denoise(net, [500, 250, 0], rule, batch=2, seed=4)
+    np.testing.assert_array_equal(a, b)
+    assert np.abs(a[0] - a[1]).max() > 0.1 and np.abs(a - c).max() > 0.1
+    assert a.min() >= -1 and a.max() <= 1  # the last step returns the clipped x0
+
+
+def test_time_embedding_in_sql_equals_diffusers(small_model):
+    from diffusers.models.embeddings import get_timestep_embedding
+
+    _, folder = small_model
+    config = json.loads((folder / "config.json").read_text())
+    ts = [0, 1, 17, 500, 999]
+    expected = get_timestep_embedding(torch.tensor(ts), config["block_out_channels"][0],
+                                      flip_sin_to_cos=True, downscale_freq_shift=0).numpy()
+    np.testing.assert_allclose(SQLUNet(folder).time_embedding(ts), expected, atol=1e-5)
