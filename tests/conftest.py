@@ -61,3 +61,29 @@ def random_sample(batch: int, channels: int, height: int, width: int | None = No
 def small_model(tmp_path):
     model = make_unet(SMALL)
     return model, save_unet(model, tmp_path / "small")
+
+
+@pytest.fixture(scope="session")
+def pg_dsn():
+    """A PostgreSQL server for the session: SQLDIFFUSION_TEST_DSN (as .ci/run starts one), else a
+    throwaway server of our own."""
+    import os
+
+    dsn = os.environ.get("SQLDIFFUSION_TEST_DSN")
+    if dsn:
+        yield dsn
+        return
+    from sqldiffusion.engines.pgserver import ThrowawayServer
+
+    server = ThrowawayServer.start()
+    yield server.dsn
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_dsn):
+    from sqldiffusion.engines import get_engine
+
+    engine = get_engine("postgres", pg_dsn)
+    yield engine
+    engine.close()

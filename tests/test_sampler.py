@@ -74,7 +74,7 @@ def _one_step(engine, schedule, rule, t, prev, x, eps, noise):
     engine.put_image("eps", eps)
     if noise is not None:
         engine.put_image("z", noise)
-    sampler_step(engine, schedule, rule, Step(0, 1, t, prev), "eps", "z" if noise is not None else None)
+    sampler_step(engine, schedule, rule, Step(0, 1, t, prev), "eps", "z" if noise is not None else None, x.shape[1])
     return engine.fetch_image(SAMPLE, x.shape)
 
 

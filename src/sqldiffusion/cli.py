@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -13,6 +14,29 @@ import numpy as np
 
 from .errors import SQLDiffusionError
 from .engines import ENGINES
+
+
+def engine_options(command):
+    """--engine, --db (DuckDB file) and --dsn (PostgreSQL server), resolved into `engine` and `database`."""
+    @functools.wraps(command)
+    def resolved(*args, engine, db, dsn, **kwargs):
+        if dsn and engine == "duckdb":
+            engine = "postgres"  # a DSN names a PostgreSQL server
+        if db and engine != "duckdb":
+            raise SQLDiffusionError("--db names a DuckDB file; for PostgreSQL give --dsn postgresql://...")
+        return command(*args, engine=engine, database=dsn if engine == "postgres" else db, **kwargs)
+
+    resolved = click.option("--dsn", help="PostgreSQL server, postgresql://user@host:port/db "
+                                          "[default: a throwaway server for this run].")(resolved)
+    resolved = click.option("--db", type=click.Path(dir_okay=False),
+                            help="DuckDB database file [default: in memory].")(resolved)
+    return click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)(resolved)
+
+
+def _where(engine: str, database: str | None) -> str:
+    if engine == "postgres":
+        return "a throwaway PostgreSQL server" if database is None else "PostgreSQL"
+    return database or "DuckDB in memory"
 
 
 @click.group()
@@ -28,8 +52,7 @@ def cli() -> None:
 @click.option("--timestep", "-t", required=True, help="One timestep, or one per image: 999 or 999,500.")
 @click.option("--output", "-o", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the predicted noise (.npy, same shape as the input).")
-@click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)
-@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database file (default: in memory).")
+@engine_options
 @click.option("--show-sql", is_flag=True, help="Print the SQL program of the pass.")
 @click.option("--profile", is_flag=True, help="Print the time of every statement and per layer kind.")
 def unet(model, input_path, timestep, output_path, engine, database, show_sql, profile) -> None:
@@ -41,7 +64,7 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
     single = sample.ndim == 3
     timesteps = _parse_timesteps(timestep)
     pictures.check_writable(output_path)
-    click.echo(f"loading {model} into {engine} ({database or 'in memory'})", err=True)
+    click.echo(f"loading {model} into {_where(engine, database)}", err=True)
     net = SQLUNet(model, engine, database)
     sample, timesteps = net.check_inputs(sample, timesteps)
     if show_sql:
@@ -59,8 +82,7 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
 @cli.command()
 @click.option("--model", "-m", default="demo", show_default=True,
               help="'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id.")
-@click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)
-@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database file (default: in memory).")
+@engine_options
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
 @click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
@@ -98,7 +120,7 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
     visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps, timesteps=timesteps)
-    say(f"loading {model} into {engine} ({database or 'in memory'})")
+    say(f"loading {model} into {_where(engine, database)}")
     pipe = SQLDiffusionPipeline.from_pretrained(loaded, engine, database)
     frames: list[np.ndarray] = []
     with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
@@ -159,8 +181,7 @@ class _Progress:
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the figures into (created if missing).")
-@click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)
-@click.option("--db", "database", type=click.Path(dir_okay=False), help="Database file (default: in memory).")
+@engine_options
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="Images per grid.")
 @click.option("--all-steps", type=click.IntRange(min=1),

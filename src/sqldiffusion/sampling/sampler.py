@@ -70,7 +70,7 @@ def denoise(net, timesteps: list[int], rule: StepRule, batch: int = 1, seed: int
             if rule.adds_noise(step.timestep, step.prev):
                 noise = NOISE
                 engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
-            sampler_step(engine, schedule, rule, step, eps, noise)
+            sampler_step(engine, schedule, rule, step, eps, noise, shape[1])
             engine.drop(eps, NOISE)
             if on_step:
                 on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
@@ -79,11 +79,12 @@ def denoise(net, timesteps: list[int], rule: StepRule, batch: int = 1, seed: int
         engine.drop(*created)
 
 
-def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None) -> None:
+def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,
+                 channels: int) -> None:
     """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps` and, when the
     rule adds noise at this step, standard normal noise in relation `noise`."""
     engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
     clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
-    engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip))
+    engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
     engine.drop(COEFFICIENTS)
     engine.rename(NEXT, SAMPLE)

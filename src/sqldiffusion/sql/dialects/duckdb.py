@@ -146,7 +146,8 @@ class DuckDBDialect:
             f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
 
     # ---- the sampler -----------------------------------------------------------------------
-    def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None) -> str:
+    def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None,
+                     channels: int) -> str:
         """x_prev per pixel and channel from x_t, the predicted noise, the step's coefficients and noise."""
         x0 = "(a - c.sb * e.v[k]) / c.sa"
         if clip is not None:

@@ -1,0 +1,86 @@
+"""Seconds per picture: the blog's 4-step schedule (500, 250, 125, 60, 0) on DuckDB beside PyTorch.
+
+    python benchmarks/generate.py [--model demo|FOLDER] [--batch 1] [--threads 2] [--timesteps 500,250,125,60,0]
+
+Without --model it builds a random-initialised model of the butterfly architecture
+(gnokit/ddpm-butterflies-64, 64x64, 63M parameters). The SQL side runs sqldiffusion's whole loop
+(SQL noise, UNet passes, DDPM steps with noise); the PyTorch side runs diffusers' UNet2DModel and
+DDPMScheduler on the same timesteps. Both use the same number of threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from unet_pass import DEFAULT_CONFIG, in_child, make_model, peak_rss_mib
+
+
+def torch_side(folder, timesteps, batch, threads, queue):
+    import torch
+    from diffusers import DDPMScheduler, UNet2DModel
+
+    from sqldiffusion.model import load_model
+
+    torch.set_num_threads(threads)
+    model_info = load_model(folder)
+    unet_folder = Path(model_info.weights_path).parent
+    model = UNet2DModel.from_pretrained(unet_folder).float().eval()
+    scheduler = DDPMScheduler(**{k: v for k, v in (model_info.scheduler_config or {}).items() if not k.startswith("_")})
+    scheduler.set_timesteps(timesteps=timesteps)
+    size = model.config.sample_size
+    times = []
+    for repeat in range(3):
+        start = time.perf_counter()
+        with torch.no_grad():
+            x = torch.randn(batch, model.config.in_channels, size, size, generator=torch.Generator().manual_seed(repeat))
+            for t in scheduler.timesteps:
+                x = scheduler.step(model(x, t).sample, t, x).prev_sample
+        times.append(time.perf_counter() - start)
+    queue.put({"seconds": min(times), "peak_mib": peak_rss_mib()})
+
+
+def sql_side(folder, timesteps, batch, threads, queue):
+    from sqldiffusion.pipeline import SQLDiffusionPipeline
+
+    start = time.perf_counter()
+    pipe = SQLDiffusionPipeline.from_pretrained(folder)
+    pipe.unet.engine.con.execute(f"SET threads = {threads}")
+    import_s = time.perf_counter() - start
+    start = time.perf_counter()
+    pipe(batch_size=batch, timesteps=timesteps, seed=0, output_type="latent")
+    queue.put({"seconds": time.perf_counter() - start, "import_s": import_s, "peak_mib": peak_rss_mib()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="'demo' or a model folder (default: random butterfly architecture)")
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--timesteps", default="500,250,125,60,0")
+    args = parser.parse_args()
+    timesteps = [int(t) for t in args.timesteps.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.model
+        if folder is None:
+            folder = str(Path(tmp) / "unet")
+            make_model(DEFAULT_CONFIG, Path(folder))
+        if folder == "demo":
+            from sqldiffusion.model.source import DEMO_FOLDER
+            folder = str(DEMO_FOLDER)
+        ref = in_child(torch_side, folder, timesteps, args.batch, args.threads)
+        got = in_child(sql_side, folder, timesteps, args.batch, args.threads)
+        print(f"# {os.cpu_count()} cores, {args.threads} threads; model {args.model or 'butterfly architecture (random)'}; "
+              f"timesteps {args.timesteps}; batch {args.batch}")
+        print(f"PyTorch: {ref['seconds']:.2f} s per run, {ref['seconds'] / args.batch:.2f} s per image, "
+              f"peak {ref['peak_mib']:.0f} MiB")
+        print(f"DuckDB:  {got['seconds']:.2f} s per run, {got['seconds'] / args.batch:.2f} s per image, "
+              f"peak {got['peak_mib']:.0f} MiB (import {got['import_s']:.1f} s)")
+        print(f"ratio DuckDB/PyTorch: {got['seconds'] / ref['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

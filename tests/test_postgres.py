@@ -1,0 +1,158 @@
+"""PostgreSQL: the same network and sampler in pure SQL on a real server, against diffusers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import SMALL, make_unet, public_config, random_sample, reference, save_unet
+from test_parity import OPTIONS, assert_close
+
+import diffusers
+import torch
+from sqldiffusion import SQLDiffusionError, SQLUNet
+from sqldiffusion.engines import get_engine
+from sqldiffusion.sampling import denoise
+from sqldiffusion.sql.sampler import StepRule
+
+
+def schemas(engine) -> set[str]:
+    return {r[0] for r in engine.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sqld_%'")}
+
+
+@pytest.mark.parametrize("name", list(OPTIONS))
+def test_small_configs_match_diffusers(pg_engine, tmp_path, name):
+    config = {**SMALL, **OPTIONS[name]}
+    model = make_unet(config)
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), pg_engine)
+    x = random_sample(2, config["in_channels"], 16)
+    assert_close(net(x, [999, 10.5]), reference(model, x, [999, 10.5]))
+
+
+@pytest.mark.parametrize("name", ["ddpm-butterflies-64", "ddpm-cifar10-32"])
+def test_public_configs_at_16x16_match_diffusers(pg_engine, tmp_path, name):
+    config = public_config(name)
+    model = make_unet(config, scale=0.02)
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), pg_engine)
+    x = random_sample(1, 3, 16)
+    assert_close(net(x, 500), reference(model, x, 500))
+
+
+def test_ddpm_without_noise_matches_diffusers_end_to_end(pg_engine, tmp_path):
+    model = make_unet(SMALL, scale=0.02)
+    with torch.no_grad():
+        model.conv_out.weight.mul_(0.1)  # a tame random model: see test_sampler.tame_model
+        model.conv_out.bias.mul_(0.1)
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), pg_engine)
+    x = random_sample(2, 3, 16, seed=4)
+    scheduler = diffusers.DDPMScheduler()
+    scheduler.set_timesteps(timesteps=[500, 250, 125, 60, 0])
+    scheduler._get_variance = lambda t, predicted_variance=None, variance_type=None: torch.tensor(0.0)
+    sample = torch.from_numpy(x)
+    with torch.no_grad():
+        for t in scheduler.timesteps:
+            sample = scheduler.step(model(sample, t).sample, t, sample).prev_sample
+    got = denoise(net, [500, 250, 125, 60, 0], StepRule("ddpm", add_noise=False), init_noise=x)
+    np.testing.assert_allclose(got, sample.numpy(), atol=1e-3, rtol=0)
+
+
+def test_sql_noise_on_postgres_is_standard_normal_and_seeded(pg_engine):
+    shape = (2, 3, 32, 32)
+    pg_engine.create("z", pg_engine.dialect.gaussian_noise(shape, 7, 0))
+    z = pg_engine.fetch_image("z", shape)
+    assert abs(z.mean()) < 0.04 and abs(z.std() - 1) < 0.04
+    assert abs(((z - z.mean()) ** 4).mean() / z.var() ** 2 - 3) < 0.2
+    pg_engine.create("z", pg_engine.dialect.gaussian_noise(shape, 7, 0))
+    np.testing.assert_array_equal(pg_engine.fetch_image("z", shape), z)
+    pg_engine.drop("z")
+
+
+def test_a_model_is_imported_once_and_reused(pg_dsn, small_model):
+    _, folder = small_model
+    first = get_engine("postgres", pg_dsn)
+    try:
+        SQLUNet(folder, first)
+        before = schemas(first)
+        second = get_engine("postgres", pg_dsn)
+        try:
+            SQLUNet(folder, second)
+            assert schemas(second) == before
+        finally:
+            second.close()
+    finally:
+        first.close()
+
+
+def test_a_failed_import_leaves_the_database_as_it_was(pg_engine, tmp_path, monkeypatch):
+    model = make_unet(SMALL, seed=5)
+    folder = save_unet(model, tmp_path / "unet")
+    before = schemas(pg_engine)
+    from sqldiffusion.engines.postgres import PostgresEngine
+
+    calls = []
+
+    def failing_store(self, schema, layer, matrix):
+        calls.append(layer.name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as Ctrl-C in the middle of the import
+        return original(self, schema, layer, matrix)
+
+    original = PostgresEngine._store
+    monkeypatch.setattr(PostgresEngine, "_store", failing_store)
+    with pytest.raises(KeyboardInterrupt):
+        SQLUNet(folder, pg_engine)
+    assert schemas(pg_engine) == before
+    monkeypatch.setattr(PostgresEngine, "_store", original)
+    SQLUNet(folder, pg_engine)  # and the next import works
+    assert len(schemas(pg_engine)) == len(before) + 1
+
+
+def test_a_schema_of_another_owner_under_our_name_gets_one_line(pg_engine, tmp_path):
+    model = make_unet(SMALL, seed=6)
+    folder = save_unet(model, tmp_path / "unet")
+    from sqldiffusion.model import load_model
+
+    schema = f"sqld_{load_model(folder).digest[:16]}"
+    pg_engine.con.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        with pytest.raises(SQLDiffusionError) as e:
+            SQLUNet(folder, pg_engine)
+        assert "already exists" in str(e.value) and "\n" not in str(e.value)
+    finally:
+        pg_engine.con.execute(f'DROP SCHEMA "{schema}"')
+
+
+def test_an_unreachable_server_gets_one_line():
+    with pytest.raises(SQLDiffusionError) as e:
+        get_engine("postgres", "postgresql://postgres@127.0.0.1:1/postgres")
+    assert "cannot connect" in str(e.value) and "\n" not in str(e.value)
+
+
+def _generate(folder, dsn, seed, out):
+    return subprocess.Popen([sys.executable, "-m", "sqldiffusion.cli", "generate", "--model", str(folder),
+                             "--dsn", dsn, "--seed", str(seed), "--timesteps", "500,250,0", "--no-ascii", "--quiet",
+                             "--save-npy", str(out), "--out", str(out.with_suffix(".png"))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_two_generations_share_a_server_and_a_killed_one_breaks_nothing(pg_dsn, small_model, tmp_path):
+    _, folder = small_model
+    SQLUNet(folder, get_engine("postgres", pg_dsn)).engine.close()  # imported once, before
+    runs = [_generate(folder, pg_dsn, seed, tmp_path / f"s{seed}.npy") for seed in (1, 2)]
+    for run in runs:
+        assert run.wait(timeout=300) == 0, run.stderr.read().decode()
+    together = [np.load(tmp_path / f"s{seed}.npy") for seed in (1, 2)]
+    victim = _generate(folder, pg_dsn, 3, tmp_path / "killed.npy")
+    time.sleep(3)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    alone = _generate(folder, pg_dsn, 1, tmp_path / "again.npy")
+    assert alone.wait(timeout=300) == 0, alone.stderr.read().decode()
+    np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), together[0])
+    assert not np.array_equal(together[0], together[1])
+    assert not os.path.exists(tmp_path / "killed.npy")
