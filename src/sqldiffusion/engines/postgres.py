@@ -110,41 +110,10 @@ class PostgresEngine:
         return schema
 
     def _store(self, schema: str, layer, matrix: np.ndarray) -> None:
-        """Dense and conv layers: one row per output (per output and kernel tap for 3x3 convolutions)
-        and block of CHUNK inputs, with a DOUBLE column per input of the block and the bias: products
-        of a REAL activation and a DOUBLE weight are one float48mul, exact, and summed in double.
-        Norms: rows 0 (gamma) and 1 (beta), one REAL column per channel.
-        """
         table = self.dialect.table(schema, layer.name)
-        if layer.kind == "norm":
-            keys, values = np.arange(2)[:, None], matrix
-            definition = ["o INTEGER"] + [f"w{i} REAL" for i in range(matrix.shape[1])]
-            if len(definition) > MAX_COLUMNS:
-                raise SQLDiffusionError(f"layer {layer.name} has {matrix.shape[1]} channels: more than "
-                                        f"PostgreSQL's {MAX_COLUMNS} columns per table")
-            self.con.execute(f"CREATE TABLE {table} ({', '.join(definition)})")
-            self._copy(table, keys, values, ">f4")
-            return
-        out, bias = matrix.shape[0], matrix[:, -1]
-        if layer.kind == "conv3x3":
-            cin = (matrix.shape[1] - 1) // 9
-            weights = matrix[:, :-1].reshape(out * 9, cin)  # rows (o, ky, kx)
-            o, ky, kx = np.meshgrid(np.arange(out), np.arange(3), np.arange(3), indexing="ij")
-            keys, key_names, bias = np.stack([o.ravel(), ky.ravel(), kx.ravel()], axis=1), ["o", "ky", "kx"], np.repeat(bias, 9)
-        else:
-            cin = matrix.shape[1] - 1
-            weights, keys, key_names = matrix[:, :-1], np.arange(out)[:, None], ["o"]
-        width = min(CHUNK, cin)
-        blocks = []
-        for k, lo in enumerate(range(0, cin, CHUNK)):
-            block = np.zeros((len(weights), width), np.float32)
-            block[:, :min(CHUNK, cin - lo)] = weights[:, lo:lo + CHUNK]
-            blocks.append((np.concatenate([keys, np.full((len(keys), 1), k)], axis=1),
-                           np.concatenate([block, bias[:, None]], axis=1)))
-        definition = [f"{k} INTEGER" for k in key_names] + ["k INTEGER"] + \
-            [f"w{i} DOUBLE PRECISION" for i in range(width)] + ["bias DOUBLE PRECISION"]
-        self.con.execute(f"CREATE TABLE {table} ({', '.join(definition)})")
-        self._copy(table, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), ">f8")
+        columns, keys, values, dtype = table_layout(layer, matrix)
+        self.con.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
+        self._copy(table, keys, values, dtype)
 
     def _copy(self, table: str, keys: np.ndarray, values: np.ndarray, dtype: str = ">f4") -> None:
         """COPY rows of integer keys and float values (REAL: >f4, DOUBLE: >f8) in PostgreSQL's binary
@@ -228,3 +197,38 @@ def _redact(dsn: str) -> str:
     import re
 
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)
+
+
+def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, str]:
+    """How a layer's matrix is stored: column definitions, integer keys, values, value dtype.
+
+    Dense and conv layers: one row per output (per output and kernel tap for 3x3 convolutions) and
+    block of CHUNK inputs, with a DOUBLE column per input of the block and the bias: the product of
+    a REAL activation and a DOUBLE weight is one exact float48mul, summed in double. Norms: rows 0
+    (gamma) and 1 (beta), one REAL column per channel.
+    """
+    if layer.kind == "norm":
+        columns = ["o INTEGER"] + [f"w{i} REAL" for i in range(matrix.shape[1])]
+        if len(columns) > MAX_COLUMNS:
+            raise SQLDiffusionError(f"layer {layer.name} has {matrix.shape[1]} channels: more than "
+                                    f"PostgreSQL's {MAX_COLUMNS} columns per table")
+        return columns, np.arange(2)[:, None], matrix, ">f4"
+    out, bias = matrix.shape[0], matrix[:, -1]
+    if layer.kind == "conv3x3":
+        cin = (matrix.shape[1] - 1) // 9
+        weights = matrix[:, :-1].reshape(out * 9, cin)  # rows (o, ky, kx)
+        o, ky, kx = np.meshgrid(np.arange(out), np.arange(3), np.arange(3), indexing="ij")
+        keys, key_names, bias = np.stack([o.ravel(), ky.ravel(), kx.ravel()], axis=1), ["o", "ky", "kx"], np.repeat(bias, 9)
+    else:
+        cin = matrix.shape[1] - 1
+        weights, keys, key_names = matrix[:, :-1], np.arange(out)[:, None], ["o"]
+    width = min(CHUNK, cin)
+    blocks = []
+    for k, lo in enumerate(range(0, cin, CHUNK)):
+        block = np.zeros((len(weights), width), np.float32)
+        block[:, :min(CHUNK, cin - lo)] = weights[:, lo:lo + CHUNK]
+        blocks.append((np.concatenate([keys, np.full((len(keys), 1), k)], axis=1),
+                       np.concatenate([block, bias[:, None]], axis=1)))
+    columns = [f"{k} INTEGER" for k in key_names] + ["k INTEGER"] + \
+        [f"w{i} DOUBLE PRECISION" for i in range(width)] + ["bias DOUBLE PRECISION"]
+    return columns, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), ">f8"

@@ -56,27 +56,42 @@ def denoise(net, timesteps: list[int], rule: StepRule, batch: int = 1, seed: int
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")
     program = net.program(*shape[2:])
-    created = [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, *(s.target for s in program.statements)]
     try:
-        engine.create(SCHEDULE, schedule_sql(schedule))
-        if init_noise is not None:
-            engine.put_image(SAMPLE, init_noise)
-        else:
-            engine.create(SAMPLE, engine.dialect.gaussian_noise(shape, seed, stream=0))
-        for i, t in enumerate(timesteps):
-            step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
-            eps = engine.execute(program, [t] * shape[0])
-            noise = None
-            if rule.adds_noise(step.timestep, step.prev):
-                noise = NOISE
-                engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
-            sampler_step(engine, schedule, rule, step, eps, noise, shape[1])
-            engine.drop(eps, NOISE)
-            if on_step:
-                on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
+        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step)
         return engine.fetch_image(SAMPLE, shape)
     finally:
-        engine.drop(*created)
+        engine.drop(*relations(program))
+
+
+def relations(program) -> list[str]:
+    """Every relation the loop may create."""
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, *(s.target for s in program.statements)]
+
+
+def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
+         shape: tuple[int, int, int, int], seed: int, init_noise: np.ndarray | None = None,
+         on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> None:
+    """The statements of the denoising loop, through the engine; leaves x_0 in SAMPLE.
+
+    Only create/drop/rename/execute reach the engine (put_image for a given x_T, fetch_image when
+    on_step peeks), so the same loop can be written out as a script (`sql/script.py`).
+    """
+    engine.create(SCHEDULE, schedule_sql(schedule))
+    if init_noise is not None:
+        engine.put_image(SAMPLE, init_noise)
+    else:
+        engine.create(SAMPLE, engine.dialect.gaussian_noise(shape, seed, stream=0))
+    for i, t in enumerate(timesteps):
+        step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
+        eps = engine.execute(program, [t] * shape[0])
+        noise = None
+        if rule.adds_noise(step.timestep, step.prev):
+            noise = NOISE
+            engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
+        sampler_step(engine, schedule, rule, step, eps, noise, shape[1])
+        engine.drop(eps, NOISE)
+        if on_step:
+            on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
 
 
 def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,

@@ -202,6 +202,37 @@ class PostgresDialect:
                 f"FROM generate_series(0, {b - 1}) AS r1(bb), generate_series(0, {h - 1}) AS r2(yy), "
                 f"generate_series(0, {w - 1}) AS r3(xx)")
 
+    # ---- the picture -----------------------------------------------------------------------
+    def ascii_picture(self, sample: str, shape: tuple[int, int, int, int], columns: int) -> str:
+        """The ASCII picture of every image, as `pictures.ascii_art` draws it: one row per text line,
+        a blank line between images. Columns: (line TEXT)."""
+        from ...pictures import RAMP, ascii_rows
+
+        b, c, h, w = shape
+        rows = ascii_rows(h, w, columns)
+        byte = lambda v: f"floor(least(greatest({v} / 2::real + 0.5::real, 0::real), 1::real) * 255::real + 0.5::real)"  # noqa: E731
+        if c == 3:
+            grey = f"({byte('c0')} + {byte('c1')} + {byte('c2')}) / 3.0"
+        else:
+            mean = f"(({' + '.join(f'least(greatest(c{i} / 2::real + 0.5::real, 0::real), 1::real)' for i in range(c))}) / {c}::real)"
+            grey = f"floor({mean} * 255::real + 0.5::real)::float8" if c > 1 else byte("c0")
+        ramp = RAMP.replace("'", "''")
+        span = lambda i, size, cells: (f"({i} * {size}) / {cells}",  # noqa: E731
+                                       f"greatest(({i} * {size}) / {cells} + 1, (({i} + 1) * {size}) / {cells})")
+        (ry0, ry1), (cx0, cx1) = span("r", h, rows), span("k", w, columns)
+        return (f"WITH px AS (SELECT b, y, x, {grey} AS g FROM {sample}),\n"
+                f"cells AS (\n"
+                f"  SELECT px.b, r, k, avg(px.g) / 255 AS grey\n"
+                f"  FROM generate_series(0, {rows - 1}) AS gr(r), generate_series(0, {columns - 1}) AS gk(k),\n"
+                f"       generate_series({ry0}, {ry1} - 1) AS yy(y), generate_series({cx0}, {cx1} - 1) AS xx(x),\n"
+                f"       px WHERE px.y = yy.y AND px.x = xx.x\n"
+                f"  GROUP BY px.b, r, k),\n"
+                f"lines AS (\n"
+                f"  SELECT b, r, string_agg(substr('{ramp}', floor((1 - grey) * {len(RAMP) - 1} + 0.5)::int + 1, 1), '' ORDER BY k) AS line\n"
+                f"  FROM cells GROUP BY b, r\n"
+                f"  UNION ALL SELECT b, {rows}, '' FROM generate_series(0, {b - 2}) AS gb(b))\n"
+                f"SELECT line FROM lines ORDER BY b, r")
+
     # ---- helpers ---------------------------------------------------------------------------
     def _pivot(self, node: Node, scalars: str) -> str:
         """(keys, o, v) scalars -> one row per key with one column per output channel."""
