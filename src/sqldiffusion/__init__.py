@@ -2,6 +2,7 @@
 
 from .api import SQLUNet, unet
 from .errors import SQLDiffusionError
+from .pipeline import SQLDiffusionPipeline
 
 __version__ = "0.1.0"
-__all__ = ["SQLDiffusionError", "SQLUNet", "unet", "__version__"]
+__all__ = ["SQLDiffusionError", "SQLDiffusionPipeline", "SQLUNet", "unet", "__version__"]

@@ -120,3 +120,27 @@ def _body(x, y):
     t = np.clip((-(y + 0.45)) / 0.35, 0, 1)
     antenna = (np.abs(np.abs(x) - (0.02 + 0.22 * t)) < 0.018) & (y < -0.45) & (y > -0.80)
     return body | head | antenna
+
+
+def picture_statistics(images: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-image measures that tell drawn butterflies from other pictures (uint8 (N, H, W, 3) input).
+
+    symmetry: mean absolute difference (0..1) between an image and its mirror image, at the best
+    of small horizontal shifts (the butterflies are jittered off the centre line); lower is more
+    symmetric. background: the share of light, unsaturated pixels. brightness, saturation: means.
+    edge_background: the share of background among the pixels of the outer frame.
+    """
+    x = images.astype(np.float64) / 255
+    n, h, w, _ = x.shape
+    brightness = x.mean(axis=-1)
+    saturation = x.max(axis=-1) - x.min(axis=-1)
+    shift = max(1, w // 10)
+    mirrored = x[:, :, ::-1]
+    core = slice(shift, w - shift)
+    symmetry = np.min([np.abs(x[:, :, core] - np.roll(mirrored, s, axis=2)[:, :, core]).mean(axis=(1, 2, 3))
+                       for s in range(-shift, shift + 1)], axis=0)
+    light = (brightness > 0.72) & (saturation < 0.25)
+    frame = np.ones((h, w), bool)
+    frame[2:-2, 2:-2] = False
+    return dict(symmetry=symmetry, background=light.mean(axis=(1, 2)), brightness=brightness.mean(axis=(1, 2)),
+                saturation=saturation.mean(axis=(1, 2)), edge_background=light[:, frame].mean(axis=1))
