@@ -167,6 +167,7 @@ def save_pipeline(unet, out: Path) -> None:
     unet.save_config(out / "unet")
     weights = {name: t.detach().to("cpu").half().contiguous() for name, t in unet.state_dict().items()}
     save_file(weights, out / "unet" / "diffusion_pytorch_model.safetensors", metadata={"format": "pt"})
+    (out / "unet" / "diffusion_pytorch_model.safetensors").chmod(0o644)  # readable by whoever installs it
     (out / "scheduler").mkdir(exist_ok=True)
     config = dict(_class_name="DDPMScheduler", **SCHEDULER)
     (out / "scheduler" / "scheduler_config.json").write_text(json.dumps(config, indent=2) + "\n")
