@@ -198,3 +198,17 @@ def test_exported_script_runs_in_psql_and_prints_the_python_picture(pg_dsn, smal
     expected = "\n\n".join(ascii_art(p) for p in to_pixels(samples))
     assert printed.stdout.rstrip("\n") == expected
     assert schemas_after == schemas_before  # the script removes what it made
+
+
+def test_a_user_without_privileges_gets_one_line(pg_engine, pg_dsn, tmp_path):
+    pg_engine.con.execute("DROP ROLE IF EXISTS sqld_reader")
+    pg_engine.con.execute("CREATE ROLE sqld_reader LOGIN")
+    folder = save_unet(make_unet(SMALL, seed=8), tmp_path / "unet")
+    reader = get_engine("postgres", pg_dsn.replace("postgresql://postgres@", "postgresql://sqld_reader@"))
+    try:
+        with pytest.raises(SQLDiffusionError) as e:
+            SQLUNet(folder, reader)
+        assert "refused" in str(e.value) and "CREATE privilege" in str(e.value) and "\n" not in str(e.value)
+    finally:
+        reader.close()
+        pg_engine.con.execute("DROP ROLE sqld_reader")
