@@ -250,12 +250,15 @@ def import_model(model, engine, database) -> None:
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
 @click.option("--lr", default=5e-4, show_default=True, type=float, help="Peak learning rate (AdamW).")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--offset-noise", default=0.1, show_default=True, type=float,
+              help="Per-image, per-channel constant added to the noise (0: plain DDPM training).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
-def train(data, out, steps, batch_size, lr, seed, resume) -> None:
+def train(data, out, steps, batch_size, lr, seed, offset_noise, resume) -> None:
     """Train a small DDPM UNet2DModel with PyTorch (needs the 'train' extra)."""
     from .train import TrainSettings, train as run_training
 
-    settings = TrainSettings(steps=steps, batch_size=batch_size, learning_rate=lr, seed=seed)
+    settings = TrainSettings(steps=steps, batch_size=batch_size, learning_rate=lr, seed=seed,
+                             offset_noise=offset_noise)
     run_training(data, out, settings, resume=resume, log=lambda line: click.echo(line, err=True))
 
 
