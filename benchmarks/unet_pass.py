@@ -67,7 +67,7 @@ def torch_side(folder, sample, t, threads, repeats, queue):
 
 
 def sql_side(folder, sample, t, threads, queue):
-    import duckdb  # noqa: F401  (loaded before timing)
+    import duckdb  # noqa: F401  - loaded before timing
 
     from sqldiffusion import SQLUNet
 

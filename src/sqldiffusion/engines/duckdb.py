@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import resource
-import time
 from collections.abc import Callable
 
 import duckdb
@@ -15,18 +13,13 @@ from ..graph.ops import Graph
 from ..model.layout import layer_matrix
 from ..model.source import Model
 from ..sql.dialects.duckdb import DuckDBDialect
-from ..sql.render import SAMPLE, TIMESTEPS, Program, Statement
+from .base import SQLEngine
 
 REGISTRY = "sqldiffusion_models"
 _UPLOAD = "sqld_upload"
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # DuckDB's worker threads are ours
-    return usage.ru_utime + usage.ru_stime
-
-
-class DuckDBEngine:
+class DuckDBEngine(SQLEngine):
     name = "duckdb"
     dialect = DuckDBDialect()
 
@@ -100,47 +93,10 @@ class DuckDBEngine:
         finally:
             self.con.unregister(_UPLOAD)
 
-    # ---- running a program ------------------------------------------------------------------
-    def run(self, program: Program, sample: np.ndarray, timesteps: np.ndarray,
-            on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
-        """Execute `program` on `sample` (B, C, H, W) at `timesteps` (B,); return the output (B, C', H, W)."""
-        try:
-            self.put_image(SAMPLE, sample)
-            output = self.execute(program, timesteps, on_statement)
-            return self.fetch_image(output, (sample.shape[0], *program.output_shape))
-        finally:
-            self.drop(SAMPLE, TIMESTEPS, *(s.target for s in program.statements))
-
-    def execute(self, program: Program, timesteps, on_statement=None) -> str:
-        """Run a program on the image already in SAMPLE; return the relation holding its output.
-
-        Every relation but the output is dropped as soon as nothing reads it any more.
-        """
-        self.drop(TIMESTEPS)
-        self.con.execute(f"CREATE TEMP TABLE {TIMESTEPS} AS SELECT (i - 1)::INTEGER AS b, t[i] AS t "
-                         "FROM (SELECT ?::DOUBLE[] AS t), range(1, len(t) + 1) r(i)", [list(map(float, timesteps))])
-        for statement in program.statements:
-            wall, cpu = time.perf_counter(), _cpu_seconds()
-            self.create(statement.target, statement.sql)
-            self.drop(*statement.drops)
-            if on_statement:
-                on_statement(statement, time.perf_counter() - wall, _cpu_seconds() - cpu)
-        return program.output
-
+    # ---- relations --------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
         """A temporary relation from a SELECT (replacing any of that name)."""
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
-
-    def drop(self, *names: str) -> None:
-        for name in names:
-            self.con.execute(f"DROP TABLE IF EXISTS {name}")
-
-    def rename(self, old: str, new: str) -> None:
-        self.drop(new)
-        self.con.execute(f"ALTER TABLE {old} RENAME TO {new}")
-
-    def query(self, sql: str) -> list[tuple]:
-        return self.con.execute(sql).fetchall()
 
     def put_image(self, name: str, image: np.ndarray) -> None:
         """Upload a float32 (B, C, H, W) array as the image relation `name` (b, y, x, v)."""

@@ -8,8 +8,6 @@ each other's relations and a killed run leaves nothing behind.
 from __future__ import annotations
 
 import json
-import resource
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -19,23 +17,18 @@ from ..graph.ops import Graph
 from ..model.layout import layer_matrix
 from ..model.source import Model
 from ..sql.dialects.postgres import CHUNK, MAX_COLUMNS, PostgresDialect
-from ..sql.render import SAMPLE, TIMESTEPS, Program, Statement
+from .base import SQLEngine
 from .pgserver import ThrowawayServer
 
 REGISTRY = "sqldiffusion_models"
 _IMPORT_LOCK = 7_420_531_011  # advisory lock key: one import at a time per database
 
 
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)  # the client's only; the server works in its own processes
-    return usage.ru_utime + usage.ru_stime
-
-
 def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-class PostgresEngine:
+class PostgresEngine(SQLEngine):
     name = "postgres"
     dialect = PostgresDialect()
 
@@ -77,36 +70,39 @@ class PostgresEngine:
 
     def import_model(self, model: Model, graph: Graph, on_layer: Callable[[int, int], None] | None = None) -> str:
         """Store every layer in a schema of its own, in one transaction; a no-op if already there."""
+        import psycopg
+
+        try:
+            return self._import(model, graph, on_layer)
+        except psycopg.errors.InsufficientPrivilege as e:
+            raise SQLDiffusionError(f"PostgreSQL refused the import ({_first_line(e)}); the user needs the "
+                                    "CREATE privilege on the database and SELECT on public.sqldiffusion_models") from None
+
+    def _import(self, model: Model, graph: Graph, on_layer) -> str:
         schema = self.imported_schema(model)
         if schema is not None:
             return schema
-        import psycopg
-
         tensors = model.tensors(graph.expected_tensors())
         schema = f"sqld_{model.digest[:16]}"
         layers = graph.layers
-        try:
-            with self.con.transaction():
-                self.con.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
-                self.con.execute(
-                    f"CREATE TABLE IF NOT EXISTS public.{REGISTRY} (digest TEXT PRIMARY KEY, schema_name TEXT NOT NULL, "
-                    "model TEXT, config TEXT, imported_at TIMESTAMPTZ DEFAULT now())")
-                if self.imported_schema(model) is not None:  # another process imported it while we waited
-                    return schema
-                if self.con.execute("SELECT to_regnamespace(%s)", [schema]).fetchone()[0] is not None:
-                    raise SQLDiffusionError(f"schema {schema} already exists in this database but is not a "
-                                            f"sqldiffusion model; drop it or use another database")
-                self.con.execute(f"CREATE SCHEMA {self.dialect.quote(schema)}")
-                for i, layer in enumerate(layers):
-                    self._store(schema, layer, layer_matrix(layer, tensors))
-                    if on_layer:
-                        on_layer(i + 1, len(layers))
-                self.con.execute(f"INSERT INTO public.{REGISTRY} (digest, schema_name, model, config) "
-                                 "VALUES (%s, %s, %s, %s)",
-                                 [model.digest, schema, model.name, json.dumps(model.config.raw)])
-        except psycopg.errors.InsufficientPrivilege as e:
-            raise SQLDiffusionError(f"PostgreSQL refused the import ({_first_line(e)}); the user needs the "
-                                    "CREATE privilege on the database") from None
+        with self.con.transaction():
+            self.con.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS public.{REGISTRY} (digest TEXT PRIMARY KEY, schema_name TEXT NOT NULL, "
+                "model TEXT, config TEXT, imported_at TIMESTAMPTZ DEFAULT now())")
+            if self.imported_schema(model) is not None:  # another process imported it while we waited
+                return schema
+            if self.con.execute("SELECT to_regnamespace(%s)", [schema]).fetchone()[0] is not None:
+                raise SQLDiffusionError(f"schema {schema} already exists in this database but is not a "
+                                        f"sqldiffusion model; drop it or use another database")
+            self.con.execute(f"CREATE SCHEMA {self.dialect.quote(schema)}")
+            for i, layer in enumerate(layers):
+                self._store(schema, layer, layer_matrix(layer, tensors))
+                if on_layer:
+                    on_layer(i + 1, len(layers))
+            self.con.execute(f"INSERT INTO public.{REGISTRY} (digest, schema_name, model, config) "
+                             "VALUES (%s, %s, %s, %s)",
+                             [model.digest, schema, model.name, json.dumps(model.config.raw)])
         return schema
 
     def _store(self, schema: str, layer, matrix: np.ndarray) -> None:
@@ -132,43 +128,11 @@ class PostgresEngine:
         with self.con.cursor().copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(header + rows.tobytes() + (-1).to_bytes(2, "big", signed=True))
 
-    # ---- running a program ------------------------------------------------------------------
-    def run(self, program: Program, sample: np.ndarray, timesteps: np.ndarray,
-            on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
-        try:
-            self.put_image(SAMPLE, sample)
-            output = self.execute(program, timesteps, on_statement)
-            return self.fetch_image(output, (sample.shape[0], *program.output_shape))
-        finally:
-            self.drop(SAMPLE, TIMESTEPS, *(s.target for s in program.statements))
-
-    def execute(self, program: Program, timesteps, on_statement=None) -> str:
-        self.create(TIMESTEPS, "SELECT (i - 1)::INTEGER AS b, t::DOUBLE PRECISION AS t "
-                               f"FROM unnest(ARRAY[{', '.join(repr(float(t)) for t in timesteps)}]::float8[]) "
-                               "WITH ORDINALITY AS u(t, i)")
-        for statement in program.statements:
-            wall, cpu = time.perf_counter(), _cpu_seconds()
-            self.create(statement.target, statement.sql)
-            self.drop(*statement.drops)
-            if on_statement:
-                on_statement(statement, time.perf_counter() - wall, _cpu_seconds() - cpu)
-        return program.output
-
+    # ---- relations --------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
         self.drop(name)
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
         self.con.execute(f"ANALYZE {name}")  # row counts for the planner: temp tables get no autovacuum
-
-    def drop(self, *names: str) -> None:
-        for name in names:
-            self.con.execute(f"DROP TABLE IF EXISTS {name}")
-
-    def rename(self, old: str, new: str) -> None:
-        self.drop(new)
-        self.con.execute(f"ALTER TABLE {old} RENAME TO {new}")
-
-    def query(self, sql: str) -> list[tuple]:
-        return self.con.execute(sql).fetchall()
 
     def put_image(self, name: str, image: np.ndarray) -> None:
         b, c, h, w = image.shape

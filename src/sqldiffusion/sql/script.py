@@ -49,9 +49,7 @@ class ScriptWriter:
         self.write(f"ALTER TABLE {old} RENAME TO {new}")
 
     def execute(self, program: Program, timesteps) -> str:
-        values = ", ".join(repr(float(t)) for t in timesteps)
-        self.create(TIMESTEPS, f"SELECT (i - 1)::INTEGER AS b, t FROM unnest(ARRAY[{values}]::float8[]) "
-                               "WITH ORDINALITY AS u(t, i)")
+        self.create(TIMESTEPS, self.dialect.timesteps(timesteps))
         for statement in program.statements:
             self.out.write(f"\n-- {statement.label} ({statement.op})\n")
             self.create(statement.target, statement.sql)

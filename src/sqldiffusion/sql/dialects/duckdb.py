@@ -32,6 +32,12 @@ class DuckDBDialect:
         """The SELECT computing `node` from its input relations (`Relation`s) and its parameter table."""
         return getattr(self, node.op)(node, inputs, param)
 
+    @staticmethod
+    def timesteps(timesteps) -> str:
+        """The TIMESTEPS relation (b, t): one timestep per batch item."""
+        values = ", ".join(repr(float(t)) for t in timesteps)
+        return f"SELECT (i - 1)::INTEGER AS b, t[i] AS t FROM (SELECT [{values}]::DOUBLE[] AS t), range(1, len(t) + 1) r(i)"
+
     # ---- primitives ------------------------------------------------------------------------
     def sample(self, node, inputs, param):
         # center_input_sample: 2 * x - 1

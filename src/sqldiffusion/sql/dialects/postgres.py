@@ -65,6 +65,13 @@ class PostgresDialect:
         image = len(node_or_relation.shape) == 3
         return ", ".join(f"{alias}{k}" for k in (("b", "y", "x") if image else ("b",)))
 
+    @staticmethod
+    def timesteps(timesteps) -> str:
+        """The TIMESTEPS relation (b, t): one timestep per batch item."""
+        values = ", ".join(repr(float(t)) for t in timesteps)
+        return (f"SELECT (i - 1)::INTEGER AS b, t FROM unnest(ARRAY[{values}]::float8[]) "
+                "WITH ORDINALITY AS u(t, i)")
+
     # ---- primitives ------------------------------------------------------------------------
     def sample(self, node, inputs, param):
         c = node.channels
