@@ -11,6 +11,11 @@ import numpy as np
 from ..sql.render import SAMPLE, TIMESTEPS, Program, Statement
 
 
+def model_schema(model) -> str:
+    """The schema an engine imports a model into: named by its digest, so one model is stored once."""
+    return f"sqld_{model.digest[:16]}"
+
+
 def cpu_seconds() -> float:
     """This process's CPU time (an embedded engine's worker threads are ours; a server's are not)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)

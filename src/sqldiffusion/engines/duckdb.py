@@ -13,7 +13,7 @@ from ..graph.ops import Graph
 from ..model.layout import layer_matrix
 from ..model.source import Model
 from ..sql.dialects.duckdb import DuckDBDialect
-from .base import SQLEngine
+from .base import SQLEngine, model_schema
 
 REGISTRY = "sqldiffusion_models"
 _UPLOAD = "sqld_upload"
@@ -55,7 +55,7 @@ class DuckDBEngine(SQLEngine):
         if schema is not None:
             return schema
         tensors = model.tensors(graph.expected_tensors())
-        schema = f"sqld_{model.digest[:16]}"
+        schema = model_schema(model)
         layers = graph.layers
         q = self.dialect.quote
         self.con.begin()

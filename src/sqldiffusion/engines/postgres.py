@@ -17,7 +17,7 @@ from ..graph.ops import Graph
 from ..model.layout import layer_matrix
 from ..model.source import Model
 from ..sql.dialects.postgres import CHUNK, MAX_COLUMNS, PostgresDialect
-from .base import SQLEngine
+from .base import SQLEngine, model_schema
 from .pgserver import ThrowawayServer
 
 REGISTRY = "sqldiffusion_models"
@@ -83,7 +83,7 @@ class PostgresEngine(SQLEngine):
         if schema is not None:
             return schema
         tensors = model.tensors(graph.expected_tensors())
-        schema = f"sqld_{model.digest[:16]}"
+        schema = model_schema(model)
         layers = graph.layers
         with self.con.transaction():
             self.con.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])

@@ -12,25 +12,15 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
+from .base import Dialect
 from ..render import SAMPLE
 
 _ONE = "[1.0::FLOAT]"
 
 
-class DuckDBDialect:
+class DuckDBDialect(Dialect):
     name = "duckdb"
     parts = 2  # output-channel blocks per big matrix product: one per thread
-
-    @staticmethod
-    def quote(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    def table(self, schema: str, name: str) -> str:
-        return f"{self.quote(schema)}.{self.quote(name)}"
-
-    def select(self, node: Node, inputs: list, param: str | None) -> str:
-        """The SELECT computing `node` from its input relations (`Relation`s) and its parameter table."""
-        return getattr(self, node.op)(node, inputs, param)
 
     @staticmethod
     def timesteps(timesteps) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
+from .base import Dialect
 from ..render import SAMPLE
 
 MAX_COLUMNS = 1600  # PostgreSQL's limit per table
@@ -47,18 +48,8 @@ def _union(parts: list[str]) -> str:
     return "\nUNION ALL\n".join(parts) + "\nOFFSET 0"
 
 
-class PostgresDialect:
+class PostgresDialect(Dialect):
     name = "postgres"
-
-    @staticmethod
-    def quote(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    def table(self, schema: str, name: str) -> str:
-        return f"{self.quote(schema)}.{self.quote(name)}"
-
-    def select(self, node: Node, inputs: list, param: str | None) -> str:
-        return getattr(self, node.op)(node, inputs, param)
 
     @staticmethod
     def keys(node_or_relation, alias: str = "") -> str:
