@@ -139,9 +139,8 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
     scale = pictures.enlargement(pixels.shape[1])
     pictures.save_png(out, pictures.grid(pixels, scale=scale))
     if gif is not None:
-        start = x_t if x_t is not None else None
-        shown = ([pictures.to_pixels(start)] if start is not None else []) + [pictures.to_pixels(f) for f in frames]
-        pictures.save_gif(gif, [pictures.grid(p, scale=scale) for p in shown])
+        shown = ([x_t] if x_t is not None else []) + frames  # a given x_T opens the trajectory
+        pictures.save_gif(gif, [pictures.grid(pictures.to_pixels(f), scale=scale) for f in shown])
     if save_npy is not None:
         pictures.save_npy(save_npy, samples)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
