@@ -37,8 +37,8 @@ def test_importing_the_same_model_again_does_nothing(small_model, tmp_path):
     first = net(x, 5)
     before = database_state(net.engine.con)
     assert len(before[2]) == 1
-    layers = len(unet_layers(net.config).layers)
-    assert sum(1 for t in before[0] if t[0] == net.schema) == layers
+    tables = sum(1 + len(net.engine.dialect.stored_variants(layer)) for layer in unet_layers(net.config).layers)
+    assert sum(1 for t in before[0] if t[0] == net.schema) == tables
     net.engine.close()
 
     calls = []
@@ -116,3 +116,24 @@ def test_generation_path_never_loads_torch(small_model, tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ})
     assert result.stdout.strip() == "ok", result.stderr
     assert np.load(tmp_path / "y.npy").shape == (2, 3, 16, 16)
+
+
+def test_an_import_in_an_older_layout_is_replaced(small_model, tmp_path, monkeypatch):
+    """A database written by a version that stored parameters differently is re-imported, in one step."""
+    from sqldiffusion.engines import duckdb as duckdb_engine
+
+    model, folder = small_model
+    db = str(tmp_path / "models.duckdb")
+    monkeypatch.setattr(duckdb_engine, "LAYOUT", "old")
+    old = SQLUNet(folder, database=db)
+    old_schema = old.schema
+    old.engine.close()
+    monkeypatch.undo()
+
+    net = SQLUNet(folder, database=db)
+    assert net.schema != old_schema
+    tables, schemas, registry = database_state(net.engine.con)
+    assert (old_schema,) not in schemas and (net.schema,) in schemas
+    assert [r[1] for r in registry] == [net.schema]
+    x = random_sample(1, 3, 16)
+    np.testing.assert_allclose(net(x, 5), reference(model, x, 5), atol=1e-4)

@@ -111,3 +111,21 @@ def test_deprecated_attention_names_and_pipeline_folder(tmp_path):
     net = SQLUNet(tmp_path / "pipe")
     assert net.model.scheduler_config == {"num_train_timesteps": 1000}
     assert_close(net(x, 42), reference(model, x, 42))
+
+
+@pytest.mark.parametrize("min_channels, parts", [(1, 3), (10**6, 1)], ids=["winograd", "direct"])
+def test_every_convolution_by_winograd_or_direct(min_channels, parts, small_model):
+    """Each 3x3 conv path on its own, on odd-sized levels (7x5: Winograd's last tiles hang over the
+    edge), with the time embedding added inside the conv and statements split into 3 branches."""
+    from sqldiffusion.engines.duckdb import DuckDBEngine
+    from sqldiffusion.sql.dialects.duckdb import DuckDBDialect
+
+    model, folder = small_model
+    engine = DuckDBEngine()
+    engine.dialect = DuckDBDialect(parts=parts, winograd_min_channels=min_channels)
+    net = SQLUNet(folder, engine)
+    winograd = sum("#winograd" in s.sql for s in net.program(14, 10).statements)
+    stride_1 = sum(s.op == "conv3x3" and "downsamplers" not in s.label for s in net.program(14, 10).statements)
+    assert winograd == (stride_1 if min_channels == 1 else 0)
+    x = random_sample(2, 3, 14, 10, seed=4)
+    assert_close(net(x, [999, 3]), reference(model, x, [999, 3]))

@@ -11,9 +11,11 @@ import numpy as np
 from ..sql.render import SAMPLE, TIMESTEPS, Program, Statement
 
 
-def model_schema(model) -> str:
-    """The schema an engine imports a model into: named by its digest, so one model is stored once."""
-    return f"sqld_{model.digest[:16]}"
+def model_schema(model, layout: str = "") -> str:
+    """The schema an engine imports a model into: named by its digest, so one model is stored once,
+    and by the engine's storage `layout` where it has more than one, so an older import is not read
+    as a newer one."""
+    return f"sqld_{model.digest[:16]}" + (f"_{layout}" if layout else "")
 
 
 def cpu_seconds() -> float:

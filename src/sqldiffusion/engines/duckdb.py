@@ -10,18 +10,18 @@ import numpy as np
 
 from ..errors import SQLDiffusionError
 from ..graph.ops import Graph
-from ..model.layout import layer_matrix
+from ..model.layout import layer_matrix, winograd_weights
 from ..model.source import Model
 from ..sql.dialects.duckdb import DuckDBDialect
 from .base import SQLEngine, model_schema
 
 REGISTRY = "sqldiffusion_models"
+LAYOUT = "m2"  # how parameters are stored: one row per layer holding its matrix; Winograd kernels beside
 _UPLOAD = "sqld_upload"
 
 
 class DuckDBEngine(SQLEngine):
     name = "duckdb"
-    dialect = DuckDBDialect()
 
     def __init__(self, database: str | None = None) -> None:
         self.database = database or ":memory:"
@@ -30,12 +30,22 @@ class DuckDBEngine(SQLEngine):
         except (duckdb.IOException, duckdb.Error) as e:
             first = str(e).strip().splitlines()[0]
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first}") from None
+        # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
+        # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
+        self.con.execute("SET preserve_insertion_order = false")
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        self.dialect = DuckDBDialect(parts=max(1, int(threads)))
 
     def close(self) -> None:
         self.con.close()
 
     # ---- model import -----------------------------------------------------------------------
     def imported_schema(self, model: Model) -> str | None:
+        """The schema holding `model` in this engine's current layout, if imported."""
+        schema = self._registered_schema(model)
+        return schema if schema == model_schema(model, LAYOUT) else None
+
+    def _registered_schema(self, model: Model) -> str | None:
         registered = self.con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND table_name = ?", [REGISTRY]).fetchone()[0]
@@ -51,11 +61,11 @@ class DuckDBEngine(SQLEngine):
         Weights are read and checked before the database is touched; any failure or interruption
         (Ctrl-C included) rolls the whole import back.
         """
-        schema = self.imported_schema(model)
-        if schema is not None:
-            return schema
+        old = self._registered_schema(model)
+        if old == model_schema(model, LAYOUT):
+            return old
         tensors = model.tensors(graph.expected_tensors())
-        schema = model_schema(model)
+        schema = model_schema(model, LAYOUT)
         layers = graph.layers
         q = self.dialect.quote
         self.con.begin()
@@ -64,9 +74,15 @@ class DuckDBEngine(SQLEngine):
                 f"CREATE TABLE IF NOT EXISTS {REGISTRY} (digest VARCHAR PRIMARY KEY, schema_name VARCHAR NOT NULL, "
                 "model VARCHAR, config VARCHAR, imported_at TIMESTAMP DEFAULT current_timestamp)"
             )
+            if old is not None:  # imported by an older version in another layout: replaced
+                self.con.execute(f"DROP SCHEMA IF EXISTS {q(old)} CASCADE")
+                self.con.execute(f"DELETE FROM {REGISTRY} WHERE digest = ?", [model.digest])
             self.con.execute(f"CREATE SCHEMA {q(schema)}")
             for i, layer in enumerate(layers):
                 self._store_matrix(self.dialect.table(schema, layer.name), layer_matrix(layer, tensors))
+                for variant in self.dialect.stored_variants(layer):  # only "winograd" so far
+                    self._store_winograd(self.dialect.layer_tables(schema, layer).variants[variant],
+                                         *winograd_weights(layer, tensors))
                 if on_layer:
                     on_layer(i + 1, len(layers))
             self.con.execute(f"INSERT INTO {REGISTRY} (digest, schema_name, model, config) VALUES (?, ?, ?, ?)",
@@ -78,9 +94,21 @@ class DuckDBEngine(SQLEngine):
         return schema
 
     def _store_matrix(self, table: str, matrix: np.ndarray) -> None:
+        """One row: `m`, the matrix as a list of rows (statements read it whole: no per-pass copy)."""
         cols = matrix.shape[1]
-        self._upload(matrix.ravel(), f"CREATE TABLE {table} AS SELECT (i // {cols})::INTEGER AS o, "
-                                     f"list(a ORDER BY i) AS w FROM {{values}} GROUP BY 1")
+        self._upload(matrix.ravel(), f"CREATE TABLE {table} AS SELECT list(r ORDER BY o) AS m FROM "
+                                     f"(SELECT i // {cols} AS o, list(a ORDER BY i) AS r FROM {{values}} GROUP BY 1)")
+
+    def _store_winograd(self, table: str, kernels: np.ndarray, bias: np.ndarray) -> None:
+        """One row: u00 .. u33, each position's (out, in) transformed kernels as a list of rows; bias."""
+        _, out, cin = kernels.shape
+        n = kernels.size
+        columns = ", ".join(f"list(r ORDER BY o) FILTER (WHERE p = {4 * i + j}) AS u{i}{j}" for i in range(4) for j in range(4))
+        self._upload(np.concatenate([kernels.ravel(), bias]),
+                     f"CREATE TABLE {table} AS SELECT {columns}, "
+                     f"(SELECT list(a ORDER BY i) FROM {{values}} WHERE i >= {n}) AS bias FROM "
+                     f"(SELECT i // {out * cin} AS p, i // {cin} % {out} AS o, list(a ORDER BY i) AS r "
+                     f"FROM {{values}} WHERE i < {n} GROUP BY 1, 2)")
 
     def _upload(self, flat: np.ndarray, sql: str) -> None:
         """Run `sql`, whose {values} reads `flat` as rows (i BIGINT, a FLOAT).

@@ -19,11 +19,15 @@ class Layer:
     ``conv3x3``: rows = output channels, columns = (ky, kx, in channel) then bias;
     ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
+
+    ``variants`` name other forms of the same parameters that a dialect may store beside the matrix
+    and compute with instead, e.g. ``winograd`` (3x3 stride-1 convolutions, see `model/layout.py`).
     """
 
     name: str
     kind: str
     tensors: dict[str, tuple[int, ...]]  # diffusers tensor name -> shape
+    variants: tuple[str, ...] = ()
 
 
 @dataclass

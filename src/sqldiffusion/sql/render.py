@@ -31,6 +31,18 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class LayerTables:
+    """The tables holding one layer's parameters: its matrix (what `str()` gives) and the variants
+    the dialect stores beside it, by variant name."""
+
+    matrix: str
+    variants: dict[str, str]
+
+    def __str__(self) -> str:
+        return self.matrix
+
+
+@dataclass(frozen=True)
 class Statement:
     target: str  # the relation this statement creates
     sql: str  # a SELECT producing it
@@ -56,7 +68,7 @@ def render(graph: Graph, dialect, schema: str) -> Program:
     last_use = graph.last_use()
     for node in graph.nodes:
         inputs = [Relation(names[i], graph[i].shape) for i in node.inputs]
-        param = dialect.table(schema, node.layer.name) if node.layer else None
+        param = dialect.layer_tables(schema, node.layer) if node.layer else None
         if node.op == "timesteps":
             names[node.id] = TIMESTEPS
             continue

@@ -12,15 +12,24 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
+from ...model.layout import WINOGRAD_AT, WINOGRAD_BT
 from .base import Dialect
 from ..render import SAMPLE
 
 _ONE = "[1.0::FLOAT]"
 
+# Below this many input or output channels a direct 3x3 convolution beats Winograd's tile transforms
+# (BENCHMARKS.md, "Winograd or direct").
+WINOGRAD_MIN_CHANNELS = 64
+
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
-    parts = 2  # output-channel blocks per big matrix product: one per thread
+    variants = frozenset({"winograd"})
+
+    def __init__(self, parts: int = 2, winograd_min_channels: int = WINOGRAD_MIN_CHANNELS) -> None:
+        self.parts = parts  # UNION ALL branches per heavy statement: one per thread
+        self.winograd_min_channels = winograd_min_channels
 
     @staticmethod
     def timesteps(timesteps) -> str:
@@ -48,9 +57,12 @@ class DuckDBDialect(Dialect):
                 f"FROM {inputs[0]}")
 
     def dense(self, node, inputs, param):
-        keys = "b, y, x" if node.is_image else "b"
-        rows = f"SELECT {keys}, v || {_ONE} AS v FROM {inputs[0]}"
-        return self._epilogue(node, self._matmul(node, rows, keys, param), inputs)
+        if not node.is_image:
+            rows = f"SELECT b, v || {_ONE} AS v FROM {inputs[0]}"
+            return self._epilogue(node, self._matmul(rows, "b", param), inputs)
+        _, h, w = node.shape
+        rows = f"SELECT b, y, x, v || {_ONE} AS v FROM {inputs[0]}"
+        return self._epilogue(node, self._matmul(rows, "b, y, x", param, f"y * {w} + x"), inputs)
 
     def conv3x3(self, node, inputs, param):
         cin, h, w = inputs[0].shape
@@ -59,6 +71,8 @@ class DuckDBDialect(Dialect):
             h, w = 2 * h, 2 * w
             src = (f"(SELECT b, 2 * y + u.dy AS y, 2 * x + u.dx AS x, v FROM {src}, "
                    f"(VALUES (0, 0), (0, 1), (1, 0), (1, 1)) u(dy, dx))")
+        if node.attrs["stride"] == 1 and self.uses_winograd(cin, node.channels):
+            return self._winograd(node, src, cin, h, w, param, inputs)
         rows = self._im2col(src, cin, h, w)
         if node.attrs["stride"] == 2:
             # output pixel (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1)
@@ -66,7 +80,16 @@ class DuckDBDialect(Dialect):
             centre = 1 - node.attrs["pad"]
             rows = (f"SELECT b, y // 2 AS y, x // 2 AS x, v FROM ({rows}) "
                     f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
-        return self._epilogue(node, self._matmul(node, rows, "b, y, x", param), inputs)
+        split = f"y * {node.shape[2]} + x"
+        return self._epilogue(node, self._matmul(rows, "b, y, x", param, split), inputs)
+
+    def uses_winograd(self, cin: int, cout: int) -> bool:
+        return min(cin, cout) >= self.winograd_min_channels
+
+    def stored_variants(self, layer) -> list[str]:
+        """Winograd kernels only for the convolutions that will use them."""
+        out, cin = layer.tensors[f"{layer.name}.weight"][:2] if layer.kind == "conv3x3" else (0, 0)
+        return [v for v in super().stored_variants(layer) if v != "winograd" or self.uses_winograd(cin, out)]
 
     @staticmethod
     def _im2col(src: str, channels: int, h: int, w: int) -> str:
@@ -97,7 +120,7 @@ class DuckDBDialect(Dialect):
         if node.attrs["silu"]:
             out = f"list_transform({out}, lambda z: {_SILU})"
         return (
-            f"WITH p AS (SELECT (SELECT w FROM {param} WHERE o = 0) AS gamma, (SELECT w FROM {param} WHERE o = 1) AS beta),\n"
+            f"WITH p AS (SELECT m[1] AS gamma, m[2] AS beta FROM {param}),\n"
             f"st AS (\n"
             f"  SELECT b, list(mean ORDER BY grp) AS mean, list(rstd ORDER BY grp) AS rstd\n"
             f"  FROM (SELECT b, (k - 1) // {size} AS grp, avg(a) AS mean, 1 / sqrt(var_pop(a) + {node.attrs['eps']!r}) AS rstd\n"
@@ -119,26 +142,34 @@ class DuckDBDialect(Dialect):
                 f"FROM {inputs[0]} h JOIN {inputs[1]} s ON s.b = h.b AND s.y = h.y AND s.x = h.x")
 
     def attention(self, node, inputs, param):
+        """softmax(q k^T / sqrt(d)) v per head. One row per (item, head) gathers that head's queries, keys
+        and (transposed) values; its queries are then unnested, and each query row reaches its head's
+        keys and values without a join (a join would copy them into every query row)."""
         c, h, w = node.shape
         heads = node.attrs["heads"]
-        d = c // heads
+        d, n = c // heads, h * w
         scale = 1.0 / math.sqrt(d)
+        # a lambda evaluates its whole body per element: the row max and sum are taken outside
+        branches = "\nUNION ALL\n".join(
+            f"SELECT b, i, h, list_transform(vt, lambda col: list_dot_product(col, p)) AS o FROM (\n"
+            f"  SELECT b, i, h, vt, list_transform(e, lambda z: (z / total)::FLOAT) AS p FROM (\n"
+            f"    SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
+            f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)) AS e FROM (\n"
+            f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
+            f"        SELECT b, i, h, vt, list_transform(ks, lambda kk: list_dot_product(kk, q) * {scale!r}::FLOAT) AS s\n"
+            f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
+            f"        WHERE i % {self.parts} = {p})))))"
+            for p in range(self.parts))
         return (
-            f"WITH hd AS MATERIALIZED (  -- one row per (pixel, head): its query, key and value slices\n"
+            f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
             f"         v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS k, v[{2 * c} + h * {d} + 1 : {2 * c} + h * {d} + {d}] AS val\n"
             f"  FROM {inputs[0]}, range({heads}) r(h)),\n"
-            f"keys AS (SELECT b, h, list(k ORDER BY i) AS ks FROM hd GROUP BY b, h),\n"
-            f"vals AS (  -- values transposed: one list over pixels per channel\n"
-            f"  SELECT b, h, list(col ORDER BY ch) AS cols\n"
-            f"  FROM (SELECT b, h, ch, list(val[ch + 1] ORDER BY i) AS col FROM hd, range({d}) r(ch) GROUP BY b, h, ch)\n"
-            f"  GROUP BY b, h),\n"
-            f"sc AS (SELECT q.b, q.i, q.h, list_transform(k.ks, lambda kk: list_dot_product(kk, q.q) * {scale!r}::FLOAT) AS s\n"
-            f"       FROM hd q JOIN keys k ON k.b = q.b AND k.h = q.h),\n"
-            f"ex AS (SELECT b, i, h, list_transform(s, lambda z: exp(z - m)) AS e FROM (SELECT *, list_max(s) AS m FROM sc)),\n"
-            f"pr AS (SELECT b, i, h, list_transform(e, lambda z: (z / tot)::FLOAT) AS p FROM (SELECT *, list_sum(e) AS tot FROM ex)),\n"
-            f"o AS (SELECT pr.b, pr.i, pr.h, list_transform(vals.cols, lambda col: list_dot_product(col, pr.p)) AS o\n"
-            f"      FROM pr JOIN vals ON vals.b = pr.b AND vals.h = pr.h)\n"
+            f"heads AS MATERIALIZED (  -- values transposed: one list over the pixels per channel\n"
+            f"  SELECT b, h, qs, ks, list_transform(range({d}), lambda ch: list_slice(vals, ch + 1, {n * d}, {d})) AS vt\n"
+            f"  FROM (SELECT b, h, list(q ORDER BY i) AS qs, list(k ORDER BY i) AS ks, flatten(list(val ORDER BY i)) AS vals\n"
+            f"        FROM hd GROUP BY b, h)),\n"
+            f"o AS (\n{branches}\n)\n"
             f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
 
     # ---- the sampler -----------------------------------------------------------------------
@@ -174,27 +205,68 @@ class DuckDBDialect(Dialect):
                 f"FROM range({b}) r1(bb), range({h}) r2(yy), range({w}) r3(xx)")
 
     # ---- helpers ---------------------------------------------------------------------------
-    def _matmul(self, node: Node, rows: str, keys: str, param: str) -> str:
-        """Each row's vector (its last entry 1.0) times every row of the layer's matrix.
+    def _matmul(self, rows: str, keys: str, param, split: str | None = None) -> str:
+        """Each row's vector (its last entry 1.0) times every row of the layer's matrix `m`.
 
-        A statement whose source has few rows runs on one thread, so big layers are split into
-        `parts` contiguous blocks of output channels, one UNION ALL branch each (DuckDB runs the
-        branches on different threads), then put back together per row.
+        A statement whose source has few rows runs on one thread, so image rows are dealt by
+        `split` (a row number) into `parts` UNION ALL branches, which DuckDB runs on different threads.
         """
-        out = node.channels
-        parts = self.parts if out >= 64 and node.is_image else 1
-        bounds = [(p * out // parts, (p + 1) * out // parts - 1) for p in range(parts)]
-        columns = ", ".join("g." + k for k in keys.split(", "))
-        branches = [
-            f"SELECT {f'{p} AS part, ' if parts > 1 else ''}{columns}, "
-            f"list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v\n"
-            f"FROM g, (SELECT list(w ORDER BY o) AS m FROM {param} WHERE o BETWEEN {lo} AND {hi}) w"
-            for p, (lo, hi) in enumerate(bounds)]
-        if parts == 1:
-            return f"WITH g AS ({rows})\n{branches[0]}"
-        union = "\nUNION ALL\n".join(branches)
-        return (f"WITH g AS MATERIALIZED ({rows})\n"
-                f"SELECT {keys}, flatten(list(v ORDER BY part)) AS v FROM (\n{union}\n) GROUP BY {keys}")
+        product = f"SELECT {keys}, list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v FROM g, {param} w"
+        if split is None or self.parts == 1:
+            return f"WITH g AS ({rows})\n{product}"
+        return f"WITH g AS MATERIALIZED ({rows})\n" + "\nUNION ALL\n".join(
+            f"{product} WHERE ({split}) % {self.parts} = {p}" for p in range(self.parts))
+
+    def _winograd(self, node: Node, src: str, cin: int, h: int, w: int, param, inputs: list) -> str:
+        """A stride-1 3x3 convolution by Winograd F(2x2, 3x3), per 2x2 output tile (ty, tx):
+
+        1. V = B^T d B for the tile's 4x4 input pixels d (rows 2ty-1 .. 2ty+2, columns 2tx-1 .. 2tx+2,
+           zeros outside), separably: along each image row first (window by row, so rows are spread
+           over threads), then along each column of tiles; V is 16 channel vectors, each of two sums;
+        2. M = U . V: for each of the 16 positions, one dot product with each output channel's
+           transformed kernel U (stored at import): 2.25x fewer multiplications than direct;
+        3. Y = A^T M A (+ bias, + the per-item vector if one is added): 4 output pixels of nine M's each.
+        Steps 2 and 3 run in `parts` UNION ALL branches, tiles dealt round-robin.
+        """
+        bt, at = WINOGRAD_BT, WINOGRAD_AT
+        zeros = f"[0::FLOAT for _ in range({cin})]"
+
+        def neighbours(col: str, window: str) -> list[str]:  # offsets -1, 0, +1, +2 along the window
+            return [f"coalesce(lag({col}) OVER {window}, {zeros})", col,
+                    f"coalesce(lead({col}) OVER {window}, {zeros})", f"coalesce(lead({col}, 2) OVER {window}, {zeros})"]
+
+        across = neighbours("v", "win")  # pixels 2tx-1 .. 2tx+2 of row y
+        rows = [", ".join(f"{cell} AS d{j}" for j, cell in enumerate(across))]
+        e_cols = [_combination([(bt[j][s], f"d{s}") for s in range(4)]) + f" AS e{j}" for j in range(4)]
+        down = [f"{cell} AS e{r}{j}" for j in range(4) for r, cell in enumerate(neighbours(f"e{j}", "win"))]
+        v_cols = [_combination([(bt[i][r], f"e{r}{j}") for r in range(4)]) + f" AS v{i}{j}" for i in range(4) for j in range(4)]
+        m_cols = [f"list_transform(u.u{i}{j}, lambda r: list_dot_product(r, t.v{i}{j})) AS m{i}{j}"
+                  for i in range(4) for j in range(4)]
+        extra, join = "", ""
+        if len(inputs) > 1 and not inputs[1].is_image:  # the time embedding: one vector per item
+            extra, join = " + e.v[k]", f" JOIN {inputs[1]} e ON e.b = t.b"
+        y_cols = [f"list_transform({_combination([(at[i][r] * at[j][s], f'm{r}{s}') for r in range(4) for s in range(4)])}, "
+                  f"lambda a, k: a + bias[k]{extra}) AS y{i}{j}" for i in range(2) for j in range(2)]
+        tiles_w = (w + 1) // 2
+        branches = "\nUNION ALL\n".join(
+            f"SELECT t.b, ty, tx, {', '.join(y_cols)} FROM (\n"
+            f"  SELECT t.b, t.ty, t.tx, u.bias, {', '.join(m_cols)}\n"
+            f"  FROM tiles t, {param.variants['winograd']} u WHERE (t.ty * {tiles_w} + t.tx) % {self.parts} = {p}) t{join}"
+            for p in range(self.parts))
+        core = (f"WITH rows AS (  -- along each row: e = d B at every even x\n"
+                f"  SELECT b, y, x // 2 AS tx, {', '.join(e_cols)}\n"
+                f"  FROM (SELECT b, y, x, {rows[0]} FROM {src} WINDOW win AS (PARTITION BY b, y ORDER BY x))\n"
+                f"  WHERE x % 2 = 0),\n"
+                f"tiles AS MATERIALIZED (  -- down each column of tiles: V = B^T e at every even y\n"
+                f"  SELECT b, y // 2 AS ty, tx, {', '.join(v_cols)}\n"
+                f"  FROM (SELECT b, y, tx, {', '.join(down)} FROM rows WINDOW win AS (PARTITION BY b, tx ORDER BY y))\n"
+                f"  WHERE y % 2 = 0)\n"
+                f"SELECT b, 2 * ty + q // 2 AS y, 2 * tx + q % 2 AS x, v FROM (\n"
+                f"  SELECT b, ty, tx, unnest([{', '.join(f'y{i}{j}' for i in range(2) for j in range(2))}]) AS v, "
+                f"unnest([0, 1, 2, 3]) AS q\n"
+                f"  FROM (\n{branches}\n))\n"
+                f"WHERE y < {h} AND x < {w}")
+        return self._epilogue(node, core, [i for i in inputs if i.is_image])
 
     def _epilogue(self, node: Node, core: str, inputs: list) -> str:
         """Add the second input, if any (a per-item vector or a same-shaped image), then divide by scale."""
@@ -206,6 +278,14 @@ class DuckDBDialect(Dialect):
         expr = "a + e.v[k]" if scale == 1.0 else f"(a + e.v[k]) / {scale!r}::FLOAT"
         return (f"SELECT {keys}, list_transform(c.v, lambda a, k: {expr}) AS v\n"
                 f"FROM (\n{core}\n) c JOIN {inputs[1]} e ON {on}")
+
+def _combination(terms: list[tuple[int, str]]) -> str:
+    """Element-wise sum of lists with signs +1/-1 (terms with 0 are left out): one list_transform."""
+    terms = [(sign, name) for sign, name in terms if sign]
+    (sign, first), rest = terms[0], terms[1:]
+    body = ("a" if sign > 0 else "-a") + "".join(f" {'+' if sg > 0 else '-'} {name}[k]" for sg, name in rest)
+    return f"list_transform({first}, lambda a, k: {body})"
+
 
 # x * sigmoid(x), computed in DOUBLE and rounded once
 _SILU = "(z / (1 + exp(-z)))::FLOAT"
