@@ -111,28 +111,33 @@ class DuckDBDialect(Dialect):
                 f"  FROM {src} WINDOW win AS (PARTITION BY b ORDER BY y, x)")
 
     def group_norm(self, node, inputs, param):
-        c = node.channels
+        c, h, w = node.shape
         size = c // node.attrs["groups"]
         grp = f"(k - 1) // {size} + 1"
-        # per (batch item, group): mean and 1/sqrt(var + eps) over its pixels and channels (population
-        # variance, as torch), folded with gamma and beta into one scale and shift per channel
+        # per (batch item, group): sums of x and x^2 in DOUBLE over its pixels and channels, taken in
+        # `parts` branches (one per thread) and added up; mean and 1/sqrt(var + eps) (population
+        # variance, as torch) are folded with gamma and beta into one scale and shift per channel
+        sums = self._union(lambda where: (
+            f"SELECT b, (k - 1) // {size} AS grp, sum(a) AS s1, sum(a * a) AS s2, count(*) AS n\n"
+            f"FROM (SELECT b, unnest(v)::DOUBLE AS a, unnest(range(1, {c + 1})) AS k FROM {inputs[0]}{where}) GROUP BY ALL"),
+            f"y * {w} + x")
         out = "list_transform(x.v, lambda a, k: a * s.scale[k] + s.shift[k])"
         if node.attrs["silu"]:
             out = f"list_transform({out}, lambda z: {_SILU})"
+        apply = self._union(lambda where: f"SELECT x.b, x.y, x.x, {out} AS v\nFROM {inputs[0]} x JOIN s ON s.b = x.b{where}",
+                            f"x.y * {w} + x.x")
         return (
             f"WITH p AS (SELECT m[1] AS gamma, m[2] AS beta FROM {param}),\n"
             f"st AS (\n"
             f"  SELECT b, list(mean ORDER BY grp) AS mean, list(rstd ORDER BY grp) AS rstd\n"
-            f"  FROM (SELECT b, (k - 1) // {size} AS grp, avg(a) AS mean, 1 / sqrt(var_pop(a) + {node.attrs['eps']!r}) AS rstd\n"
-            f"        FROM (SELECT b, unnest(v) AS a, unnest(range(1, {c + 1})) AS k FROM {inputs[0]})\n"
-            f"        GROUP BY ALL)\n"
+            f"  FROM (SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + {node.attrs['eps']!r}) AS rstd\n"
+            f"        FROM (SELECT b, grp, sum(s1) / sum(n) AS mean, sum(s2) AS s2, sum(n) AS n FROM (\n{sums}\n) GROUP BY b, grp))\n"
             f"  GROUP BY b),\n"
-            f"s AS (\n"
+            f"s AS MATERIALIZED (\n"
             f"  SELECT st.b, list_transform(p.gamma, lambda gm, k: (gm * st.rstd[{grp}])::FLOAT) AS scale,\n"
             f"         list_transform(p.beta, lambda bt, k: (bt - st.mean[{grp}] * p.gamma[k] * st.rstd[{grp}])::FLOAT) AS shift\n"
             f"  FROM st, p)\n"
-            f"SELECT x.b, x.y, x.x, {out} AS v\n"
-            f"FROM {inputs[0]} x JOIN s ON s.b = x.b")
+            f"{apply}")
 
     def silu(self, node, inputs, param):
         return f"SELECT b, list_transform(v, lambda z: {_SILU}) AS v FROM {inputs[0]}"
@@ -150,7 +155,7 @@ class DuckDBDialect(Dialect):
         d, n = c // heads, h * w
         scale = 1.0 / math.sqrt(d)
         # a lambda evaluates its whole body per element: the row max and sum are taken outside
-        branches = "\nUNION ALL\n".join(
+        branches = self._union(lambda where: (
             f"SELECT b, i, h, list_transform(vt, lambda col: list_dot_product(col, p)) AS o FROM (\n"
             f"  SELECT b, i, h, vt, list_transform(e, lambda z: (z / total)::FLOAT) AS p FROM (\n"
             f"    SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
@@ -158,8 +163,7 @@ class DuckDBDialect(Dialect):
             f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
             f"        SELECT b, i, h, vt, list_transform(ks, lambda kk: list_dot_product(kk, q) * {scale!r}::FLOAT) AS s\n"
             f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
-            f"        WHERE i % {self.parts} = {p})))))"
-            for p in range(self.parts))
+            f"        {where})))))"), "i")
         return (
             f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
@@ -214,8 +218,15 @@ class DuckDBDialect(Dialect):
         product = f"SELECT {keys}, list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v FROM g, {param} w"
         if split is None or self.parts == 1:
             return f"WITH g AS ({rows})\n{product}"
-        return f"WITH g AS MATERIALIZED ({rows})\n" + "\nUNION ALL\n".join(
-            f"{product} WHERE ({split}) % {self.parts} = {p}" for p in range(self.parts))
+        return f"WITH g AS MATERIALIZED ({rows})\n" + self._union(lambda where: product + where, split)
+
+    def _union(self, branch, row: str) -> str:
+        """`branch(where)` once per thread, each WHERE keeping the rows whose number `row` is its own
+        modulo `parts`, glued by UNION ALL: DuckDB runs the branches on different threads, where
+        one SELECT over a table of fewer than 122,880 rows (one row group) would run on one."""
+        if self.parts == 1:
+            return branch("")
+        return "\nUNION ALL\n".join(branch(f" WHERE ({row}) % {self.parts} = {p}") for p in range(self.parts))
 
     def _winograd(self, node: Node, src: str, cin: int, h: int, w: int, param, inputs: list) -> str:
         """A stride-1 3x3 convolution by Winograd F(2x2, 3x3), per 2x2 output tile (ty, tx):
@@ -248,11 +259,10 @@ class DuckDBDialect(Dialect):
         y_cols = [f"list_transform({_combination([(at[i][r] * at[j][s], f'm{r}{s}') for r in range(4) for s in range(4)])}, "
                   f"lambda a, k: a + bias[k]{extra}) AS y{i}{j}" for i in range(2) for j in range(2)]
         tiles_w = (w + 1) // 2
-        branches = "\nUNION ALL\n".join(
+        branches = self._union(lambda where: (
             f"SELECT t.b, ty, tx, {', '.join(y_cols)} FROM (\n"
             f"  SELECT t.b, t.ty, t.tx, u.bias, {', '.join(m_cols)}\n"
-            f"  FROM tiles t, {param.variants['winograd']} u WHERE (t.ty * {tiles_w} + t.tx) % {self.parts} = {p}) t{join}"
-            for p in range(self.parts))
+            f"  FROM tiles t, {param.variants['winograd']} u{where}) t{join}"), f"t.ty * {tiles_w} + t.tx")
         core = (f"WITH rows AS (  -- along each row: e = d B at every even x\n"
                 f"  SELECT b, y, x // 2 AS tx, {', '.join(e_cols)}\n"
                 f"  FROM (SELECT b, y, x, {rows[0]} FROM {src} WINDOW win AS (PARTITION BY b, y ORDER BY x))\n"
