@@ -1,18 +1,20 @@
-"""Winograd or direct, per 3x3 convolution shape: both DuckDB paths timed side by side.
+"""Winograd or direct, per 3x3 convolution shape: the DuckDB paths timed side by side.
 
     python benchmarks/conv_paths.py [--threads 2] [--repeats 3]
 
 For each stride-1 3x3 convolution shape of the butterfly architecture at 64x64 (input channels,
 output channels, image size), and a few small-channel ones, runs the direct (im2col) statement and
-the Winograd F(2x2, 3x3) statement on the same random input and weights, checks both against numpy,
-and prints the best wall and CPU seconds of each and their ratio. `WINOGRAD_MIN_CHANNELS` in
-`sql/dialects/duckdb.py` is chosen from this table.
+the Winograd F(2x2, 3x3) and F(4x4, 3x3) statements on the same random input and weights, checks
+each against numpy (float64), and prints the best wall and CPU seconds of each. The rule in
+`DuckDBDialect.conv_path` (sql/dialects/duckdb.py) is chosen from this table.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -23,11 +25,22 @@ from sqldiffusion.model.layout import layer_matrix, winograd_weights
 from sqldiffusion.sql.dialects.duckdb import DuckDBDialect
 from sqldiffusion.sql.render import LayerTables, Relation
 
-# (in, out, size): the butterfly's stride-1 convs (up-block inputs are concatenations), then small ones
-SHAPES = [(64, 64, 64), (128, 64, 64), (192, 64, 64), (128, 128, 64), (64, 128, 32), (128, 128, 32),
-          (256, 128, 32), (384, 128, 32), (256, 256, 32), (128, 256, 16), (256, 256, 16), (512, 256, 16),
-          (768, 256, 16), (512, 512, 16), (256, 512, 8), (512, 512, 8), (1024, 512, 8), (3, 64, 64),
-          (64, 3, 64), (16, 16, 16), (32, 32, 16)]
+sys.path.insert(0, str(Path(__file__).parent))  # unet_pass.py: the butterfly config
+
+SMALL_SHAPES = [(3, 64, 64), (64, 3, 64), (32, 32, 32), (32, 64, 32)]
+
+
+def butterfly_shapes() -> list[tuple[int, int, int]]:
+    """(in, out, size) of every distinct stride-1 3x3 conv of the butterfly architecture at 64x64."""
+    from unet_pass import DEFAULT_CONFIG
+
+    from sqldiffusion.graph import build_unet
+    from sqldiffusion.model.config import UNetConfig
+
+    graph = build_unet(UNetConfig.from_dict(DEFAULT_CONFIG), 64, 64)
+    shapes = {(graph[n.inputs[0]].channels, n.channels, n.shape[1]) for n in graph.nodes
+              if n.op == "conv3x3" and n.attrs["stride"] == 1 and min(graph[n.inputs[0]].channels, n.channels) > 3}
+    return sorted(shapes, key=lambda s: (-s[2], s[1], s[0]))
 
 
 def numpy_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -63,31 +76,34 @@ def main() -> None:
     engine.con.execute(f"SET threads = {args.threads}")
     rng = np.random.default_rng(0)
     print(f"threads {args.threads}; best of {args.repeats}; seconds per statement")
-    print(f"{'in':>5s} {'out':>5s} {'size':>4s} {'direct wall':>11s} {'cpu':>6s} {'winograd wall':>13s} {'cpu':>6s} "
-          f"{'direct/winograd':>15s} {'max err d/w':>15s}")
-    for cin, cout, size in SHAPES:
+    print(f"{'in':>5s} {'out':>5s} {'size':>4s} | {'direct':>13s} | {'F(2x2,3x3)':>13s} | {'F(4x4,3x3)':>13s} | "
+          f"{'wall ratio to direct':>20s} | max abs error vs float64")
+    print(f"{'':16s} | {'wall   cpu':>13s} | {'wall   cpu':>13s} | {'wall   cpu':>13s} | {'F2     F4':>20s} |")
+    for cin, cout, size in butterfly_shapes() + SMALL_SHAPES:
         x = rng.standard_normal((1, cin, size, size)).astype(np.float32)
         w = (rng.standard_normal((cout, cin, 3, 3)) / np.sqrt(9 * cin)).astype(np.float32)
         b = rng.standard_normal(cout).astype(np.float32)
-        layer = Layer("bench", "conv3x3", {"bench.weight": w.shape, "bench.bias": b.shape}, ("winograd",))
+        layer = Layer("bench", "conv3x3", {"bench.weight": w.shape, "bench.bias": b.shape}, ("winograd2", "winograd4"))
         tensors = {"bench.weight": w, "bench.bias": b}
-        for name in ("bench_m", "bench_u"):
+        for name in ("bench_m", "bench_u2", "bench_u4"):
             engine.drop(name)
         engine._store_matrix("bench_m", layer_matrix(layer, tensors))
-        engine._store_winograd("bench_u", *winograd_weights(layer, tensors))
+        for tile in (2, 4):
+            engine._store_winograd(f"bench_u{tile}", *winograd_weights(layer, tensors, tile))
         engine.put_image("sqld_bench_in", x)
         OUT_SHAPE = (cout, size, size)
         node = Node(0, "conv3x3", (0,), OUT_SHAPE, "bench", layer, {"stride": 1, "pad": 1, "upsample": False, "scale": 1.0})
         inputs = [Relation("sqld_bench_in", (cin, size, size))]
-        tables = LayerTables("bench_m", {"winograd": "bench_u"})
+        tables = LayerTables("bench_m", {"winograd2": "bench_u2", "winograd4": "bench_u4"})
         want = numpy_conv(x[0].transpose(1, 2, 0), w, b)
         results = []
-        for min_channels in (10**9, 1):
-            dialect = DuckDBDialect(parts=args.threads, winograd_min_channels=min_channels)
+        for min_channels, max4 in ((10**9, 0), (1, 0), (1, 10**9)):  # direct, F(2x2), F(4x4)
+            dialect = DuckDBDialect(parts=args.threads, winograd_min_channels=min_channels, winograd4_max_channels=max4)
             wall, cpu, out = time_path(engine, dialect.conv3x3(node, inputs, tables), args.repeats)
             results.append((wall, cpu, float(np.abs(out[0].transpose(1, 2, 0) - want).max())))
-        (dw, dc, de), (ww, wc, we) = results
-        print(f"{cin:5d} {cout:5d} {size:4d} {dw:11.3f} {dc:6.3f} {ww:13.3f} {wc:6.3f} {dw / ww:15.2f} {de:7.1e}/{we:7.1e}")
+        (dw, dc, de), (w2, c2, e2), (w4, c4, e4) = results
+        print(f"{cin:5d} {cout:5d} {size:4d} | {dw:6.3f} {dc:6.3f} | {w2:6.3f} {c2:6.3f} | {w4:6.3f} {c4:6.3f} | "
+              f"{dw / w2:9.2f} {dw / w4:9.2f} | {de:.1e} {e2:.1e} {e4:.1e}")
 
 
 if __name__ == "__main__":

@@ -113,19 +113,21 @@ def test_deprecated_attention_names_and_pipeline_folder(tmp_path):
     assert_close(net(x, 42), reference(model, x, 42))
 
 
-@pytest.mark.parametrize("min_channels, parts", [(1, 3), (10**6, 1)], ids=["winograd", "direct"])
-def test_every_convolution_by_winograd_or_direct(min_channels, parts, small_model):
-    """Each 3x3 conv path on its own, on odd-sized levels (7x5: Winograd's last tiles hang over the
-    edge), with the time embedding added inside the conv and statements split into 3 branches."""
+@pytest.mark.parametrize("path, parts", [("winograd2", 3), ("winograd4", 2), ("direct", 1)])
+def test_every_convolution_by_one_path(path, parts, small_model):
+    """Each 3x3 conv path on its own, on odd-sized levels (7x5: the last Winograd tiles hang over the
+    edge), with the time embedding added inside the conv and statements split into `parts` branches."""
     from sqldiffusion.engines.duckdb import DuckDBEngine
     from sqldiffusion.sql.dialects.duckdb import DuckDBDialect
 
     model, folder = small_model
     engine = DuckDBEngine()
-    engine.dialect = DuckDBDialect(parts=parts, winograd_min_channels=min_channels)
+    engine.dialect = DuckDBDialect(parts=parts, winograd_min_channels=10**6 if path == "direct" else 1,
+                                   winograd4_max_channels=10**6 if path == "winograd4" else 0)
     net = SQLUNet(folder, engine)
-    winograd = sum("#winograd" in s.sql for s in net.program(14, 10).statements)
-    stride_1 = sum(s.op == "conv3x3" and "downsamplers" not in s.label for s in net.program(14, 10).statements)
-    assert winograd == (stride_1 if min_channels == 1 else 0)
+    statements = net.program(14, 10).statements
+    stride_1 = sum(s.op == "conv3x3" and "downsamplers" not in s.label for s in statements)
+    for variant in ("winograd2", "winograd4"):
+        assert sum(f"#{variant}" in s.sql for s in statements) == (stride_1 if path == variant else 0)
     x = random_sample(2, 3, 14, 10, seed=4)
     assert_close(net(x, [999, 3]), reference(model, x, [999, 3]))

@@ -16,7 +16,7 @@ from ..sql.dialects.duckdb import DuckDBDialect
 from .base import SQLEngine, model_schema
 
 REGISTRY = "sqldiffusion_models"
-LAYOUT = "m2"  # how parameters are stored: one row per layer holding its matrix; Winograd kernels beside
+LAYOUT = "m3"  # how parameters are stored: one row per layer holding its matrix; Winograd kernels beside
 _UPLOAD = "sqld_upload"
 
 
@@ -80,9 +80,9 @@ class DuckDBEngine(SQLEngine):
             self.con.execute(f"CREATE SCHEMA {q(schema)}")
             for i, layer in enumerate(layers):
                 self._store_matrix(self.dialect.table(schema, layer.name), layer_matrix(layer, tensors))
-                for variant in self.dialect.stored_variants(layer):  # only "winograd" so far
-                    self._store_winograd(self.dialect.layer_tables(schema, layer).variants[variant],
-                                         *winograd_weights(layer, tensors))
+                for variant, table in self.dialect.layer_tables(schema, layer).variants.items():
+                    tile = int(variant.removeprefix("winograd"))  # the only variants: winograd2, winograd4
+                    self._store_winograd(table, *winograd_weights(layer, tensors, tile))
                 if on_layer:
                     on_layer(i + 1, len(layers))
             self.con.execute(f"INSERT INTO {REGISTRY} (digest, schema_name, model, config) VALUES (?, ?, ?, ?)",
@@ -100,10 +100,12 @@ class DuckDBEngine(SQLEngine):
                                      f"(SELECT i // {cols} AS o, list(a ORDER BY i) AS r FROM {{values}} GROUP BY 1)")
 
     def _store_winograd(self, table: str, kernels: np.ndarray, bias: np.ndarray) -> None:
-        """One row: u00 .. u33, each position's (out, in) transformed kernels as a list of rows; bias."""
-        _, out, cin = kernels.shape
+        """One row: u00, u01, ..., each tile position's (out, in) transformed kernels as a list of rows; bias."""
+        positions, out, cin = kernels.shape
+        side = int(round(positions ** 0.5))
         n = kernels.size
-        columns = ", ".join(f"list(r ORDER BY o) FILTER (WHERE p = {4 * i + j}) AS u{i}{j}" for i in range(4) for j in range(4))
+        columns = ", ".join(f"list(r ORDER BY o) FILTER (WHERE p = {side * i + j}) AS u{i}{j}"
+                            for i in range(side) for j in range(side))
         self._upload(np.concatenate([kernels.ravel(), bias]),
                      f"CREATE TABLE {table} AS SELECT {columns}, "
                      f"(SELECT list(a ORDER BY i) FROM {{values}} WHERE i >= {n}) AS bias FROM "

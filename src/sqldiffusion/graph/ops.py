@@ -21,7 +21,8 @@ class Layer:
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
 
     ``variants`` name other forms of the same parameters that a dialect may store beside the matrix
-    and compute with instead, e.g. ``winograd`` (3x3 stride-1 convolutions, see `model/layout.py`).
+    and compute with instead, e.g. ``winograd2`` and ``winograd4`` (Winograd kernels of 3x3 stride-1
+    convolutions, see `model/layout.py`).
     """
 
     name: str

@@ -119,7 +119,7 @@ class _UNetBuilder:
             h, w = 2 * h, 2 * w
         shape = (out, h // stride, w // stride)
         layer = Layer(name, "conv3x3", {f"{name}.weight": (out, c, 3, 3), f"{name}.bias": (out,)},
-                      variants=("winograd",) if stride == 1 else ())
+                      variants=("winograd2", "winograd4") if stride == 1 else ())
         inputs = (x,) if add is None else (x, add)
         return self.g.add("conv3x3", inputs, shape, name, layer, stride=stride, pad=pad, upsample=upsample, scale=scale)
 

@@ -33,19 +33,28 @@ def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return np.concatenate([weight, bias[:, None]], axis=1).astype(np.float32)
 
 
-# Winograd F(2x2, 3x3) (Lavin and Gray, 2015): a 2x2 output tile is A^T [(G g G^T) * (B^T d B)] A for the
-# 4x4 input tile d and the 3x3 kernel g, 16 multiplications per input channel where direct takes 36.
-WINOGRAD_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
-WINOGRAD_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]])
-WINOGRAD_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]])
+# Winograd F(m x m, 3 x 3) (Lavin and Gray, 2015): an m x m output tile is A^T [(G g G^T) * (B^T d B)] A for
+# the (m+2) x (m+2) input tile d and the 3x3 kernel g: (m+2)^2 multiplications per input channel where
+# direct takes 9 m^2 (F(2x2): 16 for 36; F(4x4): 36 for 144).
+WINOGRAD = {
+    2: (np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]),                   # B^T
+        np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]),                      # G
+        np.array([[1, 1, 1, 0], [0, 1, -1, -1]])),                                                # A^T
+    4: (np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                  [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]]),
+        np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+                  [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]),
+        np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]])),
+}
 
 
-def winograd_weights(layer: Layer, tensors: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The transformed kernels U = G g G^T of a 3x3 conv as (16, out, in) float32, position-major
-    (position 4i + j of the 4x4 tile), and its bias.
+def winograd_weights(layer: Layer, tensors: dict[str, np.ndarray], tile: int) -> tuple[np.ndarray, np.ndarray]:
+    """The transformed kernels U = G g G^T of a 3x3 conv for F(tile x tile, 3x3) as (n*n, out, in)
+    float32, n = tile + 2, position-major (position n*i + j), and its bias.
 
     Transformed in float64 and rounded once, so the stored weights carry no error of their own.
     """
+    g = WINOGRAD[tile][1]
     weight = tensors[f"{layer.name}.weight"].astype(np.float64)  # (out, in, 3, 3)
-    u = np.einsum("ik,ockl,jl->ijoc", WINOGRAD_G, weight, WINOGRAD_G)
-    return u.reshape(16, *weight.shape[:2]).astype(np.float32), tensors[f"{layer.name}.bias"].astype(np.float32)
+    u = np.einsum("ik,ockl,jl->ijoc", g, weight, g)
+    return u.reshape(len(g) ** 2, *weight.shape[:2]).astype(np.float32), tensors[f"{layer.name}.bias"].astype(np.float32)

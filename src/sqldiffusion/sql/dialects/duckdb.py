@@ -12,24 +12,27 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ...model.layout import WINOGRAD_AT, WINOGRAD_BT
+from ...model.layout import WINOGRAD
 from .base import Dialect
 from ..render import SAMPLE
 
 _ONE = "[1.0::FLOAT]"
 
-# Below this many input or output channels a direct 3x3 convolution beats Winograd's tile transforms
-# (BENCHMARKS.md, "Winograd or direct").
+# Below this many input or output channels a direct 3x3 convolution beats Winograd's tile transforms;
+# up to this many F(4x4, 3x3) beats F(2x2, 3x3) (BENCHMARKS.md, "Winograd or direct").
 WINOGRAD_MIN_CHANNELS = 64
+WINOGRAD4_MAX_CHANNELS = 0
 
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
-    variants = frozenset({"winograd"})
+    variants = frozenset({"winograd2", "winograd4"})
 
-    def __init__(self, parts: int = 2, winograd_min_channels: int = WINOGRAD_MIN_CHANNELS) -> None:
+    def __init__(self, parts: int = 2, winograd_min_channels: int = WINOGRAD_MIN_CHANNELS,
+                 winograd4_max_channels: int = WINOGRAD4_MAX_CHANNELS) -> None:
         self.parts = parts  # UNION ALL branches per heavy statement: one per thread
         self.winograd_min_channels = winograd_min_channels
+        self.winograd4_max_channels = winograd4_max_channels
 
     @staticmethod
     def timesteps(timesteps) -> str:
@@ -71,8 +74,9 @@ class DuckDBDialect(Dialect):
             h, w = 2 * h, 2 * w
             src = (f"(SELECT b, 2 * y + u.dy AS y, 2 * x + u.dx AS x, v FROM {src}, "
                    f"(VALUES (0, 0), (0, 1), (1, 0), (1, 1)) u(dy, dx))")
-        if node.attrs["stride"] == 1 and self.uses_winograd(cin, node.channels):
-            return self._winograd(node, src, cin, h, w, param, inputs)
+        path = self.conv_path(cin, node.channels) if node.attrs["stride"] == 1 else "direct"
+        if path != "direct":
+            return self._winograd(node, src, cin, h, w, param, inputs, path)
         rows = self._im2col(src, cin, h, w)
         if node.attrs["stride"] == 2:
             # output pixel (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1)
@@ -83,13 +87,19 @@ class DuckDBDialect(Dialect):
         split = f"y * {node.shape[2]} + x"
         return self._epilogue(node, self._matmul(rows, "b, y, x", param, split), inputs)
 
-    def uses_winograd(self, cin: int, cout: int) -> bool:
-        return min(cin, cout) >= self.winograd_min_channels
+    def conv_path(self, cin: int, cout: int) -> str:
+        """How a stride-1 3x3 convolution is computed: "direct", "winograd2" or "winograd4" (F(2x2, 3x3)
+        or F(4x4, 3x3)), by its channel counts, as measured by benchmarks/conv_paths.py."""
+        if min(cin, cout) < self.winograd_min_channels:
+            return "direct"
+        return "winograd4" if max(cin, cout) <= self.winograd4_max_channels else "winograd2"
 
     def stored_variants(self, layer) -> list[str]:
-        """Winograd kernels only for the convolutions that will use them."""
-        out, cin = layer.tensors[f"{layer.name}.weight"][:2] if layer.kind == "conv3x3" else (0, 0)
-        return [v for v in super().stored_variants(layer) if v != "winograd" or self.uses_winograd(cin, out)]
+        """The Winograd kernels a convolution will use, if any."""
+        if layer.kind != "conv3x3" or not layer.variants:
+            return []
+        out, cin = layer.tensors[f"{layer.name}.weight"][:2]
+        return [v for v in super().stored_variants(layer) if v == self.conv_path(cin, out)]
 
     @staticmethod
     def _im2col(src: str, channels: int, h: int, w: int) -> str:
@@ -228,53 +238,55 @@ class DuckDBDialect(Dialect):
             return branch("")
         return "\nUNION ALL\n".join(branch(f" WHERE ({row}) % {self.parts} = {p}") for p in range(self.parts))
 
-    def _winograd(self, node: Node, src: str, cin: int, h: int, w: int, param, inputs: list) -> str:
-        """A stride-1 3x3 convolution by Winograd F(2x2, 3x3), per 2x2 output tile (ty, tx):
+    def _winograd(self, node: Node, src: str, cin: int, h: int, w: int, param, inputs: list, path: str) -> str:
+        """A stride-1 3x3 convolution by Winograd F(m x m, 3x3), per m x m output tile (ty, tx), n = m + 2:
 
-        1. V = B^T d B for the tile's 4x4 input pixels d (rows 2ty-1 .. 2ty+2, columns 2tx-1 .. 2tx+2,
-           zeros outside), separably: along each image row first (window by row, so rows are spread
-           over threads), then along each column of tiles; V is 16 channel vectors, each of two sums;
-        2. M = U . V: for each of the 16 positions, one dot product with each output channel's
-           transformed kernel U (stored at import): 2.25x fewer multiplications than direct;
-        3. Y = A^T M A (+ bias, + the per-item vector if one is added): 4 output pixels of nine M's each.
-        Steps 2 and 3 run in `parts` UNION ALL branches, tiles dealt round-robin.
+        1. V = B^T d B for the tile's n x n input pixels d (rows m*ty - 1 .. m*ty + m, likewise columns,
+           zeros outside), separably: along each image row first (a window per row, so rows are spread
+           over threads), then down each column of tiles; V is n*n channel vectors;
+        2. M = U . V: for each of the n*n positions, one dot product with each output channel's
+           transformed kernel U (stored at import);
+        3. Y = A^T M A (+ bias, + the per-item vector if one is added): the m*m output pixels.
+        Steps 2 and 3 run in the pipeline of the second window, which DuckDB runs on all threads
+        (one task per window partition): no UNION ALL branches needed, unlike in `_matmul`.
         """
-        bt, at = WINOGRAD_BT, WINOGRAD_AT
+        m = int(path.removeprefix("winograd"))
+        n = m + 2
+        bt, _, at = WINOGRAD[m]
         zeros = f"[0::FLOAT for _ in range({cin})]"
 
-        def neighbours(col: str, window: str) -> list[str]:  # offsets -1, 0, +1, +2 along the window
-            return [f"coalesce(lag({col}) OVER {window}, {zeros})", col,
-                    f"coalesce(lead({col}) OVER {window}, {zeros})", f"coalesce(lead({col}, 2) OVER {window}, {zeros})"]
+        def neighbours(col: str) -> list[str]:  # offsets -1, 0, 1, .., m along the window
+            return [f"coalesce(lag({col}) OVER win, {zeros})", col] + [
+                f"coalesce(lead({col}, {k}) OVER win, {zeros})" for k in range(1, m + 1)]
 
-        across = neighbours("v", "win")  # pixels 2tx-1 .. 2tx+2 of row y
-        rows = [", ".join(f"{cell} AS d{j}" for j, cell in enumerate(across))]
-        e_cols = [_combination([(bt[j][s], f"d{s}") for s in range(4)]) + f" AS e{j}" for j in range(4)]
-        down = [f"{cell} AS e{r}{j}" for j in range(4) for r, cell in enumerate(neighbours(f"e{j}", "win"))]
-        v_cols = [_combination([(bt[i][r], f"e{r}{j}") for r in range(4)]) + f" AS v{i}{j}" for i in range(4) for j in range(4)]
-        m_cols = [f"list_transform(u.u{i}{j}, lambda r: list_dot_product(r, t.v{i}{j})) AS m{i}{j}"
-                  for i in range(4) for j in range(4)]
+        across = ", ".join(f"{cell} AS d{s}" for s, cell in enumerate(neighbours("v")))
+        e_cols = ", ".join(_combination([(bt[j][s], f"d{s}") for s in range(n)]) + f" AS e{j}" for j in range(n))
+        down = ", ".join(f"{cell} AS e{r}{j}" for j in range(n) for r, cell in enumerate(neighbours(f"e{j}")))
+        v_cols = ", ".join(_combination([(bt[i][r], f"e{r}{j}") for r in range(n)]) + f" AS v{i}{j}"
+                           for i in range(n) for j in range(n))
+        m_cols = ", ".join(f"list_transform(u.u{i}{j}, lambda r: list_dot_product(r, t.v{i}{j})) AS m{i}{j}"
+                           for i in range(n) for j in range(n))
         extra, join = "", ""
         if len(inputs) > 1 and not inputs[1].is_image:  # the time embedding: one vector per item
             extra, join = " + e.v[k]", f" JOIN {inputs[1]} e ON e.b = t.b"
-        y_cols = [f"list_transform({_combination([(at[i][r] * at[j][s], f'm{r}{s}') for r in range(4) for s in range(4)])}, "
-                  f"lambda a, k: a + bias[k]{extra}) AS y{i}{j}" for i in range(2) for j in range(2)]
-        tiles_w = (w + 1) // 2
-        branches = self._union(lambda where: (
-            f"SELECT t.b, ty, tx, {', '.join(y_cols)} FROM (\n"
-            f"  SELECT t.b, t.ty, t.tx, u.bias, {', '.join(m_cols)}\n"
-            f"  FROM tiles t, {param.variants['winograd']} u{where}) t{join}"), f"t.ty * {tiles_w} + t.tx")
-        core = (f"WITH rows AS (  -- along each row: e = d B at every even x\n"
-                f"  SELECT b, y, x // 2 AS tx, {', '.join(e_cols)}\n"
-                f"  FROM (SELECT b, y, x, {rows[0]} FROM {src} WINDOW win AS (PARTITION BY b, y ORDER BY x))\n"
-                f"  WHERE x % 2 = 0),\n"
-                f"tiles AS MATERIALIZED (  -- down each column of tiles: V = B^T e at every even y\n"
-                f"  SELECT b, y // 2 AS ty, tx, {', '.join(v_cols)}\n"
-                f"  FROM (SELECT b, y, tx, {', '.join(down)} FROM rows WINDOW win AS (PARTITION BY b, tx ORDER BY y))\n"
-                f"  WHERE y % 2 = 0)\n"
-                f"SELECT b, 2 * ty + q // 2 AS y, 2 * tx + q % 2 AS x, v FROM (\n"
-                f"  SELECT b, ty, tx, unnest([{', '.join(f'y{i}{j}' for i in range(2) for j in range(2))}]) AS v, "
-                f"unnest([0, 1, 2, 3]) AS q\n"
-                f"  FROM (\n{branches}\n))\n"
+        y_cols = ", ".join(
+            f"list_transform({_combination([(at[i][r] * at[j][s], f'm{r}{s}') for r in range(n) for s in range(n)])}, "
+            f"lambda a, k: a + bias[k]{extra}) AS y{i}{j}" for i in range(m) for j in range(m))
+        products = (f"SELECT t.b, ty, tx, {y_cols} FROM (\n"
+                    f"  SELECT t.b, t.ty, t.tx, u.bias, {m_cols}\n"
+                    f"  FROM tiles t, {param.variants[path]} u) t{join}")
+        outputs = ", ".join(f"y{i}{j}" for i in range(m) for j in range(m))
+        core = (f"WITH rows AS (  -- along each row: e = d B at every m-th x\n"
+                f"  SELECT b, y, x // {m} AS tx, {e_cols}\n"
+                f"  FROM (SELECT b, y, x, {across} FROM {src} WINDOW win AS (PARTITION BY b, y ORDER BY x))\n"
+                f"  WHERE x % {m} = 0),\n"
+                f"tiles AS (  -- down each column of tiles: V = B^T e at every m-th y\n"
+                f"  SELECT b, y // {m} AS ty, tx, {v_cols}\n"
+                f"  FROM (SELECT b, y, tx, {down} FROM rows WINDOW win AS (PARTITION BY b, tx ORDER BY y))\n"
+                f"  WHERE y % {m} = 0)\n"
+                f"SELECT b, {m} * ty + q // {m} AS y, {m} * tx + q % {m} AS x, v FROM (\n"
+                f"  SELECT b, ty, tx, unnest([{outputs}]) AS v, unnest(range({m * m})) AS q\n"
+                f"  FROM (\n{products}\n))\n"
                 f"WHERE y < {h} AND x < {w}")
         return self._epilogue(node, core, [i for i in inputs if i.is_image])
 
@@ -289,11 +301,16 @@ class DuckDBDialect(Dialect):
         return (f"SELECT {keys}, list_transform(c.v, lambda a, k: {expr}) AS v\n"
                 f"FROM (\n{core}\n) c JOIN {inputs[1]} e ON {on}")
 
-def _combination(terms: list[tuple[int, str]]) -> str:
-    """Element-wise sum of lists with signs +1/-1 (terms with 0 are left out): one list_transform."""
-    terms = [(sign, name) for sign, name in terms if sign]
-    (sign, first), rest = terms[0], terms[1:]
-    body = ("a" if sign > 0 else "-a") + "".join(f" {'+' if sg > 0 else '-'} {name}[k]" for sg, name in rest)
+def _combination(terms: list[tuple[float, str]]) -> str:
+    """Element-wise weighted sum of lists (terms weighted 0 are left out), as one list_transform."""
+    terms = [(float(c), name) for c, name in terms if c]
+    (c0, first), rest = terms[0], terms[1:]
+
+    def term(c: float, x: str) -> str:
+        return x if abs(c) == 1 else f"{abs(c)!r}::FLOAT * {x}"
+
+    body = ("" if c0 > 0 else "-") + term(c0, "a") + "".join(
+        f" {'+' if c > 0 else '-'} {term(c, name + '[k]')}" for c, name in rest)
     return f"list_transform({first}, lambda a, k: {body})"
 
 
