@@ -1,6 +1,7 @@
-"""Seconds per picture: the blog's 4-step schedule (500, 250, 125, 60, 0) on DuckDB beside PyTorch.
+"""Seconds per picture: the blog's schedule (500, 250, 125, 60, 0) or N steps, on DuckDB beside PyTorch.
 
-    python benchmarks/generate.py [--model demo|FOLDER] [--batch 1] [--threads 2] [--timesteps 500,250,125,60,0]
+    python benchmarks/generate.py [--model demo|FOLDER] [--batch 1] [--threads 2]
+                                  [--timesteps 500,250,125,60,0 | --steps 1000] [--repeats 3]
 
 Without --model it builds a random-initialised model of the butterfly architecture
 (gnokit/ddpm-butterflies-64, 64x64, 63M parameters). The SQL side runs sqldiffusion's whole loop
@@ -19,7 +20,7 @@ from pathlib import Path
 from unet_pass import DEFAULT_CONFIG, in_child, make_model, peak_rss_mib
 
 
-def torch_side(folder, timesteps, batch, threads, queue):
+def torch_side(folder, timesteps, steps, batch, threads, repeats, queue):
     import torch
     from diffusers import DDPMScheduler, UNet2DModel
 
@@ -30,10 +31,13 @@ def torch_side(folder, timesteps, batch, threads, queue):
     unet_folder = Path(model_info.weights_path).parent
     model = UNet2DModel.from_pretrained(unet_folder).float().eval()
     scheduler = DDPMScheduler(**{k: v for k, v in (model_info.scheduler_config or {}).items() if not k.startswith("_")})
-    scheduler.set_timesteps(timesteps=timesteps)
+    if steps:
+        scheduler.set_timesteps(steps)
+    else:
+        scheduler.set_timesteps(timesteps=timesteps)
     size = model.config.sample_size
     times = []
-    for repeat in range(3):
+    for repeat in range(repeats):
         start = time.perf_counter()
         with torch.no_grad():
             x = torch.randn(batch, model.config.in_channels, size, size, generator=torch.Generator().manual_seed(repeat))
@@ -43,16 +47,22 @@ def torch_side(folder, timesteps, batch, threads, queue):
     queue.put({"seconds": min(times), "peak_mib": peak_rss_mib()})
 
 
-def sql_side(folder, timesteps, batch, threads, queue):
+def sql_side(folder, timesteps, steps, batch, threads, repeats, queue):
     from sqldiffusion.pipeline import SQLDiffusionPipeline
 
     start = time.perf_counter()
     pipe = SQLDiffusionPipeline.from_pretrained(folder)
     pipe.unet.engine.con.execute(f"SET threads = {threads}")
     import_s = time.perf_counter() - start
-    start = time.perf_counter()
-    pipe(batch_size=batch, timesteps=timesteps, seed=0, output_type="latent")
-    queue.put({"seconds": time.perf_counter() - start, "import_s": import_s, "peak_mib": peak_rss_mib()})
+    times = []
+    for repeat in range(repeats):
+        start = time.perf_counter()
+        if steps:
+            pipe(batch_size=batch, num_inference_steps=steps, seed=repeat, output_type="latent")
+        else:
+            pipe(batch_size=batch, timesteps=timesteps, seed=repeat, output_type="latent")
+        times.append(time.perf_counter() - start)
+    queue.put({"seconds": min(times), "import_s": import_s, "peak_mib": peak_rss_mib()})
 
 
 def main() -> None:
@@ -61,6 +71,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timesteps", default="500,250,125,60,0")
+    parser.add_argument("--steps", type=int, help="N steps spaced as diffusers' set_timesteps (instead of --timesteps)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per side (best is reported)")
     args = parser.parse_args()
     timesteps = [int(t) for t in args.timesteps.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,10 +83,11 @@ def main() -> None:
         if folder == "demo":
             from sqldiffusion.model.source import DEMO_FOLDER
             folder = str(DEMO_FOLDER)
-        ref = in_child(torch_side, folder, timesteps, args.batch, args.threads)
-        got = in_child(sql_side, folder, timesteps, args.batch, args.threads)
+        ref = in_child(torch_side, folder, timesteps, args.steps, args.batch, args.threads, args.repeats)
+        got = in_child(sql_side, folder, timesteps, args.steps, args.batch, args.threads, args.repeats)
+        schedule = f"{args.steps} steps" if args.steps else f"timesteps {args.timesteps}"
         print(f"# {os.cpu_count()} cores, {args.threads} threads; model {args.model or 'butterfly architecture (random)'}; "
-              f"timesteps {args.timesteps}; batch {args.batch}")
+              f"{schedule}; batch {args.batch}; best of {args.repeats}")
         print(f"PyTorch: {ref['seconds']:.2f} s per run, {ref['seconds'] / args.batch:.2f} s per image, "
               f"peak {ref['peak_mib']:.0f} MiB")
         print(f"DuckDB:  {got['seconds']:.2f} s per run, {got['seconds'] / args.batch:.2f} s per image, "

@@ -164,16 +164,16 @@ class DuckDBDialect(Dialect):
         heads = node.attrs["heads"]
         d, n = c // heads, h * w
         scale = 1.0 / math.sqrt(d)
-        # a lambda evaluates its whole body per element: the row max and sum are taken outside
+        # a lambda evaluates its whole body per element: the row max and sum are taken outside it;
+        # the weights stay unnormalised (exp(s - max) as float32), each output is divided by their sum
         branches = self._union(lambda where: (
-            f"SELECT b, i, h, list_transform(vt, lambda col: list_dot_product(col, p)) AS o FROM (\n"
-            f"  SELECT b, i, h, vt, list_transform(e, lambda z: (z / total)::FLOAT) AS p FROM (\n"
-            f"    SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
-            f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)) AS e FROM (\n"
+            f"SELECT b, i, h, list_transform(vt, lambda col: (list_dot_product(col, e) / total)::FLOAT) AS o FROM (\n"
+            f"  SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
+            f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)::FLOAT) AS e FROM (\n"
             f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
             f"        SELECT b, i, h, vt, list_transform(ks, lambda kk: list_dot_product(kk, q) * {scale!r}::FLOAT) AS s\n"
             f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
-            f"        {where})))))"), "i")
+            f"        {where}))))"), "i")
         return (
             f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
