@@ -56,5 +56,5 @@ def winograd_weights(layer: Layer, tensors: dict[str, np.ndarray], tile: int) ->
     """
     g = WINOGRAD[tile][1]
     weight = tensors[f"{layer.name}.weight"].astype(np.float64)  # (out, in, 3, 3)
-    u = np.einsum("ik,ockl,jl->ijoc", g, weight, g)
+    u = np.einsum("ik,ockl,jl->ijoc", g, weight, g, optimize=True)
     return u.reshape(len(g) ** 2, *weight.shape[:2]).astype(np.float32), tensors[f"{layer.name}.bias"].astype(np.float32)
