@@ -27,7 +27,9 @@ from sqldiffusion.sql.render import LayerTables, Relation
 
 sys.path.insert(0, str(Path(__file__).parent))  # unet_pass.py: the butterfly config
 
-SMALL_SHAPES = [(3, 64, 64), (64, 3, 64), (32, 32, 32), (32, 64, 32)]
+# conv_in/conv_out, and the shipped demo model's (32x32, channels 32, 64, 128)
+SMALL_SHAPES = [(3, 64, 64), (64, 3, 64), (32, 32, 32), (32, 64, 32), (64, 64, 16), (128, 64, 16),
+                (64, 128, 8), (128, 128, 8), (256, 128, 8)]
 
 
 def butterfly_shapes() -> list[tuple[int, int, int]]:
@@ -97,8 +99,9 @@ def main() -> None:
         tables = LayerTables("bench_m", {"winograd2": "bench_u2", "winograd4": "bench_u4"})
         want = numpy_conv(x[0].transpose(1, 2, 0), w, b)
         results = []
-        for min_channels, max4 in ((10**9, 0), (1, 0), (1, 10**9)):  # direct, F(2x2), F(4x4)
-            dialect = DuckDBDialect(parts=args.threads, winograd_min_channels=min_channels, winograd4_max_channels=max4)
+        for min_work, max4 in ((10**18, 0), (0, 0), (0, 10**9)):  # direct, F(2x2), F(4x4)
+            dialect = DuckDBDialect(parts=args.threads, winograd_min_work=min_work, winograd_min_channels=1,
+                                    winograd4_max_channels=max4)
             wall, cpu, out = time_path(engine, dialect.conv3x3(node, inputs, tables), args.repeats)
             results.append((wall, cpu, float(np.abs(out[0].transpose(1, 2, 0) - want).max())))
         (dw, dc, de), (w2, c2, e2), (w4, c4, e4) = results

@@ -122,8 +122,8 @@ def test_every_convolution_by_one_path(path, parts, small_model):
 
     model, folder = small_model
     engine = DuckDBEngine()
-    engine.dialect = DuckDBDialect(parts=parts, winograd_min_channels=10**6 if path == "direct" else 1,
-                                   winograd4_max_channels=10**6 if path == "winograd4" else 0)
+    engine.dialect = DuckDBDialect(parts=parts, winograd_min_work=10**12 if path == "direct" else 0,
+                                   winograd_min_channels=1, winograd4_max_channels=10**6 if path == "winograd4" else 0)
     net = SQLUNet(folder, engine)
     statements = net.program(14, 10).statements
     stride_1 = sum(s.op == "conv3x3" and "downsamplers" not in s.label for s in statements)

@@ -1,10 +1,17 @@
 """DuckDB: activations as one row per pixel holding the channel vector as a FLOAT[] list.
 
-Measured (DESIGN.md and our own runs): one row per pixel with `list_dot_product` against the rows of
+Measured (DESIGN.md, BENCHMARKS.md): one row per pixel with `list_dot_product` against the rows of
 the weight matrix, all output channels of a pixel in one `list_transform`, beats row-per-scalar joins
-by 20x and needs no GROUP BY to repack channels. Convolutions gather the 3x3 neighbourhood into one
-list per pixel (im2col) and take one dot product per output channel; the bias rides in the dot
+by 20x and needs no GROUP BY to repack channels. A layer's matrix is one row holding its list of
+rows, read whole (slicing it copies). 3x3 convolutions with enough channels run as Winograd
+F(2x2, 3x3) against kernels transformed at import; the others gather the 3x3 neighbourhood into one
+list per pixel (im2col) and take one dot product per output channel, the bias riding in the dot
 product as a last column against an appended 1.0.
+
+Costs that shape the SQL: `list_dot_product` runs at about 1 ns per multiply-add per thread, an
+element of list arithmetic in a lambda at 20-40 ns, binding a statement at about 0.15 ms per lambda.
+A SELECT over a table of fewer than 122,880 rows runs on one thread unless it is split (UNION ALL
+branches) or runs above a window with several partitions.
 """
 
 from __future__ import annotations
@@ -18,9 +25,12 @@ from ..render import SAMPLE
 
 _ONE = "[1.0::FLOAT]"
 
-# Below this many input or output channels a direct 3x3 convolution beats Winograd's tile transforms;
-# up to this many F(4x4, 3x3) beats F(2x2, 3x3) (BENCHMARKS.md, "Winograd or direct").
-WINOGRAD_MIN_CHANNELS = 64
+# A 3x3 convolution runs as Winograd F(2x2, 3x3) from this much work (pixels x in x out channels)
+# up: below it the tile transforms and a longer statement to plan cost more than the multiplications
+# saved. Kernels are stored for convolutions with at least WINOGRAD_MIN_CHANNELS in and out. F(4x4, 3x3)
+# measured slower and less exact everywhere: off unless asked for (BENCHMARKS.md, "Winograd or direct").
+WINOGRAD_MIN_WORK = 4_000_000
+WINOGRAD_MIN_CHANNELS = 32
 WINOGRAD4_MAX_CHANNELS = 0
 
 
@@ -28,9 +38,11 @@ class DuckDBDialect(Dialect):
     name = "duckdb"
     variants = frozenset({"winograd2", "winograd4"})
 
-    def __init__(self, parts: int = 2, winograd_min_channels: int = WINOGRAD_MIN_CHANNELS,
+    def __init__(self, parts: int = 2, winograd_min_work: int = WINOGRAD_MIN_WORK,
+                 winograd_min_channels: int = WINOGRAD_MIN_CHANNELS,
                  winograd4_max_channels: int = WINOGRAD4_MAX_CHANNELS) -> None:
         self.parts = parts  # UNION ALL branches per heavy statement: one per thread
+        self.winograd_min_work = winograd_min_work
         self.winograd_min_channels = winograd_min_channels
         self.winograd4_max_channels = winograd4_max_channels
 
@@ -74,8 +86,8 @@ class DuckDBDialect(Dialect):
             h, w = 2 * h, 2 * w
             src = (f"(SELECT b, 2 * y + u.dy AS y, 2 * x + u.dx AS x, v FROM {src}, "
                    f"(VALUES (0, 0), (0, 1), (1, 0), (1, 1)) u(dy, dx))")
-        path = self.conv_path(cin, node.channels) if node.attrs["stride"] == 1 else "direct"
-        if path != "direct":
+        path = self.conv_path(cin, node.channels, h * w) if node.attrs["stride"] == 1 else "direct"
+        if path in param.variants:
             return self._winograd(node, src, cin, h, w, param, inputs, path)
         rows = self._im2col(src, cin, h, w)
         if node.attrs["stride"] == 2:
@@ -87,10 +99,12 @@ class DuckDBDialect(Dialect):
         split = f"y * {node.shape[2]} + x"
         return self._epilogue(node, self._matmul(rows, "b, y, x", param, split), inputs)
 
-    def conv_path(self, cin: int, cout: int) -> str:
+    def conv_path(self, cin: int, cout: int, pixels: int | None = None) -> str:
         """How a stride-1 3x3 convolution is computed: "direct", "winograd2" or "winograd4" (F(2x2, 3x3)
-        or F(4x4, 3x3)), by its channel counts, as measured by benchmarks/conv_paths.py."""
-        if min(cin, cout) < self.winograd_min_channels:
+        or F(4x4, 3x3)), by its channels and output pixels (None: at some image size), as measured by
+        benchmarks/conv_paths.py."""
+        too_small = pixels is not None and pixels * cin * cout < self.winograd_min_work
+        if min(cin, cout) < self.winograd_min_channels or too_small:
             return "direct"
         return "winograd4" if max(cin, cout) <= self.winograd4_max_channels else "winograd2"
 
