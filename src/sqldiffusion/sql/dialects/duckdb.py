@@ -266,7 +266,34 @@ class DuckDBDialect(Dialect):
         """
         m = int(path.removeprefix("winograd"))
         n = m + 2
-        bt, _, at = WINOGRAD[m]
+        at = WINOGRAD[m][2]
+        m_cols = ", ".join(f"list_transform(u.u{i}{j}, lambda r: list_dot_product(r, t.v{i}{j})) AS m{i}{j}"
+                           for i in range(n) for j in range(n))
+        extra, join = "", ""
+        if len(inputs) > 1 and not inputs[1].is_image:  # the time embedding: one vector per item
+            extra, join = " + e.v[k]", f" JOIN {inputs[1]} e ON e.b = t.b"
+        y_cols = ", ".join(
+            f"list_transform({_combination([(at[i][r] * at[j][s], f'm{r}{s}') for r in range(n) for s in range(n)])}, "
+            f"lambda a, k: a + bias[k]{extra}) AS y{i}{j}" for i in range(m) for j in range(m))
+        outputs = ", ".join(f"y{i}{j}" for i in range(m) for j in range(m))
+        core = (f"WITH {self._winograd_tiles(src, cin, m)}\n"
+                f"SELECT b, {m} * ty + q // {m} AS y, {m} * tx + q % {m} AS x, v FROM (\n"
+                f"  SELECT b, ty, tx, unnest([{outputs}]) AS v, unnest(range({m * m})) AS q FROM (\n"
+                f"    SELECT t.b, ty, tx, {y_cols} FROM (\n"
+                f"      SELECT t.b, t.ty, t.tx, u.bias, {m_cols}\n"
+                f"      FROM tiles t, {param.variants[path]} u) t{join}))\n"
+                f"WHERE y < {h} AND x < {w}")
+        return self._epilogue(node, core, [i for i in inputs if i.is_image])
+
+    @staticmethod
+    def _winograd_tiles(src: str, cin: int, m: int) -> str:
+        """CTEs `rows` and `tiles`: V = B^T d B, one row per tile (b, ty, tx, v00 .. v{n-1}{n-1}).
+
+        d B along each image row (a window per row), at every m-th x; then B^T (d B) down each column
+        of tiles (a window per column), at every m-th y. Pixels outside the image are zeros.
+        """
+        n = m + 2
+        bt = WINOGRAD[m][0]
         zeros = f"[0::FLOAT for _ in range({cin})]"
 
         def neighbours(col: str) -> list[str]:  # offsets -1, 0, 1, .., m along the window
@@ -278,31 +305,14 @@ class DuckDBDialect(Dialect):
         down = ", ".join(f"{cell} AS e{r}{j}" for j in range(n) for r, cell in enumerate(neighbours(f"e{j}")))
         v_cols = ", ".join(_combination([(bt[i][r], f"e{r}{j}") for r in range(n)]) + f" AS v{i}{j}"
                            for i in range(n) for j in range(n))
-        m_cols = ", ".join(f"list_transform(u.u{i}{j}, lambda r: list_dot_product(r, t.v{i}{j})) AS m{i}{j}"
-                           for i in range(n) for j in range(n))
-        extra, join = "", ""
-        if len(inputs) > 1 and not inputs[1].is_image:  # the time embedding: one vector per item
-            extra, join = " + e.v[k]", f" JOIN {inputs[1]} e ON e.b = t.b"
-        y_cols = ", ".join(
-            f"list_transform({_combination([(at[i][r] * at[j][s], f'm{r}{s}') for r in range(n) for s in range(n)])}, "
-            f"lambda a, k: a + bias[k]{extra}) AS y{i}{j}" for i in range(m) for j in range(m))
-        products = (f"SELECT t.b, ty, tx, {y_cols} FROM (\n"
-                    f"  SELECT t.b, t.ty, t.tx, u.bias, {m_cols}\n"
-                    f"  FROM tiles t, {param.variants[path]} u) t{join}")
-        outputs = ", ".join(f"y{i}{j}" for i in range(m) for j in range(m))
-        core = (f"WITH rows AS (  -- along each row: e = d B at every m-th x\n"
+        return (f"rows AS (\n"
                 f"  SELECT b, y, x // {m} AS tx, {e_cols}\n"
                 f"  FROM (SELECT b, y, x, {across} FROM {src} WINDOW win AS (PARTITION BY b, y ORDER BY x))\n"
                 f"  WHERE x % {m} = 0),\n"
-                f"tiles AS (  -- down each column of tiles: V = B^T e at every m-th y\n"
+                f"tiles AS (\n"
                 f"  SELECT b, y // {m} AS ty, tx, {v_cols}\n"
                 f"  FROM (SELECT b, y, tx, {down} FROM rows WINDOW win AS (PARTITION BY b, tx ORDER BY y))\n"
-                f"  WHERE y % {m} = 0)\n"
-                f"SELECT b, {m} * ty + q // {m} AS y, {m} * tx + q % {m} AS x, v FROM (\n"
-                f"  SELECT b, ty, tx, unnest([{outputs}]) AS v, unnest(range({m * m})) AS q\n"
-                f"  FROM (\n{products}\n))\n"
-                f"WHERE y < {h} AND x < {w}")
-        return self._epilogue(node, core, [i for i in inputs if i.is_image])
+                f"  WHERE y % {m} = 0)")
 
     def _epilogue(self, node: Node, core: str, inputs: list) -> str:
         """Add the second input, if any (a per-item vector or a same-shaped image), then divide by scale."""
