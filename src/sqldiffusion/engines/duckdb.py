@@ -18,6 +18,7 @@ from .base import SQLEngine, model_schema
 REGISTRY = "sqldiffusion_models"
 LAYOUT = "m3"  # how parameters are stored: one row per layer holding its matrix; Winograd kernels beside
 _UPLOAD = "sqld_upload"
+MAX_PARTS = 4
 
 
 class DuckDBEngine(SQLEngine):
@@ -33,8 +34,10 @@ class DuckDBEngine(SQLEngine):
         # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
         # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
         self.con.execute("SET preserve_insertion_order = false")
+        # One UNION ALL branch per thread, at most MAX_PARTS: each branch is planned again at every
+        # pass (measured on 2 cores only; the cap guards many-core machines against planning time).
         threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
-        self.dialect = DuckDBDialect(parts=max(1, int(threads)))
+        self.dialect = DuckDBDialect(parts=max(1, min(int(threads), MAX_PARTS)))
 
     def close(self) -> None:
         self.con.close()
