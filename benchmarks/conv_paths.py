@@ -56,20 +56,16 @@ def numpy_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def time_path(engine: DuckDBEngine, sql: str, repeats: int) -> tuple[float, float, np.ndarray]:
+def time_path(engine: DuckDBEngine, sql: str, shape: tuple[int, int, int], repeats: int) -> tuple[float, float, np.ndarray]:
     best = (float("inf"), float("inf"))
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), cpu_seconds()
         engine.create("sqld_bench_out", sql)
         best = min(best, (time.perf_counter() - wall, cpu_seconds() - cpu))
-    return *best, engine.fetch_image("sqld_bench_out", (1, *OUT_SHAPE))
-
-
-OUT_SHAPE: tuple = ()
+    return *best, engine.fetch_image("sqld_bench_out", (1, *shape))
 
 
 def main() -> None:
-    global OUT_SHAPE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
@@ -93,8 +89,8 @@ def main() -> None:
         for tile in (2, 4):
             engine._store_winograd(f"bench_u{tile}", *winograd_weights(layer, tensors, tile))
         engine.put_image("sqld_bench_in", x)
-        OUT_SHAPE = (cout, size, size)
-        node = Node(0, "conv3x3", (0,), OUT_SHAPE, "bench", layer, {"stride": 1, "pad": 1, "upsample": False, "scale": 1.0})
+        shape = (cout, size, size)
+        node = Node(0, "conv3x3", (0,), shape, "bench", layer, {"stride": 1, "pad": 1, "upsample": False, "scale": 1.0})
         inputs = [Relation("sqld_bench_in", (cin, size, size))]
         tables = LayerTables("bench_m", {"winograd2": "bench_u2", "winograd4": "bench_u4"})
         want = numpy_conv(x[0].transpose(1, 2, 0), w, b)
@@ -102,7 +98,7 @@ def main() -> None:
         for min_work, max4 in ((10**18, 0), (0, 0), (0, 10**9)):  # direct, F(2x2), F(4x4)
             dialect = DuckDBDialect(parts=args.threads, winograd_min_work=min_work, winograd_min_channels=1,
                                     winograd4_max_channels=max4)
-            wall, cpu, out = time_path(engine, dialect.conv3x3(node, inputs, tables), args.repeats)
+            wall, cpu, out = time_path(engine, dialect.conv3x3(node, inputs, tables), shape, args.repeats)
             results.append((wall, cpu, float(np.abs(out[0].transpose(1, 2, 0) - want).max())))
         (dw, dc, de), (w2, c2, e2), (w4, c4, e4) = results
         print(f"{cin:5d} {cout:5d} {size:4d} | {dw:6.3f} {dc:6.3f} | {w2:6.3f} {c2:6.3f} | {w4:6.3f} {c4:6.3f} | "

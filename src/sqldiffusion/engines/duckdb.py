@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import SQLDiffusionError
 from ..graph.ops import Graph
-from ..model.layout import layer_matrix, winograd_weights
+from ..model.layout import WINOGRAD_VARIANTS, layer_matrix, winograd_weights
 from ..model.source import Model
 from ..sql.dialects.duckdb import DuckDBDialect
 from .base import SQLEngine, model_schema
@@ -84,8 +84,7 @@ class DuckDBEngine(SQLEngine):
             for i, layer in enumerate(layers):
                 self._store_matrix(self.dialect.table(schema, layer.name), layer_matrix(layer, tensors))
                 for variant, table in self.dialect.layer_tables(schema, layer).variants.items():
-                    tile = int(variant.removeprefix("winograd"))  # the only variants: winograd2, winograd4
-                    self._store_winograd(table, *winograd_weights(layer, tensors, tile))
+                    self._store_winograd(table, *winograd_weights(layer, tensors, WINOGRAD_VARIANTS[variant]))
                 if on_layer:
                     on_layer(i + 1, len(layers))
             self.con.execute(f"INSERT INTO {REGISTRY} (digest, schema_name, model, config) VALUES (?, ?, ?, ?)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..errors import SQLDiffusionError
 from ..model.config import UNetConfig
+from ..model.layout import WINOGRAD_VARIANTS
 from .ops import Graph, Layer
 
 
@@ -119,7 +120,7 @@ class _UNetBuilder:
             h, w = 2 * h, 2 * w
         shape = (out, h // stride, w // stride)
         layer = Layer(name, "conv3x3", {f"{name}.weight": (out, c, 3, 3), f"{name}.bias": (out,)},
-                      variants=("winograd2", "winograd4") if stride == 1 else ())
+                      variants=tuple(WINOGRAD_VARIANTS) if stride == 1 else ())
         inputs = (x,) if add is None else (x, add)
         return self.g.add("conv3x3", inputs, shape, name, layer, stride=stride, pad=pad, upsample=upsample, scale=scale)
 

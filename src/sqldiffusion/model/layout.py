@@ -48,6 +48,10 @@ WINOGRAD = {
 }
 
 
+# The parameter variants holding Winograd kernels (see `Layer.variants`), by output tile size m.
+WINOGRAD_VARIANTS = {f"winograd{m}": m for m in WINOGRAD}
+
+
 def winograd_weights(layer: Layer, tensors: dict[str, np.ndarray], tile: int) -> tuple[np.ndarray, np.ndarray]:
     """The transformed kernels U = G g G^T of a 3x3 conv for F(tile x tile, 3x3) as (n*n, out, in)
     float32, n = tile + 2, position-major (position n*i + j), and its bias.

@@ -3,7 +3,7 @@
 Measured (DESIGN.md, BENCHMARKS.md): one row per pixel with `list_dot_product` against the rows of
 the weight matrix, all output channels of a pixel in one `list_transform`, beats row-per-scalar joins
 by 20x and needs no GROUP BY to repack channels. A layer's matrix is one row holding its list of
-rows, read whole (slicing it copies). 3x3 convolutions with enough channels run as Winograd
+rows, read whole (slicing it copies). 3x3 convolutions with enough work run as Winograd
 F(2x2, 3x3) against kernels transformed at import; the others gather the 3x3 neighbourhood into one
 list per pixel (im2col) and take one dot product per output channel, the bias riding in the dot
 product as a last column against an appended 1.0.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ...model.layout import WINOGRAD
+from ...model.layout import WINOGRAD, WINOGRAD_VARIANTS
 from .base import Dialect
 from ..render import SAMPLE
 
@@ -36,7 +36,7 @@ WINOGRAD4_MAX_CHANNELS = 0
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
-    variants = frozenset({"winograd2", "winograd4"})
+    variants = frozenset(WINOGRAD_VARIANTS)
 
     def __init__(self, parts: int = 2, winograd_min_work: int = WINOGRAD_MIN_WORK,
                  winograd_min_channels: int = WINOGRAD_MIN_CHANNELS,
@@ -264,7 +264,7 @@ class DuckDBDialect(Dialect):
         Steps 2 and 3 run in the pipeline of the second window, which DuckDB runs on all threads
         (one task per window partition): no UNION ALL branches needed, unlike in `_matmul`.
         """
-        m = int(path.removeprefix("winograd"))
+        m = WINOGRAD_VARIANTS[path]
         n = m + 2
         at = WINOGRAD[m][2]
         m_cols = ", ".join(f"list_transform(u.u{i}{j}, lambda r: list_dot_product(r, t.v{i}{j})) AS m{i}{j}"
