@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sqldiffusion.engines.base import cpu_seconds
-from sqldiffusion.engines.duckdb import DuckDBEngine
+from sqldiffusion.backends.contract import cpu_seconds
+from sqldiffusion.backends.duckdb.dialect import WINOGRAD_CONV, DuckDBDialect
+from sqldiffusion.backends.duckdb import storage
+from sqldiffusion.backends.duckdb.engine import DuckDBEngine
 from sqldiffusion.graph.ops import Layer, Node
-from sqldiffusion.model.layout import layer_matrix, winograd_weights
-from sqldiffusion.sql.dialects.duckdb import DuckDBDialect
-from sqldiffusion.sql.render import LayerTables, Relation
+from sqldiffusion.program import Relation
 
 sys.path.insert(0, str(Path(__file__).parent))  # unet_pass.py: the butterfly config
 
@@ -81,24 +81,23 @@ def main() -> None:
         x = rng.standard_normal((1, cin, size, size)).astype(np.float32)
         w = (rng.standard_normal((cout, cin, 3, 3)) / np.sqrt(9 * cin)).astype(np.float32)
         b = rng.standard_normal(cout).astype(np.float32)
-        layer = Layer("bench", "conv3x3", {"bench.weight": w.shape, "bench.bias": b.shape}, ("winograd2", "winograd4"))
         tensors = {"bench.weight": w, "bench.bias": b}
-        for name in ("bench_m", "bench_u2", "bench_u4"):
-            engine.drop(name)
-        engine._store_matrix("bench_m", layer_matrix(layer, tensors))
-        for tile in (2, 4):
-            engine._store_winograd(f"bench_u{tile}", *winograd_weights(layer, tensors, tile))
-        engine.put_image("sqld_bench_in", x)
         shape = (cout, size, size)
-        node = Node(0, "conv3x3", (0,), shape, "bench", layer, {"stride": 1, "pad": 1, "upsample": False, "scale": 1.0})
+        attrs = {"stride": 1, "pad": 1, "upsample": False, "scale": 1.0}
+        # the same convolution three ways: direct, F(2x2, 3x3), F(4x4, 3x3), each with its parameter table
+        ways = [(Node(0, "conv3x3", (0,), shape, "bench", Layer("bench", "conv3x3", {}), attrs), "bench_m")] + [
+            (Node(0, WINOGRAD_CONV, (0,), shape, "bench", Layer(f"bench#winograd{t}", f"winograd{t}", {}),
+                  {**attrs, "tile": t}), f"bench_u{t}") for t in (2, 4)]
+        for node, table in ways:
+            engine.drop(table)
+            storage.store_layer(engine.con, table, node.layer, tensors)
+        engine.put_image("sqld_bench_in", x)
         inputs = [Relation("sqld_bench_in", (cin, size, size))]
-        tables = LayerTables("bench_m", {"winograd2": "bench_u2", "winograd4": "bench_u4"})
         want = numpy_conv(x[0].transpose(1, 2, 0), w, b)
+        dialect = DuckDBDialect(parts=args.threads)
         results = []
-        for min_work, max4 in ((10**18, 0), (0, 0), (0, 10**9)):  # direct, F(2x2), F(4x4)
-            dialect = DuckDBDialect(parts=args.threads, winograd_min_work=min_work, winograd_min_channels=1,
-                                    winograd4_max_channels=max4)
-            wall, cpu, out = time_path(engine, dialect.conv3x3(node, inputs, tables), shape, args.repeats)
+        for node, table in ways:
+            wall, cpu, out = time_path(engine, dialect.select(node, inputs, table), shape, args.repeats)
             results.append((wall, cpu, float(np.abs(out[0].transpose(1, 2, 0) - want).max())))
         (dw, dc, de), (w2, c2, e2), (w4, c4, e4) = results
         print(f"{cin:5d} {cout:5d} {size:4d} | {dw:6.3f} {dc:6.3f} | {w2:6.3f} {c2:6.3f} | {w4:6.3f} {c4:6.3f} | "

@@ -24,7 +24,7 @@ from unet_pass import DEFAULT_CONFIG, in_child, make_model, sql_side, torch_side
 
 def postgres_side(folder, sample, t, dsn, queue):
     from sqldiffusion import SQLUNet
-    from sqldiffusion.engines import get_engine
+    from sqldiffusion.backends import get_engine
 
     engine = get_engine("postgres", dsn)
     start = time.perf_counter()
@@ -33,8 +33,8 @@ def postgres_side(folder, sample, t, dsn, queue):
     kinds = defaultdict(lambda: [0.0, 0])
 
     def record(statement, wall, cpu):
-        kinds[statement.op][0] += wall
-        kinds[statement.op][1] += 1
+        kinds[getattr(statement, "kind", statement.op)][0] += wall
+        kinds[getattr(statement, "kind", statement.op)][1] += 1
 
     start = time.perf_counter()
     out = net(sample, t, record)
@@ -55,7 +55,7 @@ def main() -> None:
         server = None
         dsn = args.dsn
         if dsn is None:
-            from sqldiffusion.engines.pgserver import ThrowawayServer
+            from sqldiffusion.backends.postgres.server import ThrowawayServer
 
             server = ThrowawayServer.start()
             dsn = server.dsn

@@ -81,7 +81,7 @@ def sql_side(folder, sample, t, threads, repeats, queue):
         kinds = defaultdict(lambda: [0.0, 0.0, 0])
 
         def record(statement, wall, cpu):
-            k = kinds[statement.op]
+            k = kinds[getattr(statement, "kind", statement.op)]
             k[0] += wall
             k[1] += cpu
             k[2] += 1

@@ -1,4 +1,9 @@
-"""Shared helpers: random-initialised diffusers models saved in the diffusers layout, and the reference pass."""
+"""Shared helpers: random-initialised diffusers models saved in the diffusers layout, the reference
+pass, and engines of every registered backend.
+
+torch and diffusers are imported only by the helpers that need them, so the tests that need neither
+(pictures, plans, SQL text, errors) run without them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-diffusers = pytest.importorskip("diffusers")
+from sqldiffusion.backends import BACKENDS
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,6 +32,8 @@ def public_config(name: str) -> dict:
 
 def make_unet(config: dict, seed: int = 0, scale: float = 0.05):
     """A diffusers UNet2DModel with every parameter perturbed (zero-initialised layers hide bugs)."""
+    torch = pytest.importorskip("torch")
+    diffusers = pytest.importorskip("diffusers")
     torch.manual_seed(seed)
     model = diffusers.UNet2DModel(**{k: v for k, v in config.items() if not k.startswith("_")}).eval()
     with torch.no_grad():
@@ -37,6 +43,8 @@ def make_unet(config: dict, seed: int = 0, scale: float = 0.05):
 
 
 def save_unet(model, folder: Path, dtype: str = "fp32") -> Path:
+    import torch
+
     if dtype == "fp32":
         model.save_pretrained(folder)
     else:
@@ -47,6 +55,8 @@ def save_unet(model, folder: Path, dtype: str = "fp32") -> Path:
 
 
 def reference(model, sample: np.ndarray, timestep) -> np.ndarray:
+    import torch
+
     with torch.no_grad():
         t = torch.tensor(timestep)  # a tensor keeps a fractional timestep (a bare float is truncated)
         return model(torch.from_numpy(sample), t).sample.numpy()
@@ -69,21 +79,45 @@ def pg_dsn():
     throwaway server of our own."""
     import os
 
+    pytest.importorskip("psycopg")
     dsn = os.environ.get("SQLDIFFUSION_TEST_DSN")
     if dsn:
         yield dsn
         return
-    from sqldiffusion.engines.pgserver import ThrowawayServer
+    from sqldiffusion.backends.postgres.server import ThrowawayServer
+    from sqldiffusion.errors import SQLDiffusionError
 
-    server = ThrowawayServer.start()
+    try:
+        server = ThrowawayServer.start()
+    except SQLDiffusionError as e:
+        pytest.skip(f"no PostgreSQL server for the tests: {e}")
     yield server.dsn
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def pg_engine(pg_dsn):
-    from sqldiffusion.engines import get_engine
+    from sqldiffusion.backends import get_engine
 
     engine = get_engine("postgres", pg_dsn)
     yield engine
     engine.close()
+
+
+@pytest.fixture(params=list(BACKENDS))
+def engine(request):
+    """An engine of each registered backend: DuckDB in memory (a new one per test), PostgreSQL on
+    the session's server (shared; every relation a run makes is temporary)."""
+    if request.param == "postgres":
+        yield request.getfixturevalue("pg_engine")
+        return
+    from sqldiffusion.backends import get_engine
+
+    engine = get_engine(request.param)
+    yield engine
+    engine.close()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/*.sql from the SQL the dialects generate now")

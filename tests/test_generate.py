@@ -8,11 +8,12 @@ from click.testing import CliRunner
 from conftest import random_sample
 from PIL import Image
 
-import torch
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.cli import cli
 from sqldiffusion.pictures import RAMP, ascii_art, colour_art, grid, to_pixels
 from sqldiffusion.pipeline import SQLDiffusionPipeline
+
+torch = pytest.importorskip("torch")
 
 
 def run(*args):

@@ -14,7 +14,7 @@ import pytest
 from conftest import random_sample, reference
 
 from sqldiffusion import SQLDiffusionError, SQLUNet
-from sqldiffusion.engines.duckdb import DuckDBEngine
+from sqldiffusion.backends.duckdb import Engine as DuckDBEngine
 from sqldiffusion.graph import unet_layers
 from sqldiffusion.model import load_model
 
@@ -37,7 +37,7 @@ def test_importing_the_same_model_again_does_nothing(small_model, tmp_path):
     first = net(x, 5)
     before = database_state(net.engine.con)
     assert len(before[2]) == 1
-    tables = sum(1 + len(net.engine.dialect.stored_variants(layer)) for layer in unet_layers(net.config).layers)
+    tables = len(net.engine.dialect.stored_layers(unet_layers(net.config)))
     assert sum(1 for t in before[0] if t[0] == net.schema) == tables
     net.engine.close()
 
@@ -60,9 +60,9 @@ def test_interrupted_import_leaves_the_database_as_it_was(small_model):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        engine.import_model(model, unet_layers(model.config), interrupt)
+        engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)), interrupt)
     assert database_state(engine.con) == before
-    schema = engine.import_model(model, unet_layers(model.config))  # and a later import still works
+    schema = engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)))  # and a later import still works
     assert engine.imported_schema(model) == schema
 
 
@@ -120,11 +120,9 @@ def test_generation_path_never_loads_torch(small_model, tmp_path):
 
 def test_an_import_in_an_older_layout_is_replaced(small_model, tmp_path, monkeypatch):
     """A database written by a version that stored parameters differently is re-imported, in one step."""
-    from sqldiffusion.engines import duckdb as duckdb_engine
-
     model, folder = small_model
     db = str(tmp_path / "models.duckdb")
-    monkeypatch.setattr(duckdb_engine, "LAYOUT", "old")
+    monkeypatch.setattr(DuckDBEngine, "layout", "old")
     old = SQLUNet(folder, database=db)
     old_schema = old.schema
     old.engine.close()

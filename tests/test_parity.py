@@ -1,4 +1,4 @@
-"""The SQL UNet on DuckDB against diffusers on PyTorch: same weights, same inputs, max abs error <= 1e-4."""
+"""The SQL UNet of every backend against diffusers on PyTorch: same weights, same inputs, max abs error <= 1e-4."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ def assert_close(got: np.ndarray, want: np.ndarray) -> None:
     assert err <= TOL, f"max abs error {err:.2e} > {TOL}"
 
 
-@pytest.fixture(scope="module", params=["ddpm-butterflies-64", "ddpm-cifar10-32"])
+PUBLIC = ["ddpm-butterflies-64", "ddpm-cifar10-32"]
+
+
+@pytest.fixture(scope="module", params=PUBLIC)
 def public_model(request, tmp_path_factory):
     config = public_config(request.param)
     model = make_unet(config, scale=0.02)
@@ -25,6 +28,7 @@ def public_model(request, tmp_path_factory):
     return config, model, SQLUNet(folder)
 
 
+@pytest.mark.slow
 def test_public_config_batch_1(public_model):
     config, model, net = public_model
     size = config["sample_size"]
@@ -32,6 +36,7 @@ def test_public_config_batch_1(public_model):
     assert_close(net(x, 999), reference(model, x, 999))
 
 
+@pytest.mark.slow
 def test_public_config_batch_2_with_a_timestep_per_image(public_model):
     config, model, net = public_model
     size = config["sample_size"]
@@ -60,12 +65,21 @@ OPTIONS = {
 
 
 @pytest.mark.parametrize("name", OPTIONS)
-def test_option(name, tmp_path):
+def test_option(name, engine, tmp_path):
     config = {**SMALL, **OPTIONS[name]}
     model = make_unet(config, seed=len(name))
-    folder = save_unet(model, tmp_path / "unet")
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), engine)
     x = random_sample(2, config["in_channels"], 8, seed=3)
-    assert_close(unet(folder, x, [999, 0]), reference(model, x, [999, 0]))
+    assert_close(net(x, [999, 10.5]), reference(model, x, [999, 10.5]))
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_public_config_at_16x16(name, engine, tmp_path):
+    config = public_config(name)
+    model = make_unet(config, scale=0.02)
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), engine)
+    x = random_sample(1, 3, 16)
+    assert_close(net(x, 500), reference(model, x, 500))
 
 
 def test_non_square_image_and_float_timestep(small_model):
@@ -117,8 +131,7 @@ def test_deprecated_attention_names_and_pipeline_folder(tmp_path):
 def test_every_convolution_by_one_path(path, parts, small_model):
     """Each 3x3 conv path on its own, on odd-sized levels (7x5: the last Winograd tiles hang over the
     edge), with the time embedding added inside the conv and statements split into `parts` branches."""
-    from sqldiffusion.engines.duckdb import DuckDBEngine
-    from sqldiffusion.sql.dialects.duckdb import DuckDBDialect
+    from sqldiffusion.backends.duckdb import Dialect as DuckDBDialect, Engine as DuckDBEngine
 
     model, folder = small_model
     engine = DuckDBEngine()
@@ -126,8 +139,9 @@ def test_every_convolution_by_one_path(path, parts, small_model):
                                    winograd_min_channels=1, winograd4_max_channels=10**6 if path == "winograd4" else 0)
     net = SQLUNet(folder, engine)
     statements = net.program(14, 10).statements
-    stride_1 = sum(s.op == "conv3x3" and "downsamplers" not in s.label for s in statements)
+    stride_1 = sum(s.kind == "conv3x3" and "downsamplers" not in s.label for s in statements)
     for variant in ("winograd2", "winograd4"):
         assert sum(f"#{variant}" in s.sql for s in statements) == (stride_1 if path == variant else 0)
+    assert sum(s.op == "winograd_conv3x3" for s in statements) == (0 if path == "direct" else stride_1)
     x = random_sample(2, 3, 14, 10, seed=4)
     assert_close(net(x, [999, 3]), reference(model, x, [999, 3]))

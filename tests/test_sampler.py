@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 from conftest import SMALL, make_unet, random_sample, save_unet
 
-import diffusers
-import torch
 from sqldiffusion import SQLDiffusionError, SQLUNet
-from sqldiffusion.engines import get_engine
-from sqldiffusion.sampling import NoiseSchedule, Step, denoise, plan
-from sqldiffusion.sampling.sampler import sampler_step
-from sqldiffusion.sql.render import SAMPLE
-from sqldiffusion.sql.sampler import SCHEDULE, StepRule, schedule_sql
+from sqldiffusion.pipeline import Step, denoise, sampler_step
+from sqldiffusion.program import SAMPLE
+from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, StepRule, plan, schedule_sql
+
+torch = pytest.importorskip("torch")
+diffusers = pytest.importorskip("diffusers")
 
 SCHEDULES = [
     dict(beta_schedule="linear"),
@@ -25,16 +24,9 @@ SCHEDULES = [
 ]
 
 
-@pytest.fixture
-def engine():
-    e = get_engine("duckdb")
-    yield e
-    e.close()
-
-
 @pytest.mark.parametrize("config", SCHEDULES, ids=lambda c: f"{c['beta_schedule']}-{c.get('num_train_timesteps', 1000)}")
 def test_schedule_equals_diffusers_bit_for_bit(engine, config):
-    engine.create(SCHEDULE, schedule_sql(NoiseSchedule.from_config(config)))
+    engine.create(SCHEDULE, schedule_sql(NoiseSchedule.from_config(config), engine.dialect))
     ours = np.array([r[0] for r in engine.query(f"SELECT alpha_bar FROM {SCHEDULE} ORDER BY t")])
     theirs = diffusers.DDPMScheduler(**config).alphas_cumprod.numpy().astype(np.float64)
     np.testing.assert_array_equal(ours, theirs)
@@ -69,7 +61,7 @@ def test_bad_plans_get_one_line(bad, message):
 
 
 def _one_step(engine, schedule, rule, t, prev, x, eps, noise):
-    engine.create(SCHEDULE, schedule_sql(schedule))
+    engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
     engine.put_image(SAMPLE, x)
     engine.put_image("eps", eps)
     if noise is not None:
@@ -137,8 +129,7 @@ def tame_model(tmp_path_factory):
     with torch.no_grad():
         model.conv_out.weight.mul_(0.1)
         model.conv_out.bias.mul_(0.1)
-    folder = save_unet(model, tmp_path_factory.mktemp("tame") / "unet")
-    return model, SQLUNet(folder)
+    return model, save_unet(model, tmp_path_factory.mktemp("tame") / "unet")
 
 
 def _diffusers_loop(model, scheduler, x):
@@ -149,29 +140,31 @@ def _diffusers_loop(model, scheduler, x):
     return sample.numpy()
 
 
-def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model):
-    model, net = tame_model
+def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model, engine):
+    model, folder = tame_model
+    net = SQLUNet(folder, engine)
     x = random_sample(2, 3, 16, seed=11)
     scheduler = diffusers.DDIMScheduler()
     scheduler.set_timesteps(20)
     expected = _diffusers_loop(model, scheduler, x)
-    got = denoise(net, plan(NoiseSchedule(), steps=20), StepRule("ddim", 0.0), init_noise=x)
+    got = denoise(net, NoiseSchedule(), plan(NoiseSchedule(), steps=20), StepRule("ddim", 0.0), init_noise=x)
     np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
 
 
-def test_ddpm_without_noise_matches_diffusers_end_to_end(tame_model):
-    model, net = tame_model
+def test_ddpm_without_noise_matches_diffusers_end_to_end(tame_model, engine):
+    model, folder = tame_model
+    net = SQLUNet(folder, engine)
     x = random_sample(2, 3, 16, seed=12)
     scheduler = diffusers.DDPMScheduler()
     scheduler.set_timesteps(timesteps=[500, 250, 125, 60, 0])
     scheduler._get_variance = lambda t, predicted_variance=None, variance_type=None: torch.tensor(0.0)
     expected = _diffusers_loop(model, scheduler, x)
-    got = denoise(net, [500, 250, 125, 60, 0], StepRule("ddpm", add_noise=False), init_noise=x)
+    got = denoise(net, NoiseSchedule(), [500, 250, 125, 60, 0], StepRule("ddpm", add_noise=False), init_noise=x)
     np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
 
 
 def test_sql_noise_is_standard_normal_and_reproducible(engine):
-    shape = (4, 3, 32, 32)
+    shape = (4, 3, 64, 64)  # 12,288 numbers per image: a correlation of 0.05 is 5 standard errors
     draw = lambda seed, stream: (engine.create("z", engine.dialect.gaussian_noise(shape, seed, stream)),  # noqa: E731
                                  engine.fetch_image("z", shape))[1]
     z = draw(5, 0)
@@ -187,13 +180,23 @@ def test_sql_noise_is_standard_normal_and_reproducible(engine):
 def test_a_seeded_batch_is_reproducible_and_its_images_differ(small_model):
     _, folder = small_model
     net = SQLUNet(folder)
-    rule = StepRule("ddpm")
-    a = denoise(net, [500, 250, 0], rule, batch=2, seed=3)
-    b = denoise(net, [500, 250, 0], rule, batch=2, seed=3)
-    c = denoise(net, [500, 250, 0], rule, batch=2, seed=4)
+    rule, schedule = StepRule("ddpm"), NoiseSchedule()
+    a = denoise(net, schedule, [500, 250, 0], rule, batch=2, seed=3)
+    b = denoise(net, schedule, [500, 250, 0], rule, batch=2, seed=3)
+    c = denoise(net, schedule, [500, 250, 0], rule, batch=2, seed=4)
     np.testing.assert_array_equal(a, b)
     assert np.abs(a[0] - a[1]).max() > 0.1 and np.abs(a - c).max() > 0.1
     assert a.min() >= -1 and a.max() <= 1  # the last step returns the clipped x0
+
+
+def test_an_image_of_a_seed_is_the_same_whatever_the_batch_size(small_model, engine):
+    """DDPM with noise added at every step: image 0 of a batch of 3 is image 0 made alone."""
+    _, folder = small_model
+    net = SQLUNet(folder, engine)
+    alone = denoise(net, NoiseSchedule(), [500, 250, 0], StepRule("ddpm"), batch=1, seed=9)
+    three = denoise(net, NoiseSchedule(), [500, 250, 0], StepRule("ddpm"), batch=3, seed=9)
+    np.testing.assert_array_equal(three[0], alone[0])
+    assert np.abs(three[1] - three[0]).max() > 0.1
 
 
 def test_time_embedding_in_sql_equals_diffusers(small_model):

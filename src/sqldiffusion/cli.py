@@ -13,7 +13,7 @@ import click
 import numpy as np
 
 from .errors import SQLDiffusionError
-from .engines import ENGINES
+from .backends import BACKENDS
 
 
 def engine_options(command):
@@ -30,7 +30,7 @@ def engine_options(command):
                                           "[default: a throwaway server for this run].")(resolved)
     resolved = click.option("--db", type=click.Path(dir_okay=False),
                             help="DuckDB database file [default: in memory].")(resolved)
-    return click.option("--engine", type=click.Choice(ENGINES), default="duckdb", show_default=True)(resolved)
+    return click.option("--engine", type=click.Choice(list(BACKENDS)), default="duckdb", show_default=True)(resolved)
 
 
 def _where(engine: str, database: str | None) -> str:
@@ -58,7 +58,7 @@ def cli() -> None:
 def unet(model, input_path, timestep, output_path, engine, database, show_sql, profile) -> None:
     """One UNet pass in SQL: predict the noise in a sample."""
     from . import pictures
-    from .api import SQLUNet
+    from .sql_unet import SQLUNet
 
     sample = _load_npy(input_path)
     single = sample.ndim == 3
@@ -70,7 +70,7 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
     if show_sql:
         click.echo(net.program(*sample.shape[2:]).text())
     timings: list[tuple[str, str, float, float]] = []
-    out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.op, wall, cpu)))
+    out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.kind, wall, cpu)))
     if single:
         out = out[0]
     pictures.save_npy(output_path, out)
@@ -103,9 +103,10 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
              show_ascii, colour, init_noise, save_npy, quiet) -> None:
     """Generate images: the UNet, the sampler and the noise all run in SQL."""
     from . import pictures
-    from .pipeline import SQLDiffusionPipeline, make_rule
     from .model import load_model
-    from .sampling import NoiseSchedule, parse_timesteps, plan
+    from .pipeline import SQLDiffusionPipeline
+    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+    from .sql_unet import SQLUNet
 
     rule = make_rule(sampler, eta, not no_noise)
     if steps is None and timestep_list is None:
@@ -119,9 +120,10 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
             pictures.check_writable(path)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
-    visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps, timesteps=timesteps)
+    scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
+    visited = plan(scheduler, steps=steps, timesteps=timesteps)
     say(f"loading {model} into {_where(engine, database)}")
-    pipe = SQLDiffusionPipeline.from_pretrained(loaded, engine, database)
+    pipe = SQLDiffusionPipeline(SQLUNet(loaded, engine, database), scheduler)
     frames: list[np.ndarray] = []
     with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
         def on_step(step, peek):
@@ -210,10 +212,9 @@ def figures(model, out, engine, database, seed, count, all_steps) -> None:
 def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch, out) -> None:
     """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
     from . import pictures
+    from .export import write_script
     from .model import load_model
-    from .pipeline import make_rule
-    from .sampling import NoiseSchedule, parse_timesteps, plan
-    from .sql.script import write_script
+    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
 
     rule = make_rule(sampler, eta, not no_noise)
     if steps is None and timestep_list is None:
@@ -233,7 +234,7 @@ def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch,
 @engine_options
 def import_model(model, engine, database) -> None:
     """Import a model's weights into a database (once; later runs reuse them)."""
-    from .api import SQLUNet
+    from .sql_unet import SQLUNet
 
     net = SQLUNet(model, engine, database)
     click.echo(f"{model} is in {_where(engine, database)}, schema {net.schema}")

@@ -30,7 +30,7 @@ def make_figures(model, out: Path, engine: str = "duckdb", database: str | None 
                  count: int = 10, all_steps: int | None = None,
                  log: Callable[[str], None] = print) -> list[Path]:
     pipe = SQLDiffusionPipeline.from_pretrained(model, engine, database)
-    total = pipe.schedule.num_train_timesteps
+    total = pipe.scheduler.num_train_timesteps
     written = []
 
     embedding = pipe.unet.time_embedding(range(total))

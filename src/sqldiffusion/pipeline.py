@@ -2,6 +2,12 @@
 
 >>> pipe = SQLDiffusionPipeline.from_pretrained("demo")
 >>> images = pipe(batch_size=4, timesteps=[500, 250, 125, 60, 0], seed=0).images   # PIL images
+
+The pipeline owns the denoising loop: noise, UNet passes and sampler steps, all as SQL in one
+engine. Python only orders the statements: it makes x_T (SQL Gaussian noise, or an uploaded tensor),
+then for each planned timestep runs the UNet program on the current sample, computes the step's
+coefficients from the schedule table, draws the step's noise and replaces the sample with x_prev.
+The sample never leaves the engine unless a caller asks to see it (progress pictures, the result).
 """
 
 from __future__ import annotations
@@ -12,14 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .api import SQLUNet
 from .errors import SQLDiffusionError
 from .model import Model
 from .pictures import to_pixels
-from .sampling import NoiseSchedule, Step, denoise, plan
-from .sql.sampler import StepRule
+from .program import SAMPLE, TIMESTEPS
+from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, coefficients_sql, make_rule, plan,
+                        schedule_sql)
+from .sql_unet import SQLUNet
 
-SAMPLERS = ("ddpm", "ddim")
+NOISE = "sqld_noise"
+NEXT = "sqld_next"
+OUTPUT_TYPES = ("pil", "np", "latent")
 
 
 @dataclass
@@ -27,10 +36,18 @@ class ImagePipelineOutput:
     images: list | np.ndarray  # PIL images, or (B, H, W, C) floats in [0, 1] for output_type="np"
 
 
+@dataclass(frozen=True)
+class Step:
+    index: int  # 0-based position in the plan
+    total: int  # steps in the plan
+    timestep: int
+    prev: int  # the timestep it steps to (-1 after the last)
+
+
 class SQLDiffusionPipeline:
-    def __init__(self, unet: SQLUNet) -> None:
+    def __init__(self, unet: SQLUNet, scheduler: NoiseSchedule | None = None) -> None:
         self.unet = unet
-        self.schedule = NoiseSchedule.from_config(unet.model.scheduler_config)
+        self.scheduler = scheduler or NoiseSchedule.from_config(unet.model.scheduler_config)
 
     @classmethod
     def from_pretrained(cls, model: str | Path | Model = "demo", engine: str = "duckdb",
@@ -50,32 +67,22 @@ class SQLDiffusionPipeline:
         initial_seed, or a draw from a numpy Generator); `init_noise` (B, C, H, W) starts from a
         given x_T instead. `sampler` "ddpm" (optionally without added noise) or "ddim" (`eta`).
         """
+        if output_type not in OUTPUT_TYPES:
+            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
         rule = make_rule(sampler, eta, add_noise)
         steps = None if timesteps is not None else num_inference_steps
-        visited = plan(self.schedule, steps=steps, timesteps=timesteps)
-        samples = denoise(self.unet, visited, rule, batch=batch_size, seed=resolve_seed(seed, generator),
-                          init_noise=init_noise, on_step=callback)
+        visited = plan(self.scheduler, steps=steps, timesteps=timesteps)
+        samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
+                          seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=callback)
         if output_type == "latent":
             images = samples
         elif output_type == "np":
             images = np.clip(samples / 2 + 0.5, 0, 1).transpose(0, 2, 3, 1)
-        elif output_type == "pil":
+        else:
             from PIL import Image
 
             images = [Image.fromarray(p.squeeze(-1) if p.shape[-1] == 1 else p) for p in to_pixels(samples)]
-        else:
-            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
         return ImagePipelineOutput(images) if return_dict else (images,)
-
-
-def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRule:
-    if sampler not in SAMPLERS:
-        raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: {', '.join(SAMPLERS)})")
-    if not 0 <= eta <= 1:
-        raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
-    if sampler == "ddpm" and eta:
-        raise SQLDiffusionError("eta applies to the ddim sampler; for ddpm use add_noise / --no-noise")
-    return StepRule(sampler, float(eta), add_noise)
 
 
 def resolve_seed(seed: int | None, generator=None) -> int:
@@ -92,3 +99,78 @@ def resolve_seed(seed: int | None, generator=None) -> int:
     if int(seed) < 0:
         raise SQLDiffusionError(f"seed {seed} is negative")
     return int(seed) % 2 ** 62
+
+
+def image_size(config) -> tuple[int, int]:
+    size = config.sample_size
+    if isinstance(size, (list, tuple)):
+        return int(size[0]), int(size[1])
+    return int(size), int(size)
+
+
+def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: StepRule, batch: int = 1,
+            seed: int = 0, init_noise: np.ndarray | None = None,
+            on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
+    """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W).
+
+    `on_step(step, peek)` is called after each step; `peek()` fetches the current sample.
+    """
+    engine = net.engine
+    if init_noise is not None:
+        init_noise, _ = net.check_inputs(init_noise, timesteps[0])
+        shape = init_noise.shape
+    else:
+        if batch < 1:
+            raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
+        shape = (batch, net.config.in_channels, *image_size(net.config))
+    if net.config.out_channels != net.config.in_channels:
+        raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
+                                "for its own samples")
+    program = net.program(*shape[2:])
+    try:
+        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step)
+        return engine.fetch_image(SAMPLE, shape)
+    finally:
+        engine.drop(*relations(program))
+
+
+def relations(program) -> list[str]:
+    """Every relation the loop may create."""
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, *(s.target for s in program.statements)]
+
+
+def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
+         shape: tuple[int, int, int, int], seed: int, init_noise: np.ndarray | None = None,
+         on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> None:
+    """The statements of the denoising loop, through the engine; leaves x_0 in SAMPLE.
+
+    Only create/drop/rename/execute reach the engine (put_image for a given x_T, fetch_image when
+    on_step peeks), so the same loop can be written out as a script (`export.py`).
+    """
+    engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+    if init_noise is not None:
+        engine.put_image(SAMPLE, init_noise)
+    else:
+        engine.create(SAMPLE, engine.dialect.gaussian_noise(shape, seed, stream=0))
+    for i, t in enumerate(timesteps):
+        step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
+        eps = engine.execute(program, [t] * shape[0])
+        noise = None
+        if rule.adds_noise(step.timestep, step.prev):
+            noise = NOISE
+            engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
+        sampler_step(engine, schedule, rule, step, eps, noise, shape[1])
+        engine.drop(eps, NOISE)
+        if on_step:
+            on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
+
+
+def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,
+                 channels: int) -> None:
+    """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps` and, when the
+    rule adds noise at this step, standard normal noise in relation `noise`."""
+    engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
+    clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
+    engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
+    engine.drop(COEFFICIENTS)
+    engine.rename(NEXT, SAMPLE)

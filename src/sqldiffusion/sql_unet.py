@@ -1,4 +1,5 @@
-"""The Python API of one backbone pass: `unet(model, sample, timestep)` and the reusable `SQLUNet`."""
+"""The model: `SQLUNet`, a UNet2DModel imported into an engine, and `unet(model, sample, timestep)`,
+one backbone pass."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .engines import get_engine
+from .backends import get_engine
 from .errors import SQLDiffusionError
-from .graph import build_unet, check_image_size, unet_layers
+from .graph import check_image_size, unet_layers
 from .model import Model, load_model
-from .sql import Program, Statement, render
-from .sql.render import TIMESTEPS
+from .program import TIMESTEPS, Program, Statement, render_unet
 
 
 class SQLUNet:
@@ -28,15 +28,15 @@ class SQLUNet:
         self.model = model if isinstance(model, Model) else load_model(model)
         self.config = self.model.config
         self.engine = get_engine(engine, database) if isinstance(engine, str) else engine
-        self.schema = self.engine.import_model(self.model, unet_layers(self.config), on_import)
+        layers = self.engine.dialect.stored_layers(unet_layers(self.config))
+        self.schema = self.engine.import_model(self.model, layers, on_import)
         self._programs: dict[tuple[int, int], Program] = {}
 
     def program(self, height: int, width: int) -> Program:
         """The SQL program of one pass at this image size (rendered once, then reused)."""
         key = (height, width)
         if key not in self._programs:
-            graph = build_unet(self.config, height, width)
-            self._programs[key] = render(graph, self.engine.dialect, self.schema)
+            self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.schema)
         return self._programs[key]
 
     def __call__(self, sample: np.ndarray, timestep: float | Sequence[float] | np.ndarray,
@@ -48,7 +48,7 @@ class SQLUNet:
     def time_embedding(self, timesteps: Sequence[float]) -> np.ndarray:
         """The sinusoidal timestep embedding (time_proj) of each timestep, computed in SQL: (T, C)."""
         size = 2 ** (len(self.config.block_out_channels) - 1)
-        statement = next(s for s in self.program(size, size).statements if s.op == "time_proj")
+        statement = next(s for s in self.program(size, size).statements if s.kind == "time_proj")
         program = Program((replace(statement, drops=()),), statement.target, (0, 0, 0))
         try:
             return self.engine.fetch_vectors(self.engine.execute(program, list(timesteps)))

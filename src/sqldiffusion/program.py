@@ -1,17 +1,20 @@
 """Graph -> SQL program: one statement per primitive, each creating one relation.
 
-Rendering decides nothing about semantics: it walks the nodes in order, names relations, asks the
-dialect for each node's SELECT, and notes when a relation is read for the last time so that the
-engine can drop it.
+Rendering decides nothing about semantics: it walks the (lowered) nodes in order, names relations,
+asks the dialect for each node's SELECT, and notes when a relation is read for the last time so
+that the engine can drop it. The path of a pass reads in one direction:
+
+    config --build_unet--> graph --dialect.lower--> lowered graph --render--> Program --engine--> image
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..graph.ops import Graph, Node
+from .graph import Graph, build_unet
+from .model.config import UNetConfig
 
-SAMPLE = "sqld_sample"  # (b, y, x, v) the input image, filled by the engine
+SAMPLE = "sqld_sample"  # the input image, filled by the engine (or by the sampler's noise)
 TIMESTEPS = "sqld_timesteps"  # (b, t) one timestep per batch item
 
 
@@ -26,20 +29,12 @@ class Relation:
     def is_image(self) -> bool:
         return len(self.shape) == 3
 
+    @property
+    def channels(self) -> int:
+        return self.shape[0]
+
     def __str__(self) -> str:
         return self.name
-
-
-@dataclass(frozen=True)
-class LayerTables:
-    """The tables holding one layer's parameters: its matrix (what `str()` gives) and the variants
-    the dialect stores beside it, by variant name."""
-
-    matrix: str
-    variants: dict[str, str]
-
-    def __str__(self) -> str:
-        return self.matrix
 
 
 @dataclass(frozen=True)
@@ -47,8 +42,9 @@ class Statement:
     target: str  # the relation this statement creates
     sql: str  # a SELECT producing it
     label: str  # the diffusers module it computes, e.g. down_blocks.0.resnets.0.conv1
-    op: str  # the primitive, for profiles
+    kind: str  # the kind of work, for profiles: the primitive, or the block ("attention")
     drops: tuple[str, ...] = ()  # relations nobody reads after this statement
+    op: str = ""  # the primitive the dialect rendered
 
 
 @dataclass(frozen=True)
@@ -58,36 +54,33 @@ class Program:
     output_shape: tuple[int, int, int]  # (C, H, W)
 
     def text(self) -> str:
-        parts = [f"-- {s.label} ({s.op})\nCREATE TEMP TABLE {s.target} AS\n{s.sql};" for s in self.statements]
+        parts = [f"-- {s.label} ({s.kind})\nCREATE TEMP TABLE {s.target} AS\n{s.sql};" for s in self.statements]
         return "\n\n".join(parts) + "\n"
 
 
 def render(graph: Graph, dialect, schema: str) -> Program:
+    """The program of a lowered graph whose parameters live in `schema`."""
     names: dict[int, str] = {}
     statements: list[Statement] = []
     last_use = graph.last_use()
     for node in graph.nodes:
-        inputs = [Relation(names[i], graph[i].shape) for i in node.inputs]
-        param = dialect.layer_tables(schema, node.layer) if node.layer else None
         if node.op == "timesteps":
             names[node.id] = TIMESTEPS
             continue
         if node.op == "sample" and not node.attrs.get("center"):
             names[node.id] = SAMPLE
             continue
+        inputs = [Relation(names[i], graph[i].shape) for i in node.inputs]
+        table = dialect.table(schema, node.layer.name) if node.layer else None
         names[node.id] = f"sqld_t{node.id}"
-        sql = dialect.select(node, inputs, param)
+        sql = dialect.select(node, inputs, table)
         dead = tuple(names[i] for i in dict.fromkeys(node.inputs)
                      if last_use[i] == node.id and names[i] not in (SAMPLE, TIMESTEPS))
-        statements.append(Statement(names[node.id], sql, node.label, _kind(node), dead))
+        statements.append(Statement(names[node.id], sql, node.label, node.kind, dead, node.op))
     out = graph[graph.output]
     return Program(tuple(statements), names[out.id], out.shape)
 
 
-def _kind(node: Node) -> str:
-    """The op as profiles group it: convolutions by kernel, attention pieces together."""
-    if node.op == "dense" and node.layer is not None and node.layer.kind == "qkv":
-        return "attention"
-    if node.op == "dense" and node.is_image and ".attentions." in node.label:
-        return "attention"
-    return node.op
+def render_unet(config: UNetConfig, height: int, width: int, dialect, schema: str) -> Program:
+    """The program of one UNet pass at this image size, for `dialect`, reading weights in `schema`."""
+    return render(dialect.lower(build_unet(config, height, width)), dialect, schema)

@@ -1,0 +1,363 @@
+"""The contract every backend fills in: a `Dialect` (what SQL to write) and an `Engine` (how to run it).
+
+A backend is one folder (`backends/<name>/`) holding its dialect, its storage (weight tables,
+image upload and fetch) and its engine (connection, transactions), plus one line in the registry
+(`backends/__init__.py`). `docs/backends.md` tells how to add one.
+
+The abstract methods below are what a backend must write; everything else here is written once
+for all backends, built from those methods and a few facts (type names, the series function).
+
+Relations every program reads and writes:
+- an *image* relation has one row per pixel, keyed (b, y, x), holding the pixel's channels;
+- a *vector* relation has one row per batch item, keyed (b), holding a vector's channels.
+How the channels of a row are held (one list column, one column per channel, ...) is the
+backend's choice: `channels` and `map_channels` are its whole vocabulary for them here.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+
+import numpy as np
+
+from ..errors import SQLDiffusionError
+from ..graph.ops import OPS, Graph, Layer, Node
+from ..program import SAMPLE, TIMESTEPS, Program, Relation, Statement
+
+
+class Dialect(ABC):
+    """Renders each primitive of a lowered graph, and the sampler's SQL, for one engine."""
+
+    name: str = ""
+    real: str = "REAL"  # the float32 type
+    double: str = "DOUBLE PRECISION"  # the float64 type
+    # primitives a lowering introduces, by op: the method rendering each (besides graph.ops.OPS)
+    lowered_ops: dict[str, str] = {}
+
+    # ---- facts a backend states -------------------------------------------------------------
+    @abstractmethod
+    def series(self, n: int, column: str) -> str:
+        """A FROM item with one integer column named `column` holding 0 .. n-1."""
+
+    @abstractmethod
+    def channels(self, alias: str, n: int) -> str:
+        """The select-list items passing a row's `n` channels through unchanged."""
+
+    @abstractmethod
+    def map_channels(self, n: int, fn: Callable[..., str], first: str, others: Sequence[str] = (),
+                     cast: bool = False) -> str:
+        """Select-list items computing each of `n` output channels as `fn(x, *ys)`, where `x` is
+        that channel of relation alias `first` and `ys` the same channel of each alias in `others`.
+        `cast`: the expression may be wider than float32 and must be rounded to it."""
+
+    @abstractmethod
+    def concat_channels(self, left: str, n_left: int, right: str, n_right: int) -> str:
+        """Select-list items: the channels of `left` followed by those of `right`."""
+
+    @abstractmethod
+    def silu_expr(self, z: str) -> str:
+        """z * sigmoid(z) rounded to float32, for one scalar expression `z`."""
+
+    @abstractmethod
+    def noise_channels(self, n: int, counter: Callable[[str], str], seed: int) -> str:
+        """Select-list items: `n` standard normal channels, channel `ch` from the 64-bit counter
+        `counter(ch)` hashed with `seed`, through `box_muller` of two uniforms from its bits."""
+
+    # ---- the primitives (graph.ops.OPS) -------------------------------------------------------
+    @abstractmethod
+    def time_proj(self, node: Node, inputs: list[Relation], table: str | None) -> str: ...
+
+    @abstractmethod
+    def dense(self, node: Node, inputs: list[Relation], table: str | None) -> str: ...
+
+    @abstractmethod
+    def conv3x3(self, node: Node, inputs: list[Relation], table: str | None) -> str: ...
+
+    @abstractmethod
+    def group_norm(self, node: Node, inputs: list[Relation], table: str | None) -> str: ...
+
+    @abstractmethod
+    def attention(self, node: Node, inputs: list[Relation], table: str | None) -> str: ...
+
+    # ---- storage of parameters ----------------------------------------------------------------
+    def lower(self, graph: Graph) -> Graph:
+        """The graph as this backend computes it (default: as built)."""
+        return graph
+
+    def stored_layers(self, graph: Graph) -> list[Layer]:
+        """The parameter tables an import creates for a model whose graph (at the smallest size) is
+        `graph`: every layer a lowered graph of the model, at any image size, may read."""
+        return self.lower(graph).layers
+
+    @staticmethod
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def table(self, schema: str, name: str) -> str:
+        return f"{self.quote(schema)}.{self.quote(name)}"
+
+    # ---- written once for every backend -------------------------------------------------------
+    def select(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """The SELECT computing `node` from its input relations and its parameter table."""
+        if node.op in OPS:
+            method = node.op
+        elif node.op in self.lowered_ops:
+            method = self.lowered_ops[node.op]
+        else:
+            raise ValueError(f"the {self.name} dialect cannot render op {node.op!r}")
+        return getattr(self, method)(node, inputs, table)
+
+    def cast(self, expr: str, type_name: str) -> str:
+        return f"({expr})::{type_name}"
+
+    def literal(self, value: float) -> str:
+        """A float32 constant."""
+        return f"{float(value)!r}::{self.real}"
+
+    @staticmethod
+    def keys(alias: str, image: bool) -> str:
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(f"{prefix}{k}" for k in (("b", "y", "x") if image else ("b",)))
+
+    @staticmethod
+    def same_key(left: str, right: str, image: bool) -> str:
+        return " AND ".join(f"{right}.{k} = {left}.{k}" for k in (("b", "y", "x") if image else ("b",)))
+
+    def timesteps(self, values: Sequence[float]) -> str:
+        """The TIMESTEPS relation (b, t): one timestep per batch item."""
+        rows = ", ".join(f"({b}, {float(t)!r})" for b, t in enumerate(values))
+        return f"SELECT b, {self.cast('t', self.double)} AS t FROM (VALUES {rows}) AS v(b, t)"
+
+    def sample(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """center_input_sample: 2 * x - 1."""
+        two, one = f"2::{self.real}", f"1::{self.real}"
+        return (f"SELECT {self.keys('x', True)}, "
+                f"{self.map_channels(node.channels, lambda a: f'{two} * {a} - {one}', 'x')} FROM {SAMPLE} x")
+
+    def silu(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        src = inputs[0]
+        return (f"SELECT {self.keys('x', src.is_image)}, {self.map_channels(node.channels, self.silu_expr, 'x')} "
+                f"FROM {src} x")
+
+    def concat(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        (h, s), (c1, c2) = inputs, (inputs[0].channels, inputs[1].channels)
+        return (f"SELECT {self.keys('h', True)}, {self.concat_channels('h', c1, 's', c2)}\n"
+                f"FROM {h} h JOIN {s} s ON {self.same_key('h', 's', True)}")
+
+    def upsampled(self, src: str, channels: int) -> str:
+        """Nearest 2x: each pixel of `src` becomes a 2x2 block (a FROM item)."""
+        return (f"(SELECT s.b, 2 * s.y + u.dy AS y, 2 * s.x + u.dx AS x, {self.channels('s', channels)} "
+                f"FROM {src} s CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS u(dy, dx))")
+
+    def epilogue(self, node: Node, core: str, inputs: list[Relation]) -> str:
+        """`core` plus the node's second input, if any (a per-item vector or a same-shaped image),
+        then divided by the node's scale: the residual connections of the UNet."""
+        if len(inputs) < 2:
+            return core
+        scale = float(node.attrs.get("scale", 1.0))
+        add = (lambda a, e: f"{a} + {e}") if scale == 1.0 else (lambda a, e: f"({a} + {e}) / {self.literal(scale)}")
+        return (f"SELECT {self.keys('c', node.is_image)}, {self.map_channels(node.channels, add, 'c', ['e'])}\n"
+                f"FROM (\n{core}\n) AS c JOIN {inputs[1]} e ON {self.same_key('c', 'e', inputs[1].is_image)}")
+
+    def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None,
+                     channels: int) -> str:
+        """x_prev per pixel and channel from x_t, the predicted noise, the step's coefficients
+        (one row: sa, sb, p, q, r, sigma; see scheduler.py) and, when the step adds it, noise:
+        x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise."""
+        def step(x: str, e: str, z: str | None = None) -> str:
+            x0 = f"({x} - c.sb * {e}) / c.sa"
+            if clip is not None:
+                x0 = f"greatest({-clip!r}, least({clip!r}, {x0}))"
+            return f"c.p * {x0} + c.q * {x} + c.r * {e}" + ("" if z is None else f" + c.sigma * {z}")
+
+        others = ["e"] if noise is None else ["e", "n"]
+        joins = f"JOIN {eps} e ON {self.same_key('s', 'e', True)}"
+        if noise is not None:
+            joins += f"\nJOIN {noise} n ON {self.same_key('s', 'n', True)}"
+        return (f"SELECT {self.keys('s', True)}, {self.map_channels(channels, step, 's', others, cast=True)}\n"
+                f"FROM {sample} s {joins}\nCROSS JOIN {coefficients} c")
+
+    def gaussian_noise(self, shape: tuple[int, int, int, int], seed: int, stream: int) -> str:
+        """Standard normal noise (B, C, H, W): the same seed, stream and image index give the same
+        numbers whatever the batch size, thread count or row order."""
+        b, c, h, w = shape
+        keys = ", ".join(f"{self.cast(k + k, 'INTEGER')} AS {k}" for k in "byx")
+        return (f"SELECT {keys}, {self.noise_channels(c, noise_counter(stream, h, w, c), seed)}\n"
+                f"FROM {self.series(b, 'bb')}, {self.series(h, 'yy')}, {self.series(w, 'xx')}")
+
+
+MAX_STREAMS = 1 << 16  # noise streams per image: x_T and one per sampler step
+
+
+def noise_counter(stream: int, h: int, w: int, c: int) -> Callable[[str], str]:
+    """The counter of element (bb, stream, yy, xx, ch) of the noise, as a function of the channel
+    expression: image-major, so that image b's noise does not depend on how many images there are."""
+    if not 0 <= stream < MAX_STREAMS:
+        raise ValueError(f"noise stream {stream} outside [0, {MAX_STREAMS})")
+    return lambda ch: f"((bb::BIGINT * {MAX_STREAMS} + {int(stream)}) * {h * w} + yy * {w} + xx) * {c} + {ch}"
+
+
+def box_muller(u1: str, u2: str) -> str:
+    """A standard normal number from a uniform in (0, 1] and one in [0, 1), in float64."""
+    return f"sqrt(-2 * ln({u1})) * cos(2 * pi() * {u2})"
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time (an embedded engine's worker threads are ours; a server's are not)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Engine(ABC):
+    """A connection to one database, its `dialect`, and the few things only it knows how to do.
+
+    The relations a run makes are temporary (`create`); a model's parameters are ordinary tables in
+    a schema of its own, named by its digest and listed in the registry table (`import_model`).
+    """
+
+    name: str = ""
+    dialect: Dialect
+    database: str | None = None
+    registry: str = "sqldiffusion_models"  # the registry table, as statements name it
+    placeholder: str = "?"  # how the driver marks a bound parameter
+    layout: str = ""  # the storage layout's version where a backend has had several
+
+    # ---- what a backend writes ----------------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Run one statement (with `params` bound to its placeholders) and return its rows."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager:
+        """A transaction: committed when the block ends, rolled back if it raises (Ctrl-C included)."""
+
+    @abstractmethod
+    def create(self, name: str, select: str) -> None:
+        """A temporary relation `name` from a SELECT, replacing any relation of that name."""
+
+    @abstractmethod
+    def put_image(self, name: str, image: np.ndarray) -> None:
+        """Upload a float32 (B, C, H, W) array as the image relation `name`."""
+
+    @abstractmethod
+    def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+        """The image relation `name` as a float32 (B, C, H, W) array."""
+
+    @abstractmethod
+    def fetch_vectors(self, name: str) -> np.ndarray:
+        """A vector relation (b, ...) as a (B, C) array."""
+
+    @abstractmethod
+    def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+        """Create and fill the parameter table of `layer` in `schema`, in this backend's layout."""
+
+    @abstractmethod
+    def registry_exists(self) -> bool: ...
+
+    @abstractmethod
+    def schema_exists(self, schema: str) -> bool: ...
+
+    def lock_imports(self) -> None:
+        """Inside the import transaction: wait for any other process importing into this database."""
+
+    # ---- written once for every backend -------------------------------------------------------
+    def query(self, sql: str) -> list[tuple]:
+        return self.execute_sql(sql)
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.execute_sql(f"DROP TABLE IF EXISTS {name}")
+
+    def rename(self, old: str, new: str) -> None:
+        self.drop(new)
+        self.execute_sql(f"ALTER TABLE {old} RENAME TO {new}")
+
+    def schema_name(self, model) -> str:
+        """The schema a model is imported into: named by its digest, so one model is stored once,
+        and by the storage `layout` where a backend has had more than one, so that an older import
+        is not read as a newer one."""
+        return f"sqld_{model.digest[:16]}" + (f"_{self.layout}" if self.layout else "")
+
+    def registered_schema(self, model) -> str | None:
+        """The schema the registry lists for `model` (in whatever layout it was imported)."""
+        if not self.registry_exists():
+            return None
+        rows = self.execute_sql(f"SELECT schema_name FROM {self.registry} WHERE digest = {self.placeholder}",
+                                [model.digest])
+        return rows[0][0] if rows else None
+
+    def imported_schema(self, model) -> str | None:
+        """The schema holding `model` in this backend's current layout, if imported."""
+        schema = self.registered_schema(model)
+        return schema if schema == self.schema_name(model) else None
+
+    def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
+        """Store `layers` of `model` in a schema of its own, in one transaction, and register it; a
+        no-op if it is there already. Returns the schema.
+
+        Weights are read and checked before the database is touched; any failure or interruption
+        rolls the whole import back. An import in an older layout is replaced in the same step.
+        """
+        schema = self.schema_name(model)
+        if self.imported_schema(model) == schema:
+            return schema
+        expected: dict[str, tuple[int, ...]] = {}
+        for layer in layers:
+            expected.update(layer.tensors)
+        tensors = model.tensors(expected)
+        q, ph = self.dialect.quote, self.placeholder
+        with self.transaction():
+            self.lock_imports()
+            self.execute_sql(f"CREATE TABLE IF NOT EXISTS {self.registry} (digest TEXT PRIMARY KEY, "
+                             "schema_name TEXT NOT NULL, model TEXT, config TEXT, "
+                             "imported_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)")
+            old = self.registered_schema(model)
+            if old == schema:  # another process imported it while we waited
+                return schema
+            if old is not None:  # imported in an older layout: replaced
+                self.execute_sql(f"DROP SCHEMA IF EXISTS {q(old)} CASCADE")
+                self.execute_sql(f"DELETE FROM {self.registry} WHERE digest = {ph}", [model.digest])
+            if self.schema_exists(schema):
+                raise SQLDiffusionError(f"schema {schema} already exists in this database but is not a "
+                                        "sqldiffusion model; drop it or use another database")
+            self.execute_sql(f"CREATE SCHEMA {q(schema)}")
+            for i, layer in enumerate(layers):
+                self.store_layer(schema, layer, tensors)
+                if on_layer:
+                    on_layer(i + 1, len(layers))
+            self.execute_sql(f"INSERT INTO {self.registry} (digest, schema_name, model, config) "
+                             f"VALUES ({ph}, {ph}, {ph}, {ph})",
+                             [model.digest, schema, model.name, json.dumps(model.config.raw)])
+        return schema
+
+    def run(self, program: Program, sample: np.ndarray, timesteps: np.ndarray,
+            on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
+        """Execute `program` on `sample` (B, C, H, W) at `timesteps` (B,); return the output (B, C', H, W)."""
+        try:
+            self.put_image(SAMPLE, sample)
+            output = self.execute(program, timesteps, on_statement)
+            return self.fetch_image(output, (sample.shape[0], *program.output_shape))
+        finally:
+            self.drop(SAMPLE, TIMESTEPS, *(s.target for s in program.statements))
+
+    def execute(self, program: Program, timesteps, on_statement=None) -> str:
+        """Run a program on the image already in SAMPLE; return the relation holding its output.
+
+        Every relation but the output is dropped as soon as nothing reads it any more.
+        """
+        self.create(TIMESTEPS, self.dialect.timesteps(timesteps))
+        for statement in program.statements:
+            wall, cpu = time.perf_counter(), cpu_seconds()
+            self.create(statement.target, statement.sql)
+            self.drop(*statement.drops)
+            if on_statement:
+                on_statement(statement, time.perf_counter() - wall, cpu_seconds() - cpu)
+        return program.output

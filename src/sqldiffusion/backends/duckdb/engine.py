@@ -1,0 +1,82 @@
+"""DuckDB, embedded: the default engine. In memory unless given a database file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import contextmanager
+
+import duckdb
+import numpy as np
+
+from ...errors import SQLDiffusionError
+from ...graph.ops import Layer
+from ..contract import Engine
+from . import storage
+from .dialect import DuckDBDialect
+
+MAX_PARTS = 4
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+    layout = storage.LAYOUT
+
+    def __init__(self, database: str | None = None) -> None:
+        self.database = database or ":memory:"
+        try:
+            self.con = duckdb.connect(self.database)
+        except (duckdb.IOException, duckdb.Error) as e:
+            first = str(e).strip().splitlines()[0]
+            raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first}") from None
+        # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
+        # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
+        self.con.execute("SET preserve_insertion_order = false")
+        # One UNION ALL branch per thread, at most MAX_PARTS: each branch is planned again at every
+        # pass (measured on 2 cores only; the cap guards many-core machines against planning time).
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        self.dialect = DuckDBDialect(parts=max(1, min(int(threads), MAX_PARTS)))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        result = self.con.execute(sql, list(params)) if params else self.con.execute(sql)
+        return result.fetchall() if result.description else []
+
+    @contextmanager
+    def transaction(self):
+        self.con.begin()
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
+
+    # ---- the registry and the parameter tables ------------------------------------------------
+    def registry_exists(self) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ?", [self.registry]).fetchone()[0])
+
+    def schema_exists(self, schema: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = ?",
+            [schema]).fetchone()[0])
+
+    def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+        storage.store_layer(self.con, self.dialect.table(schema, layer.name), layer, tensors)
+
+    # ---- relations ----------------------------------------------------------------------------
+    def create(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def put_image(self, name: str, image: np.ndarray) -> None:
+        self.drop(name)
+        storage.put_image(self.con, name, image)
+
+    def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+        return storage.fetch_image(self.con, name, shape)
+
+    def fetch_vectors(self, name: str) -> np.ndarray:
+        return storage.fetch_vectors(self.con, name)

@@ -1,0 +1,82 @@
+"""How DuckDB holds tensors.
+
+Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v FLOAT[])`, the channel vector
+as a list (vectors: `(b, v)`). Parameters: one table per layer with one row, `m`, the layer's
+matrix (`backends/parameters.py`) as a list of rows, which statements read whole (slicing copies);
+Winograd kernels of a convolution (`<conv>#winograd2`): one row with a column per tile position,
+`u00 .. u33`, each the (out, in) transformed kernels as a list of rows, and `bias`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+
+from ...graph.ops import Layer
+from ..parameters import layer_matrix
+from .winograd import winograd_weights
+
+LAYOUT = "m3"  # the version of the parameter layout above, part of each model's schema name
+_UPLOAD = "sqld_upload"
+
+
+def store_layer(con: duckdb.DuckDBPyConnection, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+    if layer.kind.startswith("winograd"):
+        conv = layer.name.split("#")[0]
+        store_winograd(con, table, *winograd_weights(conv, tensors, int(layer.kind.removeprefix("winograd"))))
+    else:
+        store_matrix(con, table, layer_matrix(layer, tensors))
+
+
+def store_matrix(con, table: str, matrix: np.ndarray) -> None:
+    """One row: `m`, the matrix as a list of rows."""
+    cols = matrix.shape[1]
+    upload(con, matrix.ravel(), f"CREATE TABLE {table} AS SELECT list(r ORDER BY o) AS m FROM "
+                                f"(SELECT i // {cols} AS o, list(a ORDER BY i) AS r FROM {{values}} GROUP BY 1)")
+
+
+def store_winograd(con, table: str, kernels: np.ndarray, bias: np.ndarray) -> None:
+    """One row: u00, u01, ..., each tile position's (out, in) transformed kernels as a list of rows; bias."""
+    positions, out, cin = kernels.shape
+    side = int(round(positions ** 0.5))
+    n = kernels.size
+    columns = ", ".join(f"list(r ORDER BY o) FILTER (WHERE p = {side * i + j}) AS u{i}{j}"
+                        for i in range(side) for j in range(side))
+    upload(con, np.concatenate([kernels.ravel(), bias]),
+           f"CREATE TABLE {table} AS SELECT {columns}, "
+           f"(SELECT list(a ORDER BY i) FROM {{values}} WHERE i >= {n}) AS bias FROM "
+           f"(SELECT i // {out * cin} AS p, i // {cin} % {out} AS o, list(a ORDER BY i) AS r "
+           f"FROM {{values}} WHERE i < {n} GROUP BY 1, 2)")
+
+
+def upload(con, flat: np.ndarray, sql: str) -> None:
+    """Run `sql`, whose {values} reads `flat` as rows (i BIGINT, a FLOAT).
+
+    A (2, N) numpy array scans as two columns (flat index, value): the fastest bulk path into DuckDB.
+    """
+    con.register(_UPLOAD, np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
+    try:
+        con.execute(sql.format(values=f"(SELECT column0::BIGINT AS i, column1::FLOAT AS a FROM {_UPLOAD})"))
+    finally:
+        con.unregister(_UPLOAD)
+
+
+def put_image(con, name: str, image: np.ndarray) -> None:
+    """A float32 (B, C, H, W) array as the image relation `name` (b, y, x, v)."""
+    b, c, h, w = image.shape
+    pixels = np.ascontiguousarray(image.transpose(0, 2, 3, 1), dtype=np.float32).ravel()  # pixel-major
+    upload(con, pixels, f"CREATE TEMP TABLE {name} AS SELECT (p // {h * w})::INTEGER AS b, "
+                        f"(p // {w} % {h})::INTEGER AS y, (p % {w})::INTEGER AS x, v "
+                        f"FROM (SELECT i // {c} AS p, list(a ORDER BY i) AS v FROM {{values}} GROUP BY 1)")
+
+
+def fetch_image(con, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+    b, c, h, w = shape
+    (flat,) = con.execute(f"SELECT flatten(list(v ORDER BY b, y, x)) FROM {name}").fetchone()
+    return np.asarray(flat, dtype=np.float32).reshape(b, h, w, c).transpose(0, 3, 1, 2).copy()
+
+
+def fetch_vectors(con, name: str) -> np.ndarray:
+    """A vector relation (b, v) as a (B, C) array."""
+    rows = con.execute(f"SELECT v FROM {name} ORDER BY b").fetchall()
+    return np.asarray([r[0] for r in rows], dtype=np.float32)

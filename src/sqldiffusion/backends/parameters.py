@@ -1,0 +1,33 @@
+"""How each layer's diffusers tensors become one matrix, the form every backend stores them from.
+
+Rows are output features or channels; a bias, where there is one, is the last column, so that a
+single dot product with the input vector extended by 1.0 gives `W x + b`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph.ops import Layer
+
+
+def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
+    """The float32 matrix stored for `layer` (rows x columns)."""
+    p = layer.name
+    if layer.kind == "norm":
+        return np.stack([tensors[f"{p}.weight"], tensors[f"{p}.bias"]])
+    if layer.kind == "dense":
+        weight = tensors[f"{p}.weight"]
+        return _with_bias(weight.reshape(weight.shape[0], -1), tensors[f"{p}.bias"])
+    if layer.kind == "conv3x3":
+        weight = tensors[f"{p}.weight"]  # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
+        return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), tensors[f"{p}.bias"])
+    if layer.kind == "qkv":
+        base = p.removesuffix(".qkv")
+        rows = [_with_bias(tensors[f"{base}.to_{k}.weight"], tensors[f"{base}.to_{k}.bias"]) for k in "qkv"]
+        return np.concatenate(rows)
+    raise ValueError(f"unknown layer kind {layer.kind}")
+
+
+def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    return np.concatenate([weight, bias[:, None]], axis=1).astype(np.float32)

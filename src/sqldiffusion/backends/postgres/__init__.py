@@ -1,0 +1,7 @@
+"""The PostgreSQL backend: pure SQL on a server of yours or a throwaway one. Dialect, storage,
+engine and the throwaway server; see docs/backends.md."""
+
+from .dialect import PostgresDialect as Dialect
+from .engine import PostgresEngine as Engine
+
+__all__ = ["Dialect", "Engine"]

@@ -1,0 +1,98 @@
+"""How PostgreSQL holds tensors.
+
+Activations: one row per pixel with one REAL column per channel, `(b, y, x, c0, c1, ...)`
+(vectors: `(b, c0, c1, ...)`). Parameters, one table per layer (`table_layout`): dense and conv
+layers one row per output channel (per output channel and kernel tap for 3x3 convolutions) and
+block of CHUNK inputs, `(o, [ky, kx,] k, w0 .. w639, bias)` in DOUBLE PRECISION; norms rows 0
+(gamma) and 1 (beta) with one REAL column per channel. Everything moves by binary COPY.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import SQLDiffusionError
+from ..parameters import layer_matrix
+from .dialect import CHUNK, MAX_COLUMNS
+
+
+def store_layer(con, table: str, layer, tensors: dict[str, np.ndarray]) -> None:
+    columns, keys, values, dtype = table_layout(layer, layer_matrix(layer, tensors))
+    con.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
+    copy_rows(con, table, keys, values, dtype)
+
+
+def copy_rows(con, table: str, keys: np.ndarray, values: np.ndarray, dtype: str = ">f4") -> None:
+    """COPY rows of integer keys and float values (REAL: >f4, DOUBLE: >f8) in PostgreSQL's binary
+    format, built by numpy."""
+    nk, nv = keys.shape[1], values.shape[1]
+    fields = [("count", ">i2")]
+    fields += [item for i in range(nk) for item in ((f"kl{i}", ">i4"), (f"k{i}", ">i4"))]
+    fields += [item for i in range(nv) for item in ((f"vl{i}", ">i4"), (f"v{i}", dtype))]
+    rows = np.empty(len(keys), dtype=np.dtype(fields))
+    rows["count"] = nk + nv
+    for i in range(nk):
+        rows[f"kl{i}"], rows[f"k{i}"] = 4, keys[:, i]
+    for i in range(nv):
+        rows[f"vl{i}"], rows[f"v{i}"] = np.dtype(dtype).itemsize, values[:, i]
+    header = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+    with con.cursor().copy(f"COPY {table} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(header + rows.tobytes() + (-1).to_bytes(2, "big", signed=True))
+
+
+def put_image(con, name: str, image: np.ndarray) -> None:
+    b, c, h, w = image.shape
+    channels = ", ".join(f"c{i} REAL" for i in range(c))
+    con.execute(f"CREATE TEMP TABLE {name} (b INTEGER, y INTEGER, x INTEGER, {channels})")
+    bb, yy, xx = np.meshgrid(np.arange(b), np.arange(h), np.arange(w), indexing="ij")
+    keys = np.stack([bb.ravel(), yy.ravel(), xx.ravel()], axis=1)
+    copy_rows(con, name, keys, image.transpose(0, 2, 3, 1).reshape(-1, c))
+    con.execute(f"ANALYZE {name}")
+
+
+def fetch_image(con, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+    b, c, h, w = shape
+    rows = con.execute(f"SELECT {', '.join(f'c{i}' for i in range(c))} FROM {name} ORDER BY b, y, x").fetchall()
+    return np.asarray(rows, dtype=np.float32).reshape(b, h, w, c).transpose(0, 3, 1, 2).copy()
+
+
+def fetch_vectors(con, name: str) -> np.ndarray:
+    described = con.execute(f"SELECT * FROM {name} LIMIT 0").description
+    columns = [d.name for d in described if d.name != "b"]
+    rows = con.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY b").fetchall()
+    return np.asarray(rows, dtype=np.float32)
+
+
+def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, str]:
+    """How a layer's matrix is stored: column definitions, integer keys, values, value dtype.
+
+    Dense and conv layers: one row per output (per output and kernel tap for 3x3 convolutions) and
+    block of CHUNK inputs, with a DOUBLE column per input of the block and the bias: the product of
+    a REAL activation and a DOUBLE weight is one exact float48mul, summed in double. Norms: rows 0
+    (gamma) and 1 (beta), one REAL column per channel.
+    """
+    if layer.kind == "norm":
+        columns = ["o INTEGER"] + [f"w{i} REAL" for i in range(matrix.shape[1])]
+        if len(columns) > MAX_COLUMNS:
+            raise SQLDiffusionError(f"layer {layer.name} has {matrix.shape[1]} channels: more than "
+                                    f"PostgreSQL's {MAX_COLUMNS} columns per table")
+        return columns, np.arange(2)[:, None], matrix, ">f4"
+    out, bias = matrix.shape[0], matrix[:, -1]
+    if layer.kind == "conv3x3":
+        cin = (matrix.shape[1] - 1) // 9
+        weights = matrix[:, :-1].reshape(out * 9, cin)  # rows (o, ky, kx)
+        o, ky, kx = np.meshgrid(np.arange(out), np.arange(3), np.arange(3), indexing="ij")
+        keys, key_names, bias = np.stack([o.ravel(), ky.ravel(), kx.ravel()], axis=1), ["o", "ky", "kx"], np.repeat(bias, 9)
+    else:
+        cin = matrix.shape[1] - 1
+        weights, keys, key_names = matrix[:, :-1], np.arange(out)[:, None], ["o"]
+    width = min(CHUNK, cin)
+    blocks = []
+    for k, lo in enumerate(range(0, cin, CHUNK)):
+        block = np.zeros((len(weights), width), np.float32)
+        block[:, :min(CHUNK, cin - lo)] = weights[:, lo:lo + CHUNK]
+        blocks.append((np.concatenate([keys, np.full((len(keys), 1), k)], axis=1),
+                       np.concatenate([block, bias[:, None]], axis=1)))
+    columns = [f"{k} INTEGER" for k in key_names] + ["k INTEGER"] + \
+        [f"w{i} DOUBLE PRECISION" for i in range(width)] + ["bias DOUBLE PRECISION"]
+    return columns, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), ">f8"

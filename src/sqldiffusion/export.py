@@ -1,0 +1,152 @@
+"""A standalone PostgreSQL script: `psql -f butterfly.sql` on an empty database, no Python anywhere.
+
+It creates the weight tables and loads them with COPY, makes the noise, runs the whole sampler
+(every UNet pass and step) and prints the ASCII picture. The statements are the very ones the
+postgres engine executes: the pipeline's denoising loop runs against an engine that writes each
+statement out instead of executing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+from typing import TextIO
+
+import numpy as np
+
+from .backends.contract import Engine
+from .backends.parameters import layer_matrix
+from .backends.postgres.dialect import PostgresDialect
+from .backends.postgres.storage import table_layout
+from .errors import SQLDiffusionError
+from .graph import unet_layers
+from .model import Model
+from .pictures import COLUMNS, RAMP, ascii_rows
+from .pipeline import image_size, loop, relations
+from .program import SAMPLE, render_unet
+from .scheduler import NoiseSchedule, StepRule
+
+
+class ScriptWriter(Engine):
+    """The PostgreSQL engine's statements, written to a file instead of executed."""
+
+    name = "postgres script"
+    dialect = PostgresDialect()
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.labels: dict[str, str] = {}
+
+    def close(self) -> None:
+        pass
+
+    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        assert not params, "a script binds no parameters"
+        self.out.write(sql.rstrip() + ";\n")
+        return []
+
+    def transaction(self):
+        return nullcontext()
+
+    def execute(self, program, timesteps, on_statement=None) -> str:
+        self.labels = {s.target: f"{s.label} ({s.kind})" for s in program.statements}
+        return super().execute(program, timesteps, on_statement)
+
+    def create(self, name: str, select: str) -> None:
+        if name in self.labels:
+            self.out.write(f"\n-- {self.labels[name]}\n")
+        self.drop(name)
+        self.execute_sql(f"CREATE TEMP TABLE {name} AS\n{select}")
+
+    def store_layer(self, schema, layer, tensors) -> None:
+        table = self.dialect.table(schema, layer.name)
+        columns, keys, values, dtype = table_layout(layer, layer_matrix(layer, tensors))
+        self.execute_sql(f"CREATE TABLE {table} ({', '.join(columns)})")
+        self.out.write(f"COPY {table} FROM stdin;\n")
+        for line in _copy_lines(keys, values, dtype):
+            self.out.write(line)
+        self.out.write("\\.\n")
+
+    def registry_exists(self) -> bool:
+        return False
+
+    def schema_exists(self, schema: str) -> bool:
+        return False
+
+    def put_image(self, name, image):
+        raise SQLDiffusionError("a script makes its own noise; it cannot start from a given tensor")
+
+    def fetch_image(self, name, shape):
+        raise SQLDiffusionError("a script cannot hand images back to Python")
+
+    def fetch_vectors(self, name):
+        raise SQLDiffusionError("a script cannot hand vectors back to Python")
+
+
+def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule, seed: int = 0,
+                 batch: int = 1) -> None:
+    """The whole script: settings, weights (CREATE TABLE + COPY), the loop, the ASCII picture."""
+    if batch < 1:
+        raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
+    config = model.config
+    writer = ScriptWriter(out)
+    quote = writer.dialect.quote
+    schema = f"sqld_script_{model.digest[:16]}"  # never an engine's import (the script drops it at the end)
+    graph = unet_layers(config)
+    tensors = model.tensors(graph.expected_tensors())
+    shape = (batch, config.in_channels, *image_size(config))
+    out.write(f"-- sqldiffusion: {model.name}, timesteps {','.join(map(str, timesteps))}, "
+              f"{rule.sampler}{'' if rule.add_noise else ' without noise'}, seed {seed}, batch {batch}\n"
+              "-- Run on an empty PostgreSQL database (15 or newer): psql -q -f THIS_FILE\n"
+              "\\set ON_ERROR_STOP on\n")
+    for setting in ("client_min_messages = warning", "jit = off", "work_mem = '256MB'"):
+        writer.execute_sql(f"SET {setting}")
+    out.write("\n-- the weights: one table per layer\n")
+    writer.execute_sql(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
+    writer.execute_sql(f"CREATE SCHEMA {quote(schema)}")
+    for layer in writer.dialect.stored_layers(graph):
+        writer.store_layer(schema, layer, tensors)
+    out.write("\n-- the sampler\n")
+    program = render_unet(config, *shape[2:], writer.dialect, schema)
+    loop(writer, program, NoiseSchedule.from_config(model.scheduler_config), rule, timesteps, shape, seed)
+    out.write("\n-- the picture\n\\pset tuples_only on\n\\pset format unaligned\n")
+    writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
+    writer.drop(*relations(program))
+    writer.execute_sql(f"DROP SCHEMA {quote(schema)} CASCADE")
+
+
+def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: int = COLUMNS) -> str:
+    """The ASCII picture of every image, as `pictures.ascii_art` draws it: one row per text line,
+    a blank line between images. Columns: (line TEXT)."""
+    b, c, h, w = shape
+    rows = ascii_rows(h, w, columns)
+    byte = lambda v: f"floor(least(greatest({v} / 2::real + 0.5::real, 0::real), 1::real) * 255::real + 0.5::real)"  # noqa: E731
+    if c == 3:
+        grey = f"({byte('c0')} + {byte('c1')} + {byte('c2')}) / 3.0"
+    else:
+        mean = f"(({' + '.join(f'least(greatest(c{i} / 2::real + 0.5::real, 0::real), 1::real)' for i in range(c))}) / {c}::real)"
+        grey = f"floor({mean} * 255::real + 0.5::real)::float8" if c > 1 else byte("c0")
+    ramp = RAMP.replace("'", "''")
+    span = lambda i, size, cells: (f"({i} * {size}) / {cells}",  # noqa: E731
+                                   f"greatest(({i} * {size}) / {cells} + 1, (({i} + 1) * {size}) / {cells})")
+    (ry0, ry1), (cx0, cx1) = span("r", h, rows), span("k", w, columns)
+    return (f"WITH px AS (SELECT b, y, x, {grey} AS g FROM {sample}),\n"
+            f"cells AS (\n"
+            f"  SELECT px.b, r, k, avg(px.g) / 255 AS grey\n"
+            f"  FROM generate_series(0, {rows - 1}) AS gr(r), generate_series(0, {columns - 1}) AS gk(k),\n"
+            f"       generate_series({ry0}, {ry1} - 1) AS yy(y), generate_series({cx0}, {cx1} - 1) AS xx(x),\n"
+            f"       px WHERE px.y = yy.y AND px.x = xx.x\n"
+            f"  GROUP BY px.b, r, k),\n"
+            f"lines AS (\n"
+            f"  SELECT b, r, string_agg(substr('{ramp}', floor((1 - grey) * {len(RAMP) - 1} + 0.5)::int + 1, 1), '' ORDER BY k) AS line\n"
+            f"  FROM cells GROUP BY b, r\n"
+            f"  UNION ALL SELECT b, {rows}, '' FROM generate_series(0, {b - 2}) AS gb(b))\n"
+            f"SELECT line FROM lines ORDER BY b, r")
+
+
+def _copy_lines(keys: np.ndarray, values: np.ndarray, dtype: str) -> Iterator[str]:
+    """COPY text rows; float32 values written so that REAL and DOUBLE columns read them back exactly."""
+    fmt = "%.9g" if dtype == ">f4" else "%.17g"
+    text = np.char.mod(fmt, values.astype(np.float32).astype(np.float64))
+    for k, row in zip(keys.tolist(), text):
+        yield "\t".join(map(str, k)) + "\t" + "\t".join(row) + "\n"

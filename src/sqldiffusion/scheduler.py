@@ -1,0 +1,187 @@
+"""The scheduler: the noise schedule a model was trained with, the timesteps a run visits, and the
+SQL of the schedule and of each step's coefficients (through the engine's dialect).
+
+diffusers' DDPMScheduler and DDIMScheduler, split as the engine needs them: this module reads
+`scheduler_config.json`, checks it and plans which integer timesteps to visit exactly as
+`set_timesteps` does; the engine computes the numbers (betas, cumulative alphas, step
+coefficients) in SQL, rounded to float32 (`dialect.real`) exactly where diffusers' float32 tensors
+round them, so the schedule equals `DDPMScheduler.alphas_cumprod` (torch accumulates its cumulative
+product in double on CPU, as the window sum of logarithms does here). The per-pixel arithmetic of a
+step is the dialect's `sampler_step`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SQLDiffusionError
+
+BETA_SCHEDULES = ("linear", "scaled_linear", "squaredcos_cap_v2")
+VARIANCE_TYPES = ("fixed_small", "fixed_large")
+SPACINGS = ("leading", "trailing", "linspace")
+
+
+@dataclass(frozen=True)
+class NoiseSchedule:
+    """What diffusers' DDPMScheduler/DDIMScheduler read from `scheduler_config.json` (defaults as theirs)."""
+
+    num_train_timesteps: int = 1000
+    beta_start: float = 0.0001
+    beta_end: float = 0.02
+    beta_schedule: str = "linear"
+    clip_sample: bool = True
+    clip_sample_range: float = 1.0
+    variance_type: str = "fixed_small"
+    timestep_spacing: str = "leading"
+    steps_offset: int = 0
+    set_alpha_to_one: bool = True  # DDIM: the cumulative alpha "before" timestep 0
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> "NoiseSchedule":
+        config = dict(config or {})
+        for key, allowed in (("beta_schedule", BETA_SCHEDULES), ("variance_type", VARIANCE_TYPES),
+                             ("timestep_spacing", SPACINGS)):
+            if key in config and config[key] is not None and config[key] not in allowed:
+                raise SQLDiffusionError(f"scheduler config: {key} {config[key]!r} is not supported "
+                                        f"(supported: {', '.join(allowed)})")
+        if config.get("prediction_type", "epsilon") != "epsilon":
+            raise SQLDiffusionError(f"scheduler config: prediction_type {config['prediction_type']!r} is not "
+                                    "supported; only models that predict the noise ('epsilon') are")
+        if config.get("thresholding"):
+            raise SQLDiffusionError("scheduler config: dynamic thresholding is not supported; set thresholding false")
+        if config.get("trained_betas") is not None:
+            raise SQLDiffusionError("scheduler config: trained_betas is not supported; use a named beta_schedule")
+        known = {k: config[k] for k in cls.__dataclass_fields__ if config.get(k) is not None}
+        schedule = cls(**known)
+        if schedule.num_train_timesteps < 2:
+            raise SQLDiffusionError("scheduler config: num_train_timesteps must be at least 2")
+        return schedule
+
+
+def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None) -> list[int]:
+    """The descending timesteps a run visits: every one, a given list, or `steps` spaced as diffusers does."""
+    total = schedule.num_train_timesteps
+    if timesteps is not None:
+        if steps is not None:
+            raise SQLDiffusionError("give either a number of steps or a list of timesteps, not both")
+        ts = [int(t) for t in timesteps]
+        if any(t != float(s) for t, s in zip(ts, timesteps)):
+            raise SQLDiffusionError("timesteps must be whole numbers")
+        if not ts:
+            raise SQLDiffusionError("the timestep list is empty")
+        if any(a <= b for a, b in zip(ts, ts[1:])):
+            raise SQLDiffusionError(f"timesteps {','.join(map(str, ts))} are not strictly descending")
+        if ts[0] >= total or ts[-1] < 0:
+            raise SQLDiffusionError(f"timesteps must lie in [0, {total}) for a model trained with {total} steps")
+        return ts
+    steps = total if steps is None else steps
+    if steps < 1:
+        raise SQLDiffusionError(f"steps must be at least 1 (got {steps})")
+    if steps > total:
+        raise SQLDiffusionError(f"{steps} steps is more than the {total} the model was trained with")
+    if schedule.timestep_spacing == "linspace":
+        ts = np.linspace(0, total - 1, steps).round()[::-1]
+    elif schedule.timestep_spacing == "trailing":
+        ts = np.round(np.arange(total, 0, -total / steps)) - 1
+    else:  # leading
+        ts = (np.arange(0, steps) * (total // steps)).round()[::-1] + schedule.steps_offset
+    ts = [int(t) for t in ts]
+    if ts[0] >= total:  # steps_offset can push the first past the end; diffusers would index out of range
+        raise SQLDiffusionError(f"steps_offset {schedule.steps_offset} puts timestep {ts[0]} past {total - 1}")
+    return ts
+
+
+def parse_timesteps(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise SQLDiffusionError(f"--timesteps {text!r}: expected whole numbers separated by commas, "
+                                "such as 500,250,125,60,0") from None
+
+
+SCHEDULE = "sqld_schedule"  # (t INTEGER, alpha_bar DOUBLE): cumulative product of alphas, float32-rounded
+COEFFICIENTS = "sqld_step"  # one row: the coefficients of the current step
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """Which update a step applies: DDPM's posterior or DDIM's, with or without added noise."""
+
+    sampler: str = "ddpm"  # "ddpm" or "ddim"
+    eta: float = 0.0  # DDIM only: 0 deterministic, 1 as noisy as DDPM
+    add_noise: bool = True  # DDPM only: False gives the blog's "average butterfly"
+
+    def adds_noise(self, t: int, prev: int) -> bool:
+        if self.sampler == "ddim":
+            return self.eta > 0 and prev >= 0
+        return self.add_noise and t > 0
+
+
+SAMPLERS = ("ddpm", "ddim")
+
+
+def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRule:
+    """The step rule of a sampler name and its options, checked."""
+    if sampler not in SAMPLERS:
+        raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: {', '.join(SAMPLERS)})")
+    if not 0 <= eta <= 1:
+        raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
+    if sampler == "ddpm" and eta:
+        raise SQLDiffusionError("eta applies to the ddim sampler; for ddpm use add_noise / --no-noise")
+    return StepRule(sampler, float(eta), add_noise)
+
+
+def schedule_sql(schedule: NoiseSchedule, dialect) -> str:
+    """SELECT t, alpha_bar for every training timestep."""
+    real, double = dialect.real, dialect.double
+    total = schedule.num_train_timesteps
+    start, end = float(schedule.beta_start), float(schedule.beta_end)
+    if schedule.beta_schedule == "linear":
+        beta = _linspace(start, end, total, real, double)
+    elif schedule.beta_schedule == "scaled_linear":
+        root = _linspace(start ** 0.5, end ** 0.5, total, real, double)
+        beta = f"({root} * {root})::{real}"
+    else:  # squaredcos_cap_v2: beta_i = min(1 - abar((i+1)/T) / abar(i/T), 0.999)
+        def abar(i: str) -> str:
+            return f"power(cos((({i})::{double} / {total} + 0.008) / 1.008 * pi() / 2), 2)"
+        beta = f"least(1 - {abar('s + 1')} / {abar('s')}, 0.999)::{real}"
+    alpha = f"(1 - {beta})::{real}"
+    return (f"SELECT s::INTEGER AS t, (exp(sum(ln({alpha})) OVER (ORDER BY s))::{real})::{double} AS alpha_bar\n"
+            f"FROM {dialect.series(total, 's')}")
+
+
+def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int) -> str:
+    """One row: x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise.
+
+    DDPM (diffusers `DDPMScheduler.step`, custom timesteps): the posterior mean between t and prev,
+    with sigma^2 the fixed_small (or fixed_large) variance. DDIM (`DDIMScheduler.step`):
+    sqrt(abar_prev) * x0 plus the direction to x_t, sigma = eta * its variance.
+    """
+    final = "1.0" if rule.sampler == "ddpm" or schedule.set_alpha_to_one else \
+        f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = 0)"
+    bars = (f"SELECT (SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t)}) AS abar_t,\n"
+            f"       COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(prev)}), {final}) AS abar_p")
+    noisy = rule.adds_noise(t, prev)
+    if rule.sampler == "ddpm":
+        variance = "(1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p)" if schedule.variance_type == "fixed_small" else "(1 - abar_t / abar_p)"
+        sigma = f"sqrt(greatest({variance}, 1e-20))" if noisy else "0.0"
+        coefficients = (f"sqrt(abar_p) * (1 - abar_t / abar_p) / (1 - abar_t) AS p, sqrt(abar_t / abar_p) * (1 - abar_p) / (1 - abar_t) AS q, "
+                        f"0.0 AS r, {sigma} AS sigma")
+    else:
+        std = f"{float(rule.eta)!r} * sqrt((1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p))"
+        coefficients = (f"sqrt(abar_p) AS p, 0.0 AS q, sqrt(greatest(1 - abar_p - power({std}, 2), 0)) AS r, "
+                        f"{std if noisy else '0.0'} AS sigma")
+    return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, {coefficients}\n"
+            f"FROM ({bars}) AS a")
+
+
+def _linspace(start: float, end: float, n: int, real: str, double: str) -> str:
+    """Entry s of torch.linspace(start, end, n) in float32, rounded as torch rounds it: the first half
+    counts up from start, the second half down from end, each in one fused multiply-add."""
+    lo, hi = f"{start!r}::{real}", f"{end!r}::{real}"
+    step = f"(({hi} - {lo})::{real} / {n - 1})::{real}"
+    return (f"(CASE WHEN s < {n // 2} THEN {lo}::{double} + {step}::{double} * s "
+            f"ELSE {hi}::{double} - {step}::{double} * ({n - 1} - s) END)::{real}")

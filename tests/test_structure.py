@@ -1,0 +1,151 @@
+"""The shape of the house: no import cycles between parts, every backend fills in the contract,
+and the SQL each dialect generates for one tiny model, kept as readable files (tests/golden/) so
+that a change in generated SQL shows in review. `pytest --update-golden` rewrites them.
+
+None of these tests needs torch or a database.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import sqldiffusion
+from sqldiffusion.backends import BACKENDS, backend
+from sqldiffusion.backends.contract import Dialect, Engine
+from sqldiffusion.graph.ops import OPS
+from sqldiffusion.model.config import UNetConfig
+from sqldiffusion.program import render_unet
+from sqldiffusion.scheduler import NoiseSchedule, StepRule, coefficients_sql, schedule_sql
+
+PACKAGE = Path(sqldiffusion.__file__).parent
+GOLDEN = Path(__file__).parent / "golden"
+
+# A tiny UNet with every kind of block: attention down and up, a mid block, a skip of each kind.
+TINY = dict(sample_size=8, in_channels=3, out_channels=3, block_out_channels=[16, 32], layers_per_block=1,
+            down_block_types=["DownBlock2D", "AttnDownBlock2D"], up_block_types=["AttnUpBlock2D", "UpBlock2D"],
+            norm_num_groups=8, attention_head_dim=16)
+
+
+def _imports() -> dict[str, set[str]]:
+    """For each module of the package (dotted, without 'sqldiffusion.'; "" for the package itself),
+    the modules of the package it imports, at the top or inside functions."""
+    found: dict[str, list[tuple[str, list[str]]]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        imports = found.setdefault(".".join(parts), [])
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:  # relative to this module's package
+                base = parts if is_package else parts[:-1]
+                base = base[:len(base) - node.level + 1]
+                imports.append((".".join([*base, *([node.module] if node.module else [])]), [a.name for a in node.names]))
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqldiffusion"):
+                imports.append((node.module.removeprefix("sqldiffusion").lstrip("."), [a.name for a in node.names]))
+            elif isinstance(node, ast.Import):
+                imports += [(a.name.removeprefix("sqldiffusion").lstrip("."), []) for a in node.names
+                            if a.name.startswith("sqldiffusion")]
+    modules = set(found)
+    resolved = {}
+    for name, imports in found.items():
+        targets = set()
+        for module, names in imports:
+            # `from . import pictures` imports the module pictures; `from .graph import Graph`, graph
+            submodules = {f"{module}.{n}".lstrip(".") for n in names} & modules
+            targets |= submodules if submodules and len(submodules) == len(names) else {module}
+        resolved[name] = {t for t in targets if t in modules and t != name}
+    return resolved
+
+
+def _part(module: str) -> str:
+    return module.split(".")[0] or "sqldiffusion"
+
+
+def test_no_import_cycles_between_parts():
+    """Parts are subpackages and top-level modules; the path config -> graph -> program -> backend ->
+    model -> pipeline -> cli runs one way."""
+    edges: dict[str, set[str]] = {}
+    for module, targets in _imports().items():
+        edges.setdefault(_part(module), set()).update(_part(t) for t in targets if _part(t) != _part(module))
+    edges.pop("sqldiffusion", None)  # the package's __init__ re-exports the public API
+    done, on_path = set(), []
+
+    def visit(part):
+        if part in on_path:
+            cycle = on_path[on_path.index(part):] + [part]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        if part in done:
+            return
+        on_path.append(part)
+        for target in sorted(edges.get(part, ())):
+            visit(target)
+        on_path.pop()
+        done.add(part)
+
+    for part in sorted(edges):
+        visit(part)
+
+
+def test_the_graph_knows_no_backend_and_backends_know_no_other():
+    imports = _imports()
+    for module, targets in imports.items():
+        if _part(module) in ("graph", "model"):
+            assert not {t for t in targets if _part(t) in ("backends", "program", "pipeline")}, module
+        if module.startswith("backends."):
+            own = module.split(".")[1]
+            others = {t.split(".")[1] for t in targets if t.startswith("backends.") and t.count(".") >= 2}
+            assert others <= {own, "contract", "parameters"}, (module, others)
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_every_backend_fills_in_the_contract(name):
+    package = backend(name)
+    for cls, contract in ((package.Dialect, Dialect), (package.Engine, Engine)):
+        assert issubclass(cls, contract)
+        assert not inspect.isabstract(cls), f"{cls.__name__} leaves {sorted(cls.__abstractmethods__)} unwritten"
+    for op in OPS:
+        assert callable(getattr(package.Dialect, op, None)), f"{name} renders no {op}"
+    for op, method in package.Dialect.lowered_ops.items():
+        assert callable(getattr(package.Dialect, method, None)), f"{name} lowers to {op} but renders none"
+
+
+def golden_dialect(name: str):
+    """The dialect as the golden files show it. DuckDB: two threads, and Winograd from 16 channels
+    and any size, so that the tiny model shows both ways of convolving."""
+    if name == "duckdb":
+        return backend(name).Dialect(parts=2, winograd_min_work=0, winograd_min_channels=16)
+    return backend(name).Dialect()
+
+
+def golden_text(dialect) -> str:
+    """Everything the dialect writes for one picture of the tiny model: the pass, the schedule,
+    the noise, a step's coefficients and the sampler step."""
+    config = UNetConfig.from_dict(TINY)
+    schedule = NoiseSchedule(num_train_timesteps=10)
+    sections = [
+        ("the timesteps relation", dialect.timesteps([9, 4.5])),
+        ("the schedule", schedule_sql(schedule, dialect)),
+        ("x_T: noise of seed 7, stream 0", dialect.gaussian_noise((2, 3, 8, 8), 7, 0)),
+        ("a DDPM step's coefficients, 9 -> 4", coefficients_sql(StepRule("ddpm"), schedule, 9, 4)),
+        ("the sampler step", dialect.sampler_step("sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3)),
+    ]
+    text = f"-- {dialect.name}: one UNet pass of the tiny test model at 8x8, then the sampler's SQL\n\n"
+    text += render_unet(config, 8, 8, dialect, "sqld_tiny").text()
+    for title, sql in sections:
+        text += f"\n-- {title}\n{sql};\n"
+    return text
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_generated_sql_matches_the_golden_file(name, request):
+    path = GOLDEN / f"{name}.sql"
+    text = golden_text(golden_dialect(name))
+    if request.config.getoption("--update-golden"):
+        path.write_text(text)
+    assert path.exists(), f"no {path.name}: run pytest --update-golden"
+    assert text == path.read_text(), f"the {name} SQL changed: review it, then run pytest --update-golden"
