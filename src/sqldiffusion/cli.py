@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
+import signal
 import sys
 import time
 from collections import defaultdict
@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .errors import SQLDiffusionError
+from .errors import RunFailed, SQLDiffusionError
 from .backends import BACKENDS
 
 
@@ -20,8 +20,11 @@ def engine_options(command):
     """--engine, --db (DuckDB file) and --dsn (PostgreSQL server), resolved into `engine` and `database`."""
     @functools.wraps(command)
     def resolved(*args, engine, db, dsn, **kwargs):
-        if dsn and engine == "duckdb":
-            engine = "postgres"  # a DSN names a PostgreSQL server
+        if engine is None:
+            engine = "postgres" if dsn else "duckdb"  # a DSN names a PostgreSQL server
+        if dsn and engine != "postgres":
+            raise SQLDiffusionError(f"--dsn names a PostgreSQL server but --engine is {engine}; "
+                                    "drop one of them")
         if db and engine != "duckdb":
             raise SQLDiffusionError("--db names a DuckDB file; for PostgreSQL give --dsn postgresql://...")
         return command(*args, engine=engine, database=dsn if engine == "postgres" else db, **kwargs)
@@ -30,7 +33,12 @@ def engine_options(command):
                                           "[default: a throwaway server for this run].")(resolved)
     resolved = click.option("--db", type=click.Path(dir_okay=False),
                             help="DuckDB database file [default: in memory].")(resolved)
-    return click.option("--engine", type=click.Choice(list(BACKENDS)), default="duckdb", show_default=True)(resolved)
+    return click.option("--engine", type=click.Choice(list(BACKENDS)),
+                        help="Database engine [default: duckdb, or postgres with --dsn].")(resolved)
+
+
+def force_option(command):
+    return click.option("--force", is_flag=True, help="Replace read-only output files.")(command)
 
 
 def _where(engine: str, database: str | None) -> str:
@@ -55,15 +63,17 @@ def cli() -> None:
 @engine_options
 @click.option("--show-sql", is_flag=True, help="Print the SQL program of the pass.")
 @click.option("--profile", is_flag=True, help="Print the time of every statement and per layer kind.")
-def unet(model, input_path, timestep, output_path, engine, database, show_sql, profile) -> None:
+@force_option
+def unet(model, input_path, timestep, output_path, engine, database, show_sql, profile, force) -> None:
     """One UNet pass in SQL: predict the noise in a sample."""
     from . import pictures
+    from .outputs import check_output
     from .sql_unet import SQLUNet
 
-    sample = _load_npy(input_path)
+    sample = _load_npy(input_path, "--input")
     single = sample.ndim == 3
     timesteps = _parse_timesteps(timestep)
-    pictures.check_writable(output_path)
+    output_path = check_output(output_path, "npy", force, "--output")
     click.echo(f"loading {model} into {_where(engine, database)}", err=True)
     net = SQLUNet(model, engine, database)
     sample, timesteps = net.check_inputs(sample, timesteps)
@@ -89,9 +99,10 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly').")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise.")
-@click.option("--batch", default=1, show_default=True, type=int, help="Images in one run.")
+@click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds].")
 @click.option("--out", "out", default="sqldiffusion.png", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (a grid when --batch > 1).")
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Picture to write, .png or another format Pillow writes (a grid when --batch > 1).")
 @click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the denoising trajectory.")
 @click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture.")
 @click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead.")
@@ -99,11 +110,13 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
               help="Start from this float32 (B, C, H, W) .npy instead of SQL noise.")
 @click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+@force_option
 def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, gif,
-             show_ascii, colour, init_noise, save_npy, quiet) -> None:
+             show_ascii, colour, init_noise, save_npy, quiet, force) -> None:
     """Generate images: the UNet, the sampler and the noise all run in SQL."""
     from . import pictures
     from .model import load_model
+    from .outputs import check_output
     from .pipeline import SQLDiffusionPipeline
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
     from .sql_unet import SQLUNet
@@ -112,12 +125,19 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
     if steps is None and timestep_list is None:
         timestep_list = "500,250,125,60,0"
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
-    x_t = _load_npy(init_noise) if init_noise else None
-    if x_t is None and batch < 1:
+    x_t = _load_npy(init_noise, "--init-noise") if init_noise else None
+    if x_t is not None:
+        held = x_t.shape[0] if x_t.ndim == 4 else 1
+        if batch is not None and batch != held:
+            raise SQLDiffusionError(f"--batch {batch} but --init-noise {init_noise} holds {held} image(s); "
+                                    "drop --batch (the batch is the file's) or give a file of that many")
+        batch = held
+    batch = 1 if batch is None else batch
+    if batch < 1:
         raise SQLDiffusionError(f"--batch {batch}: make at least one image")
-    for path in (out, gif, save_npy):
-        if path is not None:
-            pictures.check_writable(path)
+    out = check_output(out, "picture", force, "--out")
+    gif = check_output(gif, "gif", force, "--gif") if gif is not None else None
+    save_npy = check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
@@ -139,14 +159,28 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
         art = pictures.colour_art if colour else pictures.ascii_art
         click.echo("\n\n".join(art(p) for p in pixels))
     scale = pictures.enlargement(pixels.shape[1])
-    pictures.save_png(out, pictures.grid(pixels, scale=scale))
+    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
     if gif is not None:
         shown = ([x_t] if x_t is not None else []) + frames  # a given x_T opens the trajectory
-        pictures.save_gif(gif, [pictures.grid(pictures.to_pixels(f), scale=scale) for f in shown])
+        writes.append(lambda: pictures.save_gif(gif, [pictures.grid(pictures.to_pixels(f), scale=scale)
+                                                      for f in shown]))
     if save_npy is not None:
-        pictures.save_npy(save_npy, samples)
+        writes.append(lambda: pictures.save_npy(save_npy, samples))
+    _write_all(writes)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
     say(f"{len(pixels)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+def _write_all(writes) -> None:
+    """Every output, even when one fails (each failure saves its result elsewhere and says where)."""
+    failures = []
+    for write in writes:
+        try:
+            write()
+        except SQLDiffusionError as e:
+            failures.append(str(e))
+    if failures:
+        raise RunFailed("; ".join(failures))
 
 
 class _Progress:
@@ -190,10 +224,13 @@ class _Progress:
 def figures(model, out, engine, database, seed, count, all_steps) -> None:
     """The blog's figures: timestep embedding, one-shot prediction, and grids of samples."""
     from .figures import make_figures
+    from .outputs import check_output
 
-    out.mkdir(parents=True, exist_ok=True)
-    if not os.access(out, os.W_OK):
-        raise SQLDiffusionError(f"{out} is not writable")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SQLDiffusionError(f"--out {out}: cannot make the folder ({e.strerror})") from None
+    check_output(out / "timestep_embedding.png", "picture", option="--out")  # the folder takes files
     for path in make_figures(model, out, engine, database, seed, count, all_steps,
                              log=lambda line: click.echo(line, err=True)):
         click.echo(str(path))
@@ -209,11 +246,13 @@ def figures(model, out, engine, database, seed, count, all_steps) -> None:
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--batch", default=1, show_default=True, type=int)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: stdout].")
-def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch, out) -> None:
+@force_option
+def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, force) -> None:
     """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
     from . import pictures
     from .export import write_script
     from .model import load_model
+    from .outputs import check_output
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
 
     rule = make_rule(sampler, eta, not no_noise)
@@ -225,7 +264,7 @@ def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch,
     if out is None:
         write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
         return
-    pictures.check_writable(out)
+    out = check_output(out, "text", force, "--out")
     pictures.write_text(out, lambda f: write_script(f, loaded, visited, rule, seed, batch))
 
 
@@ -236,6 +275,10 @@ def import_model(model, engine, database) -> None:
     """Import a model's weights into a database (once; later runs reuse them)."""
     from .sql_unet import SQLUNet
 
+    if database is None:
+        kind = "a DuckDB in memory" if engine == "duckdb" else "a throwaway PostgreSQL server"
+        raise SQLDiffusionError(f"import into {kind} would be discarded at once: give --db FILE (DuckDB) "
+                                "or --dsn postgresql://... (PostgreSQL)")
     net = SQLUNet(model, engine, database)
     click.echo(f"{model} is in {_where(engine, database)}, schema {net.schema}")
     net.engine.close()
@@ -262,15 +305,25 @@ def train(data, out, steps, batch_size, lr, seed, offset_noise, resume) -> None:
     run_training(data, out, settings, resume=resume, log=lambda line: click.echo(line, err=True))
 
 
-def _load_npy(path: Path) -> np.ndarray:
+def _load_npy(path: Path, option: str) -> np.ndarray:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        raise SQLDiffusionError(f"{option} {path}: no such file") from None
+    except OSError as e:
+        raise SQLDiffusionError(f"{option} {path}: cannot be read ({e.strerror})") from None
+    if not head.startswith(b"\x93NUMPY"):
+        looks = next((what for magic, what in ((b"\x89PNG", "a PNG picture"), (b"\xff\xd8", "a JPEG picture"),
+                                                (b"PK", "a zip archive (.npz)")) if head.startswith(magic)), None)
+        raise SQLDiffusionError(f"{option} {path}: not a .npy array{f' (it is {looks})' if looks else ''}; "
+                                "give a float32 array saved with numpy.save")
     try:
         array = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise SQLDiffusionError(f"{path}: no such file") from None
     except (ValueError, OSError, EOFError) as e:
-        raise SQLDiffusionError(f"{path}: not a .npy array ({e}); save one with numpy.save") from None
-    if not isinstance(array, np.ndarray):
-        raise SQLDiffusionError(f"{path}: holds several arrays; give a single .npy array")
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise SQLDiffusionError(f"{option} {path}: not a readable .npy array ({reason}); "
+                                "save one with numpy.save") from None
     return array
 
 
@@ -298,21 +351,38 @@ def _print_profile(timings: list[tuple[str, str, float, float]]) -> None:
     echo(f"{'total':12} {len(timings):5d} {total_wall:8.3f} {total_cpu:8.3f}")
 
 
+_interrupted = False
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGINT and SIGTERM: unwind as Ctrl-C does, once, so that every transaction rolls back, every
+    temporary relation is dropped and a throwaway server stops; a second signal while that runs
+    is ignored rather than cutting the cleanup short."""
+    global _interrupted
+    if _interrupted:
+        return
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         cli.main(standalone_mode=False)
-    except SQLDiffusionError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except BaseException as e:
+        # an interrupt can surface as the engine's own error (a query interrupted, a transaction
+        # aborted by it): whatever ends the run after a signal, the signal is the news
+        if _interrupted or isinstance(e, (KeyboardInterrupt, click.exceptions.Abort)):
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        if isinstance(e, SQLDiffusionError):
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
 
 
 if __name__ == "__main__":

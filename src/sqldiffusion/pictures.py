@@ -7,13 +7,11 @@ as diffusers' pipelines do.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .errors import SQLDiffusionError
+from .outputs import write_output
 
 # The blog's ramp, from blank to densest: dark pixels get dense characters.
 RAMP = " `.-':_,^=;><+!rc*/z?sLTv)J7(|Fi{C}fI31tluneoZ5Yxjya]2ESwqkP6h9d4VpOGbUAKXHm8RD#Bg0MNWQ%&@"
@@ -106,59 +104,36 @@ def enlargement(size: int, target: int = 256) -> int:
     return max(1, round(target / size))
 
 
-def check_writable(path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise SQLDiffusionError(f"{path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise SQLDiffusionError(f"{path}: folder {folder} is not writable")
-    if path.is_dir():
-        raise SQLDiffusionError(f"{path} is a folder; give a file name")
-
-
-def _atomic(path: Path, write) -> None:
-    """Write via a temporary file in the same folder and rename: never half a file."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(dir=folder, suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(temp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes owner-only files; a picture is for sharing
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
-
-
-def save_png(path: Path, picture: np.ndarray) -> None:
+def save_png(path: Path, picture: np.ndarray) -> Path:
+    """A picture in the format its name asks for (.png, or any other Pillow writes)."""
     from PIL import Image
 
-    _atomic(Path(path), lambda temp: Image.fromarray(picture).save(temp, format="PNG"))
+    Image.init()
+    fmt = Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")
+    return write_output(Path(path), lambda temp: Image.fromarray(picture).save(temp, format=fmt))
 
 
-def save_gif(path: Path, frames: list[np.ndarray], seconds_per_frame: float = 0.25) -> None:
+def save_gif(path: Path, frames: list[np.ndarray], seconds_per_frame: float = 0.25) -> Path:
     from PIL import Image
 
     images = [Image.fromarray(f) for f in frames]
     durations = [int(seconds_per_frame * 1000)] * (len(images) - 1) + [2000]  # linger on the result
-    _atomic(Path(path), lambda temp: images[0].save(temp, format="GIF", save_all=True, append_images=images[1:],
-                                                      duration=durations, loop=0))
+    return write_output(Path(path), lambda temp: images[0].save(temp, format="GIF", save_all=True,
+                                                                append_images=images[1:], duration=durations, loop=0))
 
 
-def save_npy(path: Path, array: np.ndarray) -> None:
+def save_npy(path: Path, array: np.ndarray) -> Path:
     def write(temp: str) -> None:
         with open(temp, "wb") as f:  # a file object: numpy would add ".npy" to a bare name
             np.save(f, array)
 
-    _atomic(Path(path), write)
+    return write_output(Path(path), write)
 
 
-def write_text(path: Path, write) -> None:
+def write_text(path: Path, write) -> Path:
     """Call write(file) on a text file that appears at `path` only once complete."""
     def fill(temp: str) -> None:
         with open(temp, "w") as f:
             write(f)
 
-    _atomic(Path(path), fill)
+    return write_output(Path(path), fill)

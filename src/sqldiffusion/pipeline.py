@@ -61,7 +61,11 @@ class SQLDiffusionPipeline:
                  init_noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
                  return_dict: bool = True):
-        """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`.
+        """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
+        defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
+        the command line's default is the blog's 4 steps).
+
+        Every argument is checked before the first statement runs.
 
         The noise comes from SQL, seeded by `seed` (or by `generator`: a torch.Generator's
         initial_seed, or a draw from a numpy Generator); `init_noise` (B, C, H, W) starts from a

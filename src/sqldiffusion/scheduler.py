@@ -131,6 +131,9 @@ def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRul
         raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
     if sampler == "ddpm" and eta:
         raise SQLDiffusionError("eta applies to the ddim sampler; for ddpm use add_noise / --no-noise")
+    if sampler == "ddim" and not add_noise:
+        raise SQLDiffusionError("--no-noise (add_noise=False) applies to the ddpm sampler; ddim adds noise "
+                                "only with eta > 0, and none at the default eta 0")
     return StepRule(sampler, float(eta), add_noise)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -23,8 +24,11 @@ class DuckDBEngine(Engine):
 
     def __init__(self, database: str | None = None) -> None:
         self.database = database or ":memory:"
+        # a file we may not write is opened read-only: it can still run every model it holds
+        # (a run's relations are temporary tables, which live outside the file)
+        self.read_only = database is not None and os.path.exists(database) and not os.access(database, os.W_OK)
         try:
-            self.con = duckdb.connect(self.database)
+            self.con = duckdb.connect(self.database, read_only=self.read_only)
         except (duckdb.IOException, duckdb.Error) as e:
             first = str(e).strip().splitlines()[0]
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first}") from None
@@ -63,6 +67,12 @@ class DuckDBEngine(Engine):
         return bool(self.con.execute(
             "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = ?",
             [schema]).fetchone()[0])
+
+    def import_model(self, model, layers, on_layer=None) -> str:
+        if self.read_only and self.imported_schema(model) is None:
+            raise SQLDiffusionError(f"DuckDB file {self.database} is read-only and does not hold this model; "
+                                    "import it into a file you can write (sqldiffusion import --db FILE)")
+        return super().import_model(model, layers, on_layer)
 
     def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
         storage.store_layer(self.con, self.dialect.table(schema, layer.name), layer, tensors)

