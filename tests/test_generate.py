@@ -10,7 +10,7 @@ from PIL import Image
 
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.cli import cli
-from sqldiffusion.pictures import RAMP, ascii_art, colour_art, grid, to_pixels
+from sqldiffusion.pictures import RAMP, ascii_art, to_pixels
 from sqldiffusion.pipeline import SQLDiffusionPipeline
 
 torch = pytest.importorskip("torch")
@@ -111,31 +111,6 @@ def test_generate_bad_input_gets_one_line_and_writes_nothing(small_model, tmp_pa
     result = run("generate", "--model", folder, "--out", outputs / "b.png", "--db", outputs / "m.duckdb", *args)
     assert message in error_line(result)
     assert list(outputs.iterdir()) == []  # checked before anything is imported or written
-
-
-def test_colour_art_shows_two_pixels_per_character():
-    image = np.zeros((4, 4, 3), np.uint8)
-    image[:2] = [255, 0, 0]
-    image[2:] = [0, 0, 255]
-    art = colour_art(image, columns=4)
-    lines = art.split("\n")
-    assert len(lines) == 2
-    assert lines[0].count("\x1b[38;2;255;0;0m\x1b[48;2;255;0;0m\u2580") == 4
-    assert lines[1].count("\x1b[38;2;0;0;255m\x1b[48;2;0;0;255m\u2580") == 4
-
-
-def test_ascii_ramp_ends():
-    white = np.full((8, 8, 3), 255, np.uint8)
-    black = np.zeros((8, 8, 3), np.uint8)
-    assert set(ascii_art(white, columns=8)) <= {" ", "\n"}
-    assert set(ascii_art(black, columns=8)) <= {"@", "\n"}
-
-
-def test_grid_layout():
-    images = np.stack([np.full((2, 2, 3), i, np.uint8) for i in range(5)])
-    g = grid(images, gap=1)  # 3 columns, 2 rows
-    assert g.shape == (5, 8, 3)
-    assert g[3, 0, 0] == 3 and g[3, 3, 0] == 4 and g[3, 6, 0] == 255
 
 
 def test_figures_command(small_model, tmp_path):

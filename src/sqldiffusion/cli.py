@@ -89,36 +89,65 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
     click.echo(f"wrote {output_path} {list(out.shape)} in {sum(t[2] for t in timings):.2f} s of SQL", err=True)
 
 
+def sampling_options(command):
+    """The options of every command that samples: model, engine, plan, sampler, seed, outputs."""
+    options = [
+        click.option("--model", "-m", default="demo", show_default=True,
+                     help="'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
+        engine_options,
+        click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
+        click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0]."),
+        click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim."),
+        click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
+        click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
+        click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
+        click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds]."),
+        click.option("--out", "out", default="sqldiffusion.png", show_default=True,
+                     type=click.Path(dir_okay=False, path_type=Path),
+                     help="Picture to write, .png or another format Pillow writes (a grid when --batch > 1)."),
+        click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the denoising trajectory."),
+        click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture."),
+        click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead."),
+        click.option("--init-noise", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Start from this float32 (B, C, H, W) .npy instead of SQL noise."),
+        click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages."),
+        force_option,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.option("--model", "-m", default="demo", show_default=True,
-              help="'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id.")
-@engine_options
-@click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
-@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
-@click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
-@click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
-@click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly').")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise.")
-@click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds].")
-@click.option("--out", "out", default="sqldiffusion.png", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Picture to write, .png or another format Pillow writes (a grid when --batch > 1).")
-@click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the denoising trajectory.")
-@click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture.")
-@click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead.")
-@click.option("--init-noise", type=click.Path(dir_okay=False, path_type=Path),
-              help="Start from this float32 (B, C, H, W) .npy instead of SQL noise.")
-@click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-@force_option
-def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, gif,
-             show_ascii, colour, init_noise, save_npy, quiet, force) -> None:
+@sampling_options
+def generate(**options) -> None:
     """Generate images: the UNet, the sampler and the noise all run in SQL."""
+    _sample(**options)
+
+
+@cli.command()
+@click.option("--image", "-i", "image", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The picture to redraw (resized to the model's size).")
+@click.option("--strength", default=0.8, show_default=True, type=float,
+              help="How much to redraw, in (0, 1]: of the N planned steps the last int(N * strength).")
+@sampling_options
+def edit(image, strength, **options) -> None:
+    """Image-to-image: noise a picture part of the way (in SQL) and denoise it from there.
+
+    --init-noise gives the noise that noises the picture; --batch N makes N versions of it.
+    """
+    _sample(**options, image=image, strength=strength)
+
+
+def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, gif,
+            show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
     from . import pictures
+    from .editing import SQLImg2ImgPipeline
     from .model import load_model
     from .outputs import check_output
-    from .pipeline import SQLDiffusionPipeline
-    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+    from .pipeline import SQLDiffusionPipeline, image_size
+    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
     from .sql_unet import SQLUNet
 
     rule = make_rule(sampler, eta, not no_noise)
@@ -142,8 +171,14 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
     loaded = load_model(model)
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
     visited = plan(scheduler, steps=steps, timesteps=timesteps)
+    picture = None
+    if image is not None:
+        visited = strength_plan(visited, strength)
+        picture, notes = pictures.load_picture(image, loaded.config.in_channels, image_size(loaded.config), "--image")
+        for note in notes:
+            say(note)
     say(f"loading {model} into {_where(engine, database)}")
-    pipe = SQLDiffusionPipeline(SQLUNet(loaded, engine, database), scheduler)
+    net = SQLUNet(loaded, engine, database)
     frames: list[np.ndarray] = []
     with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
         def on_step(step, peek):
@@ -151,8 +186,13 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
                 frames.append(peek())
             progress.advance(step)
         began = time.perf_counter()
-        samples = pipe(batch_size=batch, timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta,
-                       add_noise=rule.add_noise, init_noise=x_t, output_type="latent", callback=on_step).images
+        common = dict(timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
+                      output_type="latent", callback=on_step)
+        if picture is None:
+            samples = SQLDiffusionPipeline(net, scheduler)(batch_size=batch, init_noise=x_t, **common).images
+        else:
+            samples = SQLImg2ImgPipeline(net, scheduler)(image=picture, strength=1.0, batch_size=batch, noise=x_t,
+                                                         **common).images
     elapsed = time.perf_counter() - began
     pixels = pictures.to_pixels(samples)
     if show_ascii or colour:
@@ -161,7 +201,8 @@ def generate(model, engine, database, steps, timestep_list, sampler, eta, no_noi
     scale = pictures.enlargement(pixels.shape[1])
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
     if gif is not None:
-        shown = ([x_t] if x_t is not None else []) + frames  # a given x_T opens the trajectory
+        first = x_t if picture is None else np.repeat(picture, batch, axis=0)  # the trajectory's start
+        shown = ([first] if first is not None else []) + frames
         writes.append(lambda: pictures.save_gif(gif, [pictures.grid(pictures.to_pixels(f), scale=scale)
                                                       for f in shown]))
     if save_npy is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import SQLDiffusionError
 from .outputs import write_output
 
 # The blog's ramp, from blank to densest: dark pixels get dense characters.
@@ -137,3 +138,32 @@ def write_text(path: Path, write) -> Path:
             write(f)
 
     return write_output(Path(path), fill)
+
+
+def load_picture(picture, channels: int, size: tuple[int, int], what: str = "image") -> tuple[np.ndarray, list[str]]:
+    """A picture (a file name or a PIL image) as a float32 (1, C, H, W) array in [-1, 1] at the
+    model's size and channel count, with notes on what was changed to get there."""
+    from PIL import Image, UnidentifiedImageError
+
+    notes = []
+    if not isinstance(picture, Image.Image):
+        try:
+            with Image.open(picture) as opened:
+                opened.load()
+                picture = opened.copy()
+        except FileNotFoundError:
+            raise SQLDiffusionError(f"{what} {picture}: no such file") from None
+        except (UnidentifiedImageError, OSError) as e:
+            raise SQLDiffusionError(f"{what} {picture}: not a picture Pillow can read ({e})") from None
+    mode = "L" if channels == 1 else "RGB"
+    if picture.mode != mode:
+        notes.append(f"{what} converted from {picture.mode} to {mode}")
+        picture = picture.convert(mode)
+    height, width = size
+    if picture.size != (width, height):
+        notes.append(f"{what} resized from {picture.size[0]}x{picture.size[1]} to the model's {width}x{height}")
+        picture = picture.resize((width, height), Image.LANCZOS)
+    pixels = np.asarray(picture, dtype=np.float32).reshape(height, width, -1)
+    if channels not in (1, 3):
+        pixels = np.repeat(pixels.mean(axis=-1, keepdims=True), channels, axis=-1)  # grey in every channel
+    return (pixels / np.float32(127.5) - 1).transpose(2, 0, 1)[None].copy(), notes

@@ -22,12 +22,13 @@ from .errors import SQLDiffusionError
 from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
-from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, coefficients_sql, make_rule, plan,
-                        schedule_sql)
+from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
+                        make_rule, plan, schedule_sql)
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
+IMAGE = "sqld_image"  # a given clean picture (image-to-image)
 OUTPUT_TYPES = ("pil", "np", "latent")
 
 
@@ -78,15 +79,20 @@ class SQLDiffusionPipeline:
         visited = plan(self.scheduler, steps=steps, timesteps=timesteps)
         samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
                           seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=callback)
-        if output_type == "latent":
-            images = samples
-        elif output_type == "np":
-            images = np.clip(samples / 2 + 0.5, 0, 1).transpose(0, 2, 3, 1)
-        else:
-            from PIL import Image
-
-            images = [Image.fromarray(p.squeeze(-1) if p.shape[-1] == 1 else p) for p in to_pixels(samples)]
+        images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
+
+
+def images_of(samples: np.ndarray, output_type: str):
+    """Samples (B, C, H, W) in [-1, 1] as the caller asked: "latent" as they are, "np" (B, H, W, C)
+    in [0, 1], "pil" a list of PIL images."""
+    if output_type == "latent":
+        return samples
+    if output_type == "np":
+        return np.clip(samples / 2 + 0.5, 0, 1).transpose(0, 2, 3, 1)
+    from PIL import Image
+
+    return [Image.fromarray(p.squeeze(-1) if p.shape[-1] == 1 else p) for p in to_pixels(samples)]
 
 
 def resolve_seed(seed: int | None, generator=None) -> int:
@@ -114,15 +120,26 @@ def image_size(config) -> tuple[int, int]:
 
 def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: StepRule, batch: int = 1,
             seed: int = 0, init_noise: np.ndarray | None = None,
-            on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
+            on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
+            image: np.ndarray | None = None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W).
 
-    `on_step(step, peek)` is called after each step; `peek()` fetches the current sample.
+    Without `image`, the loop starts from x_T: SQL noise, or `init_noise`. With `image` (clean
+    pictures in [-1, 1], one per batch item), from the picture noised to the first timestep, by SQL
+    noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
+    `peek()` fetches the current sample.
     """
     engine = net.engine
+    if image is not None:
+        image, _ = net.check_inputs(image, timesteps[0])
+        if init_noise is not None and np.shape(init_noise) != image.shape:
+            raise SQLDiffusionError(f"the noise has shape {list(np.shape(init_noise))} but the pictures "
+                                    f"{list(image.shape)}")
     if init_noise is not None:
         init_noise, _ = net.check_inputs(init_noise, timesteps[0])
         shape = init_noise.shape
+    elif image is not None:
+        shape = image.shape
     else:
         if batch < 1:
             raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
@@ -132,7 +149,7 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
                                 "for its own samples")
     program = net.program(*shape[2:])
     try:
-        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step)
+        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step, image)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))
@@ -140,22 +157,20 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, *(s.target for s in program.statements)]
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, *(s.target for s in program.statements)]
 
 
 def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
          shape: tuple[int, int, int, int], seed: int, init_noise: np.ndarray | None = None,
-         on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> None:
+         on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
+         image: np.ndarray | None = None) -> None:
     """The statements of the denoising loop, through the engine; leaves x_0 in SAMPLE.
 
-    Only create/drop/rename/execute reach the engine (put_image for a given x_T, fetch_image when
-    on_step peeks), so the same loop can be written out as a script (`export.py`).
+    Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
+    fetch_image when on_step peeks), so the same loop can be written out as a script (`export.py`).
     """
     engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-    if init_noise is not None:
-        engine.put_image(SAMPLE, init_noise)
-    else:
-        engine.create(SAMPLE, engine.dialect.gaussian_noise(shape, seed, stream=0))
+    start(engine, shape, seed, timesteps[0], init_noise, image)
     for i, t in enumerate(timesteps):
         step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
         eps = engine.execute(program, [t] * shape[0])
@@ -167,6 +182,22 @@ def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: li
         engine.drop(eps, NOISE)
         if on_step:
             on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
+
+
+def start(engine, shape: tuple[int, int, int, int], seed: int, t: int, noise: np.ndarray | None = None,
+          image: np.ndarray | None = None) -> None:
+    """SAMPLE at the loop's first timestep t: the noise (SQL's, stream 0, or given) or, given a clean
+    picture, that picture noised to t by it."""
+    target = NOISE if image is not None else SAMPLE
+    if noise is not None:
+        engine.put_image(target, noise)
+    else:
+        engine.create(target, engine.dialect.gaussian_noise(shape, seed, stream=0))
+    if image is not None:
+        engine.put_image(IMAGE, image)
+        engine.create(COEFFICIENTS, add_noise_sql(t))
+        engine.create(SAMPLE, engine.dialect.noised(IMAGE, NOISE, COEFFICIENTS, shape[1]))
+        engine.drop(IMAGE, NOISE, COEFFICIENTS)
 
 
 def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,

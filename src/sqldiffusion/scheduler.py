@@ -94,6 +94,18 @@ def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[
     return ts
 
 
+def strength_plan(visited: list[int], strength: float) -> list[int]:
+    """The part of a plan an image-to-image run visits, as diffusers' img2img pipelines take it:
+    of N planned timesteps the last int(N * strength); the picture is noised to the first of them."""
+    if not 0 < strength <= 1:
+        raise SQLDiffusionError(f"strength {strength} is outside (0, 1]")
+    kept = min(int(len(visited) * strength), len(visited))
+    if kept == 0:
+        raise SQLDiffusionError(f"strength {strength} keeps none of the {len(visited)} planned steps; "
+                                "raise the strength or the number of steps")
+    return visited[len(visited) - kept:]
+
+
 def parse_timesteps(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
@@ -179,6 +191,12 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
                         f"{std if noisy else '0.0'} AS sigma")
     return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, {coefficients}\n"
             f"FROM ({bars}) AS a")
+
+
+def add_noise_sql(t: int) -> str:
+    """One row: the coefficients that noise a clean picture to timestep t (DDPMScheduler.add_noise):
+    x_t = sa * x0 + sb * eps."""
+    return f"SELECT sqrt(alpha_bar) AS sa, sqrt(1 - alpha_bar) AS sb FROM {SCHEDULE} WHERE t = {int(t)}"
 
 
 def _linspace(start: float, end: float, n: int, real: str, double: str) -> str:

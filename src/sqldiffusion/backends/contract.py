@@ -182,6 +182,13 @@ class Dialect(ABC):
         return (f"SELECT {self.keys('s', True)}, {self.map_channels(channels, step, 's', others, cast=True)}\n"
                 f"FROM {sample} s {joins}\nCROSS JOIN {coefficients} c")
 
+    def noised(self, image: str, noise: str, coefficients: str, channels: int) -> str:
+        """A clean picture noised to a timestep: sa * x0 + sb * eps, per pixel and channel (the
+        coefficients: one row, sa and sb)."""
+        return (f"SELECT {self.keys('x', True)}, "
+                f"{self.map_channels(channels, lambda x, n: f'c.sa * {x} + c.sb * {n}', 'x', ['n'], cast=True)}\n"
+                f"FROM {image} x JOIN {noise} n ON {self.same_key('x', 'n', True)}\nCROSS JOIN {coefficients} c")
+
     def gaussian_noise(self, shape: tuple[int, int, int, int], seed: int, stream: int) -> str:
         """Standard normal noise (B, C, H, W): the same seed, stream and image index give the same
         numbers whatever the batch size, thread count or row order."""

@@ -1,0 +1,55 @@
+"""Plans of timesteps and the pictures drawn from samples: pure Python, no torch, no database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sqldiffusion import SQLDiffusionError
+from sqldiffusion.pictures import ascii_art, colour_art, grid
+from sqldiffusion.scheduler import NoiseSchedule, plan
+
+
+def test_plan_of_a_custom_list_and_of_every_step():
+    assert plan(NoiseSchedule(), timesteps=[500, 250, 125, 60, 0]) == [500, 250, 125, 60, 0]
+    assert plan(NoiseSchedule()) == list(range(999, -1, -1))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(timesteps=[500, 600, 0]), "not strictly descending"),
+    (dict(timesteps=[500, 500]), "not strictly descending"),
+    (dict(timesteps=[1000, 0]), "[0, 1000)"),
+    (dict(timesteps=[10, -1]), "[0, 1000)"),
+    (dict(steps=1001), "more than the 1000"),
+    (dict(steps=0), "at least 1"),
+    (dict(timesteps=[]), "empty"),
+])
+def test_bad_plans_get_one_line(bad, message):
+    with pytest.raises(SQLDiffusionError) as e:
+        plan(NoiseSchedule(), **bad)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_colour_art_shows_two_pixels_per_character():
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[:2] = [255, 0, 0]
+    image[2:] = [0, 0, 255]
+    art = colour_art(image, columns=4)
+    lines = art.split("\n")
+    assert len(lines) == 2
+    assert lines[0].count("\x1b[38;2;255;0;0m\x1b[48;2;255;0;0m\u2580") == 4
+    assert lines[1].count("\x1b[38;2;0;0;255m\x1b[48;2;0;0;255m\u2580") == 4
+
+
+def test_ascii_ramp_ends():
+    white = np.full((8, 8, 3), 255, np.uint8)
+    black = np.zeros((8, 8, 3), np.uint8)
+    assert set(ascii_art(white, columns=8)) <= {" ", "\n"}
+    assert set(ascii_art(black, columns=8)) <= {"@", "\n"}
+
+
+def test_grid_layout():
+    images = np.stack([np.full((2, 2, 3), i, np.uint8) for i in range(5)])
+    g = grid(images, gap=1)  # 3 columns, 2 rows
+    assert g.shape == (5, 8, 3)
+    assert g[3, 0, 0] == 3 and g[3, 3, 0] == 4 and g[3, 6, 0] == 255
