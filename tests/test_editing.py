@@ -120,3 +120,94 @@ def test_a_file_that_is_no_picture_gets_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["edit", "--image", str(tmp_path / "in.png"), "--out", str(tmp_path / "o.png")])
     assert isinstance(result.exception, SQLDiffusionError)
     assert "not a picture Pillow can read" in str(result.exception) and "\n" not in str(result.exception)
+
+
+# ---- inpainting (RePaint) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("steps, length, count", [(250, 10, 10), (25, 5, 5), (10, 3, 3), (7, 10, 2), (1000, 10, 1)])
+def test_the_repaint_plan_is_diffusers(steps, length, count):
+    from sqldiffusion.scheduler import repaint_plan
+
+    scheduler = diffusers.RePaintScheduler()
+    scheduler.set_timesteps(steps, length, count)
+    assert repaint_plan(NoiseSchedule(), steps, length, count) == scheduler.timesteps.tolist()
+
+
+@pytest.mark.parametrize("t, eta", [(980, 0.0), (500, 0.5), (40, 1.0), (0, 0.0)])
+def test_one_repaint_step_equals_diffusers(engine, t, eta, monkeypatch):
+    from sqldiffusion.pipeline import COEFFICIENTS, IMAGE, MASK, NOISE
+    from sqldiffusion.scheduler import StepRule, coefficients_sql
+
+    x, eps, noise = random_sample(2, 3, 8, seed=1) * 2, random_sample(2, 3, 8, seed=2), random_sample(2, 3, 8, seed=3)
+    picture = np.tanh(random_sample(2, 3, 8, seed=4))
+    keep = (random_sample(2, 1, 8, seed=5) > 0).astype(np.float32).repeat(3, axis=1)
+    scheduler = diffusers.RePaintScheduler(eta=eta)
+    scheduler.set_timesteps(50, 10, 2)
+    monkeypatch.setattr("diffusers.schedulers.scheduling_repaint.randn_tensor", lambda *a, **k: torch.from_numpy(noise))
+    expected = scheduler.step(torch.from_numpy(eps), t, torch.from_numpy(x), torch.from_numpy(picture),
+                              torch.from_numpy(keep)).prev_sample.numpy()
+    engine.create(SCHEDULE, schedule_sql(NoiseSchedule(), engine.dialect))
+    for name, array in (("sqld_x", x), ("sqld_eps", eps), (NOISE, noise), (IMAGE, picture), (MASK, keep)):
+        engine.put_image(name, array)
+    engine.create(COEFFICIENTS, coefficients_sql(StepRule("repaint", eta), NoiseSchedule(), t, t - 20))
+    engine.create("sqld_out", engine.dialect.sampler_step("sqld_x", "sqld_eps", NOISE, COEFFICIENTS, 1.0, 3,
+                                                          known=(IMAGE, MASK)))
+    got = engine.fetch_image("sqld_out", x.shape)
+    engine.drop("sqld_x", "sqld_eps", NOISE, IMAGE, MASK, COEFFICIENTS, SCHEDULE, "sqld_out")
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("t, n", [(0, 4), (100, 20), (960, 40)])
+def test_the_undo_step_is_repaints_in_law(engine, t, n):
+    """diffusers undoes n steps one beta at a time; the SQL takes them at once: the same mean
+    (sqrt of the product of 1 - beta) and the same variance (1 - that product)."""
+    from sqldiffusion.scheduler import undo_sql
+
+    engine.create(SCHEDULE, schedule_sql(NoiseSchedule(), engine.dialect))
+    (sa, sb), = engine.query(undo_sql(t, n))
+    engine.drop(SCHEDULE)
+    keep = np.prod(1 - diffusers.RePaintScheduler().betas.numpy().astype(np.float64)[t:t + n])
+    assert abs(sa - np.sqrt(keep)) < 1e-6 and abs(sb - np.sqrt(1 - keep)) < 1e-6
+
+
+def _pictures(tmp_path, size=16):
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(tmp_path / "in.png")
+    mask = np.zeros((size, size), np.uint8)
+    mask[2:9, 3:11] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    return tmp_path / "in.png", tmp_path / "mask.png", mask > 0
+
+
+def test_inpainting_keeps_the_known_pixels_exactly(small_model, engine, tmp_path):
+    from sqldiffusion.editing import SQLInpaintPipeline
+
+    _, folder = small_model
+    picture, mask, fill = _pictures(tmp_path)
+    pipe = SQLInpaintPipeline(SQLUNet(folder, engine))
+    out = pipe(image=picture, mask_image=mask, num_inference_steps=5, jump_length=2, jump_n_sample=2, seed=1,
+               batch_size=2, output_type="latent").images
+    got, given = to_pixels(out), np.asarray(Image.open(picture))
+    for image in got:
+        np.testing.assert_array_equal(image[~fill], given[~fill])
+        assert np.abs(image[fill].astype(int) - given[fill]).mean() > 5  # the rest was redrawn
+    assert np.abs(got[0].astype(int) - got[1]).max() > 0
+
+
+@pytest.mark.parametrize("change, words", [
+    ("small mask", "but the picture 16x16"),
+    ("empty mask", "nothing to fill in"),
+    ("full mask", "covers the whole picture"),
+])
+def test_bad_masks_get_one_line_and_write_nothing(change, words, small_model, tmp_path):
+    _, folder = small_model
+    picture, mask, _ = _pictures(tmp_path)
+    if change == "small mask":
+        Image.new("L", (8, 8), 255).save(mask)
+    else:
+        Image.new("L", (16, 16), 0 if change == "empty mask" else 255).save(mask)
+    result = CliRunner().invoke(cli, ["inpaint", "--model", str(folder), "--image", str(picture), "--mask", str(mask),
+                                      "--steps", "3", "--out", str(tmp_path / "out.png")])
+    assert isinstance(result.exception, SQLDiffusionError), result.output
+    assert words in str(result.exception) and "\n" not in str(result.exception)
+    assert not (tmp_path / "out.png").exists()

@@ -194,6 +194,16 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
             samples = SQLImg2ImgPipeline(net, scheduler)(image=picture, strength=1.0, batch_size=batch, noise=x_t,
                                                          **common).images
     elapsed = time.perf_counter() - began
+    first = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
+    _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour)
+    written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
+    say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour) -> None:
+    """The pictures as text on stdout, then every output file (see _write_all)."""
+    from . import pictures
+
     pixels = pictures.to_pixels(samples)
     if show_ascii or colour:
         art = pictures.colour_art if colour else pictures.ascii_art
@@ -201,15 +211,80 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     scale = pictures.enlargement(pixels.shape[1])
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
     if gif is not None:
-        first = x_t if picture is None else np.repeat(picture, batch, axis=0)  # the trajectory's start
         shown = ([first] if first is not None else []) + frames
         writes.append(lambda: pictures.save_gif(gif, [pictures.grid(pictures.to_pixels(f), scale=scale)
                                                       for f in shown]))
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
     _write_all(writes)
+
+
+@cli.command()
+@click.option("--image", "-i", "image", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The picture to fill in (resized to the model's size).")
+@click.option("--mask", "mask", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A picture of the same size: white where to fill in, black where to keep.")
+@click.option("--steps", default=25, show_default=True, type=click.IntRange(min=1),
+              help="RePaint's steps down (diffusers' RePaintPipeline: 250).")
+@click.option("--jump-length", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Steps back up in each jump (RePaintPipeline: 10).")
+@click.option("--jump-n-sample", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Times each stretch is resampled (RePaintPipeline: 10).")
+@click.option("--eta", default=0.0, show_default=True, type=float, help="Noise of the fill-in steps, 0 to 1.")
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@engine_options
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise.")
+@click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1), help="Versions to make.")
+@click.option("--out", "out", default="sqldiffusion.png", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Picture to write (a grid when --batch > 1).")
+@click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the whole RePaint trajectory.")
+@click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture.")
+@click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead.")
+@click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+@force_option
+def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, database, seed, batch, out, gif,
+            show_ascii, colour, save_npy, quiet, force) -> None:
+    """Inpainting by RePaint: fill in the white part of the mask, keep the rest of the picture.
+
+    Every UNet pass, step, re-noising jump and blend with the kept pixels runs in SQL.
+    """
+    from .editing import SQLInpaintPipeline
+    from .model import load_model
+    from .outputs import check_output
+    from .pictures import load_mask, load_picture
+    from .pipeline import image_size
+    from .scheduler import NoiseSchedule, repaint_plan
+    from .sql_unet import SQLUNet
+
+    out = check_output(out, "picture", force, "--out")
+    gif = check_output(gif, "gif", force, "--gif") if gif is not None else None
+    save_npy = check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    loaded = load_model(model)
+    scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
+    visited = repaint_plan(scheduler, steps, jump_length, jump_n_sample)
+    size, channels = image_size(loaded.config), loaded.config.in_channels
+    picture, notes, original = load_picture(image, channels, size, "--image", with_size=True)
+    fill = load_mask(mask, channels, size, original, "--mask")
+    for note in notes:
+        say(note)
+    say(f"loading {model} into {_where(engine, database)}; {len(visited)} steps")
+    pipe = SQLInpaintPipeline(SQLUNet(loaded, engine, database), scheduler)
+    frames: list[np.ndarray] = []
+    with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
+        def on_step(step, peek):
+            if gif is not None:
+                frames.append(peek())
+            progress.advance(step)
+        began = time.perf_counter()
+        samples = pipe(image=picture, mask_image=fill, num_inference_steps=steps, jump_length=jump_length,
+                       jump_n_sample=jump_n_sample, eta=eta, batch_size=batch, seed=seed, output_type="latent",
+                       callback=on_step).images
+    elapsed = time.perf_counter() - began
+    _show_and_write(samples, frames, np.repeat(picture, batch, axis=0), out, gif, save_npy, show_ascii, colour)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
-    say(f"{len(pixels)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+    say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
 
 
 def _write_all(writes) -> None:

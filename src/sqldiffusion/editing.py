@@ -1,11 +1,13 @@
-"""Beyond sampling from noise, in SQL: image-to-image (SDEdit, Meng et al., ICLR 2022).
+"""Beyond sampling from noise, in SQL: image-to-image (SDEdit, Meng et al., ICLR 2022) and
+inpainting (RePaint, Lugmayr et al., CVPR 2022).
 
 >>> pipe = SQLImg2ImgPipeline.from_pretrained("demo")
 >>> images = pipe(image="butterfly.png", strength=0.6, seed=0).images
+>>> filled = SQLInpaintPipeline.from_pretrained("demo")(image="butterfly.png", mask_image="wing.png").images
 
-The picture is read, resized and scaled to [-1, 1] in Python and uploaded; the noising
-(`sqrt(abar) x0 + sqrt(1 - abar) eps`, eps from the SQL noise or a given tensor), every UNet pass
-and every sampler step run in the engine.
+Pictures and masks are read, resized and scaled in Python and uploaded; the noising
+(`sqrt(abar) x0 + sqrt(1 - abar) eps`, eps from the SQL noise or a given tensor), every UNet pass,
+every sampler step and every blend with the known pixels run in the engine.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import SQLDiffusionError
-from .pictures import load_picture
+from .pictures import load_mask, load_picture
 from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, denoise, image_size, \
-    images_of, resolve_seed
-from .scheduler import make_rule, plan, strength_plan
+    images_of, repaint, resolve_seed
+from .scheduler import StepRule, make_rule, plan, repaint_plan, strength_plan
 
 
 class SQLImg2ImgPipeline(SQLDiffusionPipeline):
@@ -56,7 +58,56 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
             array = image[None] if image.ndim == 3 else image
             if array.ndim != 4:
                 raise SQLDiffusionError(f"image has shape {list(image.shape)}; expected (C, H, W) or (B, C, H, W)")
+            self.picture_size = None
             return array.astype(np.float32)
         config = self.unet.config
-        array, self.notes = load_picture(image, config.in_channels, image_size(config))
+        array, self.notes, self.picture_size = load_picture(image, config.in_channels, image_size(config),
+                                                            with_size=True)
         return array
+
+
+class SQLInpaintPipeline(SQLImg2ImgPipeline):
+    def __call__(self, image, mask_image, num_inference_steps: int = 250, jump_length: int = 10,
+                 jump_n_sample: int = 10, eta: float = 0.0, batch_size: int | None = None, seed: int | None = None,
+                 generator=None, noise: np.ndarray | None = None, output_type: str = "pil",
+                 callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
+                 return_dict: bool = True):
+        """Fill in the white part of `mask_image` (a file name, a PIL image, or an array, 1 or
+        True = fill) in `image`, by RePaint with diffusers' `RePaintPipeline` defaults (250 steps,
+        jumps of 10, 10 times: thousands of UNet passes; fewer steps and jumps are much quicker).
+        The kept pixels of the result are the picture's. `noise` (B, C, H, W) is x_T instead of
+        SQL's noise. Every argument is checked before the first statement runs."""
+        if output_type not in OUTPUT_TYPES:
+            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
+        if not 0 <= eta <= 1:
+            raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
+        if num_inference_steps < 1:
+            raise SQLDiffusionError(f"steps must be at least 1 (got {num_inference_steps})")
+        visited = repaint_plan(self.scheduler, num_inference_steps, jump_length, jump_n_sample)
+        gap = self.scheduler.num_train_timesteps // min(num_inference_steps, self.scheduler.num_train_timesteps)
+        pictures = self.prepare(image)
+        fill = self.prepare_mask(mask_image, pictures)
+        batch = batch_size or (len(noise) if noise is not None else len(pictures))
+        if len(pictures) not in (1, batch):
+            raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
+        pictures = np.repeat(pictures, batch // len(pictures), axis=0)
+        keep = np.repeat(1 - fill, batch // len(fill), axis=0)
+        samples = repaint(self.unet, self.scheduler, visited, gap, StepRule("repaint", float(eta)), pictures, keep,
+                          resolve_seed(seed, generator), noise, callback)
+        images = images_of(samples, output_type)
+        return ImagePipelineOutput(images) if return_dict else (images,)
+
+    def prepare_mask(self, mask_image, pictures: np.ndarray) -> np.ndarray:
+        """1 where to fill in, 0 where to keep, as (B, C, H, W) like the pictures."""
+        if isinstance(mask_image, np.ndarray):
+            fill = np.asarray(mask_image, dtype=np.float32)
+            fill = fill.reshape((1, 1) + fill.shape) if fill.ndim == 2 else fill
+            fill = (np.broadcast_to(fill, (fill.shape[0], *pictures.shape[1:])) >= 0.5).astype(np.float32)
+        else:
+            fill = load_mask(mask_image, pictures.shape[1], image_size(self.unet.config),
+                             getattr(self, "picture_size", None))
+        if not fill.any():
+            raise SQLDiffusionError("the mask has nothing to fill in: paint white where the picture is to be redrawn")
+        if fill.all():
+            raise SQLDiffusionError("the mask covers the whole picture: nothing is kept; use generate")
+        return fill

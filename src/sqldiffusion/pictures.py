@@ -140,21 +140,47 @@ def write_text(path: Path, write) -> Path:
     return write_output(Path(path), fill)
 
 
-def load_picture(picture, channels: int, size: tuple[int, int], what: str = "image") -> tuple[np.ndarray, list[str]]:
-    """A picture (a file name or a PIL image) as a float32 (1, C, H, W) array in [-1, 1] at the
-    model's size and channel count, with notes on what was changed to get there."""
+def open_picture(picture, what: str = "image"):
+    """A PIL image from a file name (or as it is)."""
     from PIL import Image, UnidentifiedImageError
 
+    if isinstance(picture, Image.Image):
+        return picture
+    try:
+        with Image.open(picture) as opened:
+            opened.load()
+            return opened.copy()
+    except FileNotFoundError:
+        raise SQLDiffusionError(f"{what} {picture}: no such file") from None
+    except (UnidentifiedImageError, OSError) as e:
+        raise SQLDiffusionError(f"{what} {picture}: not a picture Pillow can read ({e})") from None
+
+
+def load_mask(mask, channels: int, size: tuple[int, int], picture_size: tuple[int, int] | None = None,
+              what: str = "mask") -> np.ndarray:
+    """A mask picture as (1, C, H, W) of 1.0 where it is light (at least half white: fill in) and 0.0
+    elsewhere, at the model's size (nearest pixel, so that it stays two-valued)."""
+    from PIL import Image
+
+    mask = open_picture(mask, what)
+    if picture_size is not None and mask.size != picture_size:
+        raise SQLDiffusionError(f"{what} is {mask.size[0]}x{mask.size[1]} but the picture {picture_size[0]}x"
+                                f"{picture_size[1]}; draw the mask over the picture itself")
+    height, width = size
+    grey = np.asarray(mask.convert("L").resize((width, height), Image.NEAREST), dtype=np.float32) / 255
+    fill = (grey >= 0.5).astype(np.float32)
+    return np.repeat(fill[None, None], channels, axis=1)
+
+
+def load_picture(picture, channels: int, size: tuple[int, int], what: str = "image", with_size: bool = False):
+    """A picture (a file name or a PIL image) as a float32 (1, C, H, W) array in [-1, 1] at the
+    model's size and channel count, with notes on what was changed to get there (and, with
+    `with_size`, the picture's own width and height)."""
+    from PIL import Image
+
     notes = []
-    if not isinstance(picture, Image.Image):
-        try:
-            with Image.open(picture) as opened:
-                opened.load()
-                picture = opened.copy()
-        except FileNotFoundError:
-            raise SQLDiffusionError(f"{what} {picture}: no such file") from None
-        except (UnidentifiedImageError, OSError) as e:
-            raise SQLDiffusionError(f"{what} {picture}: not a picture Pillow can read ({e})") from None
+    picture = open_picture(picture, what)
+    original = picture.size
     mode = "L" if channels == 1 else "RGB"
     if picture.mode != mode:
         notes.append(f"{what} converted from {picture.mode} to {mode}")
@@ -166,4 +192,5 @@ def load_picture(picture, channels: int, size: tuple[int, int], what: str = "ima
     pixels = np.asarray(picture, dtype=np.float32).reshape(height, width, -1)
     if channels not in (1, 3):
         pixels = np.repeat(pixels.mean(axis=-1, keepdims=True), channels, axis=-1)  # grey in every channel
-    return (pixels / np.float32(127.5) - 1).transpose(2, 0, 1)[None].copy(), notes
+    array = (pixels / np.float32(127.5) - 1).transpose(2, 0, 1)[None].copy()
+    return (array, notes, original) if with_size else (array, notes)

@@ -23,12 +23,13 @@ from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
-                        make_rule, plan, schedule_sql)
+                        make_rule, plan, schedule_sql, undo_sql)
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
-IMAGE = "sqld_image"  # a given clean picture (image-to-image)
+IMAGE = "sqld_image"  # a given clean picture (image-to-image, inpainting)
+MASK = "sqld_mask"  # inpainting: 1 where the picture's pixel is kept, 0 where it is filled in
 OUTPUT_TYPES = ("pil", "np", "latent")
 
 
@@ -157,7 +158,8 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, *(s.target for s in program.statements)]
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK,
+            *(s.target for s in program.statements)]
 
 
 def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
@@ -209,3 +211,50 @@ def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, ep
     engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
     engine.drop(COEFFICIENTS)
     engine.rename(NEXT, SAMPLE)
+
+
+def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, rule: StepRule,
+            image: np.ndarray, mask: np.ndarray, seed: int = 0, init_noise: np.ndarray | None = None,
+            on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
+    """RePaint (Lugmayr et al., CVPR 2022) as `RePaintPipeline` runs it, in `net`'s engine: from
+    noise, each timestep below the one before it is a RePaint step (a UNet pass, DDIM's update for
+    the pixels to fill, the picture noised to the same level for the known ones, blended by `mask`,
+    1 = keep); each one above it is an undo step that noises the sample `gap` timesteps back up.
+    Returns the final sample (B, C, H, W); its known pixels are the picture's."""
+    engine = net.engine
+    image, _ = net.check_inputs(image, timesteps[0])
+    if mask.shape != image.shape:
+        raise SQLDiffusionError(f"the mask has shape {list(mask.shape)} but the pictures {list(image.shape)}")
+    if init_noise is not None:
+        init_noise, _ = net.check_inputs(init_noise, timesteps[0])
+        if init_noise.shape != image.shape:
+            raise SQLDiffusionError(f"the noise has shape {list(init_noise.shape)} but the pictures {list(image.shape)}")
+    shape = image.shape
+    program = net.program(*shape[2:])
+    clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
+    try:
+        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+        start(engine, shape, seed, timesteps[0], init_noise)
+        engine.put_image(IMAGE, image)
+        engine.put_image(MASK, mask.astype(np.float32))
+        last = timesteps[0] + 1
+        for i, t in enumerate(timesteps):
+            engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=i + 1))
+            if t < last:
+                eps = engine.execute(program, [t] * shape[0])
+                engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, t, t - gap))
+                engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, NOISE, COEFFICIENTS, clip, shape[1],
+                                                                known=(IMAGE, MASK)))
+                engine.drop(eps)
+            else:
+                engine.create(COEFFICIENTS, undo_sql(last, gap))
+                engine.create(NEXT, engine.dialect.noised(SAMPLE, NOISE, COEFFICIENTS, shape[1]))
+            engine.drop(COEFFICIENTS, NOISE)
+            engine.rename(NEXT, SAMPLE)
+            if on_step:
+                step = Step(i, len(timesteps), t, t - gap) if t < last else Step(i, len(timesteps), last, t)
+                on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
+            last = t
+        return engine.fetch_image(SAMPLE, shape)
+    finally:
+        engine.drop(*relations(program))

@@ -122,11 +122,14 @@ COEFFICIENTS = "sqld_step"  # one row: the coefficients of the current step
 class StepRule:
     """Which update a step applies: DDPM's posterior or DDIM's, with or without added noise."""
 
-    sampler: str = "ddpm"  # "ddpm" or "ddim"
-    eta: float = 0.0  # DDIM only: 0 deterministic, 1 as noisy as DDPM
+    sampler: str = "ddpm"  # "ddpm", "ddim", or "repaint" (inpainting: DDIM's step, blended with the known pixels)
+    eta: float = 0.0  # DDIM and RePaint: 0 deterministic, 1 as noisy as DDPM
     add_noise: bool = True  # DDPM only: False gives the blog's "average butterfly"
 
     def adds_noise(self, t: int, prev: int) -> bool:
+        """Whether the step draws noise (RePaint always does: it noises the known pixels)."""
+        if self.sampler == "repaint":
+            return True
         if self.sampler == "ddim":
             return self.eta > 0 and prev >= 0
         return self.add_noise and t > 0
@@ -173,9 +176,11 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
 
     DDPM (diffusers `DDPMScheduler.step`, custom timesteps): the posterior mean between t and prev,
     with sigma^2 the fixed_small (or fixed_large) variance. DDIM (`DDIMScheduler.step`):
-    sqrt(abar_prev) * x0 plus the direction to x_t, sigma = eta * its variance.
+    sqrt(abar_prev) * x0 plus the direction to x_t, sigma = eta * its variance. RePaint
+    (`RePaintScheduler.step`): DDIM's step for the pixels to fill (sigma only where t > 0), and for the
+    known pixels the given picture noised to prev: ka * picture + kb * noise.
     """
-    final = "1.0" if rule.sampler == "ddpm" or schedule.set_alpha_to_one else \
+    final = "1.0" if rule.sampler in ("ddpm", "repaint") or schedule.set_alpha_to_one else \
         f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = 0)"
     bars = (f"SELECT (SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t)}) AS abar_t,\n"
             f"       COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(prev)}), {final}) AS abar_p")
@@ -187,10 +192,45 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
                         f"0.0 AS r, {sigma} AS sigma")
     else:
         std = f"{float(rule.eta)!r} * sqrt((1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p))"
+        if rule.sampler == "repaint":
+            noisy = rule.eta > 0 and t > 0
         coefficients = (f"sqrt(abar_p) AS p, 0.0 AS q, sqrt(greatest(1 - abar_p - power({std}, 2), 0)) AS r, "
                         f"{std if noisy else '0.0'} AS sigma")
+        if rule.sampler == "repaint":
+            coefficients += ", sqrt(abar_p) AS ka, sqrt(1 - abar_p) AS kb"
     return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, {coefficients}\n"
             f"FROM ({bars}) AS a")
+
+
+def repaint_plan(schedule: NoiseSchedule, steps: int, jump_length: int = 10, jump_n_sample: int = 10) -> list[int]:
+    """RePaintScheduler.set_timesteps: down from the top in `steps` steps, and at every
+    `jump_length`-th step (all but the last stretch) back up `jump_length` steps and down again,
+    `jump_n_sample - 1` times. A timestep above the one before it is an undo (re-noising) step."""
+    if steps < 1:
+        raise SQLDiffusionError(f"steps must be at least 1 (got {steps})")
+    if jump_length < 1 or jump_n_sample < 1:
+        raise SQLDiffusionError("jump length and jump count must be at least 1")
+    steps = min(schedule.num_train_timesteps, steps)
+    jumps = {j: jump_n_sample - 1 for j in range(0, steps - jump_length, jump_length)}
+    visited, t = [], steps
+    while t >= 1:
+        t -= 1
+        visited.append(t)
+        if jumps.get(t, 0) > 0:
+            jumps[t] -= 1
+            for _ in range(jump_length):
+                t += 1
+                visited.append(t)
+    return [t * (schedule.num_train_timesteps // steps) for t in visited]
+
+
+def undo_sql(t: int, n: int) -> str:
+    """One row: the coefficients of RePaint's undo step from t to t + n (`RePaintScheduler.undo_step`:
+    n steps x <- sqrt(1 - beta) x + sqrt(beta) z), taken at once: x <- sa * x + sb * z with
+    sa^2 = prod(1 - beta) = abar(t + n - 1) / abar(t - 1), the same Gaussian in law."""
+    ratio = (f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t) + int(n) - 1}) / "
+             f"COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t) - 1}), 1.0)")
+    return f"SELECT sqrt(r) AS sa, sqrt(1 - r) AS sb FROM (SELECT {ratio} AS r) AS a"
 
 
 def add_noise_sql(t: int) -> str:

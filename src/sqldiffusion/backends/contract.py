@@ -165,20 +165,30 @@ class Dialect(ABC):
                 f"FROM (\n{core}\n) AS c JOIN {inputs[1]} e ON {self.same_key('c', 'e', inputs[1].is_image)}")
 
     def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None,
-                     channels: int) -> str:
+                     channels: int, known: tuple[str, str] | None = None) -> str:
         """x_prev per pixel and channel from x_t, the predicted noise, the step's coefficients
         (one row: sa, sb, p, q, r, sigma; see scheduler.py) and, when the step adds it, noise:
-        x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise."""
-        def step(x: str, e: str, z: str | None = None) -> str:
+        x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise.
+
+        `known` (inpainting): relations holding the picture and a mask (1: keep the picture's
+        pixel, 0: fill it in); the result is mask * (ka * picture + kb * noise) + (1 - mask) * x_prev."""
+        def step(x: str, e: str, z: str | None = None, o: str | None = None, m: str | None = None) -> str:
             x0 = f"({x} - c.sb * {e}) / c.sa"
             if clip is not None:
                 x0 = f"greatest({-clip!r}, least({clip!r}, {x0}))"
-            return f"c.p * {x0} + c.q * {x} + c.r * {e}" + ("" if z is None else f" + c.sigma * {z}")
+            new = f"c.p * {x0} + c.q * {x} + c.r * {e}" + ("" if z is None else f" + c.sigma * {z}")
+            if o is None:
+                return new
+            return f"{m} * (c.ka * {o} + c.kb * {z}) + (1 - {m}) * ({new})"
 
         others = ["e"] if noise is None else ["e", "n"]
         joins = f"JOIN {eps} e ON {self.same_key('s', 'e', True)}"
         if noise is not None:
             joins += f"\nJOIN {noise} n ON {self.same_key('s', 'n', True)}"
+        if known is not None:
+            others += ["o", "m"]
+            joins += (f"\nJOIN {known[0]} o ON {self.same_key('s', 'o', True)}"
+                      f"\nJOIN {known[1]} m ON {self.same_key('s', 'm', True)}")
         return (f"SELECT {self.keys('s', True)}, {self.map_channels(channels, step, 's', others, cast=True)}\n"
                 f"FROM {sample} s {joins}\nCROSS JOIN {coefficients} c")
 
