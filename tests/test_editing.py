@@ -211,3 +211,100 @@ def test_bad_masks_get_one_line_and_write_nothing(change, words, small_model, tm
     assert isinstance(result.exception, SQLDiffusionError), result.output
     assert words in str(result.exception) and "\n" not in str(result.exception)
     assert not (tmp_path / "out.png").exists()
+
+
+# ---- DDIM inversion ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spacing", ["leading", "trailing"])
+def test_the_inversion_plan_is_diffusers(spacing):
+    from sqldiffusion.scheduler import inversion_plan
+
+    scheduler = diffusers.DDIMInverseScheduler(timestep_spacing=spacing)
+    scheduler.set_timesteps(20)
+    assert inversion_plan(NoiseSchedule(timestep_spacing=spacing), 20) == scheduler.timesteps.tolist()
+
+
+def test_ddim_inversion_matches_diffusers(tame_model, engine):
+    from sqldiffusion.pipeline import invert
+    from sqldiffusion.scheduler import inversion_plan
+
+    model, folder = tame_model
+    x0 = np.tanh(random_sample(2, 3, 16, seed=8))
+    scheduler = diffusers.DDIMInverseScheduler()
+    scheduler.set_timesteps(10)
+    sample = torch.from_numpy(x0)
+    with torch.no_grad():
+        for t in scheduler.timesteps:
+            sample = scheduler.step(model(sample, t).sample, t, sample).prev_sample
+    got = invert(SQLUNet(folder, engine), NoiseSchedule(), inversion_plan(NoiseSchedule(), 10), 100, x0)
+    np.testing.assert_allclose(got, sample.numpy(), atol=1e-3, rtol=0)
+
+
+# ---- interpolation -----------------------------------------------------------------------------
+
+def _slerp(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    a64, b64 = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    theta = np.arccos(np.clip(a64 @ b64 / np.linalg.norm(a64) / np.linalg.norm(b64), -1, 1))
+    return (np.sin((1 - alpha) * theta) * a + np.sin(alpha * theta) * b) / np.sin(theta)
+
+
+def test_the_starting_noises_are_interpolated_on_the_sphere(engine):
+    a, b = random_sample(1, 3, 8, seed=1), random_sample(1, 3, 8, seed=2)
+    engine.put_image("sqld_from", a)
+    engine.put_image("sqld_to", b)
+    engine.create("sqld_frames", engine.dialect.slerp("sqld_from", "sqld_to", 5, 3))
+    got = engine.fetch_image("sqld_frames", (5, 3, 8, 8))
+    engine.drop("sqld_from", "sqld_to", "sqld_frames")
+    for f in range(5):
+        np.testing.assert_allclose(got[f], _slerp(a, b, f / 4)[0], atol=1e-5, rtol=0)
+    np.testing.assert_array_equal(got[0], a[0])  # the ends are the noises themselves
+    np.testing.assert_allclose(got[4], b[0], atol=1e-6)
+
+
+def test_interpolated_frames_match_diffusers_ddim_from_each_noise(tame_model, engine):
+    from sqldiffusion.pipeline import interpolate
+
+    model, folder = tame_model
+    a, b = random_sample(1, 3, 16, seed=3), random_sample(1, 3, 16, seed=4)
+    got = interpolate(SQLUNet(folder, engine), NoiseSchedule(), plan(NoiseSchedule(), steps=8), 3, noises=(a, b))
+    scheduler = diffusers.DDIMScheduler()
+    scheduler.set_timesteps(8)
+    sample = torch.from_numpy(np.concatenate([_slerp(a, b, f / 2) for f in range(3)]).astype(np.float32))
+    with torch.no_grad():
+        for t in scheduler.timesteps:
+            sample = scheduler.step(model(sample, t).sample, t, sample).prev_sample
+    np.testing.assert_allclose(got, sample.numpy(), atol=1e-3, rtol=0)
+
+
+def test_invert_and_interpolate_commands(small_model, tmp_path):
+    _, folder = small_model
+    picture, _, _ = _pictures(tmp_path)
+    result = CliRunner().invoke(cli, ["invert", "--model", str(folder), "--image", str(picture), "--steps", "4",
+                                      "--save-npy", str(tmp_path / "xT.npy"), "--out", str(tmp_path / "again.png")])
+    assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "xT.npy").shape == (1, 3, 16, 16)
+    assert "mean absolute difference" in result.output and (tmp_path / "again.png").exists()
+    result = CliRunner().invoke(cli, ["interpolate", "--model", str(folder), "--images", f"{picture},{picture}",
+                                      "--frames", "3", "--steps", "4", "--save-npy", str(tmp_path / "frames.npy"),
+                                      "--out", str(tmp_path / "strip.png")])
+    assert result.exit_code == 0, result.output
+    frames = np.load(tmp_path / "frames.npy")
+    assert frames.shape == (3, 3, 16, 16)
+    np.testing.assert_allclose(frames[0], frames[2], atol=1e-5)  # between a picture and itself: no change
+    result = CliRunner().invoke(cli, ["interpolate", "--model", str(folder), "--seeds", "1,2", "--frames", "3",
+                                      "--steps", "4", "--gif", str(tmp_path / "morph.gif"),
+                                      "--out", str(tmp_path / "strip.png")])
+    assert result.exit_code == 0, result.output
+    assert Image.open(tmp_path / "morph.gif").n_frames == 4  # there and back
+    assert Image.open(tmp_path / "strip.png").size[0] > 3 * Image.open(tmp_path / "strip.png").size[1]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--seeds", "3"], "between two seeds"),
+    (["--seeds", "a,b"], "expected two whole numbers"),
+    (["--images", "one.png"], "between two seeds"),
+])
+def test_bad_interpolations_get_one_line(args, words, tmp_path):
+    result = CliRunner().invoke(cli, ["interpolate", *args, "--out", str(tmp_path / "o.png")])
+    assert isinstance(result.exception, SQLDiffusionError), result.output
+    assert words in str(result.exception) and not (tmp_path / "o.png").exists()

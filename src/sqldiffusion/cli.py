@@ -287,6 +287,116 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
 
 
+@cli.command()
+@click.option("--image", "-i", "image", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The picture to invert (resized to the model's size).")
+@click.option("--steps", default=50, show_default=True, type=click.IntRange(min=1), help="DDIM inversion steps.")
+@click.option("--save-npy", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the starting noise x_T (.npy).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also redraw the picture from x_T (DDIM, eta 0) and write it here, with the error.")
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@engine_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+@force_option
+def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -> None:
+    """DDIM inversion: the starting noise that DDIM turns back into a picture, all in SQL."""
+    from . import editing, pictures
+    from .outputs import check_output
+
+    save_npy = check_output(save_npy, "npy", force, "--save-npy")
+    out = check_output(out, "picture", force, "--out") if out is not None else None
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    pipe, picture = _pipeline_with_picture(model, engine, database, image, say)
+    with _Progress(steps * (2 if out else 1), enabled=not quiet and sys.stderr.isatty()) as progress:
+        x_t = editing.invert(pipe, picture, steps, lambda step, peek: progress.advance(step))
+        pictures.save_npy(save_npy, x_t)
+        if out is not None:
+            again = pipe(num_inference_steps=steps, sampler="ddim", init_noise=x_t, output_type="latent",
+                         callback=lambda step, peek: progress.advance(step)).images
+    if out is not None:
+        pictures.save_png(out, pictures.grid(pictures.to_pixels(again), scale=pictures.enlargement(again.shape[-1])))
+        error = np.abs(pictures.to_pixels(again).astype(int) - pictures.to_pixels(picture).astype(int)).mean()
+        say(f"redrawn from x_T: mean absolute difference {error:.1f} of 255 per pixel and channel; wrote {out}")
+    say(f"wrote {save_npy} {list(x_t.shape)}")
+
+
+@cli.command()
+@click.option("--seeds", default="0,1", show_default=True, help="The seeds of the two starting noises: A,B.")
+@click.option("--images", help="Or two pictures, inverted by DDIM: A.png,B.png.")
+@click.option("--frames", default=8, show_default=True, type=click.IntRange(min=1), help="Pictures from A to B.")
+@click.option("--steps", default=25, show_default=True, type=click.IntRange(min=1), help="DDIM steps (eta 0).")
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@engine_options
+@click.option("--out", "out", default="sqldiffusion.png", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The frames side by side (a picture).")
+@click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="The frames as an animation, there and back.")
+@click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the frames (.npy).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+@force_option
+def interpolate(seeds, images, frames, steps, model, engine, database, out, gif, save_npy, quiet, force) -> None:
+    """A morph: two starting noises interpolated on the sphere in SQL, each frame denoised by DDIM."""
+    from . import editing, pictures
+    from .outputs import check_output
+
+    try:
+        pair = tuple(int(s) for s in seeds.split(","))
+    except ValueError:
+        raise SQLDiffusionError(f"--seeds {seeds!r}: expected two whole numbers, such as 3,8") from None
+    names = tuple(Path(p) for p in images.split(",")) if images else None
+    if len(pair) != 2 or (names is not None and len(names) != 2) or min(pair) < 0:
+        raise SQLDiffusionError("interpolation runs between two seeds (--seeds A,B) or two pictures (--images A,B)")
+    out = check_output(out, "picture", force, "--out")
+    gif = check_output(gif, "gif", force, "--gif") if gif is not None else None
+    save_npy = check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    from .editing import prepare_pictures
+    from .model import load_model
+
+    loaded = load_model(model)
+    ends = None
+    if names is not None:
+        ends = []
+        for name in names:
+            array, notes, _ = prepare_pictures(loaded.config, pictures.open_picture(name, "--images"))
+            ends.append(array)
+            for note in notes:
+                say(f"{name}: {note}")
+    pipe, _ = _pipeline_with_picture(loaded, engine, database, None, say)
+    with _Progress(steps * (1 + 2 * (ends is not None)), enabled=not quiet and sys.stderr.isatty()) as progress:
+        samples = editing.interpolate(pipe, frames, pair, ends, steps, "latent",
+                                      lambda step, peek: progress.advance(step)).images
+    pixels = pictures.to_pixels(samples)
+    scale = pictures.enlargement(pixels.shape[1], 128)
+    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale))]
+    if gif is not None:
+        there_and_back = list(pixels) + list(pixels[-2:0:-1])
+        writes.append(lambda: pictures.save_gif(gif, [np.repeat(np.repeat(p, scale, 0), scale, 1)
+                                                      for p in there_and_back]))
+    if save_npy is not None:
+        writes.append(lambda: pictures.save_npy(save_npy, samples))
+    _write_all(writes)
+    say(f"{frames} frames, {steps} DDIM steps each; wrote {', '.join(str(p) for p in (out, gif, save_npy) if p)}")
+
+
+def _pipeline_with_picture(model, engine, database, image, say):
+    """A pipeline of `model` in the engine, and `image` read for it (None: none)."""
+    from .editing import prepare_pictures
+    from .model import Model, load_model
+    from .pictures import open_picture
+    from .pipeline import SQLDiffusionPipeline
+    from .sql_unet import SQLUNet
+
+    loaded = model if isinstance(model, Model) else load_model(model)
+    picture = None
+    if image is not None:
+        picture, notes, _ = prepare_pictures(loaded.config, open_picture(image, "--image"))
+        for note in notes:
+            say(note)
+    say(f"loading {loaded.name} into {_where(engine, database)}")
+    return SQLDiffusionPipeline(SQLUNet(loaded, engine, database)), picture
+
+
 def _write_all(writes) -> None:
     """Every output, even when one fails (each failure saves its result elsewhere and says where)."""
     failures = []
@@ -304,6 +414,8 @@ class _Progress:
 
     def __init__(self, total: int, enabled: bool) -> None:
         self.total, self.enabled, self.began = total, enabled, time.perf_counter()
+        self.offset, self.last = 0, -1  # a run of several loops (inversions, then sampling) counts on
+
 
     def __enter__(self) -> "_Progress":
         self.began = time.perf_counter()
@@ -312,8 +424,11 @@ class _Progress:
         return self
 
     def advance(self, step) -> None:
+        if step.index <= self.last:  # the next loop of the run has begun
+            self.offset += self.last + 1
+        self.last = step.index
         if self.enabled:
-            self._draw(step.index + 1, step.timestep)
+            self._draw(min(self.offset + step.index + 1, self.total), step.timestep)
 
     def _draw(self, done: int, timestep: int | None) -> None:
         elapsed = time.perf_counter() - self.began

@@ -1,9 +1,12 @@
-"""Beyond sampling from noise, in SQL: image-to-image (SDEdit, Meng et al., ICLR 2022) and
-inpainting (RePaint, Lugmayr et al., CVPR 2022).
+"""Beyond sampling from noise, in SQL: image-to-image (SDEdit, Meng et al., ICLR 2022),
+inpainting (RePaint, Lugmayr et al., CVPR 2022), DDIM inversion and interpolation (Song et al.,
+ICLR 2021).
 
 >>> pipe = SQLImg2ImgPipeline.from_pretrained("demo")
 >>> images = pipe(image="butterfly.png", strength=0.6, seed=0).images
 >>> filled = SQLInpaintPipeline.from_pretrained("demo")(image="butterfly.png", mask_image="wing.png").images
+>>> x_T = invert(pipe, "butterfly.png", num_inference_steps=50)
+>>> frames = interpolate(pipe, seeds=(3, 8), frames=8).images
 
 Pictures and masks are read, resized and scaled in Python and uploaded; the noising
 (`sqrt(abar) x0 + sqrt(1 - abar) eps`, eps from the SQL noise or a given tensor), every UNet pass,
@@ -18,9 +21,10 @@ import numpy as np
 
 from .errors import SQLDiffusionError
 from .pictures import load_mask, load_picture
+from . import pipeline
 from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, denoise, image_size, \
     images_of, repaint, resolve_seed
-from .scheduler import StepRule, make_rule, plan, repaint_plan, strength_plan
+from .scheduler import StepRule, inversion_plan, make_rule, plan, repaint_plan, strength_plan
 
 
 class SQLImg2ImgPipeline(SQLDiffusionPipeline):
@@ -53,17 +57,21 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         return ImagePipelineOutput(images) if return_dict else (images,)
 
     def prepare(self, image) -> np.ndarray:
-        """The picture(s) as float32 (B, C, H, W) in [-1, 1] at the model's size."""
-        if isinstance(image, np.ndarray):
-            array = image[None] if image.ndim == 3 else image
-            if array.ndim != 4:
-                raise SQLDiffusionError(f"image has shape {list(image.shape)}; expected (C, H, W) or (B, C, H, W)")
-            self.picture_size = None
-            return array.astype(np.float32)
-        config = self.unet.config
-        array, self.notes, self.picture_size = load_picture(image, config.in_channels, image_size(config),
-                                                            with_size=True)
+        """The picture(s) as float32 (B, C, H, W) in [-1, 1] at the model's size; notes on what was
+        changed to get there in `notes`."""
+        array, self.notes, self.picture_size = prepare_pictures(self.unet.config, image)
         return array
+
+
+def prepare_pictures(config, image) -> tuple[np.ndarray, list[str], tuple[int, int] | None]:
+    """A file name, PIL image or array in [-1, 1] as float32 (B, C, H, W) at the model's size, the
+    notes on converting it, and the picture's own size (None for an array)."""
+    if isinstance(image, np.ndarray):
+        array = image[None] if image.ndim == 3 else image
+        if array.ndim != 4:
+            raise SQLDiffusionError(f"image has shape {list(image.shape)}; expected (C, H, W) or (B, C, H, W)")
+        return array.astype(np.float32), [], None
+    return load_picture(image, config.in_channels, image_size(config), with_size=True)
 
 
 class SQLInpaintPipeline(SQLImg2ImgPipeline):
@@ -111,3 +119,33 @@ class SQLInpaintPipeline(SQLImg2ImgPipeline):
         if fill.all():
             raise SQLDiffusionError("the mask covers the whole picture: nothing is kept; use generate")
         return fill
+
+
+def _gap(pipe: SQLDiffusionPipeline, steps: int) -> int:
+    return pipe.scheduler.num_train_timesteps // steps
+
+
+def invert(pipe: SQLDiffusionPipeline, image, num_inference_steps: int = 50,
+           callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
+    """DDIM inversion: the starting noise x_T (B, C, H, W) from which DDIM with eta 0 and the same
+    number of steps redraws about `image` (a file name, a PIL image or an array in [-1, 1])."""
+    visited = inversion_plan(pipe.scheduler, num_inference_steps)
+    pictures = prepare_pictures(pipe.unet.config, image)[0]
+    return pipeline.invert(pipe.unet, pipe.scheduler, visited, _gap(pipe, num_inference_steps), pictures, callback)
+
+
+def interpolate(pipe: SQLDiffusionPipeline, frames: int = 8, seeds: tuple[int, int] = (0, 1), images=None,
+                num_inference_steps: int = 50, output_type: str = "pil",
+                callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> ImagePipelineOutput:
+    """`frames` pictures morphing from one to another: the starting noises of two seeds (or of two
+    pictures, by DDIM inversion) interpolated on the sphere, each denoised by DDIM with eta 0."""
+    if output_type not in OUTPUT_TYPES:
+        raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
+    if len(seeds) != 2 or (images is not None and len(images) != 2):
+        raise SQLDiffusionError("interpolation runs between two seeds or two pictures")
+    visited = plan(pipe.scheduler, steps=num_inference_steps)
+    noises = None
+    if images is not None:
+        noises = tuple(invert(pipe, image, num_inference_steps) for image in images)
+    samples = pipeline.interpolate(pipe.unet, pipe.scheduler, visited, frames, tuple(seeds), noises, callback)
+    return ImagePipelineOutput(images_of(samples, output_type))

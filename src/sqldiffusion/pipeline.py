@@ -23,13 +23,14 @@ from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
-                        make_rule, plan, schedule_sql, undo_sql)
+                        inversion_sql, make_rule, plan, schedule_sql, undo_sql)
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
 IMAGE = "sqld_image"  # a given clean picture (image-to-image, inpainting)
 MASK = "sqld_mask"  # inpainting: 1 where the picture's pixel is kept, 0 where it is filled in
+ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
 OUTPUT_TYPES = ("pil", "np", "latent")
 
 
@@ -158,21 +159,25 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK,
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS,
             *(s.target for s in program.statements)]
 
 
 def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
          shape: tuple[int, int, int, int], seed: int, init_noise: np.ndarray | None = None,
          on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-         image: np.ndarray | None = None) -> None:
+         image: np.ndarray | None = None, begin: Callable[[], None] | None = None) -> None:
     """The statements of the denoising loop, through the engine; leaves x_0 in SAMPLE.
 
     Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
     fetch_image when on_step peeks), so the same loop can be written out as a script (`export.py`).
+    `begin()`, if given, fills SAMPLE with x_T instead of `start`.
     """
     engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-    start(engine, shape, seed, timesteps[0], init_noise, image)
+    if begin is not None:
+        begin()
+    else:
+        start(engine, shape, seed, timesteps[0], init_noise, image)
     for i, t in enumerate(timesteps):
         step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
         eps = engine.execute(program, [t] * shape[0])
@@ -255,6 +260,72 @@ def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: in
                 step = Step(i, len(timesteps), t, t - gap) if t < last else Step(i, len(timesteps), last, t)
                 on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
             last = t
+        return engine.fetch_image(SAMPLE, shape)
+    finally:
+        engine.drop(*relations(program))
+
+
+def invert(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, image: np.ndarray,
+           on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
+    """DDIM inversion in `net`'s engine: from clean pictures (B, C, H, W) up the ascending
+    `timesteps`, each a UNet pass at the level stepped to and DDIMInverseScheduler's step; returns
+    the noise x_T that DDIM (eta 0) turns back into about the pictures."""
+    engine = net.engine
+    image, _ = net.check_inputs(image, timesteps[0])
+    shape = image.shape
+    program = net.program(*shape[2:])
+    clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
+    try:
+        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+        engine.put_image(SAMPLE, image)
+        for i, t in enumerate(timesteps):
+            eps = engine.execute(program, [t] * shape[0])
+            engine.create(COEFFICIENTS, inversion_sql(schedule, t, gap))
+            engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, None, COEFFICIENTS, clip, shape[1]))
+            engine.drop(eps, COEFFICIENTS)
+            engine.rename(NEXT, SAMPLE)
+            if on_step:
+                on_step(Step(i, len(timesteps), max(t - gap, 0), t), lambda: engine.fetch_image(SAMPLE, shape))
+        return engine.fetch_image(SAMPLE, shape)
+    finally:
+        engine.drop(*relations(program))
+
+
+def interpolate(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], frames: int,
+                seeds: tuple[int, int] = (0, 1), noises: tuple[np.ndarray, np.ndarray] | None = None,
+                on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
+    """`frames` pictures between two: their starting noises (SQL's of two seeds, or two given
+    (1, C, H, W) tensors such as inverted pictures) interpolated spherically in SQL, each then
+    denoised by DDIM with eta 0 (deterministic, so the frames change smoothly). (frames, C, H, W)."""
+    engine, config = net.engine, net.config
+    if frames < 1:
+        raise SQLDiffusionError(f"frames must be at least 1 (got {frames})")
+    if noises is not None:
+        noises = tuple(net.check_inputs(n, timesteps[0])[0] for n in noises)
+        if any(n.shape[0] != 1 for n in noises) or noises[0].shape != noises[1].shape:
+            raise SQLDiffusionError("give two starting noises of one image each, of the same shape")
+        size = noises[0].shape[2:]
+    else:
+        size = image_size(config)
+    one = (1, config.in_channels, *size)
+    shape = (frames, *one[1:])
+    if config.out_channels != config.in_channels:
+        raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
+                                "for its own samples")
+    program = net.program(*size)
+
+    def begin() -> None:
+        for name, seed, given in zip(ENDS, seeds, noises or (None, None)):
+            if given is not None:
+                engine.put_image(name, given)
+            else:
+                engine.create(name, engine.dialect.gaussian_noise(one, seed, stream=0))
+        engine.create(SAMPLE, engine.dialect.slerp(*ENDS, frames, one[1]))
+        engine.drop(*ENDS)
+
+    try:
+        loop(engine, program, schedule, StepRule("ddim", 0.0), timesteps, shape, seeds[0], on_step=on_step,
+             begin=begin)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))

@@ -202,6 +202,26 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
             f"FROM ({bars}) AS a")
 
 
+def inversion_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
+    """DDIMInverseScheduler.set_timesteps: the DDIM plan of `steps`, ascending."""
+    if schedule.timestep_spacing not in ("leading", "trailing"):
+        raise SQLDiffusionError(f"DDIM inversion needs timestep_spacing leading or trailing, not "
+                                f"{schedule.timestep_spacing!r}")
+    return plan(schedule, steps=steps)[::-1]
+
+
+def inversion_sql(schedule: NoiseSchedule, t: int, gap: int) -> str:
+    """One row: the coefficients of one DDIM inversion step (DDIMInverseScheduler.step) from level
+    t - gap (before 0: alpha_bar 1, or alpha_bar(0) without set_alpha_to_one) up to level t, in
+    sampler_step's terms: x0 = clip((x - sb * eps) / sa); x_t = p * x0 + r * eps."""
+    first = "1.0" if schedule.set_alpha_to_one else f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = 0)"
+    level = min(int(t) - int(gap), schedule.num_train_timesteps - 1)
+    bars = (f"SELECT COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {level}), {first}) AS abar_t,\n"
+            f"       (SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t)}) AS abar_p")
+    return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, sqrt(abar_p) AS p, 0.0 AS q, "
+            f"sqrt(1 - abar_p) AS r, 0.0 AS sigma\nFROM ({bars}) AS a")
+
+
 def repaint_plan(schedule: NoiseSchedule, steps: int, jump_length: int = 10, jump_n_sample: int = 10) -> list[int]:
     """RePaintScheduler.set_timesteps: down from the top in `steps` steps, and at every
     `jump_length`-th step (all but the last stretch) back up `jump_length` steps and down again,

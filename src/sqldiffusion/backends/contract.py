@@ -56,6 +56,11 @@ class Dialect(ABC):
         `cast`: the expression may be wider than float32 and must be rounded to it."""
 
     @abstractmethod
+    def dot_channels(self, n: int, first: str, second: str) -> str:
+        """An expression: the sum over a row's `n` channels of first * second (two relation
+        aliases), in float64."""
+
+    @abstractmethod
     def concat_channels(self, left: str, n_left: int, right: str, n_right: int) -> str:
         """Select-list items: the channels of `left` followed by those of `right`."""
 
@@ -198,6 +203,23 @@ class Dialect(ABC):
         return (f"SELECT {self.keys('x', True)}, "
                 f"{self.map_channels(channels, lambda x, n: f'c.sa * {x} + c.sb * {n}', 'x', ['n'], cast=True)}\n"
                 f"FROM {image} x JOIN {noise} n ON {self.same_key('x', 'n', True)}\nCROSS JOIN {coefficients} c")
+
+    def slerp(self, first: str, second: str, frames: int, channels: int) -> str:
+        """`frames` images on the great circle from the image in `first` to the one in `second`
+        (batch 1 each; frame f at f / (frames - 1) of the angle between them, treated as vectors of
+        all their pixels and channels): spherical interpolation of two starting noises."""
+        last = max(frames - 1, 1)
+        fraction = f"({self.cast('f', self.double)} / {last})"
+        mix = (lambda x, y: f"w.ca * {x} + w.cb * {y}")
+        return (f"WITH s AS (SELECT sum({self.dot_channels(channels, 'za', 'zb')}) AS ab, "
+                f"sum({self.dot_channels(channels, 'za', 'za')}) AS aa, sum({self.dot_channels(channels, 'zb', 'zb')}) AS bb\n"
+                f"  FROM {first} za JOIN {second} zb ON {self.same_key('za', 'zb', True)}),\n"
+                f"a AS (SELECT acos(greatest(-1.0, least(1.0, ab / sqrt(aa * bb)))) AS theta FROM s),\n"
+                f"w AS (SELECT f, CASE WHEN theta < 1e-6 THEN 1 - {fraction} ELSE sin((1 - {fraction}) * theta) / sin(theta) END AS ca,\n"
+                f"             CASE WHEN theta < 1e-6 THEN {fraction} ELSE sin({fraction} * theta) / sin(theta) END AS cb\n"
+                f"      FROM a, {self.series(frames, 'f')})\n"
+                f"SELECT {self.cast('w.f', 'INTEGER')} AS b, za.y, za.x, {self.map_channels(channels, mix, 'za', ['zb'], cast=True)}\n"
+                f"FROM {first} za JOIN {second} zb ON {self.same_key('za', 'zb', True)} CROSS JOIN w")
 
     def gaussian_noise(self, shape: tuple[int, int, int, int], seed: int, stream: int) -> str:
         """Standard normal noise (B, C, H, W): the same seed, stream and image index give the same

@@ -67,6 +67,9 @@ class DuckDBDialect(Dialect):
             body = f"({body})::FLOAT"
         return f"list_transform({first}.v, lambda {params}: {body}) AS v"
 
+    def dot_channels(self, n, first, second) -> str:
+        return f"list_dot_product({first}.v::DOUBLE[], {second}.v::DOUBLE[])"
+
     def concat_channels(self, left, n_left, right, n_right) -> str:
         return f"list_concat({left}.v, {right}.v) AS v"
 

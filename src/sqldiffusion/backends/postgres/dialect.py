@@ -64,6 +64,9 @@ class PostgresDialect(Dialect):
 
         return ", ".join(f"{value(i)} AS c{i}" for i in range(n))
 
+    def dot_channels(self, n, first, second) -> str:
+        return "(" + " + ".join(f"{first}.c{i}::float8 * {second}.c{i}" for i in range(n)) + ")"
+
     def concat_channels(self, left, n_left, right, n_right) -> str:
         return ", ".join([*cols(n_left, alias=f"{left}."), *(f"{right}.c{i} AS c{n_left + i}" for i in range(n_right))])
 
