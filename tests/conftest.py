@@ -118,6 +118,16 @@ def engine(request):
     engine.close()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Cases run on a server are part of the slow set: the fast subset (-m "not slow") runs on
+    DuckDB in memory alone."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("engine") not in (None, "duckdb")) \
+                or "pg_dsn" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite tests/golden/*.sql from the SQL the dialects generate now")

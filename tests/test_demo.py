@@ -12,6 +12,8 @@ from sqldiffusion.datasets import draw_butterflies, picture_statistics
 from sqldiffusion.model import load_model
 from sqldiffusion.pictures import RAMP, to_pixels
 
+pytestmark = pytest.mark.slow  # whole pictures of the shipped model
+
 MEASURES = ("symmetry", "background", "brightness", "saturation", "edge_background")
 
 

@@ -56,6 +56,7 @@ def tame_model(tmp_path_factory):
     return model, save_unet(model, tmp_path_factory.mktemp("tame") / "unet")
 
 
+@pytest.mark.slow
 def test_img2img_with_ddim_matches_diffusers_end_to_end(tame_model, engine):
     model, folder = tame_model
     x0, eps = np.tanh(random_sample(2, 3, 16, seed=5)), random_sample(2, 3, 16, seed=6)
@@ -71,6 +72,7 @@ def test_img2img_with_ddim_matches_diffusers_end_to_end(tame_model, engine):
     np.testing.assert_allclose(got, sample.numpy(), atol=1e-3, rtol=0)
 
 
+@pytest.mark.slow
 def test_a_batch_of_one_picture_varies_and_strength_steers(small_model):
     _, folder = small_model
     pipe = SQLImg2ImgPipeline.from_pretrained(folder)
@@ -179,6 +181,7 @@ def _pictures(tmp_path, size=16):
     return tmp_path / "in.png", tmp_path / "mask.png", mask > 0
 
 
+@pytest.mark.slow
 def test_inpainting_keeps_the_known_pixels_exactly(small_model, engine, tmp_path):
     from sqldiffusion.editing import SQLInpaintPipeline
 
@@ -224,6 +227,7 @@ def test_the_inversion_plan_is_diffusers(spacing):
     assert inversion_plan(NoiseSchedule(timestep_spacing=spacing), 20) == scheduler.timesteps.tolist()
 
 
+@pytest.mark.slow
 def test_ddim_inversion_matches_diffusers(tame_model, engine):
     from sqldiffusion.pipeline import invert
     from sqldiffusion.scheduler import inversion_plan
@@ -261,6 +265,7 @@ def test_the_starting_noises_are_interpolated_on_the_sphere(engine):
     np.testing.assert_allclose(got[4], b[0], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_interpolated_frames_match_diffusers_ddim_from_each_noise(tame_model, engine):
     from sqldiffusion.pipeline import interpolate
 
@@ -276,6 +281,7 @@ def test_interpolated_frames_match_diffusers_ddim_from_each_noise(tame_model, en
     np.testing.assert_allclose(got, sample.numpy(), atol=1e-3, rtol=0)
 
 
+@pytest.mark.slow
 def test_invert_and_interpolate_commands(small_model, tmp_path):
     _, folder = small_model
     picture, _, _ = _pictures(tmp_path)

@@ -127,6 +127,7 @@ def run_cli(*args, cwd=None):
                           cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
 
 
+@pytest.mark.slow
 def test_cli_errors_are_one_line_and_write_nothing(small_model, tmp_path):
     _, folder = small_model
     good = tmp_path / "x.npy"

@@ -28,6 +28,7 @@ def error_line(result) -> str:
     return message
 
 
+@pytest.mark.slow
 def test_pipeline_output_types_and_seeds(small_model):
     _, folder = small_model
     pipe = SQLDiffusionPipeline.from_pretrained(folder)
@@ -60,6 +61,7 @@ def test_pipeline_bad_input(small_model, options, message):
     assert message in str(e.value)
 
 
+@pytest.mark.slow
 def test_generate_prints_ascii_and_writes_png_gif_npy(small_model, tmp_path):
     _, folder = small_model
     out, gif, npy = tmp_path / "b.png", tmp_path / "b.gif", tmp_path / "x0.npy"
@@ -81,6 +83,7 @@ def test_generate_prints_ascii_and_writes_png_gif_npy(small_model, tmp_path):
         assert frames.n_frames == 5  # one per step of 500,250,125,60,0
 
 
+@pytest.mark.slow
 def test_generate_from_init_noise_matches_the_pipeline(small_model, tmp_path):
     _, folder = small_model
     x_t = tmp_path / "x_t.npy"
@@ -113,6 +116,7 @@ def test_generate_bad_input_gets_one_line_and_writes_nothing(small_model, tmp_pa
     assert list(outputs.iterdir()) == []  # checked before anything is imported or written
 
 
+@pytest.mark.slow
 def test_figures_command(small_model, tmp_path):
     _, folder = small_model
     result = run("figures", "--model", folder, "--out", tmp_path / "fig", "--count", 2, "--all-steps", 2)

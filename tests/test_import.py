@@ -78,6 +78,7 @@ def test_failed_import_touches_nothing(small_model, tmp_path):
     assert database_state(engine.con) == before
 
 
+@pytest.mark.slow
 def test_killed_import_leaves_the_database_file_as_it_was(small_model, tmp_path):
     _, folder = small_model
     db = tmp_path / "models.duckdb"
@@ -98,6 +99,7 @@ def test_killed_import_leaves_the_database_file_as_it_was(small_model, tmp_path)
     assert tables == []  # not even the registry: the database file is exactly as it was
 
 
+@pytest.mark.slow
 def test_generation_path_never_loads_torch(small_model, tmp_path):
     _, folder = small_model
     np.save(tmp_path / "x.npy", random_sample(2, 3, 16))

@@ -73,6 +73,7 @@ def test_option(name, engine, tmp_path):
     assert_close(net(x, [999, 10.5]), reference(model, x, [999, 10.5]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", PUBLIC)
 def test_public_config_at_16x16(name, engine, tmp_path):
     config = public_config(name)
@@ -127,6 +128,7 @@ def test_deprecated_attention_names_and_pipeline_folder(tmp_path):
     assert_close(net(x, 42), reference(model, x, 42))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path, parts", [("winograd2", 3), ("winograd4", 2), ("direct", 1)])
 def test_every_convolution_by_one_path(path, parts, small_model):
     """Each 3x3 conv path on its own, on odd-sized levels (7x5: the last Winograd tiles hang over the

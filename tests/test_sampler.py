@@ -120,6 +120,7 @@ def _diffusers_loop(model, scheduler, x):
     return sample.numpy()
 
 
+@pytest.mark.slow
 def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model, engine):
     model, folder = tame_model
     net = SQLUNet(folder, engine)
@@ -131,6 +132,7 @@ def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model, engine):
     np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
 
 
+@pytest.mark.slow
 def test_ddpm_without_noise_matches_diffusers_end_to_end(tame_model, engine):
     model, folder = tame_model
     net = SQLUNet(folder, engine)
@@ -157,6 +159,7 @@ def test_sql_noise_is_standard_normal_and_reproducible(engine):
     assert not np.array_equal(draw(6, 0), z) and not np.array_equal(draw(5, 1), z)
 
 
+@pytest.mark.slow
 def test_a_seeded_batch_is_reproducible_and_its_images_differ(small_model):
     _, folder = small_model
     net = SQLUNet(folder)
@@ -169,6 +172,7 @@ def test_a_seeded_batch_is_reproducible_and_its_images_differ(small_model):
     assert a.min() >= -1 and a.max() <= 1  # the last step returns the clipped x0
 
 
+@pytest.mark.slow
 def test_an_image_of_a_seed_is_the_same_whatever_the_batch_size(small_model, engine):
     """DDPM with noise added at every step: image 0 of a batch of 3 is image 0 made alone."""
     _, folder = small_model

@@ -1165,3 +1165,26 @@ SELECT s.b, s.y, s.x, list_transform(s.v, lambda a, k: (c.p * greatest(-1.0, lea
 FROM sqld_sample s JOIN sqld_eps e ON e.b = s.b AND e.y = s.y AND e.x = s.x
 JOIN sqld_noise n ON n.b = s.b AND n.y = s.y AND n.x = s.x
 CROSS JOIN sqld_step c;
+
+-- a picture noised (image-to-image, RePaint's undo)
+SELECT x.b, x.y, x.x, list_transform(x.v, lambda a, k: (c.sa * a + c.sb * n.v[k])::FLOAT) AS v
+FROM sqld_image x JOIN sqld_noise n ON n.b = x.b AND n.y = x.y AND n.x = x.x
+CROSS JOIN sqld_step c;
+
+-- a RePaint step
+SELECT s.b, s.y, s.x, list_transform(s.v, lambda a, k: (m.v[k] * (c.ka * o.v[k] + c.kb * n.v[k]) + (1 - m.v[k]) * (c.p * greatest(-1.0, least(1.0, (a - c.sb * e.v[k]) / c.sa)) + c.q * a + c.r * e.v[k] + c.sigma * n.v[k]))::FLOAT) AS v
+FROM sqld_sample s JOIN sqld_eps e ON e.b = s.b AND e.y = s.y AND e.x = s.x
+JOIN sqld_noise n ON n.b = s.b AND n.y = s.y AND n.x = s.x
+JOIN sqld_image o ON o.b = s.b AND o.y = s.y AND o.x = s.x
+JOIN sqld_mask m ON m.b = s.b AND m.y = s.y AND m.x = s.x
+CROSS JOIN sqld_step c;
+
+-- two noises interpolated on the sphere
+WITH s AS (SELECT sum(list_dot_product(za.v::DOUBLE[], zb.v::DOUBLE[])) AS ab, sum(list_dot_product(za.v::DOUBLE[], za.v::DOUBLE[])) AS aa, sum(list_dot_product(zb.v::DOUBLE[], zb.v::DOUBLE[])) AS bb
+  FROM sqld_from za JOIN sqld_to zb ON zb.b = za.b AND zb.y = za.y AND zb.x = za.x),
+a AS (SELECT acos(greatest(-1.0, least(1.0, ab / sqrt(aa * bb)))) AS theta FROM s),
+w AS (SELECT f, CASE WHEN theta < 1e-6 THEN 1 - ((f)::DOUBLE / 3) ELSE sin((1 - ((f)::DOUBLE / 3)) * theta) / sin(theta) END AS ca,
+             CASE WHEN theta < 1e-6 THEN ((f)::DOUBLE / 3) ELSE sin(((f)::DOUBLE / 3) * theta) / sin(theta) END AS cb
+      FROM a, range(4) AS r_f(f))
+SELECT (w.f)::INTEGER AS b, za.y, za.x, list_transform(za.v, lambda a, k: (w.ca * a + w.cb * zb.v[k])::FLOAT) AS v
+FROM sqld_from za JOIN sqld_to zb ON zb.b = za.b AND zb.y = za.y AND zb.x = za.x CROSS JOIN w;

@@ -833,3 +833,26 @@ SELECT s.b, s.y, s.x, (c.p * greatest(-1.0, least(1.0, (s.c0 - c.sb * e.c0) / c.
 FROM sqld_sample s JOIN sqld_eps e ON e.b = s.b AND e.y = s.y AND e.x = s.x
 JOIN sqld_noise n ON n.b = s.b AND n.y = s.y AND n.x = s.x
 CROSS JOIN sqld_step c;
+
+-- a picture noised (image-to-image, RePaint's undo)
+SELECT x.b, x.y, x.x, (c.sa * x.c0 + c.sb * n.c0)::REAL AS c0, (c.sa * x.c1 + c.sb * n.c1)::REAL AS c1, (c.sa * x.c2 + c.sb * n.c2)::REAL AS c2
+FROM sqld_image x JOIN sqld_noise n ON n.b = x.b AND n.y = x.y AND n.x = x.x
+CROSS JOIN sqld_step c;
+
+-- a RePaint step
+SELECT s.b, s.y, s.x, (m.c0 * (c.ka * o.c0 + c.kb * n.c0) + (1 - m.c0) * (c.p * greatest(-1.0, least(1.0, (s.c0 - c.sb * e.c0) / c.sa)) + c.q * s.c0 + c.r * e.c0 + c.sigma * n.c0))::REAL AS c0, (m.c1 * (c.ka * o.c1 + c.kb * n.c1) + (1 - m.c1) * (c.p * greatest(-1.0, least(1.0, (s.c1 - c.sb * e.c1) / c.sa)) + c.q * s.c1 + c.r * e.c1 + c.sigma * n.c1))::REAL AS c1, (m.c2 * (c.ka * o.c2 + c.kb * n.c2) + (1 - m.c2) * (c.p * greatest(-1.0, least(1.0, (s.c2 - c.sb * e.c2) / c.sa)) + c.q * s.c2 + c.r * e.c2 + c.sigma * n.c2))::REAL AS c2
+FROM sqld_sample s JOIN sqld_eps e ON e.b = s.b AND e.y = s.y AND e.x = s.x
+JOIN sqld_noise n ON n.b = s.b AND n.y = s.y AND n.x = s.x
+JOIN sqld_image o ON o.b = s.b AND o.y = s.y AND o.x = s.x
+JOIN sqld_mask m ON m.b = s.b AND m.y = s.y AND m.x = s.x
+CROSS JOIN sqld_step c;
+
+-- two noises interpolated on the sphere
+WITH s AS (SELECT sum((za.c0::float8 * zb.c0 + za.c1::float8 * zb.c1 + za.c2::float8 * zb.c2)) AS ab, sum((za.c0::float8 * za.c0 + za.c1::float8 * za.c1 + za.c2::float8 * za.c2)) AS aa, sum((zb.c0::float8 * zb.c0 + zb.c1::float8 * zb.c1 + zb.c2::float8 * zb.c2)) AS bb
+  FROM sqld_from za JOIN sqld_to zb ON zb.b = za.b AND zb.y = za.y AND zb.x = za.x),
+a AS (SELECT acos(greatest(-1.0, least(1.0, ab / sqrt(aa * bb)))) AS theta FROM s),
+w AS (SELECT f, CASE WHEN theta < 1e-6 THEN 1 - ((f)::DOUBLE PRECISION / 3) ELSE sin((1 - ((f)::DOUBLE PRECISION / 3)) * theta) / sin(theta) END AS ca,
+             CASE WHEN theta < 1e-6 THEN ((f)::DOUBLE PRECISION / 3) ELSE sin(((f)::DOUBLE PRECISION / 3) * theta) / sin(theta) END AS cb
+      FROM a, generate_series(0, 3) AS r_f(f))
+SELECT (w.f)::INTEGER AS b, za.y, za.x, (w.ca * za.c0 + w.cb * zb.c0)::REAL AS c0, (w.ca * za.c1 + w.cb * zb.c1)::REAL AS c1, (w.ca * za.c2 + w.cb * zb.c2)::REAL AS c2
+FROM sqld_from za JOIN sqld_to zb ON zb.b = za.b AND zb.y = za.y AND zb.x = za.x CROSS JOIN w;
