@@ -29,7 +29,7 @@ def error_line(result) -> str:
 
 
 @pytest.mark.slow
-def test_pipeline_output_types_and_seeds(small_model):
+def test_pipeline_output_types_and_seeds(small_model, capsys):
     _, folder = small_model
     pipe = SQLDiffusionPipeline.from_pretrained(folder)
     images = pipe(batch_size=2, timesteps=[500, 0], seed=1).images
@@ -41,8 +41,11 @@ def test_pipeline_output_types_and_seeds(small_model):
                         output_type="np").images
     np.testing.assert_array_equal(by_generator, array)  # a torch generator's seed is the SQL seed
     steps = []
+    capsys.readouterr()
+    pipe.set_progress_bar_config(disable=False)  # the pipeline draws its own progress bar
     pipe(num_inference_steps=3, seed=0, callback=lambda step, peek: steps.append((step.timestep, peek().shape)))
     assert steps == [(666, (1, 3, 16, 16)), (333, (1, 3, 16, 16)), (0, (1, 3, 16, 16))]
+    assert "] 3/3 t=0" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("options, message", [

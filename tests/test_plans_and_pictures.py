@@ -53,3 +53,20 @@ def test_grid_layout():
     g = grid(images, gap=1)  # 3 columns, 2 rows
     assert g.shape == (5, 8, 3)
     assert g[3, 0, 0] == 3 and g[3, 3, 0] == 4 and g[3, 6, 0] == 255
+
+
+def test_the_progress_bar_counts_steps_and_calls_on(capsys):
+    from sqldiffusion.pipeline import Step
+    from sqldiffusion.progress import ProgressBar
+
+    seen = []
+    with ProgressBar(4, enabled=True) as bar:
+        on_step = bar.chain(lambda step, peek: seen.append(step.timestep))
+        for i, t in enumerate([750, 500, 250, 0]):
+            on_step(Step(i, 4, t, t - 250), None)
+    drawn = capsys.readouterr().err
+    assert seen == [750, 500, 250, 0]
+    assert "[" + "-" * 30 + "] 0/4" in drawn and "[" + "#" * 30 + "] 4/4 t=0" in drawn and drawn.endswith("\n")
+    with ProgressBar(4, enabled=False) as bar:
+        bar.advance(Step(0, 4, 750, 500))
+    assert capsys.readouterr().err == ""

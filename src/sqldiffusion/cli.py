@@ -180,19 +180,17 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     say(f"loading {model} into {_where(engine, database)}")
     net = SQLUNet(loaded, engine, database)
     frames: list[np.ndarray] = []
-    with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
-        def on_step(step, peek):
-            if gif is not None:
-                frames.append(peek())
-            progress.advance(step)
-        began = time.perf_counter()
-        common = dict(timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
-                      output_type="latent", callback=on_step)
-        if picture is None:
-            samples = SQLDiffusionPipeline(net, scheduler)(batch_size=batch, init_noise=x_t, **common).images
-        else:
-            samples = SQLImg2ImgPipeline(net, scheduler)(image=picture, strength=1.0, batch_size=batch, noise=x_t,
-                                                         **common).images
+    began = time.perf_counter()
+    common = dict(timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
+                  output_type="latent", callback=_keeping(frames) if gif is not None else None)
+    if picture is None:
+        pipe = SQLDiffusionPipeline(net, scheduler)
+        pipe.set_progress_bar_config(disable=True if quiet else None)
+        samples = pipe(batch_size=batch, init_noise=x_t, **common).images
+    else:
+        pipe = SQLImg2ImgPipeline(net, scheduler)
+        pipe.set_progress_bar_config(disable=True if quiet else None)
+        samples = pipe(image=picture, strength=1.0, batch_size=batch, noise=x_t, **common).images
     elapsed = time.perf_counter() - began
     first = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
     _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour)
@@ -271,16 +269,12 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
         say(note)
     say(f"loading {model} into {_where(engine, database)}; {len(visited)} steps")
     pipe = SQLInpaintPipeline(SQLUNet(loaded, engine, database), scheduler)
+    pipe.set_progress_bar_config(disable=True if quiet else None)
     frames: list[np.ndarray] = []
-    with _Progress(len(visited), enabled=not quiet and sys.stderr.isatty()) as progress:
-        def on_step(step, peek):
-            if gif is not None:
-                frames.append(peek())
-            progress.advance(step)
-        began = time.perf_counter()
-        samples = pipe(image=picture, mask_image=fill, num_inference_steps=steps, jump_length=jump_length,
-                       jump_n_sample=jump_n_sample, eta=eta, batch_size=batch, seed=seed, output_type="latent",
-                       callback=on_step).images
+    began = time.perf_counter()
+    samples = pipe(image=picture, mask_image=fill, num_inference_steps=steps, jump_length=jump_length,
+                   jump_n_sample=jump_n_sample, eta=eta, batch_size=batch, seed=seed, output_type="latent",
+                   callback=_keeping(frames) if gif is not None else None).images
     elapsed = time.perf_counter() - began
     _show_and_write(samples, frames, np.repeat(picture, batch, axis=0), out, gif, save_npy, show_ascii, colour)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
@@ -308,13 +302,11 @@ def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -
     out = check_output(out, "picture", force, "--out") if out is not None else None
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     pipe, picture = _pipeline_with_picture(model, engine, database, image, say)
-    with _Progress(steps * (2 if out else 1), enabled=not quiet and sys.stderr.isatty()) as progress:
-        x_t = editing.invert(pipe, picture, steps, lambda step, peek: progress.advance(step))
-        pictures.save_npy(save_npy, x_t)
-        if out is not None:
-            again = pipe(num_inference_steps=steps, sampler="ddim", init_noise=x_t, output_type="latent",
-                         callback=lambda step, peek: progress.advance(step)).images
+    pipe.set_progress_bar_config(disable=True if quiet else None)
+    x_t = editing.invert(pipe, picture, steps)
+    pictures.save_npy(save_npy, x_t)
     if out is not None:
+        again = pipe(num_inference_steps=steps, sampler="ddim", init_noise=x_t, output_type="latent").images
         pictures.save_png(out, pictures.grid(pictures.to_pixels(again), scale=pictures.enlargement(again.shape[-1])))
         error = np.abs(pictures.to_pixels(again).astype(int) - pictures.to_pixels(picture).astype(int)).mean()
         say(f"redrawn from x_T: mean absolute difference {error:.1f} of 255 per pixel and channel; wrote {out}")
@@ -363,9 +355,8 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
             for note in notes:
                 say(f"{name}: {note}")
     pipe, _ = _pipeline_with_picture(loaded, engine, database, None, say)
-    with _Progress(steps * (1 + 2 * (ends is not None)), enabled=not quiet and sys.stderr.isatty()) as progress:
-        samples = editing.interpolate(pipe, frames, pair, ends, steps, "latent",
-                                      lambda step, peek: progress.advance(step)).images
+    pipe.set_progress_bar_config(disable=True if quiet else None)
+    samples = editing.interpolate(pipe, frames, pair, ends, steps, "latent").images
     pixels = pictures.to_pixels(samples)
     scale = pictures.enlargement(pixels.shape[1], 128)
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale))]
@@ -409,38 +400,9 @@ def _write_all(writes) -> None:
         raise RunFailed("; ".join(failures))
 
 
-class _Progress:
-    """A one-line progress bar on stderr: step, timestep, elapsed and remaining time."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.enabled, self.began = total, enabled, time.perf_counter()
-        self.offset, self.last = 0, -1  # a run of several loops (inversions, then sampling) counts on
-
-
-    def __enter__(self) -> "_Progress":
-        self.began = time.perf_counter()
-        if self.enabled:
-            self._draw(0, None)
-        return self
-
-    def advance(self, step) -> None:
-        if step.index <= self.last:  # the next loop of the run has begun
-            self.offset += self.last + 1
-        self.last = step.index
-        if self.enabled:
-            self._draw(min(self.offset + step.index + 1, self.total), step.timestep)
-
-    def _draw(self, done: int, timestep: int | None) -> None:
-        elapsed = time.perf_counter() - self.began
-        width = 30
-        bar = "#" * (width * done // self.total) + "-" * (width - width * done // self.total)
-        eta = f"{elapsed / done * (self.total - done):.0f}s left" if done else "starting"
-        t = f"t={timestep}" if timestep is not None else ""
-        click.echo(f"\r[{bar}] {done}/{self.total} {t:7} {elapsed:.0f}s elapsed, {eta}   ", err=True, nl=False)
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            click.echo("", err=True)
+def _keeping(frames: list) -> callable:
+    """A step callback that keeps every intermediate sample (for --gif)."""
+    return lambda step, peek: frames.append(peek())
 
 
 @cli.command()

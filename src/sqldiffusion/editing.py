@@ -51,8 +51,9 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         if len(pictures) not in (1, batch):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
-        samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch,
-                          seed=resolve_seed(seed, generator), init_noise=noise, on_step=callback, image=pictures)
+        with self.progress_bar(len(visited)) as bar:
+            samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch, seed=resolve_seed(seed, generator),
+                              init_noise=noise, on_step=bar.chain(callback), image=pictures)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -100,8 +101,9 @@ class SQLInpaintPipeline(SQLImg2ImgPipeline):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
         keep = np.repeat(1 - fill, batch // len(fill), axis=0)
-        samples = repaint(self.unet, self.scheduler, visited, gap, StepRule("repaint", float(eta)), pictures, keep,
-                          resolve_seed(seed, generator), noise, callback)
+        with self.progress_bar(len(visited)) as bar:
+            samples = repaint(self.unet, self.scheduler, visited, gap, StepRule("repaint", float(eta)), pictures, keep,
+                              resolve_seed(seed, generator), noise, bar.chain(callback))
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -131,7 +133,9 @@ def invert(pipe: SQLDiffusionPipeline, image, num_inference_steps: int = 50,
     number of steps redraws about `image` (a file name, a PIL image or an array in [-1, 1])."""
     visited = inversion_plan(pipe.scheduler, num_inference_steps)
     pictures = prepare_pictures(pipe.unet.config, image)[0]
-    return pipeline.invert(pipe.unet, pipe.scheduler, visited, _gap(pipe, num_inference_steps), pictures, callback)
+    with pipe.progress_bar(len(visited)) as bar:
+        return pipeline.invert(pipe.unet, pipe.scheduler, visited, _gap(pipe, num_inference_steps), pictures,
+                               bar.chain(callback))
 
 
 def interpolate(pipe: SQLDiffusionPipeline, frames: int = 8, seeds: tuple[int, int] = (0, 1), images=None,
@@ -147,5 +151,7 @@ def interpolate(pipe: SQLDiffusionPipeline, frames: int = 8, seeds: tuple[int, i
     noises = None
     if images is not None:
         noises = tuple(invert(pipe, image, num_inference_steps) for image in images)
-    samples = pipeline.interpolate(pipe.unet, pipe.scheduler, visited, frames, tuple(seeds), noises, callback)
+    with pipe.progress_bar(len(visited)) as bar:
+        samples = pipeline.interpolate(pipe.unet, pipe.scheduler, visited, frames, tuple(seeds), noises,
+                                       bar.chain(callback))
     return ImagePipelineOutput(images_of(samples, output_type))

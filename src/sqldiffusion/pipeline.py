@@ -12,6 +12,7 @@ The sample never leaves the engine unless a caller asks to see it (progress pict
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from .errors import SQLDiffusionError
 from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
+from .progress import ProgressBar
 from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
                         inversion_sql, make_rule, plan, schedule_sql, undo_sql)
 from .sql_unet import SQLUNet
@@ -51,6 +53,15 @@ class SQLDiffusionPipeline:
     def __init__(self, unet: SQLUNet, scheduler: NoiseSchedule | None = None) -> None:
         self.unet = unet
         self.scheduler = scheduler or NoiseSchedule.from_config(unet.model.scheduler_config)
+        self.progress_bar_disabled: bool | None = None  # None: shown when stderr is a terminal
+
+    def set_progress_bar_config(self, disable: bool | None = None) -> None:
+        """Show (False) or hide (True) the progress bar on stderr; None: shown on a terminal."""
+        self.progress_bar_disabled = disable
+
+    def progress_bar(self, total: int) -> ProgressBar:
+        disabled = self.progress_bar_disabled
+        return ProgressBar(total, enabled=not disabled if disabled is not None else sys.stderr.isatty())
 
     @classmethod
     def from_pretrained(cls, model: str | Path | Model = "demo", engine: str = "duckdb",
@@ -79,8 +90,9 @@ class SQLDiffusionPipeline:
         rule = make_rule(sampler, eta, add_noise)
         steps = None if timesteps is not None else num_inference_steps
         visited = plan(self.scheduler, steps=steps, timesteps=timesteps)
-        samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
-                          seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=callback)
+        with self.progress_bar(len(visited)) as bar:
+            samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
+                              seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback))
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
