@@ -14,7 +14,7 @@ import pytest
 from conftest import random_sample, reference
 
 from sqldiffusion import SQLDiffusionError, SQLUNet
-from sqldiffusion.backends.duckdb import Engine as DuckDBEngine
+from sqldiffusion.backends.duckdb.engine import DuckDBEngine
 from sqldiffusion.graph import unet_layers
 from sqldiffusion.model import load_model
 

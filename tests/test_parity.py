@@ -133,7 +133,8 @@ def test_deprecated_attention_names_and_pipeline_folder(tmp_path):
 def test_every_convolution_by_one_path(path, parts, small_model):
     """Each 3x3 conv path on its own, on odd-sized levels (7x5: the last Winograd tiles hang over the
     edge), with the time embedding added inside the conv and statements split into `parts` branches."""
-    from sqldiffusion.backends.duckdb import Dialect as DuckDBDialect, Engine as DuckDBEngine
+    from sqldiffusion.backends.duckdb.dialect import DuckDBDialect
+    from sqldiffusion.backends.duckdb.engine import DuckDBEngine
 
     model, folder = small_model
     engine = DuckDBEngine()

@@ -42,7 +42,7 @@ def test_a_failed_import_leaves_the_database_as_it_was(pg_engine, tmp_path, monk
     model = make_unet(SMALL, seed=5)
     folder = save_unet(model, tmp_path / "unet")
     before = schemas(pg_engine)
-    from sqldiffusion.backends.postgres import Engine as PostgresEngine
+    from sqldiffusion.backends.postgres.engine import PostgresEngine
 
     calls = []
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sqldiffusion
-from sqldiffusion.backends import BACKENDS, backend
+from sqldiffusion.backends import BACKENDS, dialect_class, engine_class
 from sqldiffusion.backends.contract import Dialect, Engine
 from sqldiffusion.graph.ops import OPS
 from sqldiffusion.model.config import UNetConfig
@@ -104,22 +104,22 @@ def test_the_graph_knows_no_backend_and_backends_know_no_other():
 
 @pytest.mark.parametrize("name", list(BACKENDS))
 def test_every_backend_fills_in_the_contract(name):
-    package = backend(name)
-    for cls, contract in ((package.Dialect, Dialect), (package.Engine, Engine)):
+    dialect, engine = dialect_class(name), engine_class(name)
+    for cls, contract in ((dialect, Dialect), (engine, Engine)):
         assert issubclass(cls, contract)
         assert not inspect.isabstract(cls), f"{cls.__name__} leaves {sorted(cls.__abstractmethods__)} unwritten"
     for op in OPS:
-        assert callable(getattr(package.Dialect, op, None)), f"{name} renders no {op}"
-    for op, method in package.Dialect.lowered_ops.items():
-        assert callable(getattr(package.Dialect, method, None)), f"{name} lowers to {op} but renders none"
+        assert callable(getattr(dialect, op, None)), f"{name} renders no {op}"
+    for op, method in dialect.lowered_ops.items():
+        assert callable(getattr(dialect, method, None)), f"{name} lowers to {op} but renders none"
 
 
 def golden_dialect(name: str):
     """The dialect as the golden files show it. DuckDB: two threads, and Winograd from 16 channels
     and any size, so that the tiny model shows both ways of convolving."""
     if name == "duckdb":
-        return backend(name).Dialect(parts=2, winograd_min_work=0, winograd_min_channels=16)
-    return backend(name).Dialect()
+        return dialect_class(name)(parts=2, winograd_min_work=0, winograd_min_channels=16)
+    return dialect_class(name)()
 
 
 def golden_text(dialect) -> str:

@@ -145,7 +145,6 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     from . import pictures
     from .editing import SQLImg2ImgPipeline
     from .model import load_model
-    from .outputs import check_output
     from .pipeline import SQLDiffusionPipeline, image_size
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
     from .sql_unet import SQLUNet
@@ -164,9 +163,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     batch = 1 if batch is None else batch
     if batch < 1:
         raise SQLDiffusionError(f"--batch {batch}: make at least one image")
-    out = check_output(out, "picture", force, "--out")
-    gif = check_output(gif, "gif", force, "--gif") if gif is not None else None
-    save_npy = check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None
+    out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
@@ -196,6 +193,15 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
     say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+def _check_outputs(out, gif, save_npy, force: bool):
+    """The picture, GIF and array outputs a sampling command may write, checked (see outputs.py)."""
+    from .outputs import check_output
+
+    return (check_output(out, "picture", force, "--out"),
+            check_output(gif, "gif", force, "--gif") if gif is not None else None,
+            check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None)
 
 
 def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour) -> None:
@@ -249,15 +255,12 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     """
     from .editing import SQLInpaintPipeline
     from .model import load_model
-    from .outputs import check_output
     from .pictures import load_mask, load_picture
     from .pipeline import image_size
     from .scheduler import NoiseSchedule, repaint_plan
     from .sql_unet import SQLUNet
 
-    out = check_output(out, "picture", force, "--out")
-    gif = check_output(gif, "gif", force, "--gif") if gif is not None else None
-    save_npy = check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None
+    out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
@@ -329,7 +332,6 @@ def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -
 def interpolate(seeds, images, frames, steps, model, engine, database, out, gif, save_npy, quiet, force) -> None:
     """A morph: two starting noises interpolated on the sphere in SQL, each frame denoised by DDIM."""
     from . import editing, pictures
-    from .outputs import check_output
 
     try:
         pair = tuple(int(s) for s in seeds.split(","))
@@ -338,9 +340,7 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
     names = tuple(Path(p) for p in images.split(",")) if images else None
     if len(pair) != 2 or (names is not None and len(names) != 2) or min(pair) < 0:
         raise SQLDiffusionError("interpolation runs between two seeds (--seeds A,B) or two pictures (--images A,B)")
-    out = check_output(out, "picture", force, "--out")
-    gif = check_output(gif, "gif", force, "--gif") if gif is not None else None
-    save_npy = check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None
+    out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     from .editing import prepare_pictures
     from .model import load_model

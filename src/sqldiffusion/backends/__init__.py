@@ -11,29 +11,38 @@ import importlib
 
 from ..errors import SQLDiffusionError
 
-# name -> the package holding its `Engine` and `Dialect`; imported only when asked for, so that a
-# backend's driver is needed only by those who use it
+# name -> its folder's package, and the classes its dialect.py and engine.py define; imported only
+# when asked for, so that a backend's driver is needed only by those who use it
 BACKENDS = {
-    "duckdb": "sqldiffusion.backends.duckdb",
-    "postgres": "sqldiffusion.backends.postgres",
+    "duckdb": ("sqldiffusion.backends.duckdb", "DuckDBDialect", "DuckDBEngine"),
+    "postgres": ("sqldiffusion.backends.postgres", "PostgresDialect", "PostgresEngine"),
 }
 ALIASES = {"postgresql": "postgres"}
 
 
-def backend(name: str):
-    """The package of backend `name`."""
+def _entry(name: str) -> tuple[str, str, str]:
     name = ALIASES.get(name, name)
     if name not in BACKENDS:
         raise SQLDiffusionError(f"unknown engine {name!r} (available: {', '.join(BACKENDS)})")
-    return importlib.import_module(BACKENDS[name])
+    return BACKENDS[name]
+
+
+def dialect_class(name: str):
+    package, dialect, _ = _entry(name)
+    return getattr(importlib.import_module(f"{package}.dialect"), dialect)
+
+
+def engine_class(name: str):
+    package, _, engine = _entry(name)
+    return getattr(importlib.import_module(f"{package}.engine"), engine)
 
 
 def get_engine(name: str, database: str | None = None):
     """An engine connected to `database`: for DuckDB a file (None: in memory), for PostgreSQL a
     DSN (None: a throwaway server)."""
-    return backend(name).Engine(database)
+    return engine_class(name)(database)
 
 
 def get_dialect(name: str, **options):
     """The dialect of backend `name` on its own, e.g. to print or write SQL without a database."""
-    return backend(name).Dialect(**options)
+    return dialect_class(name)(**options)

@@ -261,6 +261,8 @@ class Engine(ABC):
 
     name: str = ""
     dialect: Dialect
+    storage = None  # the backend's storage module: store_layer, put_image, fetch_image, fetch_vectors
+    con = None  # its driver's connection, which the storage functions take first
     database: str | None = None
     registry: str = "sqldiffusion_models"  # the registry table, as statements name it
     placeholder: str = "?"  # how the driver marks a bound parameter
@@ -282,21 +284,22 @@ class Engine(ABC):
     def create(self, name: str, select: str) -> None:
         """A temporary relation `name` from a SELECT, replacing any relation of that name."""
 
-    @abstractmethod
     def put_image(self, name: str, image: np.ndarray) -> None:
-        """Upload a float32 (B, C, H, W) array as the image relation `name`."""
+        """Upload a float32 (B, C, H, W) array as the image relation `name` (replacing one)."""
+        self.drop(name)
+        self.storage.put_image(self.con, name, image)
 
-    @abstractmethod
     def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
         """The image relation `name` as a float32 (B, C, H, W) array."""
+        return self.storage.fetch_image(self.con, name, shape)
 
-    @abstractmethod
     def fetch_vectors(self, name: str) -> np.ndarray:
         """A vector relation (b, ...) as a (B, C) array."""
+        return self.storage.fetch_vectors(self.con, name)
 
-    @abstractmethod
     def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
         """Create and fill the parameter table of `layer` in `schema`, in this backend's layout."""
+        self.storage.store_layer(self.con, self.dialect.table(schema, layer.name), layer, tensors)
 
     @abstractmethod
     def registry_exists(self) -> bool: ...

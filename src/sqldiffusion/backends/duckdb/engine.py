@@ -7,10 +7,8 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 import duckdb
-import numpy as np
 
 from ...errors import SQLDiffusionError
-from ...graph.ops import Layer
 from ..contract import Engine
 from . import storage
 from .dialect import DuckDBDialect
@@ -20,6 +18,7 @@ MAX_PARTS = 4
 
 class DuckDBEngine(Engine):
     name = "duckdb"
+    storage = storage
     layout = storage.LAYOUT
 
     def __init__(self, database: str | None = None) -> None:
@@ -74,19 +73,6 @@ class DuckDBEngine(Engine):
                                     "import it into a file you can write (sqldiffusion import --db FILE)")
         return super().import_model(model, layers, on_layer)
 
-    def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
-        storage.store_layer(self.con, self.dialect.table(schema, layer.name), layer, tensors)
-
     # ---- relations ----------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
-
-    def put_image(self, name: str, image: np.ndarray) -> None:
-        self.drop(name)
-        storage.put_image(self.con, name, image)
-
-    def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
-        return storage.fetch_image(self.con, name, shape)
-
-    def fetch_vectors(self, name: str) -> np.ndarray:
-        return storage.fetch_vectors(self.con, name)

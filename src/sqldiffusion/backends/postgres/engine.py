@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import numpy as np
 
 from ...errors import SQLDiffusionError
 from ...graph.ops import Layer
@@ -28,6 +27,7 @@ def _first_line(error: Exception) -> str:
 
 class PostgresEngine(Engine):
     name = "postgres"
+    storage = storage
     dialect = PostgresDialect()
     registry = "public.sqldiffusion_models"
     placeholder = "%s"
@@ -87,24 +87,11 @@ class PostgresEngine(Engine):
             raise SQLDiffusionError(f"PostgreSQL refused the import ({_first_line(e)}); the user needs the "
                                     "CREATE privilege on the database and SELECT on public.sqldiffusion_models") from None
 
-    def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
-        storage.store_layer(self.con, self.dialect.table(schema, layer.name), layer, tensors)
-
     # ---- relations ----------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
         self.drop(name)
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
         self.con.execute(f"ANALYZE {name}")  # row counts for the planner: temp tables get no autovacuum
-
-    def put_image(self, name: str, image: np.ndarray) -> None:
-        self.drop(name)
-        storage.put_image(self.con, name, image)
-
-    def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
-        return storage.fetch_image(self.con, name, shape)
-
-    def fetch_vectors(self, name: str) -> np.ndarray:
-        return storage.fetch_vectors(self.con, name)
 
 
 def _redact(dsn: str) -> str:
