@@ -34,6 +34,8 @@ class DuckDBEngine(Engine):
         # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
         # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
         self.con.execute("SET preserve_insertion_order = false")
+        # DuckDB draws a bar of its own for statements longer than 2 s; the pipeline draws one per step
+        self.con.execute("SET enable_progress_bar = false")
         # One UNION ALL branch per thread, at most MAX_PARTS: each branch is planned again at every
         # pass (measured on 2 cores only; the cap guards many-core machines against planning time).
         threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
