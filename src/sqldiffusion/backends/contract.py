@@ -237,7 +237,8 @@ def noise_counter(stream: int, h: int, w: int, c: int) -> Callable[[str], str]:
     """The counter of element (bb, stream, yy, xx, ch) of the noise, as a function of the channel
     expression: image-major, so that image b's noise does not depend on how many images there are."""
     if not 0 <= stream < MAX_STREAMS:
-        raise ValueError(f"noise stream {stream} outside [0, {MAX_STREAMS})")
+        raise SQLDiffusionError(f"a run draws noise at most {MAX_STREAMS - 1} times per image (asked for the "
+                                f"{stream}th); take fewer steps")
     return lambda ch: f"((bb::BIGINT * {MAX_STREAMS} + {int(stream)}) * {h * w} + yy * {w} + xx) * {c} + {ch}"
 
 
