@@ -67,10 +67,20 @@ def random_sample(batch: int, channels: int, height: int, width: int | None = No
     return rng.standard_normal((batch, channels, height, width or height)).astype(np.float32)
 
 
-@pytest.fixture
-def small_model(tmp_path):
+@pytest.fixture(scope="session")
+def small_template(tmp_path_factory):
+    """The small model, made once: tests get their own copy of its folder (some edit it) and share
+    the torch model (used only as the reference, never changed)."""
     model = make_unet(SMALL)
-    return model, save_unet(model, tmp_path / "small")
+    return model, save_unet(model, tmp_path_factory.mktemp("template") / "small")
+
+
+@pytest.fixture
+def small_model(small_template, tmp_path):
+    import shutil
+
+    model, template = small_template
+    return model, Path(shutil.copytree(template, tmp_path / "small"))
 
 
 @pytest.fixture(scope="session")
