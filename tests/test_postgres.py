@@ -83,9 +83,9 @@ def test_an_unreachable_server_gets_one_line():
     assert "cannot connect" in str(e.value) and "\n" not in str(e.value)
 
 
-def _generate(folder, dsn, seed, out):
+def _generate(folder, dsn, seed, out, timesteps="500,250,0"):
     return subprocess.Popen([sys.executable, "-m", "sqldiffusion.cli", "generate", "--model", str(folder),
-                             "--dsn", dsn, "--seed", str(seed), "--timesteps", "500,250,0", "--no-ascii", "--quiet",
+                             "--dsn", dsn, "--seed", str(seed), "--timesteps", timesteps, "--no-ascii", "--quiet",
                              "--save-npy", str(out), "--out", str(out.with_suffix(".png"))],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -98,7 +98,8 @@ def test_two_generations_share_a_server_and_a_killed_one_breaks_nothing(pg_dsn, 
     for run in runs:
         assert run.wait(timeout=300) == 0, run.stderr.read().decode()
     together = [np.load(tmp_path / f"s{seed}.npy") for seed in (1, 2)]
-    victim = _generate(folder, pg_dsn, 3, tmp_path / "killed.npy")
+    long_run = ",".join(map(str, range(999, -1, -5)))  # 200 passes: still running when it is killed
+    victim = _generate(folder, pg_dsn, 3, tmp_path / "killed.npy", long_run)
     time.sleep(3)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
