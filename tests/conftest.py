@@ -116,11 +116,13 @@ def pg_engine(pg_dsn):
 
 @pytest.fixture(params=list(BACKENDS))
 def engine(request):
-    """An engine of each registered backend: DuckDB in memory (a new one per test), PostgreSQL on
-    the session's server (shared; every relation a run makes is temporary)."""
+    """An engine of each registered backend: DuckDB and Hyper in memory (a new one per test),
+    PostgreSQL on the session's server (shared; every relation a run makes is temporary)."""
     if request.param == "postgres":
         yield request.getfixturevalue("pg_engine")
         return
+    if request.param == "hyper":
+        pytest.importorskip("tableauhyperapi", reason="the hyper extra is not installed")
     from sqldiffusion.backends import get_engine
 
     engine = get_engine(request.param)

@@ -16,6 +16,7 @@ from ..errors import SQLDiffusionError
 BACKENDS = {
     "duckdb": ("sqldiffusion.backends.duckdb", "DuckDBDialect", "DuckDBEngine"),
     "postgres": ("sqldiffusion.backends.postgres", "PostgresDialect", "PostgresEngine"),
+    "hyper": ("sqldiffusion.backends.hyper", "HyperDialect", "HyperEngine"),
 }
 ALIASES = {"postgresql": "postgres"}
 

@@ -1,0 +1,202 @@
+"""Hyper: activations as one row per pixel holding the channel vector as an `array(real)`.
+
+Measured (BENCHMARKS.md): Hyper's `dot_product` on real arrays runs at 0.1 ns per multiply-add, about
+9x DuckDB's `list_dot_product` per thread, so every matrix product is dot products of a pixel's
+vector with weight rows. A layer's matrix is one row with one array column per output feature
+(`w0`, `w1`, ...), so a pixel's output vector is one `array[dot_product(g.v, w.w0), ...]`: no
+join per output and no `array_agg` rebuild (aggregating arrays back is 10 us per element here).
+
+Hyper has no lambdas and no element-wise array arithmetic: per-channel work is written out with
+subscripts, `array[f(a.v[1]), f(a.v[2]), ...]`. Its `dot_product` sums in float32, which is
+what a float32 convolution does too; statistics (group norm, slerp) are written-out sums in double.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..contract import Dialect, box_muller, noise_counter
+
+_ONE = "array[1::REAL]"
+_M32 = 4294967295  # 2^32 - 1
+
+
+def _hash32(x: str) -> str:
+    """A 32-bit integer hash of a bigint column holding a value in [0, 2^32) (two multiply-xorshift
+    rounds; the multiplier is under 2^31, so no product overflows a bigint)."""
+    x = f"({x})::BIGINT"
+    for _ in range(2):
+        x = f"(((({x}) >> 16) # ({x})) * 73244475) & {_M32}"
+    return f"((({x}) >> 16) # ({x}))"
+
+
+class HyperDialect(Dialect):
+    name = "hyper"
+    real = "REAL"
+    double = "DOUBLE PRECISION"
+
+    # ---- the channel vocabulary: one array(real) `v` per row -----------------------------------
+    def series(self, n: int, column: str) -> str:
+        return f"generate_series(0, {n - 1}) AS r_{column}({column})"
+
+    def channels(self, alias: str, n: int) -> str:
+        return f"{alias}.v"
+
+    def map_channels(self, n, fn, first, others=(), cast=False) -> str:
+        def value(k: int) -> str:
+            expr = fn(f"{first}.v[{k}]", *[f"{o}.v[{k}]" for o in others])
+            return f"({expr})::REAL" if cast else f"({expr})"
+
+        return f"array[{', '.join(value(k) for k in range(1, n + 1))}] AS v"
+
+    def dot_channels(self, n, first, second) -> str:
+        # written out in double: Hyper's dot_product sums in float32
+        return "(" + " + ".join(f"{first}.v[{k}]::DOUBLE PRECISION * {second}.v[{k}]" for k in range(1, n + 1)) + ")"
+
+    def concat_channels(self, left, n_left, right, n_right) -> str:
+        return f"{left}.v || {right}.v AS v"
+
+    def silu_expr(self, z: str) -> str:
+        # exp of a large argument is inf here (not an error), so z / (1 + exp(-z)) is 0 there, as torch
+        return f"(({z}) / (1 + exp(-({z}))))::REAL"
+
+    def noise_channels(self, n, counter, seed) -> str:
+        """Select-list items over the columns `h0 .. h{n-1}` that `gaussian_noise` computes: each a
+        64-bit hash of its counter and the seed, whose high and low 32 bits are the two uniforms.
+        (Hyper has no hash function; the integer hash needs its input as a column, so the noise
+        relation computes it in layers and `counter` here names those columns.)"""
+        def normal(ch: int) -> str:
+            bits = counter(str(ch))
+            u1 = f"(((({bits} >> 32) & {_M32}) + 1)::DOUBLE PRECISION / 4294967296.0)"  # (0, 1]
+            u2 = f"(({bits} & {_M32})::DOUBLE PRECISION / 4294967296.0)"  # [0, 1)
+            return f"({box_muller(u1, u2)})::REAL"
+
+        return f"array[{', '.join(normal(ch) for ch in range(n))}] AS v"
+
+    def gaussian_noise(self, shape, seed, stream):
+        """As the contract's, with the hash computed in layers: the counter's two 32-bit halves, the
+        seed's halves, then lo' = H(lo ^ H(hi ^ H(seed_lo ^ H(seed_hi)))) and hi' = H(lo' ^ K),
+        where H is `_hash32` (each layer reads the previous one's columns, keeping the SQL short)."""
+        b, c, h, w = shape
+        count = noise_counter(stream, h, w, c)
+        seed = int(seed) & ((1 << 64) - 1)
+        key = _hash32(f"{seed & _M32} # {_hash32(str(seed >> 32))}")
+        keys = ", ".join(f"{self.cast(k + k, 'INTEGER')} AS {k}" for k in "byx")
+        counters = ", ".join(f"{count(str(ch))} AS n{ch}" for ch in range(c))
+        halves = ", ".join(f"n{ch} & {_M32} AS lo{ch}, {_hash32(f'(n{ch} >> 32) # k')} AS hi{ch}" for ch in range(c))
+        low = ", ".join(f"{_hash32(f'lo{ch} # hi{ch}')} AS l{ch}" for ch in range(c))
+        high = ", ".join(f"(({_hash32(f'l{ch} # 2654435769')}) << 32) | l{ch} AS h{ch}" for ch in range(c))
+        return (f"SELECT {keys}, {self.noise_channels(c, lambda ch: f'h{ch}', seed)} FROM (\n"
+                f"  SELECT bb, yy, xx, {high} FROM (\n"
+                f"    SELECT bb, yy, xx, {low} FROM (\n"
+                f"      SELECT bb, yy, xx, {halves} FROM (\n"
+                f"        SELECT bb, yy, xx, {counters}, {key} AS k\n"
+                f"        FROM {self.series(b, 'bb')}, {self.series(h, 'yy')}, {self.series(w, 'xx')}) n) s) l) g")
+
+    # ---- storage of parameters: temporary tables, per process ---------------------------------
+    def table(self, schema: str, name: str) -> str:
+        # Hyper keeps array columns only in temporary tables, which live in no schema
+        return self.quote(f"{schema}.{name}")
+
+    # ---- primitives ------------------------------------------------------------------------
+    def time_proj(self, node, inputs, table):
+        half, shift = node.channels // 2, node.attrs["freq_shift"]
+        first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
+
+        def value(k: int) -> str:
+            fn, i = (first, k) if k < half else (second, k - half)
+            freq = f"exp(({-math.log(10000.0)!r}::REAL * {i}::REAL) / {half - shift}::REAL)::REAL"
+            return f"{fn}(t::REAL * {freq})::REAL"
+
+        return f"SELECT b, array[{', '.join(value(k) for k in range(2 * half))}] AS v FROM {inputs[0]}"
+
+    def dense(self, node, inputs, table):
+        src = inputs[0]
+        keys = self.keys("", src.is_image)
+        rows = f"SELECT {keys}, v || {_ONE} AS v FROM {src}"
+        return self.epilogue(node, self._matmul(rows, keys, node.channels, table), inputs)
+
+    def conv3x3(self, node, inputs, table):
+        """im2col (each pixel's 3x3 neighbourhood as one array, by window lag/lead) dotted with
+        each output channel's weight row."""
+        src, (cin, h, w) = inputs[0].name, inputs[0].shape
+        if node.attrs["upsample"]:
+            src, h, w = self.upsampled(src, cin), 2 * h, 2 * w
+        rows = self._im2col(src, cin, h, w)
+        if node.attrs["stride"] == 2:
+            # output (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1) with
+            # diffusers' asymmetric (0, 1, 0, 1) padding
+            centre = 1 - node.attrs["pad"]
+            rows = (f"SELECT b, y / 2 AS y, x / 2 AS x, v FROM ({rows}) AS g "
+                    f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
+        return self.epilogue(node, self._matmul(rows, "b, y, x", node.channels, table), inputs)
+
+    @staticmethod
+    def _im2col(src: str, channels: int, h: int, w: int) -> str:
+        """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0;
+        rows in (y, x) order per item, so neighbours are lag/lead by w*dy + dx."""
+        zeros = f"array[{', '.join(['0::REAL'] * channels)}]"
+        cells = []
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                offset = dy * w + dx
+                cell = "v" if offset == 0 else f"{'lag' if offset < 0 else 'lead'}(v, {abs(offset)}) OVER win"
+                edges = [e for e, on in (("y > 0", dy < 0), (f"y < {h - 1}", dy > 0),
+                                         ("x > 0", dx < 0), (f"x < {w - 1}", dx > 0)) if on]
+                cells.append(f"(CASE WHEN {' AND '.join(edges)} THEN {cell} ELSE {zeros} END)" if edges else cell)
+        return (f"SELECT b, y, x, {' || '.join(cells)} || {_ONE} AS v\n"
+                f"  FROM {src} AS s WINDOW win AS (PARTITION BY b ORDER BY y, x)")
+
+    def _matmul(self, rows: str, keys: str, outputs: int, table: str) -> str:
+        """Each row's vector (its last entry 1.0) dotted with each output's weight row."""
+        dots = ", ".join(f"dot_product(g.v, w.w{o})::REAL" for o in range(outputs))
+        return f"SELECT {keys}, array[{dots}] AS v FROM ({rows}) AS g CROSS JOIN {table} AS w"
+
+    def group_norm(self, node, inputs, table):
+        c, h, w = node.shape
+        groups = node.attrs["groups"]
+        size = c // groups
+        eps = node.attrs["eps"]
+        # per (item, group): sums of x and x^2 in double over its pixels and channels, then mean and
+        # 1/sqrt(var + eps) (population variance, as torch), folded with gamma and beta into one
+        # scale and shift per channel
+        sums = ", ".join(
+            f"sum({' + '.join(f'v[{k}]::DOUBLE PRECISION' for k in range(g * size + 1, (g + 1) * size + 1))}) AS s{g}, "
+            f"sum({' + '.join(f'v[{k}]::DOUBLE PRECISION * v[{k}]' for k in range(g * size + 1, (g + 1) * size + 1))}) AS q{g}"
+            for g in range(groups))
+        n = size * h * w
+        stats = ", ".join(f"s{g} / {n} AS m{g}, 1 / sqrt(greatest(q{g} / {n} - (s{g} / {n}) * (s{g} / {n}), 0) + {eps!r}) AS r{g}"
+                          for g in range(groups))
+        scale = ", ".join(f"(p.w0[{k + 1}] * st.r{k // size})::REAL" for k in range(c))
+        shift = ", ".join(f"(p.w1[{k + 1}] - st.m{k // size} * p.w0[{k + 1}] * st.r{k // size})::REAL" for k in range(c))
+
+        def apply(k: int) -> str:
+            z = f"x.v[{k}] * s.scale[{k}] + s.shift[{k}]"
+            return self.silu_expr(z) if node.attrs["silu"] else f"({z})::REAL"
+
+        return (f"WITH st AS (SELECT b, {stats} FROM (SELECT b, {sums} FROM {inputs[0]} GROUP BY b) AS t),\n"
+                f"s AS (SELECT st.b, array[{scale}] AS scale, array[{shift}] AS shift FROM st CROSS JOIN {table} AS p)\n"
+                f"SELECT x.b, x.y, x.x, array[{', '.join(apply(k) for k in range(1, c + 1))}] AS v\n"
+                f"FROM {inputs[0]} AS x JOIN s ON s.b = x.b")
+
+    def attention(self, node, inputs, table):
+        """softmax(q k^T / sqrt(d)) v per head: one row per (query pixel, key pixel) with a score per
+        head (dot products of slices), softmax over each query's row, then each output channel the
+        probability-weighted sum of its head's value channel over the key pixels."""
+        c, h, w = node.shape
+        heads = node.attrs["heads"]
+        d = c // heads
+        scale = 1.0 / math.sqrt(d)
+        src = inputs[0]
+        scores = ", ".join(f"(dot_product(q.v[{hd * d + 1}:{hd * d + d}], k.v[{c + hd * d + 1}:{c + hd * d + d}])"
+                           f" * {scale!r}::REAL)::REAL AS s{hd}" for hd in range(heads))
+        exps = ", ".join(f"exp(s{hd} - max(s{hd}) OVER win) AS e{hd}" for hd in range(heads))
+        probs = ", ".join(f"(e{hd} / sum(e{hd}) OVER win)::REAL AS p{hd}" for hd in range(heads))
+        outs = ", ".join(f"sum(p.p{i // d}::DOUBLE PRECISION * v.v[{2 * c + i + 1}])::REAL" for i in range(c))
+        return (f"WITH sc AS (SELECT q.b, q.y, q.x, k.y AS ky, k.x AS kx, {scores}\n"
+                f"            FROM {src} AS q JOIN {src} AS k ON k.b = q.b),\n"
+                f"ex AS (SELECT b, y, x, ky, kx, {exps} FROM sc WINDOW win AS (PARTITION BY b, y, x)),\n"
+                f"p AS (SELECT b, y, x, ky, kx, {probs} FROM ex WINDOW win AS (PARTITION BY b, y, x))\n"
+                f"SELECT p.b, p.y, p.x, array[{outs}] AS v\n"
+                f"FROM p JOIN {src} AS v ON v.b = p.b AND v.y = p.ky AND v.x = p.kx\n"
+                f"GROUP BY p.b, p.y, p.x")

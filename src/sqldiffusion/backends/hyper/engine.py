@@ -1,0 +1,140 @@
+"""Hyper, embedded: a `hyperd` process started for this engine and stopped with it.
+
+Hyper keeps array columns only in temporary tables, so a model's weights are imported into each
+process that runs it (no database file, no registry). A run's relations are created once and
+refilled at every pass (`create`): creating a table costs 10-15 ms here, inserting into one well
+under a millisecond, and a UNet pass is hundreds of statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+
+from ...errors import SQLDiffusionError
+from ...graph.ops import Layer
+from ..contract import Engine
+from . import storage
+from .dialect import HyperDialect
+
+# the relations a program makes are named sqld_t<node>: always (b, y, x, v) or (b, v), so a table of
+# that name is refilled rather than made again (a SELECT of the other form fails the INSERT and
+# makes it again)
+_REFILLED = "sqld_t"
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+class HyperEngine(Engine):
+    name = "hyper"
+    storage = storage
+
+    def __init__(self, database: str | None = None) -> None:
+        if database is not None:
+            raise SQLDiffusionError("the hyper engine imports a model's weights into each run (Hyper keeps "
+                                    "arrays only in temporary tables); run it without --db or --dsn")
+        try:
+            from tableauhyperapi import Connection, HyperException, HyperProcess, Telemetry
+        except ImportError:
+            raise SQLDiffusionError("the hyper engine needs tableauhyperapi: pip install 'sqldiffusion[hyper]' "
+                                    "(wheels exist for Linux x86_64 and Windows amd64)") from None
+        self._error = HyperException
+        try:
+            # no telemetry, no log file in the working directory
+            self.process = HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_config": ""})
+            self.con = Connection(self.process.endpoint)
+        except HyperException as e:
+            raise SQLDiffusionError(f"cannot start Hyper: {_first_line(e)}") from None
+        self.dialect = HyperDialect()
+        self._imported: set[str] = set()
+        self._kept: dict[str, bool] = {}  # refilled relations -> whether they hold rows
+        self.database = None
+
+    def close(self) -> None:
+        self.con.close()
+        self.process.close()
+
+    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        if params:
+            raise ValueError("the hyper engine takes no bound parameters")
+        if sql.lstrip().upper().startswith(("SELECT", "WITH", "VALUES")):
+            return [tuple(row) for row in self.con.execute_list_query(sql)]
+        self.con.execute_command(sql)
+        return []
+
+    @contextmanager
+    def transaction(self):
+        self.con.execute_command("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute_command("ROLLBACK")
+            raise
+        self.con.execute_command("COMMIT")
+
+    # ---- weights: temporary tables of this process ----------------------------------------------
+    def registry_exists(self) -> bool:
+        return False
+
+    def schema_exists(self, schema: str) -> bool:
+        return schema in self._imported
+
+    def imported_schema(self, model) -> str | None:
+        schema = self.schema_name(model)
+        return schema if schema in self._imported else None
+
+    def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
+        """Weights read and checked first; tables made and filled; on any failure those made are dropped."""
+        schema = self.schema_name(model)
+        if schema in self._imported:
+            return schema
+        expected: dict[str, tuple[int, ...]] = {}
+        for layer in layers:
+            expected.update(layer.tensors)
+        tensors = model.tensors(expected)
+        made: list[str] = []
+        try:
+            for i, layer in enumerate(layers):
+                table = self.dialect.table(schema, layer.name)
+                made.append(table)
+                self.storage.store_layer(self.con, table, layer, tensors)
+                if on_layer:
+                    on_layer(i + 1, len(layers))
+        except BaseException:
+            for table in made:
+                self.con.execute_command(f"DROP TABLE IF EXISTS {table}")
+            raise
+        self._imported.add(schema)
+        return schema
+
+    # ---- relations ----------------------------------------------------------------------------
+    def create(self, name: str, select: str) -> None:
+        if name in self._kept:
+            if self._kept[name]:
+                self.con.execute_command(f"TRUNCATE TABLE {name}")
+            try:
+                self.con.execute_command(f"INSERT INTO {name} {select}")
+                self._kept[name] = True
+                return
+            except self._error:
+                del self._kept[name]
+        self.con.execute_command(f"DROP TABLE IF EXISTS {name}")
+        self.con.execute_command(f"CREATE TEMP TABLE {name} AS {select}")
+        if name.startswith(_REFILLED):
+            self._kept[name] = True
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            if name in self._kept:
+                if self._kept[name]:
+                    self.con.execute_command(f"TRUNCATE TABLE {name}")
+                    self._kept[name] = False
+            else:
+                self.con.execute_command(f"DROP TABLE IF EXISTS {name}")
+
+    def rename(self, old: str, new: str) -> None:
+        self._kept.pop(new, None)
+        self._kept.pop(old, None)
+        super().rename(old, new)

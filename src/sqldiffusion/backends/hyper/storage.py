@@ -1,0 +1,77 @@
+"""How Hyper holds tensors.
+
+Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v array(real))` (vectors:
+`(b, v)`). Parameters: one temporary table per layer with one row and one `array(real not null)`
+column per row of the layer's matrix (`backends/parameters.py`): `w0, w1, ...` (a norm: `w0` gamma,
+`w1` beta). Hyper stores arrays only in temporary tables, so a process imports the weights it uses.
+
+Arrays travel as text (`[1.5,-0.25,...]`): weights through a CSV file that Hyper COPYs, the matrix
+rows printed by DuckDB (shortest round-trip decimals, exact for float32); images as literals.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import duckdb
+import numpy as np
+
+from ...graph.ops import Layer
+from ..parameters import layer_matrix
+
+_ARRAY = "array(real not null)"
+
+
+def store_layer(con, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+    matrix = layer_matrix(layer, tensors)
+    columns = ", ".join(f"w{o} {_ARRAY} NOT NULL" for o in range(matrix.shape[0]))
+    con.execute_command(f"CREATE TEMP TABLE {table} ({columns})")
+    fd, path = tempfile.mkstemp(suffix=".csv", prefix="sqld_weights_")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(",".join(f'"{row}"' for row in _array_texts(matrix)) + "\n")
+        con.execute_command(f"COPY {table} FROM {_string(path)} WITH (FORMAT csv)")
+    finally:
+        os.unlink(path)
+
+
+def _array_texts(matrix: np.ndarray) -> list[str]:
+    """Each row of a float32 matrix as an array literal, printed by DuckDB (much faster than repr)."""
+    rows, cols = matrix.shape
+    flat = np.ascontiguousarray(matrix, dtype=np.float32).ravel()
+    with duckdb.connect() as d:
+        d.register("m", np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
+        return [r[0] for r in d.execute(
+            f"SELECT list(column1::FLOAT ORDER BY column0)::VARCHAR FROM m "
+            f"GROUP BY (column0::BIGINT) // {cols} ORDER BY (column0::BIGINT) // {cols}").fetchall()]
+
+
+def _string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _literal(values: np.ndarray) -> str:
+    return "'[" + ",".join(map(repr, values.tolist())) + "]'"
+
+
+def put_image(con, name: str, image: np.ndarray) -> None:
+    """A float32 (B, C, H, W) array as the image relation `name` (b, y, x, v)."""
+    b, c, h, w = image.shape
+    pixels = np.ascontiguousarray(image.transpose(0, 2, 3, 1), dtype=np.float32).reshape(-1, c)
+    con.execute_command(f"CREATE TEMP TABLE {name} (b INTEGER NOT NULL, y INTEGER NOT NULL, x INTEGER NOT NULL, "
+                        f"v {_ARRAY} NOT NULL)")
+    rows = ",".join(f"({i // (h * w)},{i // w % h},{i % w},{_literal(p)})" for i, p in enumerate(pixels))
+    con.execute_command(f"INSERT INTO {name} VALUES {rows}")
+
+
+def fetch_image(con, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+    b, c, h, w = shape
+    rows = con.execute_list_query(f"SELECT array_to_string(v, ',') FROM {name} ORDER BY b, y, x")
+    flat = np.array(",".join(r[0] for r in rows).split(","), dtype=np.float32)
+    return flat.reshape(b, h, w, c).transpose(0, 3, 1, 2).copy()
+
+
+def fetch_vectors(con, name: str) -> np.ndarray:
+    rows = con.execute_list_query(f"SELECT array_to_string(v, ',') FROM {name} ORDER BY b")
+    return np.asarray([np.array(r[0].split(","), dtype=np.float32) for r in rows], dtype=np.float32)
