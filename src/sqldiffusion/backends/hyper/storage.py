@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 
 import duckdb
 import numpy as np
@@ -40,11 +41,20 @@ def _array_texts(matrix: np.ndarray) -> list[str]:
     """Each row of a float32 matrix as an array literal, printed by DuckDB (much faster than repr)."""
     rows, cols = matrix.shape
     flat = np.ascontiguousarray(matrix, dtype=np.float32).ravel()
-    with duckdb.connect() as d:
-        d.register("m", np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
-        return [r[0] for r in d.execute(
+    printer = _printer()
+    printer.register("m", np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
+    try:
+        return [r[0] for r in printer.execute(
             f"SELECT list(column1::FLOAT ORDER BY column0)::VARCHAR FROM m "
             f"GROUP BY (column0::BIGINT) // {cols} ORDER BY (column0::BIGINT) // {cols}").fetchall()]
+    finally:
+        printer.unregister("m")
+
+
+@lru_cache(maxsize=1)
+def _printer() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that prints matrices (opened once: opening costs 25 ms)."""
+    return duckdb.connect()
 
 
 def _string(text: str) -> str:
