@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from ...graph.ops import Node
 from ..contract import Dialect, box_muller, noise_counter
 
 _ONE = "array[1::REAL]"
@@ -112,9 +113,8 @@ class HyperDialect(Dialect):
 
     def dense(self, node, inputs, table):
         src = inputs[0]
-        keys = self.keys("", src.is_image)
-        rows = f"SELECT {keys}, v || {_ONE} AS v FROM {src}"
-        return self.epilogue(node, self._matmul(rows, keys, node.channels, table), inputs)
+        rows = f"SELECT {self.keys('', src.is_image)}, v || {_ONE} AS v FROM {src}"
+        return self._matmul(node, rows, src.is_image, table, inputs[1:])
 
     def conv3x3(self, node, inputs, table):
         """im2col (each pixel's 3x3 neighbourhood as one array, by window lag/lead) dotted with
@@ -129,55 +129,68 @@ class HyperDialect(Dialect):
             centre = 1 - node.attrs["pad"]
             rows = (f"SELECT b, y / 2 AS y, x / 2 AS x, v FROM ({rows}) AS g "
                     f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
-        return self.epilogue(node, self._matmul(rows, "b, y, x", node.channels, table), inputs)
+        return self._matmul(node, rows, True, table, inputs[1:])
 
-    @staticmethod
-    def _im2col(src: str, channels: int, h: int, w: int) -> str:
+    def _im2col(self, src: str, channels: int, h: int, w: int) -> str:
         """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0;
         rows in (y, x) order per item, so neighbours are lag/lead by w*dy + dx."""
-        zeros = f"array[{', '.join(['0::REAL'] * channels)}]"
         cells = []
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 offset = dy * w + dx
-                cell = "v" if offset == 0 else f"{'lag' if offset < 0 else 'lead'}(v, {abs(offset)}) OVER win"
-                edges = [e for e, on in (("y > 0", dy < 0), (f"y < {h - 1}", dy > 0),
-                                         ("x > 0", dx < 0), (f"x < {w - 1}", dx > 0)) if on]
-                cells.append(f"(CASE WHEN {' AND '.join(edges)} THEN {cell} ELSE {zeros} END)" if edges else cell)
-        return (f"SELECT b, y, x, {' || '.join(cells)} || {_ONE} AS v\n"
-                f"  FROM {src} AS s WINDOW win AS (PARTITION BY b ORDER BY y, x)")
+                cell = "s.v" if offset == 0 else f"{'lag' if offset < 0 else 'lead'}(s.v, {abs(offset)}) OVER win"
+                edges = [e for e, on in (("s.y > 0", dy < 0), (f"s.y < {h - 1}", dy > 0),
+                                         ("s.x > 0", dx < 0), (f"s.x < {w - 1}", dx > 0)) if on]
+                cells.append(f"(CASE WHEN {' AND '.join(edges)} THEN {cell} ELSE z.z END)" if edges else cell)
+        return (f"SELECT s.b, s.y, s.x, {' || '.join(cells)} || {_ONE} AS v\n"
+                f"  FROM {src} AS s CROSS JOIN (SELECT array_agg(0::REAL) AS z FROM {self.series(channels, 'zz')}) AS z\n"
+                f"  WINDOW win AS (PARTITION BY s.b ORDER BY s.y, s.x)")
 
-    def _matmul(self, rows: str, keys: str, outputs: int, table: str) -> str:
-        """Each row's vector (its last entry 1.0) dotted with each output's weight row."""
-        dots = ", ".join(f"dot_product(g.v, w.w{o})::REAL" for o in range(outputs))
-        return f"SELECT {keys}, array[{dots}] AS v FROM ({rows}) AS g CROSS JOIN {table} AS w"
+    def _matmul(self, node: Node, rows: str, image: bool, table: str, extra: list) -> str:
+        """Each row's vector (its last entry 1.0) dotted with each output's weight row, gathered back
+        in output order; then the residual epilogue (a second input added, a scale divided), per
+        output channel in the same statement."""
+        value = "dot_product(g.v, w.w)::REAL"
+        joins = ""
+        if extra:
+            (e,) = extra
+            value = f"{value} + e.v[w.o + 1]"
+            scale = float(node.attrs.get("scale", 1.0))
+            if scale != 1.0:
+                value = f"({value}) / {self.literal(scale)}"
+            value = f"({value})::REAL"
+            joins = f" JOIN {e} AS e ON {self.same_key('g', 'e', e.is_image)}"
+        keys = self.keys("g", image)
+        return (f"SELECT {keys}, array_agg({value} ORDER BY w.o) AS v\n"
+                f"FROM ({rows}) AS g{joins} CROSS JOIN {table} AS w\nGROUP BY {keys}")
 
     def group_norm(self, node, inputs, table):
+        """Statistics per (item, group) from slices of each pixel's vector (sums in double over the
+        pixels); mean and 1/sqrt(var + eps) (population variance, as torch) folded with gamma and
+        beta into one float32 scale and shift per channel; applied per element of the unnested
+        vectors and gathered back in channel order."""
         c, h, w = node.shape
         groups = node.attrs["groups"]
         size = c // groups
-        eps = node.attrs["eps"]
-        # per (item, group): sums of x and x^2 in double over its pixels and channels, then mean and
-        # 1/sqrt(var + eps) (population variance, as torch), folded with gamma and beta into one
-        # scale and shift per channel
-        sums = ", ".join(
-            f"sum({' + '.join(f'v[{k}]::DOUBLE PRECISION' for k in range(g * size + 1, (g + 1) * size + 1))}) AS s{g}, "
-            f"sum({' + '.join(f'v[{k}]::DOUBLE PRECISION * v[{k}]' for k in range(g * size + 1, (g + 1) * size + 1))}) AS q{g}"
-            for g in range(groups))
         n = size * h * w
-        stats = ", ".join(f"s{g} / {n} AS m{g}, 1 / sqrt(greatest(q{g} / {n} - (s{g} / {n}) * (s{g} / {n}), 0) + {eps!r}) AS r{g}"
-                          for g in range(groups))
-        scale = ", ".join(f"(p.w0[{k + 1}] * st.r{k // size})::REAL" for k in range(c))
-        shift = ", ".join(f"(p.w1[{k + 1}] - st.m{k // size} * p.w0[{k + 1}] * st.r{k // size})::REAL" for k in range(c))
-
-        def apply(k: int) -> str:
-            z = f"x.v[{k}] * s.scale[{k}] + s.shift[{k}]"
-            return self.silu_expr(z) if node.attrs["silu"] else f"({z})::REAL"
-
-        return (f"WITH st AS (SELECT b, {stats} FROM (SELECT b, {sums} FROM {inputs[0]} GROUP BY b) AS t),\n"
-                f"s AS (SELECT st.b, array[{scale}] AS scale, array[{shift}] AS shift FROM st CROSS JOIN {table} AS p)\n"
-                f"SELECT x.b, x.y, x.x, array[{', '.join(apply(k) for k in range(1, c + 1))}] AS v\n"
-                f"FROM {inputs[0]} AS x JOIN s ON s.b = x.b")
+        ones = f"array[{', '.join(['1::REAL'] * size)}]"
+        z = "x.a * ss.scale[x.k] + ss.shift[x.k]"
+        value = self.silu_expr(z) if node.attrs["silu"] else f"({z})::REAL"
+        return (
+            f"WITH sl AS (SELECT s.b, g, s.v[g * {size} + 1 : g * {size} + {size}] AS sl\n"
+            f"            FROM {inputs[0]} AS s CROSS JOIN {self.series(groups, 'g')}),\n"
+            f"st AS (SELECT b, g, sum(dot_product(sl, {ones})::DOUBLE PRECISION) / {n} AS mean,\n"
+            f"              sum(dot_product(sl, sl)::DOUBLE PRECISION) / {n} AS sq FROM sl GROUP BY b, g),\n"
+            f"mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + {node.attrs['eps']!r}) AS rstd FROM st),\n"
+            f"pk AS (SELECT gm, bt, k FROM (SELECT w AS gamma FROM {table} WHERE o = 0) AS ga\n"
+            f"       CROSS JOIN (SELECT w AS beta FROM {table} WHERE o = 1) AS be,\n"
+            f"       unnest(ga.gamma, be.beta, array[{', '.join(str(k) for k in range(1, c + 1))}]) AS u(gm, bt, k)),\n"
+            f"ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,\n"
+            f"              array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift\n"
+            f"       FROM pk JOIN mr ON mr.g = (pk.k - 1) / {size} GROUP BY mr.b),\n"
+            f"x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM {inputs[0]} AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))\n"
+            f"SELECT x.b, x.y, x.x, array_agg({value} ORDER BY x.k) AS v\n"
+            f"FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x")
 
     def attention(self, node, inputs, table):
         """softmax(q k^T / sqrt(d)) v per head, in narrow statements (wide select lists cost Hyper

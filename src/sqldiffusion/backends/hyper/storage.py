@@ -1,9 +1,9 @@
 """How Hyper holds tensors.
 
 Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v array(real))` (vectors:
-`(b, v)`). Parameters: one temporary table per layer with one row and one `array(real not null)`
-column per row of the layer's matrix (`backends/parameters.py`): `w0, w1, ...` (a norm: `w0` gamma,
-`w1` beta). Hyper stores arrays only in temporary tables, so a process imports the weights it uses.
+`(b, v)`). Parameters: one temporary table per layer, `(o INTEGER, w array(real))`, one row per row
+of the layer's matrix (`backends/parameters.py`): per output, its weights then its bias (a norm:
+row 0 gamma, row 1 beta). Hyper stores arrays only in temporary tables, so a process imports the weights it uses.
 
 Arrays travel as text (`[1.5,-0.25,...]`): weights through a CSV file that Hyper COPYs, the matrix
 rows printed by DuckDB (shortest round-trip decimals, exact for float32); images as literals.
@@ -26,12 +26,11 @@ _ARRAY = "array(real not null)"
 
 def store_layer(con, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
     matrix = layer_matrix(layer, tensors)
-    columns = ", ".join(f"w{o} {_ARRAY} NOT NULL" for o in range(matrix.shape[0]))
-    con.execute_command(f"CREATE TEMP TABLE {table} ({columns})")
+    con.execute_command(f"CREATE TEMP TABLE {table} (o INTEGER NOT NULL, w {_ARRAY} NOT NULL)")
     fd, path = tempfile.mkstemp(suffix=".csv", prefix="sqld_weights_")
     try:
         with os.fdopen(fd, "w") as f:
-            f.write(",".join(f'"{row}"' for row in _array_texts(matrix)) + "\n")
+            f.writelines(f'{o},"{row}"\n' for o, row in enumerate(_array_texts(matrix)))
         con.execute_command(f"COPY {table} FROM {_string(path)} WITH (FORMAT csv)")
     finally:
         os.unlink(path)
