@@ -1,9 +1,9 @@
 """How Hyper holds tensors.
 
 Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v array(real))` (vectors:
-`(b, v)`). Parameters: one temporary table per layer, `(o INTEGER, w array(real))`, one row per row
-of the layer's matrix (`backends/parameters.py`): per output, its weights then its bias (a norm:
-row 0 gamma, row 1 beta). Hyper stores arrays only in temporary tables, so a process imports the weights it uses.
+`(b, v)`). Parameters: one temporary table per layer, `(o INTEGER, w0 .. w{k-1} array(real))`:
+block `o` of k rows of the layer's matrix (`backends/parameters.py`; a row: one output's weights
+then its bias), k the dialect's `block_size`; a norm: rows 0 (gamma) and 1 (beta) in `w0`. Hyper stores arrays only in temporary tables, so a process imports the weights it uses.
 
 Arrays travel as text (`[1.5,-0.25,...]`): weights through a CSV file that Hyper COPYs, the matrix
 rows printed by DuckDB (shortest round-trip decimals, exact for float32); images as literals.
@@ -20,17 +20,22 @@ import numpy as np
 
 from ...graph.ops import Layer
 from ..parameters import layer_matrix
+from .dialect import block_size
 
 _ARRAY = "array(real not null)"
 
 
 def store_layer(con, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
     matrix = layer_matrix(layer, tensors)
-    con.execute_command(f"CREATE TEMP TABLE {table} (o INTEGER NOT NULL, w {_ARRAY} NOT NULL)")
+    size = 1 if layer.kind == "norm" else block_size(matrix.shape[0])
+    columns = ", ".join(f"w{t} {_ARRAY} NOT NULL" for t in range(size))
+    con.execute_command(f"CREATE TEMP TABLE {table} (o INTEGER NOT NULL, {columns})")
+    texts = _array_texts(matrix)
     fd, path = tempfile.mkstemp(suffix=".csv", prefix="sqld_weights_")
     try:
         with os.fdopen(fd, "w") as f:
-            f.writelines(f'{o},"{row}"\n' for o, row in enumerate(_array_texts(matrix)))
+            f.writelines(f"{o},\"" + '","'.join(texts[o * size:(o + 1) * size]) + '"\n'
+                         for o in range(len(texts) // size))
         con.execute_command(f"COPY {table} FROM {_string(path)} WITH (FORMAT csv)")
     finally:
         os.unlink(path)
