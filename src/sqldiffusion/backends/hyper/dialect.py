@@ -37,9 +37,6 @@ def block_size(outputs: int) -> int:
 
 
 BLOCK = 32
-# element-wise work on images of at least this many pixels is written out channel by channel
-# (compiling a long select list costs 0.1-0.3 s; unnesting and gathering back, about 1 us per element)
-WIDE_MIN_PIXELS = 256
 
 
 class HyperDialect(Dialect):
@@ -193,25 +190,15 @@ class HyperDialect(Dialect):
     def group_norm(self, node, inputs, table):
         """Statistics per (item, group) from slices of each pixel's vector (sums in double over the
         pixels); mean and 1/sqrt(var + eps) (population variance, as torch) folded with gamma and
-        beta into one float32 scale and shift per channel, then applied to each element."""
+        beta into one float32 scale and shift per channel; applied per element of the unnested
+        vectors and gathered back in channel order."""
         c, h, w = node.shape
         groups = node.attrs["groups"]
         size = c // groups
         n = size * h * w
         ones = f"array[{', '.join(['1::REAL'] * size)}]"
-
-        def value(a: str, k: str) -> str:
-            z = f"{a} * ss.scale[{k}] + ss.shift[{k}]"
-            return self.silu_expr(z) if node.attrs["silu"] else f"({z})::REAL"
-
-        if h * w >= WIDE_MIN_PIXELS:  # written out per channel: compiling is cheap next to the rows
-            apply = (f"SELECT x.b, x.y, x.x, array[{', '.join(value(f'x.v[{k}]', str(k)) for k in range(1, c + 1))}] AS v\n"
-                     f"FROM {inputs[0]} AS x JOIN ss ON ss.b = x.b")
-        else:  # per element of the unnested vectors, gathered back in channel order
-            apply = (f"SELECT x.b, x.y, x.x, array_agg({value('x.a', 'x.k')} ORDER BY x.k) AS v\n"
-                     f"FROM (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM {inputs[0]} AS s, "
-                     f"unnest(s.v) WITH ORDINALITY AS u(a, k)) AS x\n"
-                     f"JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x")
+        z = "x.a * ss.scale[x.k] + ss.shift[x.k]"
+        value = self.silu_expr(z) if node.attrs["silu"] else f"({z})::REAL"
         return (
             f"WITH sl AS (SELECT s.b, g, s.v[g * {size} + 1 : g * {size} + {size}] AS sl\n"
             f"            FROM {inputs[0]} AS s CROSS JOIN {self.series(groups, 'g')}),\n"
@@ -223,8 +210,10 @@ class HyperDialect(Dialect):
             f"       unnest(ga.gamma, be.beta, array[{', '.join(str(k) for k in range(1, c + 1))}]) AS u(gm, bt, k)),\n"
             f"ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,\n"
             f"              array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift\n"
-            f"       FROM pk JOIN mr ON mr.g = (pk.k - 1) / {size} GROUP BY mr.b)\n"
-            f"{apply}")
+            f"       FROM pk JOIN mr ON mr.g = (pk.k - 1) / {size} GROUP BY mr.b),\n"
+            f"x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM {inputs[0]} AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))\n"
+            f"SELECT x.b, x.y, x.x, array_agg({value} ORDER BY x.k) AS v\n"
+            f"FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x")
 
     def attention(self, node, inputs, table):
         """softmax(q k^T / sqrt(d)) v per head, in narrow statements (wide select lists cost Hyper
