@@ -1,13 +1,15 @@
-"""One UNet pass: sqldiffusion on DuckDB beside diffusers on PyTorch, same machine, same thread count.
+"""One UNet pass: sqldiffusion on each engine beside diffusers on PyTorch, same machine, same run.
 
-    python benchmarks/unet_pass.py [--config CONFIG.json] [--size 64] [--batch 1 8] [--threads 2]
-                                   [--repeats 5] [--sql-repeats 2]
+    python benchmarks/unet_pass.py [--engine duckdb hyper] [--config CONFIG.json] [--size 64]
+                                   [--batch 1 8] [--threads 2] [--repeats 5] [--sql-repeats 2]
 
 Builds a random-initialised model of the given config (default: the blog's butterfly architecture,
-gnokit/ddpm-butterflies-64), then for each batch size times PyTorch and the SQL UNet on DuckDB (best
-of several passes each, after a warm-up for PyTorch), and prints seconds per pass, their ratio, the
-error between them, each side's peak memory and the SQL time per layer kind (wall and CPU seconds,
-of the best pass). Each side runs in a child process of its own so that peak memory is its own.
+gnokit/ddpm-butterflies-64), then for each batch size times PyTorch and the SQL UNet on each engine
+(best of several passes each, after a warm-up for PyTorch), and prints seconds per pass, their ratio,
+the error between them, each side's peak memory and the SQL time per layer kind (wall and CPU
+seconds, of the best pass). Each side runs in a child process of its own so that peak memory is its
+own. `--threads` sets DuckDB's and PyTorch's threads; Hyper uses every core, and its CPU time (a
+server process of its own) is not counted here.
 """
 
 from __future__ import annotations
@@ -67,14 +69,15 @@ def torch_side(folder, sample, t, threads, repeats, queue):
     queue.put({"seconds": min(times), "median": float(np.median(times)), "out": out.numpy(), "peak_mib": peak_rss_mib()})
 
 
-def sql_side(folder, sample, t, threads, repeats, queue):
+def sql_side(engine, folder, sample, t, threads, repeats, queue):
     import duckdb  # noqa: F401  - loaded before timing
 
     from sqldiffusion import SQLUNet
 
     start = time.perf_counter()
-    net = SQLUNet(folder)
-    net.engine.con.execute(f"SET threads = {threads}")
+    net = SQLUNet(folder, engine)
+    if engine == "duckdb":
+        net.engine.con.execute(f"SET threads = {threads}")
     import_s = time.perf_counter() - start
     best = None
     for _ in range(repeats):
@@ -106,6 +109,7 @@ def in_child(target, *args):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", nargs="+", default=["duckdb"], help="engines to time (default: duckdb)")
     parser.add_argument("--config", type=Path, help="a UNet2DModel config.json (default: the butterfly architecture)")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 8])
@@ -125,21 +129,23 @@ def main() -> None:
         for batch in args.batch:
             sample = np.random.default_rng(batch).standard_normal((batch, config["in_channels"], args.size, args.size)).astype(np.float32)
             ref = in_child(torch_side, str(folder), sample, args.timestep, args.threads, args.repeats)
-            got = in_child(sql_side, str(folder), sample, args.timestep, args.threads, args.sql_repeats)
-            err = float(np.abs(got["out"] - ref["out"]).max())
             print(f"\nbatch {batch}: PyTorch {ref['seconds']:.3f} s/pass (median {ref['median']:.3f}), "
                   f"peak {ref['peak_mib']:.0f} MiB")
-            print(f"batch {batch}: DuckDB  {got['seconds']:.2f} s/pass ({got['seconds'] / batch:.2f} s/image), "
-                  f"peak {got['peak_mib']:.0f} MiB, import {got['import_s']:.1f} s")
-            print(f"batch {batch}: ratio DuckDB/PyTorch {got['seconds'] / ref['seconds']:.1f}x "
-                  f"(vs median {got['seconds'] / ref['median']:.1f}x); max abs difference {err:.1e}")
-            per_image[batch] = got["seconds"] / batch
-            print(f"  {'layer kind':12s} {'count':>5s} {'wall s':>7s} {'cpu s':>7s} {'cpu/wall':>8s}")
-            for kind, (wall, cpu, n) in sorted(got["kinds"].items(), key=lambda kv: -kv[1][0]):
-                print(f"  {kind:12s} {n:5d} {wall:7.2f} {cpu:7.2f} {cpu / max(wall, 1e-9):8.2f}")
-        for batch in args.batch[1:]:
-            print(f"\nDuckDB s/image at batch {batch} / at batch {args.batch[0]}: "
-                  f"{per_image[batch] / per_image[args.batch[0]]:.2f}")
+            for engine in args.engine:
+                got = in_child(sql_side, engine, str(folder), sample, args.timestep, args.threads, args.sql_repeats)
+                err = float(np.abs(got["out"] - ref["out"]).max())
+                print(f"batch {batch}: {engine:8s} {got['seconds']:.2f} s/pass ({got['seconds'] / batch:.2f} s/image), "
+                      f"peak {got['peak_mib']:.0f} MiB, import {got['import_s']:.1f} s")
+                print(f"batch {batch}: ratio {engine}/PyTorch {got['seconds'] / ref['seconds']:.1f}x "
+                      f"(vs median {got['seconds'] / ref['median']:.1f}x); max abs difference {err:.1e}")
+                per_image[engine, batch] = got["seconds"] / batch
+                print(f"  {'layer kind':12s} {'count':>5s} {'wall s':>7s} {'cpu s':>7s} {'cpu/wall':>8s}")
+                for kind, (wall, cpu, n) in sorted(got["kinds"].items(), key=lambda kv: -kv[1][0]):
+                    print(f"  {kind:12s} {n:5d} {wall:7.2f} {cpu:7.2f} {cpu / max(wall, 1e-9):8.2f}")
+        for engine in args.engine:
+            for batch in args.batch[1:]:
+                print(f"\n{engine} s/image at batch {batch} / at batch {args.batch[0]}: "
+                      f"{per_image[engine, batch] / per_image[engine, args.batch[0]]:.2f}")
         sys.stdout.flush()
 
 

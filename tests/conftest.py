@@ -114,15 +114,28 @@ def pg_engine(pg_dsn):
     engine.close()
 
 
+@pytest.fixture(scope="session")
+def hyper_engine():
+    """One Hyper process for the session: the small model is imported once (weights live per process)."""
+    pytest.importorskip("tableauhyperapi", reason="the hyper extra is not installed")
+    from sqldiffusion.backends import get_engine
+
+    engine = get_engine("hyper")
+    yield engine
+    engine.close()
+
+
 @pytest.fixture(params=list(BACKENDS))
 def engine(request):
-    """An engine of each registered backend: DuckDB and Hyper in memory (a new one per test),
-    PostgreSQL on the session's server (shared; every relation a run makes is temporary)."""
+    """An engine of each registered backend: DuckDB in memory (a new one per test); PostgreSQL on
+    the session's server and Hyper in one process (both shared; every relation a run makes is
+    temporary)."""
     if request.param == "postgres":
         yield request.getfixturevalue("pg_engine")
         return
     if request.param == "hyper":
-        pytest.importorskip("tableauhyperapi", reason="the hyper extra is not installed")
+        yield request.getfixturevalue("hyper_engine")
+        return
     from sqldiffusion.backends import get_engine
 
     engine = get_engine(request.param)
