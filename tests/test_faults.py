@@ -297,3 +297,59 @@ def test_leftovers_of_dead_runs_are_removed_when_a_server_starts():
         assert not orphan.folder.exists() and not _postgres_serving(orphan.folder)
     finally:
         fresh.stop()
+
+
+def _hyperd_children(pid: int) -> list[int]:
+    """The hyperd processes whose parent is `pid`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if "(hyperd" in stat and int(fields[1]) == pid:
+            found.append(int(proc.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_a_stopped_hyper_run_leaves_no_hyperd_behind(sig, tmp_path, small_model):
+    pytest.importorskip("tableauhyperapi")
+    _, folder = small_model
+    victim = _generate("--model", folder, "--engine", "hyper", "--steps", "200", "--quiet",
+                       "--out", tmp_path / "p.png")
+    deadline = time.time() + 60
+    servers: list[int] = []
+    while not servers and time.time() < deadline and victim.poll() is None:
+        servers = _hyperd_children(victim.pid)
+        time.sleep(0.1)
+    assert servers, victim.communicate()[1]
+    time.sleep(3)  # importing, or running passes
+    victim.send_signal(sig)
+    _, err = victim.communicate(timeout=60)
+    if sig == signal.SIGINT:
+        assert victim.returncode == 130 and err.strip().splitlines()[-1] == "interrupted", err
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(p) for p in servers):
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in servers)
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_hyper_refuses_a_database_with_one_line():
+    pytest.importorskip("tableauhyperapi")
+    from sqldiffusion.backends import get_engine
+    from sqldiffusion.errors import SQLDiffusionError
+
+    with pytest.raises(SQLDiffusionError, match="without --db or --dsn") as e:
+        get_engine("hyper", "models.duckdb")
+    assert "\n" not in str(e.value)

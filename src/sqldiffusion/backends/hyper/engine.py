@@ -8,6 +8,7 @@ under a millisecond, and a UNet pass is hundreds of statements.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
@@ -21,6 +22,11 @@ from .dialect import HyperDialect
 # that name is refilled rather than made again (a SELECT of the other form fails the INSERT and
 # makes it again)
 _REFILLED = "sqld_t"
+
+
+def _shut(con, process) -> None:
+    con.close()
+    process.close()
 
 
 def _first_line(error: Exception) -> str:
@@ -47,14 +53,15 @@ class HyperEngine(Engine):
             self.con = Connection(self.process.endpoint)
         except HyperException as e:
             raise SQLDiffusionError(f"cannot start Hyper: {_first_line(e)}") from None
+        # closed with the engine, or when it is collected or the interpreter exits: hyperd never outlives us
+        self._closer = weakref.finalize(self, _shut, self.con, self.process)
         self.dialect = HyperDialect()
         self._imported: set[str] = set()
         self._kept: dict[str, bool] = {}  # refilled relations -> whether they hold rows
         self.database = None
 
     def close(self) -> None:
-        self.con.close()
-        self.process.close()
+        self._closer()
 
     def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
         if params:
