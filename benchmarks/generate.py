@@ -1,12 +1,12 @@
-"""Seconds per picture: the blog's schedule (500, 250, 125, 60, 0) or N steps, on DuckDB beside PyTorch.
+"""Seconds per picture: the blog's schedule (500, 250, 125, 60, 0) or N steps, on each engine beside PyTorch.
 
-    python benchmarks/generate.py [--model demo|FOLDER] [--batch 1] [--threads 2]
+    python benchmarks/generate.py [--engine duckdb hyper] [--model demo|FOLDER] [--batch 1] [--threads 2]
                                   [--timesteps 500,250,125,60,0 | --steps 1000] [--repeats 3]
 
 Without --model it builds a random-initialised model of the butterfly architecture
 (gnokit/ddpm-butterflies-64, 64x64, 63M parameters). The SQL side runs sqldiffusion's whole loop
 (SQL noise, UNet passes, DDPM steps with noise); the PyTorch side runs diffusers' UNet2DModel and
-DDPMScheduler on the same timesteps. Both use the same number of threads.
+DDPMScheduler on the same timesteps. PyTorch and DuckDB use the same number of threads (Hyper: all).
 """
 
 from __future__ import annotations
@@ -47,12 +47,13 @@ def torch_side(folder, timesteps, steps, batch, threads, repeats, queue):
     queue.put({"seconds": min(times), "peak_mib": peak_rss_mib()})
 
 
-def sql_side(folder, timesteps, steps, batch, threads, repeats, queue):
+def sql_side(engine, folder, timesteps, steps, batch, threads, repeats, queue):
     from sqldiffusion.pipeline import SQLDiffusionPipeline
 
     start = time.perf_counter()
-    pipe = SQLDiffusionPipeline.from_pretrained(folder)
-    pipe.unet.engine.con.execute(f"SET threads = {threads}")
+    pipe = SQLDiffusionPipeline.from_pretrained(folder, engine=engine)
+    if engine == "duckdb":
+        pipe.unet.engine.con.execute(f"SET threads = {threads}")
     import_s = time.perf_counter() - start
     times = []
     for repeat in range(repeats):
@@ -67,6 +68,7 @@ def sql_side(folder, timesteps, steps, batch, threads, repeats, queue):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", nargs="+", default=["duckdb"], help="engines to time (default: duckdb)")
     parser.add_argument("--model", help="'demo' or a model folder (default: random butterfly architecture)")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
@@ -84,15 +86,16 @@ def main() -> None:
             from sqldiffusion.model.source import DEMO_FOLDER
             folder = str(DEMO_FOLDER)
         ref = in_child(torch_side, folder, timesteps, args.steps, args.batch, args.threads, args.repeats)
-        got = in_child(sql_side, folder, timesteps, args.steps, args.batch, args.threads, args.repeats)
         schedule = f"{args.steps} steps" if args.steps else f"timesteps {args.timesteps}"
         print(f"# {os.cpu_count()} cores, {args.threads} threads; model {args.model or 'butterfly architecture (random)'}; "
               f"{schedule}; batch {args.batch}; best of {args.repeats}")
         print(f"PyTorch: {ref['seconds']:.2f} s per run, {ref['seconds'] / args.batch:.2f} s per image, "
               f"peak {ref['peak_mib']:.0f} MiB")
-        print(f"DuckDB:  {got['seconds']:.2f} s per run, {got['seconds'] / args.batch:.2f} s per image, "
-              f"peak {got['peak_mib']:.0f} MiB (import {got['import_s']:.1f} s)")
-        print(f"ratio DuckDB/PyTorch: {got['seconds'] / ref['seconds']:.1f}x")
+        for engine in args.engine:
+            got = in_child(sql_side, engine, folder, timesteps, args.steps, args.batch, args.threads, args.repeats)
+            print(f"{engine}: {got['seconds']:.2f} s per run, {got['seconds'] / args.batch:.2f} s per image, "
+                  f"peak {got['peak_mib']:.0f} MiB (import {got['import_s']:.1f} s); "
+                  f"ratio {engine}/PyTorch: {got['seconds'] / ref['seconds']:.1f}x")
 
 
 if __name__ == "__main__":
