@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import random_sample
+from conftest import random_sample, reference
 
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.cli import cli
@@ -353,3 +353,38 @@ def test_hyper_refuses_a_database_with_one_line():
     with pytest.raises(SQLDiffusionError, match="without --db or --dsn") as e:
         get_engine("hyper", "models.duckdb")
     assert "\n" not in str(e.value)
+
+
+def test_a_failed_hyper_import_leaves_no_tables_and_no_files(small_model, monkeypatch, tmp_path):
+    pytest.importorskip("tableauhyperapi")
+    import tempfile as tf
+
+    from sqldiffusion import SQLUNet
+    from sqldiffusion.backends import get_engine
+    from sqldiffusion.backends.hyper import storage
+
+    monkeypatch.setattr(tf, "tempdir", str(tmp_path))  # the layer files are written here
+    model, folder = small_model
+    engine = get_engine("hyper")
+    real_load, loaded = storage.load_layer, []
+
+    def failing_load(con, table, written):
+        if len(loaded) == 3:
+            raise OSError("disk full")
+        real_load(con, table, written)
+        loaded.append(table)
+
+    monkeypatch.setattr(storage, "load_layer", failing_load)
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            SQLUNet(folder, engine)
+        assert len(loaded) == 3 and not list(tmp_path.glob("sqld_weights_*"))
+        for table in loaded:
+            with pytest.raises(Exception, match="does not exist|unknown"):
+                engine.query(f"SELECT count(*) FROM {table}")
+        monkeypatch.setattr(storage, "load_layer", real_load)
+        net = SQLUNet(folder, engine)  # imports cleanly afterwards
+        x = random_sample(1, 3, 16)
+        np.testing.assert_allclose(net(x, 10), reference(model, x, 10), atol=1e-4)
+    finally:
+        engine.close()

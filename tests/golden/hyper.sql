@@ -46,13 +46,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL])::DOUBLE PRECISI
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.down_blocks.0.resnets.0.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.down_blocks.0.resnets.0.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t7 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t7 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- down_blocks.0.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t9 AS
@@ -75,13 +75,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL])::DOUBLE PRECISI
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.down_blocks.0.resnets.0.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.down_blocks.0.resnets.0.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t10 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t10 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- down_blocks.0.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t12 AS
@@ -106,13 +106,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL])::DOUBLE PRECISI
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.down_blocks.1.resnets.0.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.down_blocks.1.resnets.0.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t13 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t13 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- down_blocks.1.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t15 AS
@@ -135,13 +135,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.down_blocks.1.resnets.0.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.down_blocks.1.resnets.0.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t16 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t16 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- down_blocks.1.resnets.0.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t18 AS
@@ -164,13 +164,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.down_blocks.1.attentions.0.group_norm" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.down_blocks.1.attentions.0.group_norm" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t19 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg((x.a * ss.scale[x.k] + ss.shift[x.k])::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg((u.a * u.sc + u.sh)::REAL ORDER BY u.k) AS v
+FROM sqld_t19 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- down_blocks.1.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t21 AS
@@ -189,7 +189,8 @@ WITH hd AS (SELECT b, y * 4 + x AS i, h, v[h * 16 + 1 : h * 16 + 16] AS q,
             FROM sqld_t21 AS s CROSS JOIN generate_series(0, 1) AS r_h(h)),
 sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * 0.25::REAL)::REAL AS s
        FROM hd AS q JOIN hd AS k ON k.b = q.b AND k.h = q.h),
-ex AS (SELECT b, i, h, j, exp(s - max(s) OVER (PARTITION BY b, i, h))::REAL AS e FROM sc),
+mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
+ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
 o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
@@ -210,13 +211,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.mid_block.resnets.0.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.mid_block.resnets.0.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t23 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t23 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- mid_block.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t25 AS
@@ -239,13 +240,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.mid_block.resnets.0.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.mid_block.resnets.0.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t26 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t26 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- mid_block.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t28 AS
@@ -263,13 +264,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.mid_block.attentions.0.group_norm" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.mid_block.attentions.0.group_norm" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t28 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg((x.a * ss.scale[x.k] + ss.shift[x.k])::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg((u.a * u.sc + u.sh)::REAL ORDER BY u.k) AS v
+FROM sqld_t28 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- mid_block.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t30 AS
@@ -288,7 +289,8 @@ WITH hd AS (SELECT b, y * 4 + x AS i, h, v[h * 16 + 1 : h * 16 + 16] AS q,
             FROM sqld_t30 AS s CROSS JOIN generate_series(0, 1) AS r_h(h)),
 sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * 0.25::REAL)::REAL AS s
        FROM hd AS q JOIN hd AS k ON k.b = q.b AND k.h = q.h),
-ex AS (SELECT b, i, h, j, exp(s - max(s) OVER (PARTITION BY b, i, h))::REAL AS e FROM sc),
+mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
+ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
 o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
@@ -309,13 +311,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.mid_block.resnets.1.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.mid_block.resnets.1.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t32 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t32 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- mid_block.resnets.1.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t34 AS
@@ -338,13 +340,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.mid_block.resnets.1.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.mid_block.resnets.1.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t35 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t35 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- mid_block.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t37 AS
@@ -367,13 +369,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.0.resnets.0.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.0.resnets.0.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 8 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t38 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 8 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t38 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t40 AS
@@ -396,13 +398,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.0.resnets.0.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.0.resnets.0.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t41 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t41 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.resnets.0.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t43 AS
@@ -425,13 +427,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.0.attentions.0.group_norm" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.0.attentions.0.group_norm" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t44 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg((x.a * ss.scale[x.k] + ss.shift[x.k])::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg((u.a * u.sc + u.sh)::REAL ORDER BY u.k) AS v
+FROM sqld_t44 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t46 AS
@@ -450,7 +452,8 @@ WITH hd AS (SELECT b, y * 4 + x AS i, h, v[h * 16 + 1 : h * 16 + 16] AS q,
             FROM sqld_t46 AS s CROSS JOIN generate_series(0, 1) AS r_h(h)),
 sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * 0.25::REAL)::REAL AS s
        FROM hd AS q JOIN hd AS k ON k.b = q.b AND k.h = q.h),
-ex AS (SELECT b, i, h, j, exp(s - max(s) OVER (PARTITION BY b, i, h))::REAL AS e FROM sc),
+mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
+ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
 o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
@@ -476,13 +479,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.0.resnets.1.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.0.resnets.1.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 6 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t49 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 6 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t49 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.resnets.1.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t51 AS
@@ -505,13 +508,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.0.resnets.1.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.0.resnets.1.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t52 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t52 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.resnets.1.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t54 AS
@@ -534,13 +537,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.0.attentions.1.group_norm" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.0.attentions.1.group_norm" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t55 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg((x.a * ss.scale[x.k] + ss.shift[x.k])::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg((u.a * u.sc + u.sh)::REAL ORDER BY u.k) AS v
+FROM sqld_t55 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.attentions.1.qkv (attention)
 CREATE TEMP TABLE sqld_t57 AS
@@ -559,7 +562,8 @@ WITH hd AS (SELECT b, y * 4 + x AS i, h, v[h * 16 + 1 : h * 16 + 16] AS q,
             FROM sqld_t57 AS s CROSS JOIN generate_series(0, 1) AS r_h(h)),
 sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * 0.25::REAL)::REAL AS s
        FROM hd AS q JOIN hd AS k ON k.b = q.b AND k.h = q.h),
-ex AS (SELECT b, i, h, j, exp(s - max(s) OVER (PARTITION BY b, i, h))::REAL AS e FROM sc),
+mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
+ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
 o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
@@ -592,13 +596,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.1.resnets.0.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.1.resnets.0.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 6 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t61 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 6 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t61 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.1.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t63 AS
@@ -621,13 +625,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL])::DOUBLE PRECISI
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.1.resnets.0.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.1.resnets.0.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t64 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t64 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.1.resnets.0.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t66 AS
@@ -655,13 +659,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL, 1::REAL, 1::REAL
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.1.resnets.1.norm1" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.1.resnets.1.norm1" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t68 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 4 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t68 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.1.resnets.1.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t70 AS
@@ -684,13 +688,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL])::DOUBLE PRECISI
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.up_blocks.1.resnets.1.norm2" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.up_blocks.1.resnets.1.norm2" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t71 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t71 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.1.resnets.1.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t73 AS
@@ -713,13 +717,13 @@ st AS (SELECT b, g, sum(dot_product(sl, array[1::REAL, 1::REAL])::DOUBLE PRECISI
 mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + 1e-05) AS rstd FROM st),
 pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM "sqld_tiny.conv_norm_out" WHERE o = 0) AS ga
        CROSS JOIN (SELECT w0 AS beta FROM "sqld_tiny.conv_norm_out" WHERE o = 1) AS be,
-       unnest(ga.gamma, be.beta, array[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]) AS u(gm, bt, k)),
+       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),
 ss AS (SELECT mr.b, array_agg((pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS scale,
               array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift
-       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b),
-x AS (SELECT s.b, s.y, s.x, a, k::INTEGER AS k FROM sqld_t74 AS s, unnest(s.v) WITH ORDINALITY AS u(a, k))
-SELECT x.b, x.y, x.x, array_agg(((x.a * ss.scale[x.k] + ss.shift[x.k]) / (1 + exp(-(x.a * ss.scale[x.k] + ss.shift[x.k]))))::REAL ORDER BY x.k) AS v
-FROM x JOIN ss ON ss.b = x.b GROUP BY x.b, x.y, x.x;
+       FROM pk JOIN mr ON mr.g = (pk.k - 1) / 2 GROUP BY mr.b)
+SELECT s.b, s.y, s.x, array_agg(((u.a * u.sc + u.sh) / (1 + exp(-(u.a * u.sc + u.sh))))::REAL ORDER BY u.k) AS v
+FROM sqld_t74 AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)
+GROUP BY s.b, s.y, s.x;
 
 -- conv_out (conv3x3)
 CREATE TEMP TABLE sqld_t76 AS

@@ -8,8 +8,10 @@ under a millisecond, and a UNet pass is hundreds of statements.
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from ...errors import SQLDiffusionError
@@ -22,6 +24,7 @@ from .dialect import HyperDialect
 # that name is refilled rather than made again (a SELECT of the other form fails the INSERT and
 # makes it again)
 _REFILLED = "sqld_t"
+LOOKAHEAD = 2  # layer files written ahead of the one being loaded
 
 
 def _shut(con, process) -> None:
@@ -102,17 +105,35 @@ class HyperEngine(Engine):
             expected.update(layer.tensors)
         tensors = model.tensors(expected)
         made: list[str] = []
+        # the next layer's file is printed (by DuckDB, in a thread) while Hyper reads this one's:
+        # both release the GIL, and the two halves take about as long
+        pool = ThreadPoolExecutor(1)
+        ahead = [pool.submit(self.storage.write_layer, layer, tensors) for layer in layers[:LOOKAHEAD]]
         try:
             for i, layer in enumerate(layers):
-                table = self.dialect.table(schema, layer.name)
-                made.append(table)
-                self.storage.store_layer(self.con, table, layer, tensors)
+                path, size = ahead[0].result()
+                ahead.pop(0)
+                try:
+                    if i + LOOKAHEAD < len(layers):
+                        ahead.append(pool.submit(self.storage.write_layer, layers[i + LOOKAHEAD], tensors))
+                    table = self.dialect.table(schema, layer.name)
+                    made.append(table)
+                    self.storage.load_layer(self.con, table, (path, size))
+                finally:
+                    os.unlink(path)
                 if on_layer:
                     on_layer(i + 1, len(layers))
         except BaseException:
+            for future in ahead:
+                future.cancel()
+            pool.shutdown(wait=True)
+            for future in ahead:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    os.unlink(future.result()[0])
             for table in made:
                 self.con.execute_command(f"DROP TABLE IF EXISTS {table}")
             raise
+        pool.shutdown()
         self._imported.add(schema)
         return schema
 

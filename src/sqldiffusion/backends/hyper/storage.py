@@ -26,19 +26,35 @@ _ARRAY = "array(real not null)"
 
 
 def store_layer(con, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+    written = write_layer(layer, tensors)
+    try:
+        load_layer(con, table, written)
+    finally:
+        os.unlink(written[0])
+
+
+def write_layer(layer: Layer, tensors: dict[str, np.ndarray]) -> tuple[str, int]:
+    """The CSV file Hyper COPYs a layer's table from, and the table's block size (rows per line)."""
     matrix = layer_matrix(layer, tensors)
     size = 1 if layer.kind == "norm" else block_size(matrix.shape[0])
-    columns = ", ".join(f"w{t} {_ARRAY} NOT NULL" for t in range(size))
-    con.execute_command(f"CREATE TEMP TABLE {table} (o INTEGER NOT NULL, {columns})")
     texts = _array_texts(matrix)
     fd, path = tempfile.mkstemp(suffix=".csv", prefix="sqld_weights_")
     try:
         with os.fdopen(fd, "w") as f:
             f.writelines(f"{o},\"" + '","'.join(texts[o * size:(o + 1) * size]) + '"\n'
                          for o in range(len(texts) // size))
-        con.execute_command(f"COPY {table} FROM {_string(path)} WITH (FORMAT csv)")
-    finally:
+    except BaseException:
         os.unlink(path)
+        raise
+    return path, size
+
+
+def load_layer(con, table: str, written: tuple[str, int]) -> None:
+    """Create a layer's table and COPY the file `write_layer` wrote into it."""
+    path, size = written
+    columns = ", ".join(f"w{t} {_ARRAY} NOT NULL" for t in range(size))
+    con.execute_command(f"CREATE TEMP TABLE {table} (o INTEGER NOT NULL, {columns})")
+    con.execute_command(f"COPY {table} FROM {_string(path)} WITH (FORMAT csv)")
 
 
 def _array_texts(matrix: np.ndarray) -> list[str]:
