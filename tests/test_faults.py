@@ -141,6 +141,8 @@ def test_options_that_contradict_each_other_get_one_line(tmp_path):
         (["generate", "--no-noise", "--sampler", "ddim"], "applies to the ddpm sampler"),
         (["import"], "would be discarded"),
         (["import", "--engine", "postgres"], "would be discarded"),
+        (["import", "--engine", "hyper"], "nothing to import ahead"),
+        (["generate", "--db", tmp_path / "f.duckdb", "--engine", "hyper"], "keeps its weights per run"),
     ]
     for args, words in cases:
         assert words in one_line(run(*args, "--out", tmp_path / "p.png") if args[0] == "generate" else run(*args))

@@ -26,7 +26,9 @@ def engine_options(command):
             raise SQLDiffusionError(f"--dsn names a PostgreSQL server but --engine is {engine}; "
                                     "drop one of them")
         if db and engine != "duckdb":
-            raise SQLDiffusionError("--db names a DuckDB file; for PostgreSQL give --dsn postgresql://...")
+            raise SQLDiffusionError(f"--db names a DuckDB file but --engine is {engine}"
+                                    + ("; for PostgreSQL give --dsn postgresql://..." if engine == "postgres" else
+                                       " (which keeps its weights per run); drop --db"))
         return command(*args, engine=engine, database=dsn if engine == "postgres" else db, **kwargs)
 
     resolved = click.option("--dsn", help="PostgreSQL server, postgresql://user@host:port/db "
@@ -468,6 +470,10 @@ def import_model(model, engine, database) -> None:
     """Import a model's weights into a database (once; later runs reuse them)."""
     from .sql_unet import SQLUNet
 
+    if engine == "hyper":
+        raise SQLDiffusionError("the hyper engine keeps weights only for the run that imports them (Hyper stores "
+                                "arrays only in temporary tables): there is nothing to import ahead; use "
+                                "--engine duckdb --db FILE or --engine postgres --dsn ...")
     if database is None:
         kind = "a DuckDB in memory" if engine == "duckdb" else "a throwaway PostgreSQL server"
         raise SQLDiffusionError(f"import into {kind} would be discarded at once: give --db FILE (DuckDB) "
