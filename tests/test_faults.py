@@ -357,6 +357,7 @@ def test_hyper_refuses_a_database_with_one_line():
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.slow
 def test_a_failed_hyper_import_leaves_no_tables_and_no_files(small_model, monkeypatch, tmp_path):
     pytest.importorskip("tableauhyperapi")
     import tempfile as tf
