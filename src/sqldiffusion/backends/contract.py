@@ -17,6 +17,7 @@ backend's choice: `channels` and `map_channels` are its whole vocabulary for the
 from __future__ import annotations
 
 import json
+import math
 import resource
 import time
 from abc import ABC, abstractmethod
@@ -240,6 +241,37 @@ def noise_counter(stream: int, h: int, w: int, c: int) -> Callable[[str], str]:
         raise SQLDiffusionError(f"a run draws noise at most {MAX_STREAMS - 1} times per image (asked for the "
                                 f"{stream}th); take fewer steps")
     return lambda ch: f"((bb::BIGINT * {MAX_STREAMS} + {int(stream)}) * {h * w} + yy * {w} + xx) * {c} + {ch}"
+
+
+def neighbourhood(h: int, w: int, zero: str, alias: str = "") -> list[str]:
+    """The 9 cells of each pixel's 3x3 neighbourhood, in (ky, kx) order, as expressions over rows
+    in (y, x) order per batch item (a window `win`): lag/lead of the channels `v` by w*dy + dx,
+    `zero` outside the image. Twice as fast as joining the image with itself 9 times."""
+    a = f"{alias}." if alias else ""
+    cells = []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            offset = dy * w + dx
+            cell = f"{a}v" if offset == 0 else f"{'lag' if offset < 0 else 'lead'}({a}v, {abs(offset)}) OVER win"
+            edges = [e for e, on in ((f"{a}y > 0", dy < 0), (f"{a}y < {h - 1}", dy > 0),
+                                     (f"{a}x > 0", dx < 0), (f"{a}x < {w - 1}", dx > 0)) if on]
+            cells.append(f"CASE WHEN {' AND '.join(edges)} THEN {cell} ELSE {zero} END" if edges else cell)
+    return cells
+
+
+def time_embedding_terms(node: Node, real: str) -> list[str]:
+    """diffusers' get_timestep_embedding of the column t, one scalar expression per channel, rounded
+    to float32 (`real`) where torch rounds: freq_i = exp(-ln(10000) * i / (half - shift)),
+    arg_i = t * freq_i, then [sin, cos] or [cos, sin]."""
+    half, shift = node.channels // 2, node.attrs["freq_shift"]
+    first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
+
+    def value(k: int) -> str:
+        fn, i = (first, k) if k < half else (second, k - half)
+        freq = f"exp(({-math.log(10000.0)!r}::{real} * {i}::{real}) / {half - shift}::{real})::{real}"
+        return f"{fn}(t::{real} * {freq})::{real}"
+
+    return [value(k) for k in range(2 * half)]
 
 
 def box_muller(u1: str, u2: str) -> str:

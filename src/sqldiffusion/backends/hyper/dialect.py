@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..contract import Dialect, box_muller, noise_counter
+from ..contract import Dialect, box_muller, neighbourhood, noise_counter, time_embedding_terms
 
 _ONE = "array[1::REAL]"
 _M32 = 4294967295  # 2^32 - 1
@@ -109,15 +109,7 @@ class HyperDialect(Dialect):
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):
-        half, shift = node.channels // 2, node.attrs["freq_shift"]
-        first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
-
-        def value(k: int) -> str:
-            fn, i = (first, k) if k < half else (second, k - half)
-            freq = f"exp(({-math.log(10000.0)!r}::REAL * {i}::REAL) / {half - shift}::REAL)::REAL"
-            return f"{fn}(t::REAL * {freq})::REAL"
-
-        return f"SELECT b, array[{', '.join(value(k) for k in range(2 * half))}] AS v FROM {inputs[0]}"
+        return f"SELECT b, array[{', '.join(time_embedding_terms(node, 'REAL'))}] AS v FROM {inputs[0]}"
 
     def dense(self, node, inputs, table):
         src = inputs[0]
@@ -140,17 +132,9 @@ class HyperDialect(Dialect):
         return self._matmul(node, rows, True, table, inputs[1:])
 
     def _im2col(self, src: str, channels: int, h: int, w: int) -> str:
-        """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0;
-        rows in (y, x) order per item, so neighbours are lag/lead by w*dy + dx."""
-        cells = []
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                offset = dy * w + dx
-                cell = "s.v" if offset == 0 else f"{'lag' if offset < 0 else 'lead'}(s.v, {abs(offset)}) OVER win"
-                edges = [e for e, on in (("s.y > 0", dy < 0), (f"s.y < {h - 1}", dy > 0),
-                                         ("s.x > 0", dx < 0), (f"s.x < {w - 1}", dx > 0)) if on]
-                cells.append(f"(CASE WHEN {' AND '.join(edges)} THEN {cell} ELSE z.z END)" if edges else cell)
-        return (f"SELECT s.b, s.y, s.x, {' || '.join(cells)} || {_ONE} AS v\n"
+        """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0."""
+        cells = neighbourhood(h, w, "z.z", alias="s")
+        return (f"SELECT s.b, s.y, s.x, {' || '.join(f'({c})' for c in cells)} || {_ONE} AS v\n"
                 f"  FROM {src} AS s CROSS JOIN (SELECT array_agg(0::REAL) AS z FROM {self.series(channels, 'zz')}) AS z\n"
                 f"  WINDOW win AS (PARTITION BY s.b ORDER BY s.y, s.x)")
 

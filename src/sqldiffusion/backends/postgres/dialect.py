@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..contract import Dialect, box_muller
+from ..contract import Dialect, box_muller, time_embedding_terms
 
 MAX_COLUMNS = 1600  # PostgreSQL's limit per table
 
@@ -86,15 +86,8 @@ class PostgresDialect(Dialect):
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):
-        half, shift = node.channels // 2, node.attrs["freq_shift"]
-        first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
-
-        def value(k: int) -> str:
-            fn, i = (first, k) if k < half else (second, k - half)
-            freq = f"exp(({-math.log(10000.0)!r}::REAL * {i}::REAL) / {half - shift}::REAL)::REAL"
-            return f"{fn}(t::REAL * {freq})::REAL AS c{k}"
-
-        return f"SELECT b, {', '.join(value(k) for k in range(2 * half))} FROM {inputs[0]}"
+        terms = time_embedding_terms(node, "REAL")
+        return f"SELECT b, {', '.join(f'{t} AS c{k}' for k, t in enumerate(terms))} FROM {inputs[0]}"
 
     def dense(self, node, inputs, table):
         src = inputs[0]
