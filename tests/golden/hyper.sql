@@ -6,12 +6,12 @@ SELECT b, array[cos(t::REAL * exp((-9.210340371976184::REAL * 0::REAL) / 8::REAL
 
 -- time_embedding.linear_1 (dense)
 CREATE TEMP TABLE sqld_t2 AS
-SELECT b, array_agg(a ORDER BY o, t) AS v FROM (
-  SELECT p.b, p.o, a, t FROM (
+SELECT p.b, array_agg(a ORDER BY p.o, t) AS v
+FROM (
 SELECT g.b, w.o, array[dot_product(g.v, w.w0)::REAL, dot_product(g.v, w.w1)::REAL, dot_product(g.v, w.w2)::REAL, dot_product(g.v, w.w3)::REAL, dot_product(g.v, w.w4)::REAL, dot_product(g.v, w.w5)::REAL, dot_product(g.v, w.w6)::REAL, dot_product(g.v, w.w7)::REAL, dot_product(g.v, w.w8)::REAL, dot_product(g.v, w.w9)::REAL, dot_product(g.v, w.w10)::REAL, dot_product(g.v, w.w11)::REAL, dot_product(g.v, w.w12)::REAL, dot_product(g.v, w.w13)::REAL, dot_product(g.v, w.w14)::REAL, dot_product(g.v, w.w15)::REAL, dot_product(g.v, w.w16)::REAL, dot_product(g.v, w.w17)::REAL, dot_product(g.v, w.w18)::REAL, dot_product(g.v, w.w19)::REAL, dot_product(g.v, w.w20)::REAL, dot_product(g.v, w.w21)::REAL, dot_product(g.v, w.w22)::REAL, dot_product(g.v, w.w23)::REAL, dot_product(g.v, w.w24)::REAL, dot_product(g.v, w.w25)::REAL, dot_product(g.v, w.w26)::REAL, dot_product(g.v, w.w27)::REAL, dot_product(g.v, w.w28)::REAL, dot_product(g.v, w.w29)::REAL, dot_product(g.v, w.w30)::REAL, dot_product(g.v, w.w31)::REAL] AS v
 FROM (SELECT b, v || array[1::REAL] AS v FROM sqld_t1) AS g CROSS JOIN "sqld_tiny.time_embedding.linear_1" AS w
-) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q
-GROUP BY b;
+) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b;
 
 -- time_embedding.act (silu)
 CREATE TEMP TABLE sqld_t3 AS
@@ -19,12 +19,12 @@ SELECT x.b, array[(((x.v[1]) / (1 + exp(-(x.v[1]))))::REAL), (((x.v[2]) / (1 + e
 
 -- time_embedding.linear_2 (dense)
 CREATE TEMP TABLE sqld_t4 AS
-SELECT b, array_agg(a ORDER BY o, t) AS v FROM (
-  SELECT p.b, p.o, a, t FROM (
+SELECT p.b, array_agg(a ORDER BY p.o, t) AS v
+FROM (
 SELECT g.b, w.o, array[dot_product(g.v, w.w0)::REAL, dot_product(g.v, w.w1)::REAL, dot_product(g.v, w.w2)::REAL, dot_product(g.v, w.w3)::REAL, dot_product(g.v, w.w4)::REAL, dot_product(g.v, w.w5)::REAL, dot_product(g.v, w.w6)::REAL, dot_product(g.v, w.w7)::REAL, dot_product(g.v, w.w8)::REAL, dot_product(g.v, w.w9)::REAL, dot_product(g.v, w.w10)::REAL, dot_product(g.v, w.w11)::REAL, dot_product(g.v, w.w12)::REAL, dot_product(g.v, w.w13)::REAL, dot_product(g.v, w.w14)::REAL, dot_product(g.v, w.w15)::REAL, dot_product(g.v, w.w16)::REAL, dot_product(g.v, w.w17)::REAL, dot_product(g.v, w.w18)::REAL, dot_product(g.v, w.w19)::REAL, dot_product(g.v, w.w20)::REAL, dot_product(g.v, w.w21)::REAL, dot_product(g.v, w.w22)::REAL, dot_product(g.v, w.w23)::REAL, dot_product(g.v, w.w24)::REAL, dot_product(g.v, w.w25)::REAL, dot_product(g.v, w.w26)::REAL, dot_product(g.v, w.w27)::REAL, dot_product(g.v, w.w28)::REAL, dot_product(g.v, w.w29)::REAL, dot_product(g.v, w.w30)::REAL, dot_product(g.v, w.w31)::REAL] AS v
 FROM (SELECT b, v || array[1::REAL] AS v FROM sqld_t3) AS g CROSS JOIN "sqld_tiny.time_embedding.linear_2" AS w
-) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q
-GROUP BY b;
+) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b;
 
 -- time_embedding.silu (silu)
 CREATE TEMP TABLE sqld_t5 AS
@@ -174,12 +174,12 @@ GROUP BY s.b, s.y, s.x;
 
 -- down_blocks.1.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t21 AS
-SELECT b, y, x, array_agg(a ORDER BY o, t) AS v FROM (
-  SELECT p.b, p.y, p.x, p.o, a, t FROM (
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.o, t) AS v
+FROM (
 SELECT g.b, g.y, g.x, w.o, array[dot_product(g.v, w.w0)::REAL, dot_product(g.v, w.w1)::REAL, dot_product(g.v, w.w2)::REAL, dot_product(g.v, w.w3)::REAL, dot_product(g.v, w.w4)::REAL, dot_product(g.v, w.w5)::REAL, dot_product(g.v, w.w6)::REAL, dot_product(g.v, w.w7)::REAL, dot_product(g.v, w.w8)::REAL, dot_product(g.v, w.w9)::REAL, dot_product(g.v, w.w10)::REAL, dot_product(g.v, w.w11)::REAL, dot_product(g.v, w.w12)::REAL, dot_product(g.v, w.w13)::REAL, dot_product(g.v, w.w14)::REAL, dot_product(g.v, w.w15)::REAL, dot_product(g.v, w.w16)::REAL, dot_product(g.v, w.w17)::REAL, dot_product(g.v, w.w18)::REAL, dot_product(g.v, w.w19)::REAL, dot_product(g.v, w.w20)::REAL, dot_product(g.v, w.w21)::REAL, dot_product(g.v, w.w22)::REAL, dot_product(g.v, w.w23)::REAL, dot_product(g.v, w.w24)::REAL, dot_product(g.v, w.w25)::REAL, dot_product(g.v, w.w26)::REAL, dot_product(g.v, w.w27)::REAL, dot_product(g.v, w.w28)::REAL, dot_product(g.v, w.w29)::REAL, dot_product(g.v, w.w30)::REAL, dot_product(g.v, w.w31)::REAL] AS v
 FROM (SELECT b, y, x, v || array[1::REAL] AS v FROM sqld_t20) AS g CROSS JOIN "sqld_tiny.down_blocks.1.attentions.0.qkv" AS w
-) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q
-GROUP BY b, y, x;
+) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- down_blocks.1.attentions.0.attention (attention)
 CREATE TEMP TABLE sqld_t22 AS
@@ -193,9 +193,11 @@ mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
 ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
-o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
-u AS (SELECT b, i, h, a, t FROM o, unnest(o.o) WITH ORDINALITY AS u(a, t))
-SELECT b, i / 4 AS y, i % 4 AS x, array_agg(a ORDER BY h, t) AS v FROM u GROUP BY b, i;
+o AS (SELECT e.b, e.i / 4 AS y, e.i % 4 AS x, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS v
+      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.h, t) AS v
+FROM o AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- down_blocks.1.attentions.0.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t23 AS
@@ -274,12 +276,12 @@ GROUP BY s.b, s.y, s.x;
 
 -- mid_block.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t30 AS
-SELECT b, y, x, array_agg(a ORDER BY o, t) AS v FROM (
-  SELECT p.b, p.y, p.x, p.o, a, t FROM (
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.o, t) AS v
+FROM (
 SELECT g.b, g.y, g.x, w.o, array[dot_product(g.v, w.w0)::REAL, dot_product(g.v, w.w1)::REAL, dot_product(g.v, w.w2)::REAL, dot_product(g.v, w.w3)::REAL, dot_product(g.v, w.w4)::REAL, dot_product(g.v, w.w5)::REAL, dot_product(g.v, w.w6)::REAL, dot_product(g.v, w.w7)::REAL, dot_product(g.v, w.w8)::REAL, dot_product(g.v, w.w9)::REAL, dot_product(g.v, w.w10)::REAL, dot_product(g.v, w.w11)::REAL, dot_product(g.v, w.w12)::REAL, dot_product(g.v, w.w13)::REAL, dot_product(g.v, w.w14)::REAL, dot_product(g.v, w.w15)::REAL, dot_product(g.v, w.w16)::REAL, dot_product(g.v, w.w17)::REAL, dot_product(g.v, w.w18)::REAL, dot_product(g.v, w.w19)::REAL, dot_product(g.v, w.w20)::REAL, dot_product(g.v, w.w21)::REAL, dot_product(g.v, w.w22)::REAL, dot_product(g.v, w.w23)::REAL, dot_product(g.v, w.w24)::REAL, dot_product(g.v, w.w25)::REAL, dot_product(g.v, w.w26)::REAL, dot_product(g.v, w.w27)::REAL, dot_product(g.v, w.w28)::REAL, dot_product(g.v, w.w29)::REAL, dot_product(g.v, w.w30)::REAL, dot_product(g.v, w.w31)::REAL] AS v
 FROM (SELECT b, y, x, v || array[1::REAL] AS v FROM sqld_t29) AS g CROSS JOIN "sqld_tiny.mid_block.attentions.0.qkv" AS w
-) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q
-GROUP BY b, y, x;
+) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- mid_block.attentions.0.attention (attention)
 CREATE TEMP TABLE sqld_t31 AS
@@ -293,9 +295,11 @@ mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
 ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
-o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
-u AS (SELECT b, i, h, a, t FROM o, unnest(o.o) WITH ORDINALITY AS u(a, t))
-SELECT b, i / 4 AS y, i % 4 AS x, array_agg(a ORDER BY h, t) AS v FROM u GROUP BY b, i;
+o AS (SELECT e.b, e.i / 4 AS y, e.i % 4 AS x, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS v
+      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.h, t) AS v
+FROM o AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- mid_block.attentions.0.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t32 AS
@@ -437,12 +441,12 @@ GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t46 AS
-SELECT b, y, x, array_agg(a ORDER BY o, t) AS v FROM (
-  SELECT p.b, p.y, p.x, p.o, a, t FROM (
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.o, t) AS v
+FROM (
 SELECT g.b, g.y, g.x, w.o, array[dot_product(g.v, w.w0)::REAL, dot_product(g.v, w.w1)::REAL, dot_product(g.v, w.w2)::REAL, dot_product(g.v, w.w3)::REAL, dot_product(g.v, w.w4)::REAL, dot_product(g.v, w.w5)::REAL, dot_product(g.v, w.w6)::REAL, dot_product(g.v, w.w7)::REAL, dot_product(g.v, w.w8)::REAL, dot_product(g.v, w.w9)::REAL, dot_product(g.v, w.w10)::REAL, dot_product(g.v, w.w11)::REAL, dot_product(g.v, w.w12)::REAL, dot_product(g.v, w.w13)::REAL, dot_product(g.v, w.w14)::REAL, dot_product(g.v, w.w15)::REAL, dot_product(g.v, w.w16)::REAL, dot_product(g.v, w.w17)::REAL, dot_product(g.v, w.w18)::REAL, dot_product(g.v, w.w19)::REAL, dot_product(g.v, w.w20)::REAL, dot_product(g.v, w.w21)::REAL, dot_product(g.v, w.w22)::REAL, dot_product(g.v, w.w23)::REAL, dot_product(g.v, w.w24)::REAL, dot_product(g.v, w.w25)::REAL, dot_product(g.v, w.w26)::REAL, dot_product(g.v, w.w27)::REAL, dot_product(g.v, w.w28)::REAL, dot_product(g.v, w.w29)::REAL, dot_product(g.v, w.w30)::REAL, dot_product(g.v, w.w31)::REAL] AS v
 FROM (SELECT b, y, x, v || array[1::REAL] AS v FROM sqld_t45) AS g CROSS JOIN "sqld_tiny.up_blocks.0.attentions.0.qkv" AS w
-) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q
-GROUP BY b, y, x;
+) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- up_blocks.0.attentions.0.attention (attention)
 CREATE TEMP TABLE sqld_t47 AS
@@ -456,9 +460,11 @@ mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
 ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
-o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
-u AS (SELECT b, i, h, a, t FROM o, unnest(o.o) WITH ORDINALITY AS u(a, t))
-SELECT b, i / 4 AS y, i % 4 AS x, array_agg(a ORDER BY h, t) AS v FROM u GROUP BY b, i;
+o AS (SELECT e.b, e.i / 4 AS y, e.i % 4 AS x, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS v
+      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.h, t) AS v
+FROM o AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- up_blocks.0.attentions.0.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t48 AS
@@ -547,12 +553,12 @@ GROUP BY s.b, s.y, s.x;
 
 -- up_blocks.0.attentions.1.qkv (attention)
 CREATE TEMP TABLE sqld_t57 AS
-SELECT b, y, x, array_agg(a ORDER BY o, t) AS v FROM (
-  SELECT p.b, p.y, p.x, p.o, a, t FROM (
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.o, t) AS v
+FROM (
 SELECT g.b, g.y, g.x, w.o, array[dot_product(g.v, w.w0)::REAL, dot_product(g.v, w.w1)::REAL, dot_product(g.v, w.w2)::REAL, dot_product(g.v, w.w3)::REAL, dot_product(g.v, w.w4)::REAL, dot_product(g.v, w.w5)::REAL, dot_product(g.v, w.w6)::REAL, dot_product(g.v, w.w7)::REAL, dot_product(g.v, w.w8)::REAL, dot_product(g.v, w.w9)::REAL, dot_product(g.v, w.w10)::REAL, dot_product(g.v, w.w11)::REAL, dot_product(g.v, w.w12)::REAL, dot_product(g.v, w.w13)::REAL, dot_product(g.v, w.w14)::REAL, dot_product(g.v, w.w15)::REAL, dot_product(g.v, w.w16)::REAL, dot_product(g.v, w.w17)::REAL, dot_product(g.v, w.w18)::REAL, dot_product(g.v, w.w19)::REAL, dot_product(g.v, w.w20)::REAL, dot_product(g.v, w.w21)::REAL, dot_product(g.v, w.w22)::REAL, dot_product(g.v, w.w23)::REAL, dot_product(g.v, w.w24)::REAL, dot_product(g.v, w.w25)::REAL, dot_product(g.v, w.w26)::REAL, dot_product(g.v, w.w27)::REAL, dot_product(g.v, w.w28)::REAL, dot_product(g.v, w.w29)::REAL, dot_product(g.v, w.w30)::REAL, dot_product(g.v, w.w31)::REAL] AS v
 FROM (SELECT b, y, x, v || array[1::REAL] AS v FROM sqld_t56) AS g CROSS JOIN "sqld_tiny.up_blocks.0.attentions.1.qkv" AS w
-) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q
-GROUP BY b, y, x;
+) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- up_blocks.0.attentions.1.attention (attention)
 CREATE TEMP TABLE sqld_t58 AS
@@ -566,9 +572,11 @@ mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),
 ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),
 e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),
 vt AS (SELECT b, h, array_agg(val[1] ORDER BY i) AS t0, array_agg(val[2] ORDER BY i) AS t1, array_agg(val[3] ORDER BY i) AS t2, array_agg(val[4] ORDER BY i) AS t3, array_agg(val[5] ORDER BY i) AS t4, array_agg(val[6] ORDER BY i) AS t5, array_agg(val[7] ORDER BY i) AS t6, array_agg(val[8] ORDER BY i) AS t7, array_agg(val[9] ORDER BY i) AS t8, array_agg(val[10] ORDER BY i) AS t9, array_agg(val[11] ORDER BY i) AS t10, array_agg(val[12] ORDER BY i) AS t11, array_agg(val[13] ORDER BY i) AS t12, array_agg(val[14] ORDER BY i) AS t13, array_agg(val[15] ORDER BY i) AS t14, array_agg(val[16] ORDER BY i) AS t15 FROM hd GROUP BY b, h),
-o AS (SELECT e.b, e.i, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),
-u AS (SELECT b, i, h, a, t FROM o, unnest(o.o) WITH ORDINALITY AS u(a, t))
-SELECT b, i / 4 AS y, i % 4 AS x, array_agg(a ORDER BY h, t) AS v FROM u GROUP BY b, i;
+o AS (SELECT e.b, e.i / 4 AS y, e.i % 4 AS x, e.h, array[(dot_product(e.e, vt.t0) / e.total)::REAL, (dot_product(e.e, vt.t1) / e.total)::REAL, (dot_product(e.e, vt.t2) / e.total)::REAL, (dot_product(e.e, vt.t3) / e.total)::REAL, (dot_product(e.e, vt.t4) / e.total)::REAL, (dot_product(e.e, vt.t5) / e.total)::REAL, (dot_product(e.e, vt.t6) / e.total)::REAL, (dot_product(e.e, vt.t7) / e.total)::REAL, (dot_product(e.e, vt.t8) / e.total)::REAL, (dot_product(e.e, vt.t9) / e.total)::REAL, (dot_product(e.e, vt.t10) / e.total)::REAL, (dot_product(e.e, vt.t11) / e.total)::REAL, (dot_product(e.e, vt.t12) / e.total)::REAL, (dot_product(e.e, vt.t13) / e.total)::REAL, (dot_product(e.e, vt.t14) / e.total)::REAL, (dot_product(e.e, vt.t15) / e.total)::REAL] AS v
+      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)
+SELECT p.b, p.y, p.x, array_agg(a ORDER BY p.h, t) AS v
+FROM o AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)
+GROUP BY p.b, p.y, p.x;
 
 -- up_blocks.0.attentions.1.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t59 AS

@@ -1,14 +1,13 @@
 """Hyper: activations as one row per pixel holding the channel vector as an `array(real)`.
 
-Measured (BENCHMARKS.md): Hyper's `dot_product` on real arrays runs at 0.1 ns per multiply-add, about
-9x DuckDB's `list_dot_product` per thread, so every matrix product is dot products of a pixel's
-vector with weight rows. A layer's matrix is one row with one array column per output feature
-(`w0`, `w1`, ...), so a pixel's output vector is one `array[dot_product(g.v, w.w0), ...]`: no
-join per output and no `array_agg` rebuild (aggregating arrays back is 10 us per element here).
-
-Hyper has no lambdas and no element-wise array arithmetic: per-channel work is written out with
-subscripts, `array[f(a.v[1]), f(a.v[2]), ...]`. Its `dot_product` sums in float32, which is
-what a float32 convolution does too; statistics (group norm, slerp) are written-out sums in double.
+Measured (BENCHMARKS.md, docs/backends.md): Hyper's `dot_product` on real arrays costs 0.25 ns per
+multiply-add on one core, so every matrix product is dot products of a pixel's vector with weight
+rows, a block of 32 outputs per (pixel, block) pair, the blocks unnested and gathered back in order.
+Hyper has no lambdas and no element-wise array arithmetic, and compiles a long select list for
+0.1-0.7 s at every execution: per-channel work on images unnests the vector `WITH ORDINALITY` and
+gathers it back with `array_agg(... ORDER BY k)`; only short vectors (the sampler's channels, the
+time embedding) are written out with subscripts, `array[f(a.v[1]), f(a.v[2]), ...]`. `dot_product`
+sums in float32, as a float32 convolution does; statistics (group norm, slerp) are summed in double.
 """
 
 from __future__ import annotations
@@ -31,12 +30,18 @@ def _hash32(x: str) -> str:
     return f"((({x}) >> 16) # ({x}))"
 
 
+BLOCK = 32  # outputs per (pixel, weight block) pair, at most
+
+
 def block_size(outputs: int) -> int:
     """Outputs per weight row block: the largest divisor of `outputs` up to BLOCK."""
     return max(k for k in range(1, min(BLOCK, outputs) + 1) if outputs % k == 0)
 
 
-BLOCK = 32
+def _joined(source: str, keys: str, block: str) -> str:
+    """The arrays `v` of `source`, one per (keys, block), joined end to end in `block` order per key."""
+    return (f"SELECT {keys}, array_agg(a ORDER BY {block}, t) AS v\n"
+            f"FROM {source} AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)\nGROUP BY {keys}")
 
 
 class HyperDialect(Dialect):
@@ -161,15 +166,9 @@ class HyperDialect(Dialect):
             out = f"{out} + e.v[w.o * {size} + {t + 1}]"
             return f"(({out}) / {self.literal(scale)})::REAL" if scale != 1.0 else f"({out})::REAL"
 
-        keys = self.keys("g", image)
-        names = self.keys("", image)
-        products = (f"SELECT {keys}, w.o, array[{', '.join(value(t) for t in range(size))}] AS v\n"
+        products = (f"SELECT {self.keys('g', image)}, w.o, array[{', '.join(value(t) for t in range(size))}] AS v\n"
                     f"FROM ({rows}) AS g{joins} CROSS JOIN {table} AS w")
-        if size == outputs:
-            return products
-        return (f"SELECT {names}, array_agg(a ORDER BY o, t) AS v FROM (\n"
-                f"  SELECT {self.keys('p', image)}, p.o, a, t FROM (\n{products}\n) AS p, unnest(p.v) WITH ORDINALITY AS u(a, t)) AS q\n"
-                f"GROUP BY {names}")
+        return products if size == outputs else _joined(f"(\n{products}\n)", self.keys("p", image), "p.o")
 
     def group_norm(self, node, inputs, table):
         """Statistics per (item, group) from slices of each pixel's vector (sums in double over the
@@ -223,6 +222,6 @@ class HyperDialect(Dialect):
             f"ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),\n"
             f"e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),\n"
             f"vt AS (SELECT b, h, {vt} FROM hd GROUP BY b, h),\n"
-            f"o AS (SELECT e.b, e.i, e.h, array[{outs}] AS o FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h),\n"
-            f"u AS (SELECT b, i, h, a, t FROM o, unnest(o.o) WITH ORDINALITY AS u(a, t))\n"
-            f"SELECT b, i / {w} AS y, i % {w} AS x, array_agg(a ORDER BY h, t) AS v FROM u GROUP BY b, i")
+            f"o AS (SELECT e.b, e.i / {w} AS y, e.i % {w} AS x, e.h, array[{outs}] AS v\n"
+            f"      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)\n"
+            f"{_joined('o', 'p.b, p.y, p.x', 'p.h')}")

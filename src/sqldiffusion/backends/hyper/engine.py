@@ -9,21 +9,25 @@ under a millisecond, and a UNet pass is hundreds of statements.
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 import weakref
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from ...errors import SQLDiffusionError
 from ...graph.ops import Layer
+from ...program import TIMESTEPS
 from ..contract import Engine
 from . import storage
 from .dialect import HyperDialect
 
-# the relations a program makes are named sqld_t<node>: always (b, y, x, v) or (b, v), so a table of
-# that name is refilled rather than made again (a SELECT of the other form fails the INSERT and
-# makes it again)
-_REFILLED = "sqld_t"
+# the relations a program makes (program.render names them sqld_t<node>) are always (b, y, x, v)
+# or (b, v), and the timesteps (b, t): a table of such a name is refilled rather than made again (a
+# SELECT of the other form fails the INSERT and makes it again)
+_REFILLED = re.compile(r"sqld_t\d+|" + re.escape(TIMESTEPS))
 LOOKAHEAD = 2  # layer files written ahead of the one being loaded
 
 
@@ -105,35 +109,26 @@ class HyperEngine(Engine):
             expected.update(layer.tensors)
         tensors = model.tensors(expected)
         made: list[str] = []
-        # the next layer's file is printed (by DuckDB, in a thread) while Hyper reads this one's:
-        # both release the GIL, and the two halves take about as long
-        pool = ThreadPoolExecutor(1)
-        ahead = [pool.submit(self.storage.write_layer, layer, tensors) for layer in layers[:LOOKAHEAD]]
-        try:
-            for i, layer in enumerate(layers):
-                path, size = ahead[0].result()
-                ahead.pop(0)
-                try:
+        # the next layers' files are printed (by DuckDB, in a thread) while Hyper reads this one's:
+        # both release the GIL, and the two halves take about as long; the folder goes, whatever happens
+        with tempfile.TemporaryDirectory(prefix="sqld_weights_") as folder, ThreadPoolExecutor(1) as pool:
+            ahead = deque(pool.submit(self.storage.write_layer, layer, tensors, folder) for layer in layers[:LOOKAHEAD])
+            try:
+                for i, layer in enumerate(layers):
+                    written = ahead.popleft().result()
                     if i + LOOKAHEAD < len(layers):
-                        ahead.append(pool.submit(self.storage.write_layer, layers[i + LOOKAHEAD], tensors))
-                    table = self.dialect.table(schema, layer.name)
-                    made.append(table)
-                    self.storage.load_layer(self.con, table, (path, size))
-                finally:
-                    os.unlink(path)
-                if on_layer:
-                    on_layer(i + 1, len(layers))
-        except BaseException:
-            for future in ahead:
-                future.cancel()
-            pool.shutdown(wait=True)
-            for future in ahead:
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    os.unlink(future.result()[0])
-            for table in made:
-                self.con.execute_command(f"DROP TABLE IF EXISTS {table}")
-            raise
-        pool.shutdown()
+                        ahead.append(pool.submit(self.storage.write_layer, layers[i + LOOKAHEAD], tensors, folder))
+                    made.append(self.dialect.table(schema, layer.name))
+                    self.storage.load_layer(self.con, made[-1], written)
+                    os.unlink(written[0])  # disk: at most LOOKAHEAD + 1 layers at a time
+                    if on_layer:
+                        on_layer(i + 1, len(layers))
+            except BaseException:
+                for future in ahead:
+                    future.cancel()
+                for table in made:
+                    self.con.execute_command(f"DROP TABLE IF EXISTS {table}")
+                raise
         self._imported.add(schema)
         return schema
 
@@ -150,7 +145,7 @@ class HyperEngine(Engine):
                 del self._kept[name]
         self.con.execute_command(f"DROP TABLE IF EXISTS {name}")
         self.con.execute_command(f"CREATE TEMP TABLE {name} AS {select}")
-        if name.startswith(_REFILLED):
+        if _REFILLED.fullmatch(name):
             self._kept[name] = True
 
     def drop(self, *names: str) -> None:

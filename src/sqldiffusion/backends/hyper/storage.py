@@ -3,7 +3,8 @@
 Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v array(real))` (vectors:
 `(b, v)`). Parameters: one temporary table per layer, `(o INTEGER, w0 .. w{k-1} array(real))`:
 block `o` of k rows of the layer's matrix (`backends/parameters.py`; a row: one output's weights
-then its bias), k the dialect's `block_size`; a norm: rows 0 (gamma) and 1 (beta) in `w0`. Hyper stores arrays only in temporary tables, so a process imports the weights it uses.
+then its bias), k the dialect's `block_size`; a norm: rows 0 (gamma) and 1 (beta) in `w0`. Hyper
+stores arrays only in temporary tables, so a process imports the weights it uses.
 
 Arrays travel as text (`[1.5,-0.25,...]`): weights through a CSV file that Hyper COPYs, the matrix
 rows printed by DuckDB (shortest round-trip decimals, exact for float32); images as literals.
@@ -26,26 +27,20 @@ _ARRAY = "array(real not null)"
 
 
 def store_layer(con, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
-    written = write_layer(layer, tensors)
-    try:
-        load_layer(con, table, written)
-    finally:
-        os.unlink(written[0])
+    with tempfile.TemporaryDirectory(prefix="sqld_weights_") as folder:
+        load_layer(con, table, write_layer(layer, tensors, folder))
 
 
-def write_layer(layer: Layer, tensors: dict[str, np.ndarray]) -> tuple[str, int]:
-    """The CSV file Hyper COPYs a layer's table from, and the table's block size (rows per line)."""
+def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tuple[str, int]:
+    """The CSV file (in `folder`) Hyper COPYs a layer's table from, and the table's block size (rows
+    per line)."""
     matrix = layer_matrix(layer, tensors)
     size = 1 if layer.kind == "norm" else block_size(matrix.shape[0])
     texts = _array_texts(matrix)
-    fd, path = tempfile.mkstemp(suffix=".csv", prefix="sqld_weights_")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.writelines(f"{o},\"" + '","'.join(texts[o * size:(o + 1) * size]) + '"\n'
-                         for o in range(len(texts) // size))
-    except BaseException:
-        os.unlink(path)
-        raise
+    fd, path = tempfile.mkstemp(suffix=".csv", dir=folder)
+    with os.fdopen(fd, "w") as f:
+        f.writelines(f"{o},\"" + '","'.join(texts[o * size:(o + 1) * size]) + '"\n'
+                     for o in range(len(texts) // size))
     return path, size
 
 
