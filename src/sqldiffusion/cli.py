@@ -431,6 +431,21 @@ def figures(model, out, engine, database, seed, count, all_steps) -> None:
         click.echo(str(path))
 
 
+@cli.command()
+@click.option("--model", "-m", "models", multiple=True,
+              help="A model the page may use (repeatable): a diffusers folder or Hub id; 'demo' is always there.")
+@engine_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
+def serve(models, engine, database, host, port, open_page) -> None:
+    """A local web page: watch the picture emerge and the network run as SQL."""
+    from .serve.server import run
+
+    click.echo(f"loading into {_where(engine, database)}", err=True)
+    run(models, engine, database, host, port, open_page, say=lambda line: click.echo(line, err=True))
+
+
 @cli.command("export-sql")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")

@@ -48,9 +48,9 @@ class ScriptWriter(Engine):
     def transaction(self):
         return nullcontext()
 
-    def execute(self, program, timesteps, on_statement=None) -> str:
+    def execute(self, program, timesteps, on_statement=None, on_start=None) -> str:
         self.labels = {s.target: f"{s.label} ({s.kind})" for s in program.statements}
-        return super().execute(program, timesteps, on_statement)
+        return super().execute(program, timesteps, on_statement, on_start)
 
     def create(self, name: str, select: str) -> None:
         if name in self.labels:

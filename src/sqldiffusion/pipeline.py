@@ -13,6 +13,7 @@ The sample never leaves the engine unless a caller asks to see it (progress pict
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +21,19 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SQLDiffusionError
+from .events import Event, StatementFinished, StatementStarted, Step, StepFinished
 from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .progress import ProgressBar
 from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
-                        inversion_sql, make_rule, plan, schedule_sql, undo_sql)
+                        inversion_sql, make_rule, plan, prediction_sql, schedule_sql, undo_sql)
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
+PREDICTION = "sqld_x0"  # the clean picture a step predicts, made when a run is watched
+PREDICTING = "sqld_x0_step"  # the coefficients that give it
 IMAGE = "sqld_image"  # a given clean picture (image-to-image, inpainting)
 MASK = "sqld_mask"  # inpainting: 1 where the picture's pixel is kept, 0 where it is filled in
 ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
@@ -39,14 +43,6 @@ OUTPUT_TYPES = ("pil", "np", "latent")
 @dataclass
 class ImagePipelineOutput:
     images: list | np.ndarray  # PIL images, or (B, H, W, C) floats in [0, 1] for output_type="np"
-
-
-@dataclass(frozen=True)
-class Step:
-    index: int  # 0-based position in the plan
-    total: int  # steps in the plan
-    timestep: int
-    prev: int  # the timestep it steps to (-1 after the last)
 
 
 class SQLDiffusionPipeline:
@@ -74,7 +70,7 @@ class SQLDiffusionPipeline:
                  sampler: str = "ddpm", eta: float = 0.0, add_noise: bool = True,
                  init_noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-                 return_dict: bool = True):
+                 on_event: Callable[[Event], None] | None = None, return_dict: bool = True):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
         the command line's default is the blog's 4 steps).
@@ -84,6 +80,10 @@ class SQLDiffusionPipeline:
         The noise comes from SQL, seeded by `seed` (or by `generator`: a torch.Generator's
         initial_seed, or a draw from a numpy Generator); `init_noise` (B, C, H, W) starts from a
         given x_T instead. `sampler` "ddpm" (optionally without added noise) or "ddim" (`eta`).
+
+        `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
+        gets every statement as it starts and finishes and, after every step, x_t and the predicted
+        clean picture x0 (`sqldiffusion.events`).
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
@@ -92,7 +92,8 @@ class SQLDiffusionPipeline:
         visited = plan(self.scheduler, steps=steps, timesteps=timesteps)
         with self.progress_bar(len(visited)) as bar:
             samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
-                              seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback))
+                              seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback),
+                              on_event=on_event)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -135,13 +136,13 @@ def image_size(config) -> tuple[int, int]:
 def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: StepRule, batch: int = 1,
             seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-            image: np.ndarray | None = None) -> np.ndarray:
+            image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W).
 
     Without `image`, the loop starts from x_T: SQL noise, or `init_noise`. With `image` (clean
     pictures in [-1, 1], one per batch item), from the picture noised to the first timestep, by SQL
     noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
-    `peek()` fetches the current sample.
+    `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
     """
     engine = net.engine
     if image is not None:
@@ -163,7 +164,7 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
                                 "for its own samples")
     program = net.program(*shape[2:])
     try:
-        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step, image)
+        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step, image, on_event=on_event)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))
@@ -171,20 +172,22 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS,
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING,
             *(s.target for s in program.statements)]
 
 
 def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
          shape: tuple[int, int, int, int], seed: int, init_noise: np.ndarray | None = None,
          on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-         image: np.ndarray | None = None, begin: Callable[[], None] | None = None) -> None:
+         image: np.ndarray | None = None, begin: Callable[[], None] | None = None,
+         on_event: Callable[[Event], None] | None = None) -> None:
     """The statements of the denoising loop, through the engine; leaves x_0 in SAMPLE.
 
     Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
-    fetch_image when on_step peeks), so the same loop can be written out as a script (`export.py`).
-    `begin()`, if given, fills SAMPLE with x_T instead of `start`.
+    fetch_image when on_step peeks or on_event watches), so the same loop can be written out as a
+    script (`export.py`). `begin()`, if given, fills SAMPLE with x_T instead of `start`.
     """
+    began = time.perf_counter()
     engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
     if begin is not None:
         begin()
@@ -192,15 +195,27 @@ def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: li
         start(engine, shape, seed, timesteps[0], init_noise, image)
     for i, t in enumerate(timesteps):
         step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
-        eps = engine.execute(program, [t] * shape[0])
+        eps = engine.execute(program, [t] * shape[0], *watching(step, on_event))
         noise = None
         if rule.adds_noise(step.timestep, step.prev):
             noise = NOISE
             engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
-        sampler_step(engine, schedule, rule, step, eps, noise, shape[1])
+        sampler_step(engine, schedule, rule, step, eps, noise, shape[1], predict=on_event is not None)
         engine.drop(eps, NOISE)
+        if on_event:
+            on_event(StepFinished(step, engine.fetch_image(SAMPLE, shape), engine.fetch_image(PREDICTION, shape),
+                                  time.perf_counter() - began))
+            engine.drop(PREDICTION)
         if on_step:
             on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
+
+
+def watching(step: Step, on_event: Callable[[Event], None] | None) -> tuple:
+    """engine.execute's statement callbacks (after, before) that report a pass's statements to `on_event`."""
+    if on_event is None:
+        return None, None
+    return (lambda s, wall, cpu: on_event(StatementFinished(s, step, wall, cpu)),
+            lambda s: on_event(StatementStarted(s, step)))
 
 
 def start(engine, shape: tuple[int, int, int, int], seed: int, t: int, noise: np.ndarray | None = None,
@@ -220,11 +235,17 @@ def start(engine, shape: tuple[int, int, int, int], seed: int, t: int, noise: np
 
 
 def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,
-                 channels: int) -> None:
+                 channels: int, predict: bool = False) -> None:
     """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps` and, when the
-    rule adds noise at this step, standard normal noise in relation `noise`."""
+    rule adds noise at this step, standard normal noise in relation `noise`. `predict`: also make
+    PREDICTION, the clean picture x0 the step predicts (by the same statement, with coefficients
+    that keep x0 alone)."""
     engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
     clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
+    if predict:
+        engine.create(PREDICTING, prediction_sql())
+        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
+        engine.drop(PREDICTING)
     engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
     engine.drop(COEFFICIENTS)
     engine.rename(NEXT, SAMPLE)

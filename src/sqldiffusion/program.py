@@ -45,6 +45,7 @@ class Statement:
     kind: str  # the kind of work, for profiles: the primitive, or the block ("attention")
     drops: tuple[str, ...] = ()  # relations nobody reads after this statement
     op: str = ""  # the primitive the dialect rendered
+    shape: tuple[int, ...] = ()  # the tensor shape of the relation it makes, (C, H, W) or (C,)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def render(graph: Graph, dialect, schema: str) -> Program:
         sql = dialect.select(node, inputs, table)
         dead = tuple(names[i] for i in dict.fromkeys(node.inputs)
                      if last_use[i] == node.id and names[i] not in (SAMPLE, TIMESTEPS))
-        statements.append(Statement(names[node.id], sql, node.label, node.kind, dead, node.op))
+        statements.append(Statement(names[node.id], sql, node.label, node.kind, dead, node.op, tuple(node.shape)))
     out = graph[graph.output]
     return Program(tuple(statements), names[out.id], out.shape)
 

@@ -300,6 +300,7 @@ class Engine(ABC):
     registry: str = "sqldiffusion_models"  # the registry table, as statements name it
     placeholder: str = "?"  # how the driver marks a bound parameter
     layout: str = ""  # the storage layout's version where a backend has had several
+    durable: bool = True  # whether it can make ordinary tables (False: temporary ones only, gone with it)
 
     # ---- what a backend writes ----------------------------------------------------------------
     @abstractmethod
@@ -339,6 +340,10 @@ class Engine(ABC):
 
     @abstractmethod
     def schema_exists(self, schema: str) -> bool: ...
+
+    def interrupt(self) -> None:
+        """From another thread: stop the statement this engine is running, if its driver can (the
+        statement then fails with the driver's error; the connection stays usable)."""
 
     def lock_imports(self) -> None:
         """Inside the import transaction: wait for any other process importing into this database."""
@@ -423,13 +428,18 @@ class Engine(ABC):
         finally:
             self.drop(SAMPLE, TIMESTEPS, *(s.target for s in program.statements))
 
-    def execute(self, program: Program, timesteps, on_statement=None) -> str:
+    def execute(self, program: Program, timesteps, on_statement=None,
+                on_start: Callable[[Statement], None] | None = None) -> str:
         """Run a program on the image already in SAMPLE; return the relation holding its output.
 
         Every relation but the output is dropped as soon as nothing reads it any more.
+        `on_start(statement)` is called before each statement, `on_statement(statement, wall, cpu)`
+        after it (either may raise to stop the pass).
         """
         self.create(TIMESTEPS, self.dialect.timesteps(timesteps))
         for statement in program.statements:
+            if on_start:
+                on_start(statement)
             wall, cpu = time.perf_counter(), cpu_seconds()
             self.create(statement.target, statement.sql)
             self.drop(*statement.drops)

@@ -44,6 +44,9 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         self.con.close()
 
+    def interrupt(self) -> None:
+        self.con.interrupt()
+
     def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
         result = self.con.execute(sql, list(params)) if params else self.con.execute(sql)
         return result.fetchall() if result.description else []

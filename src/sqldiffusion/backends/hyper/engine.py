@@ -40,9 +40,32 @@ def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
+def _bind(sql: str, params: Sequence) -> str:
+    """The statement with each `?` replaced by its value as a literal (the Python client binds no
+    parameters): text quoted with its quotes doubled, numbers as numbers, None as NULL. Statements
+    given parameters hold no `?` of their own."""
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} parameters")
+
+    def literal(value) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, (int, float)):
+            return repr(value) if value == value and abs(value) != float("inf") else f"'{value}'::DOUBLE PRECISION"
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
+        raise TypeError(f"cannot bind a {type(value).__name__} in Hyper SQL")
+
+    return parts[0] + "".join(literal(v) + rest for v, rest in zip(params, parts[1:]))
+
+
 class HyperEngine(Engine):
     name = "hyper"
     storage = storage
+    durable = False  # no database file: every table is temporary
 
     def __init__(self, database: str | None = None) -> None:
         if database is not None:
@@ -70,9 +93,12 @@ class HyperEngine(Engine):
     def close(self) -> None:
         self._closer()
 
+    def interrupt(self) -> None:
+        self.con.cancel()
+
     def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
         if params:
-            raise ValueError("the hyper engine takes no bound parameters")
+            sql = _bind(sql, params)
         if sql.lstrip().upper().startswith(("SELECT", "WITH", "VALUES")):
             return [tuple(row) for row in self.con.execute_list_query(sql)]
         self.con.execute_command(sql)

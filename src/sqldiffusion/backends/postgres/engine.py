@@ -61,6 +61,9 @@ class PostgresEngine(Engine):
             self.server.stop()
             self.server = None
 
+    def interrupt(self) -> None:
+        self.con.cancel_safe()
+
     def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
         cursor = self.con.execute(sql, list(params) if params else None)
         return cursor.fetchall() if cursor.description else []

@@ -1,0 +1,53 @@
+"""What a run reports while it runs, for whoever watches it: the web page, a notebook, a log.
+
+>>> def show(event):
+...     if isinstance(event, StepFinished):
+...         print(event.step.index + 1, event.step.timestep, event.prediction.shape)
+>>> pipe(timesteps=[500, 250, 125, 60, 0], seed=0, on_event=show)
+
+A pass reports every statement twice, as it starts and when it has finished (with its wall and CPU
+time); a sampler step reports the new sample x_t and the clean picture the step predicted, x0, both
+fetched from the engine, where SQL computed them. A handler that raises stops the run between two
+statements (the run's relations are dropped as on any failure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .program import Statement
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int  # 0-based position in the plan
+    total: int  # steps in the plan
+    timestep: int
+    prev: int  # the timestep it steps to (-1 after the last)
+
+
+@dataclass(frozen=True)
+class StatementStarted:
+    statement: Statement  # .label is the diffusers module, .sql the SELECT, .shape what it makes
+    step: Step  # the sampler step whose UNet pass runs it
+
+
+@dataclass(frozen=True)
+class StatementFinished:
+    statement: Statement
+    step: Step
+    seconds: float  # wall-clock time of the statement
+    cpu_seconds: float  # this process's CPU time (an embedded engine's threads; not a server's)
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    step: Step
+    sample: np.ndarray  # x_t after the step, (B, C, H, W) in about [-1, 1]
+    prediction: np.ndarray  # the clean picture x0 the step predicted from its x_t (clipped as the sampler clips)
+    seconds: float  # since the run began
+
+
+Event = StatementStarted | StatementFinished | StepFinished

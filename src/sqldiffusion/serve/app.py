@@ -1,0 +1,142 @@
+"""The web server: the page, its JSON API and the event stream of each generation.
+
+    GET  /                         the page (static/index.html)
+    GET  /api/state                engine, models with their diagrams, defaults, the queue
+    GET  /api/models/{i}/program   the SQL program of one pass of model i, as --show-sql prints it
+    POST /api/jobs                 start a generation: {model, sampler, eta, schedule, steps, timesteps,
+                                   seed, batch} -> {id, place}; a bad setting -> 400 {error}
+    GET  /api/jobs/{id}/events     Server-Sent Events: queued, started, statement, statement_done,
+                                   step, done | cancelled | failed (each `data:` one JSON object)
+    POST /api/jobs/{id}/cancel     cancel it (queued or running)
+    GET  /api/gallery              finished pictures, newest first; /api/gallery/{id}.png one of them
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..errors import SQLDiffusionError
+from ..pipeline import image_size
+from .diagram import diagram
+from .gallery import Gallery
+from .jobs import BLOG_TIMESTEPS, MAX_BATCH, Runner, Served, parse_settings
+
+STATIC = files("sqldiffusion.serve") / "static"
+POLL = 0.05  # seconds between looks at a job's events while streaming them
+
+
+def create_app(engine, models: dict[str, Served]) -> Starlette:
+    """The application serving `models` (already imported into `engine`). Closing the app's
+    lifespan stops its runner; the caller closes the engine."""
+    gallery = Gallery(engine)
+    runner = Runner(engine, models, gallery)
+    keys = list(models)
+    diagrams = []
+    for key, served in models.items():
+        size = image_size(served.net.config)
+        program = served.net.program(*size)
+        diagrams.append({"key": key, "name": served.net.model.name, "digest": served.net.model.digest[:16],
+                         "size": list(size), "channels": served.net.config.in_channels,
+                         "diagram": diagram(served.net.config, program, *size, engine.dialect)})
+
+    def error(message: str, status: int = 400) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status)
+
+    def job_of(request: Request):
+        return runner.jobs.get(request.path_params["job"])
+
+    async def page(request: Request) -> Response:
+        return FileResponse(str(STATIC / "index.html"), media_type="text/html")
+
+    async def state(request: Request) -> Response:
+        with runner._lock:
+            queued = [j.id for j in runner.queue]
+            running = runner.running.id if runner.running else None
+        return JSONResponse({"engine": engine.name, "models": diagrams, "running": running, "queued": queued,
+                             "defaults": {"model": keys[0], "sampler": "ddpm", "eta": 0.0, "schedule": "blog",
+                                          "steps": 50, "timesteps": ",".join(map(str, BLOG_TIMESTEPS)), "seed": 0,
+                                          "batch": 1, "max_batch": MAX_BATCH}})
+
+    async def program_text(request: Request) -> Response:
+        index = request.path_params["model"]
+        if not 0 <= index < len(keys):
+            return error(f"no model {index}", 404)
+        served = models[keys[index]]
+        return Response(served.net.program(*image_size(served.net.config)).text(), media_type="text/plain")
+
+    async def submit(request: Request) -> Response:
+        try:
+            raw = await request.json()
+        except ValueError:
+            return error("send the settings as a JSON object")
+        try:
+            settings = parse_settings(raw, models)
+        except SQLDiffusionError as e:
+            return error(str(e))
+        job = runner.submit(settings)
+        return JSONResponse({"id": job.id, "place": runner.place(job)})
+
+    async def cancel(request: Request) -> Response:
+        job = job_of(request)
+        if job is None:
+            return error("no such job", 404)
+        runner.cancel(job)
+        return JSONResponse({"id": job.id, "state": job.state})
+
+    async def events(request: Request) -> Response:
+        job = job_of(request)
+        if job is None:
+            return error("no such job", 404)
+
+        async def stream():
+            seen = 0
+            try:
+                while True:
+                    fresh = job.since(seen)
+                    for event in fresh:
+                        yield f"data: {json.dumps(event)}\n\n"
+                    seen += len(fresh)
+                    if job.finished and seen == len(job.events) or await request.is_disconnected():
+                        return
+                    await asyncio.sleep(POLL)
+            finally:
+                if job.state == "queued":  # the tab was closed: the job gives up its place
+                    runner.cancel(job)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def listing(request: Request) -> Response:
+        return JSONResponse(gallery.entries())
+
+    async def picture(request: Request) -> Response:
+        png = gallery.png(request.path_params["entry"])
+        return Response(png, media_type="image/png") if png is not None else error("no such picture", 404)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        runner.stop()
+
+    app = Starlette(routes=[
+        Route("/", page),
+        Route("/api/state", state),
+        Route("/api/models/{model:int}/program", program_text),
+        Route("/api/jobs", submit, methods=["POST"]),
+        Route("/api/jobs/{job}/events", events),
+        Route("/api/jobs/{job}/cancel", cancel, methods=["POST"]),
+        Route("/api/gallery", listing),
+        Route("/api/gallery/{entry}.png", picture),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ], lifespan=lifespan)
+    app.state.runner, app.state.gallery = runner, gallery
+    return app

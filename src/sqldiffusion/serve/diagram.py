@@ -1,0 +1,67 @@
+"""A model's UNet as the page draws it: its top-level diffusers modules, in the order a pass runs
+them, each with the statements of the SQL program that compute it, and the skip connections."""
+
+from __future__ import annotations
+
+from ..graph import build_unet
+from ..model.config import UNetConfig
+from ..program import Program
+
+# where each top-level module sits in the drawing: the time embedding beside the network, the
+# down path, the middle, the up path, then the output
+KINDS = {"time_proj": "time", "time_embedding": "time", "center_input_sample": "in", "conv_in": "in",
+         "mid_block": "mid", "conv_norm_out": "out", "conv_act": "out", "conv_out": "out"}
+
+
+def module_of(label: str) -> str:
+    """The top-level diffusers module a statement's label belongs to: `down_blocks.1` for
+    `down_blocks.1.resnets.0.conv1`, `time_embedding` for `time_proj` and `time_embedding.*`,
+    else the label's first part."""
+    parts = label.split(".")
+    if parts[0] in ("down_blocks", "up_blocks") and len(parts) > 1:
+        return ".".join(parts[:2])
+    if parts[0] == "time_proj":
+        return "time_embedding"
+    return parts[0]
+
+
+def statement_sql(target: str, sql: str) -> str:
+    """A statement as the engine runs it (and `--show-sql` prints it)."""
+    return f"CREATE TEMP TABLE {target} AS\n{sql};"
+
+
+def diagram(config: UNetConfig, program: Program, height: int, width: int, dialect) -> dict:
+    """Blocks (name, kind, block type, output shape, statements) and skips (from, to), as JSON."""
+    blocks: dict[str, dict] = {}
+    for index, s in enumerate(program.statements):
+        name = module_of(s.label)
+        block = blocks.setdefault(name, {"name": name, "kind": _kind(name), "type": _block_type(config, name),
+                                         "shape": [], "statements": []})
+        block["shape"] = list(s.shape)  # the module's output: what its last statement makes
+        block["statements"].append({"index": index, "target": s.target, "label": s.label, "kind": s.kind,
+                                    "op": s.op, "shape": list(s.shape), "sql": statement_sql(s.target, s.sql)})
+    graph = dialect.lower(build_unet(config, height, width))
+    skips: list[list[str]] = []
+    for node in graph.nodes:
+        if node.op == "concat":
+            pair = [module_of(graph[node.inputs[1]].label), module_of(node.label)]
+            if pair[0] != pair[1] and pair not in skips:
+                skips.append(pair)
+    return {"blocks": list(blocks.values()), "skips": skips, "statements": len(program.statements)}
+
+
+def _kind(name: str) -> str:
+    return KINDS.get(name) or ("down" if name.startswith("down_blocks") else "up" if name.startswith("up_blocks")
+                               else "other")
+
+
+def _block_type(config: UNetConfig, name: str) -> str:
+    kind, _, index = name.partition(".")
+    raw = config.raw
+    if kind == "down_blocks":
+        return raw["down_block_types"][int(index)]
+    if kind == "up_blocks":
+        return raw["up_block_types"][int(index)]
+    if kind == "mid_block":
+        return raw.get("mid_block_type") or "UNetMidBlock2D"
+    return ""

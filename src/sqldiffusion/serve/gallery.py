@@ -1,0 +1,62 @@
+"""Finished pictures, kept in the database the run used: one row per picture with its settings.
+
+The table lives beside the models (`sqldiffusion_gallery`), so it survives a restart wherever the
+database does (a DuckDB file, a PostgreSQL server); on an engine with temporary tables only, it
+lasts as long as the server. The page reads a copy kept in memory, so that listing the gallery never
+waits for the engine while it generates; every change goes to the table first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from datetime import datetime, timezone
+
+TABLE = "sqldiffusion_gallery"
+COLUMNS = ("id", "created_at", "model", "digest", "engine", "seed", "sampler", "schedule", "batch", "seconds",
+           "settings", "png_base64")
+LISTED = COLUMNS[:-1]  # what the page lists; the picture is fetched by id
+
+
+class Gallery:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        temp = "" if engine.durable else "TEMP "
+        engine.execute_sql(f"CREATE {temp}TABLE IF NOT EXISTS {TABLE} (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+                           "model TEXT, digest TEXT, engine TEXT, seed BIGINT, sampler TEXT, schedule TEXT, "
+                           "batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL)")
+        rows = engine.execute_sql(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created_at DESC, id")
+        self._entries = [dict(zip(COLUMNS, row)) for row in rows]
+
+    def add(self, *, model: str, digest: str, engine: str, seed: int, sampler: str, schedule: str, batch: int,
+            seconds: float, settings: dict, png: bytes) -> dict:
+        """Store a finished picture; returns its listing."""
+        entry = {"id": uuid.uuid4().hex[:12], "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+                 "model": model, "digest": digest, "engine": engine, "seed": int(seed), "sampler": sampler,
+                 "schedule": schedule, "batch": int(batch), "seconds": round(float(seconds), 3),
+                 "settings": json.dumps(settings, sort_keys=True), "png_base64": base64.b64encode(png).decode()}
+        marks = ", ".join([self.engine.placeholder] * len(COLUMNS))
+        self.engine.execute_sql(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})",
+                                [entry[c] for c in COLUMNS])
+        with self._lock:
+            self._entries.insert(0, entry)
+        return listing(entry)
+
+    def entries(self) -> list[dict]:
+        """Newest first, without the pictures."""
+        with self._lock:
+            return [listing(e) for e in self._entries]
+
+    def png(self, entry_id: str) -> bytes | None:
+        with self._lock:
+            entry = next((e for e in self._entries if e["id"] == entry_id), None)
+        return base64.b64decode(entry["png_base64"]) if entry else None
+
+
+def listing(entry: dict) -> dict:
+    shown = {k: entry[k] for k in LISTED}
+    shown["settings"] = json.loads(entry["settings"] or "{}")
+    return shown

@@ -1,0 +1,275 @@
+"""Generations the page asks for: checked settings, a queue per engine, and what each run reports.
+
+One worker thread owns the engine: it takes jobs in order and runs each through the pipeline,
+recording the pipeline's events (`sqldiffusion.events`) as small JSON messages that any number of
+readers follow by position. Cancelling a queued job takes it out of the queue; cancelling the
+running one stops it before its next statement and interrupts the statement running now, so it
+ends within about a second and leaves the engine usable.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import asdict, dataclass, field
+
+from ..errors import SQLDiffusionError
+from ..events import StatementFinished, StatementStarted, StepFinished
+from ..pictures import grid, to_pixels
+from ..pipeline import SQLDiffusionPipeline, image_size, relations
+from ..scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+from ..sql_unet import SQLUNet
+from .diagram import module_of
+
+BLOG_TIMESTEPS = (500, 250, 125, 60, 0)
+SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "none": ("ddpm", False)}  # none: DDPM, no added noise
+MAX_BATCH = 16
+FINISHED = ("done", "cancelled", "failed")
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str
+    sampler: str  # ddpm, ddim, or none (DDPM without added noise)
+    eta: float
+    schedule: str  # blog, steps, or list
+    steps: int | None
+    timesteps: tuple[int, ...]  # the plan, resolved
+    seed: int
+    batch: int
+
+
+def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
+    """The page's form, checked as the command line checks its options (same one-line messages)."""
+    if not isinstance(raw, dict):
+        raise SQLDiffusionError("send the settings as a JSON object")
+    model = str(raw.get("model", "demo"))
+    if model not in models:
+        raise SQLDiffusionError(f"model {model!r} is not served here (choose one of: {', '.join(models)})")
+    sampler = str(raw.get("sampler", "ddpm"))
+    if sampler not in SAMPLERS:
+        raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: ddpm, ddim, none)")
+    eta = _number(raw.get("eta", 0.0), "eta", float)
+    name, add_noise = SAMPLERS[sampler]
+    make_rule(name, eta if name == "ddim" else 0.0, add_noise)
+    schedule = str(raw.get("schedule", "blog"))
+    steps = None
+    if schedule == "blog":
+        timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS)
+    elif schedule == "steps":
+        steps = _number(raw.get("steps"), "steps", int)
+        timesteps = plan(models[model].scheduler, steps=steps)
+    elif schedule == "list":
+        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(str(raw.get("timesteps", ""))))
+    else:
+        raise SQLDiffusionError(f"unknown schedule {schedule!r} (available: blog, steps, list)")
+    seed = _number(raw.get("seed", 0), "seed", int)
+    if seed < 0:
+        raise SQLDiffusionError(f"seed {seed} is negative")
+    batch = _number(raw.get("batch", 1), "batch", int)
+    if not 1 <= batch <= MAX_BATCH:
+        raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
+    return Settings(model, sampler, eta if name == "ddim" else 0.0, schedule, steps, tuple(timesteps), seed, batch)
+
+
+def _number(value, what: str, kind):
+    try:
+        number = kind(value)
+        if kind is int and float(value) != number:
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        whole = "a whole number" if kind is int else "a number"
+        raise SQLDiffusionError(f"{what} {value!r} is not {whole}") from None
+
+
+@dataclass
+class Served:
+    """A model the server offers: its name on the page, imported into the engine."""
+
+    key: str
+    net: SQLUNet
+    scheduler: NoiseSchedule
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class Job:
+    settings: Settings
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    state: str = "queued"  # queued, running, done, cancelled, failed
+    events: list[dict] = field(default_factory=list)
+    cancel_requested: bool = False
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition()
+
+    def emit(self, kind: str, **data) -> None:
+        with self.changed:
+            self.events.append({"type": kind, **data})
+            self.changed.notify_all()
+
+    def since(self, position: int) -> list[dict]:
+        with self.changed:
+            return self.events[position:]
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+
+class Runner:
+    """One generation at a time on one engine; the others wait in order."""
+
+    def __init__(self, engine, models: dict[str, Served], gallery) -> None:
+        self.engine, self.models, self.gallery = engine, models, gallery
+        self.jobs: dict[str, Job] = {}
+        self.queue: deque[Job] = deque()
+        self.running: Job | None = None
+        self._lock = threading.Condition()
+        self._in_statement = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="sqldiffusion-runner", daemon=True)
+        self._thread.start()
+
+    # ---- what the page calls ------------------------------------------------------------------
+    def submit(self, settings: Settings) -> Job:
+        job = Job(settings)
+        with self._lock:
+            self.jobs[job.id] = job
+            self.queue.append(job)
+            self._announce_places()
+            self._lock.notify_all()
+        return job
+
+    def cancel(self, job: Job) -> None:
+        with self._lock:
+            if job.state == "queued":
+                self.queue.remove(job)
+                job.state = "cancelled"
+                job.emit("cancelled", reason="cancelled before it started")
+                self._announce_places()
+            elif job.state == "running" and not job.cancel_requested:
+                job.cancel_requested = True
+                if self._in_statement:
+                    self.engine.interrupt()
+
+    def place(self, job: Job) -> int:
+        """0 while running, 1 for the next in line, ..."""
+        with self._lock:
+            return 0 if job is self.running else list(self.queue).index(job) + 1 if job in self.queue else -1
+
+    def stop(self) -> None:
+        """Cancel everything and end the worker (the engine stays open for its owner to close)."""
+        with self._lock:
+            self._stopping = True
+            for job in list(self.queue):
+                self.cancel(job)
+            if self.running is not None:
+                self.cancel(self.running)
+            self._lock.notify_all()
+        self._thread.join(timeout=30)
+
+    # ---- the worker ---------------------------------------------------------------------------
+    def _announce_places(self) -> None:
+        for place, waiting in enumerate(self.queue, start=1 if self.running else 0):
+            waiting.emit("queued", place=place)
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self.queue and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                job = self.running = self.queue.popleft()
+                job.state = "running"
+                self._announce_places()
+            try:
+                self._run(job)
+            finally:
+                with self._lock:
+                    self.running = None
+                    self._in_statement = False
+                    self._announce_places()
+
+    def _run(self, job: Job) -> None:
+        s = job.settings
+        served = self.models[s.model]
+        program = served.net.program(*image_size(served.net.config))
+        indices = {st.target: i for i, st in enumerate(program.statements)}
+        began = time.perf_counter()
+        job.emit("started", total=len(s.timesteps), timesteps=list(s.timesteps), statements=len(program.statements))
+
+        def on_event(event) -> None:
+            if isinstance(event, StatementStarted):
+                with self._lock:
+                    if job.cancel_requested:
+                        raise Cancelled
+                    self._in_statement = True
+                job.emit("statement", index=indices[event.statement.target], module=module_of(event.statement.label),
+                         label=event.statement.label, step=event.step.index)
+            elif isinstance(event, StatementFinished):
+                with self._lock:
+                    self._in_statement = False
+                job.emit("statement_done", index=indices[event.statement.target], seconds=round(event.seconds, 5))
+            elif isinstance(event, StepFinished):
+                done = event.step.index + 1
+                job.emit("step", index=event.step.index, total=event.step.total, timestep=event.step.timestep,
+                         elapsed=round(event.seconds, 3), left=round(event.seconds / done * (event.step.total - done), 3),
+                         sample=png_data(event.sample), prediction=png_data(event.prediction))
+
+        sampler, add_noise = SAMPLERS[s.sampler]
+        pipe = SQLDiffusionPipeline(served.net, served.scheduler)
+        pipe.set_progress_bar_config(disable=True)
+        try:
+            samples = pipe(batch_size=s.batch, timesteps=list(s.timesteps), seed=s.seed, sampler=sampler, eta=s.eta,
+                           add_noise=add_noise, output_type="latent", on_event=on_event).images
+        except BaseException as e:  # noqa: BLE001 - whatever stopped it, the page hears why
+            self._clean(program)
+            if job.cancel_requested:
+                job.state = "cancelled"
+                job.emit("cancelled", reason="cancelled")
+            else:
+                job.state = "failed"
+                job.emit("failed", message=_first_line(e))
+            if not isinstance(e, (Exception, Cancelled)):
+                raise
+            return
+        seconds = time.perf_counter() - began
+        entry = self.gallery.add(model=s.model, digest=served.net.model.digest, engine=self.engine.name, seed=s.seed,
+                                 sampler=s.sampler, schedule=",".join(map(str, s.timesteps)), batch=s.batch,
+                                 seconds=seconds, settings=asdict(s), png=png_bytes(samples))
+        job.state = "done"
+        job.emit("done", seconds=round(seconds, 3), entry=entry)
+
+    def _clean(self, program) -> None:
+        """After a cancelled or failed run: its relations gone, whatever the interruption hit."""
+        try:
+            self.engine.drop(*relations(program))
+        except Exception:  # noqa: BLE001 - the pipeline dropped them already; this is a second sweep
+            pass
+
+
+def png_bytes(samples) -> bytes:
+    """Samples (B, C, H, W) in [-1, 1] as one PNG at their own size (a grid for a batch)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(grid(to_pixels(samples), gap=1 if len(samples) > 1 else 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_data(samples) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(samples)).decode()
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -1,0 +1,71 @@
+"""Start the page: import the models into one engine, then serve them with uvicorn until stopped."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import webbrowser
+from collections.abc import Callable, Sequence
+
+from ..backends import get_engine
+from ..errors import SQLDiffusionError
+from ..model import load_model
+from ..scheduler import NoiseSchedule
+from ..sql_unet import SQLUNet
+from .jobs import Served
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambda line: None) -> dict[str, Served]:
+    """Each model (the ones asked for, then the demo) loaded and imported into `engine`."""
+    models: dict[str, Served] = {}
+    for key in dict.fromkeys([*keys, "demo"]):
+        say(f"loading {key}")
+        loaded = load_model(key)
+        models[key] = Served(key, SQLUNet(loaded, engine), NoiseSchedule.from_config(loaded.scheduler_config))
+    return models
+
+
+def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, port: int, open_page: bool,
+        say: Callable[[str], None]) -> None:
+    try:
+        import uvicorn
+
+        from .app import create_app
+    except ImportError as e:
+        raise SQLDiffusionError(f"sqldiffusion serve needs {e.name}: pip install 'sqldiffusion' again "
+                                "(it depends on starlette and uvicorn)") from None
+    engine = get_engine(engine_name, database)
+    try:
+        app = create_app(engine, serve_models(engine, keys, say))
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+
+        def announce() -> None:  # once the socket listens
+            while not server.started and not server.should_exit:
+                threading.Event().wait(0.05)
+            if server.started:
+                say(f"sqldiffusion is serving {len(app.state.runner.models)} model(s) on {engine.name} at {url}")
+                if not is_loopback(host):
+                    say(f"note: listening on {host}, not only on this machine: anyone who can reach it can run "
+                        "generations")
+                say("press Ctrl-C to stop")
+                if open_page:
+                    webbrowser.open(url)
+
+        threading.Thread(target=announce, daemon=True).start()
+        server.run()
+        if not server.started:
+            raise SQLDiffusionError(f"cannot listen on {host}:{port} (in use, or not an address of this machine); "
+                                    "give another --port or --host")
+    finally:
+        engine.close()
