@@ -25,7 +25,7 @@ class Gallery:
         self.engine = engine
         self._lock = threading.Lock()
         temp = "" if engine.durable else "TEMP "
-        engine.execute_sql(f"CREATE {temp}TABLE IF NOT EXISTS {TABLE} (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+        engine.execute_sql(f"CREATE {temp}TABLE IF NOT EXISTS {TABLE} (id TEXT NOT NULL, created_at TEXT NOT NULL, "
                            "model TEXT, digest TEXT, engine TEXT, seed BIGINT, sampler TEXT, schedule TEXT, "
                            "batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL)")
         rows = engine.execute_sql(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created_at DESC, id")

@@ -150,7 +150,8 @@ function place(blocks) {
     else if (b.kind === "time") at[b.name] = {x: (left + right) / 2, y: 10};
     else if (!at[b.name]) at[b.name] = {x: (left + right) / 2, y: bottom + H + gap};
   }
-  return {at, W, H, width: right + W + 10, height: bottom + 2 * H + gap + 10};
+  const others = blocks.some((b) => !["in", "down", "mid", "up", "out", "time"].includes(b.kind));
+  return {at, W, H, width: right + W + 10, height: bottom + H + 10 + (others ? H + gap : 0)};
 }
 
 function el(tag, attrs, parent) {
@@ -208,20 +209,22 @@ function showBlock(block) {
   const head = document.createElement("h2");
   head.textContent = `${block.name}: ${block.statements.length} statement(s)`;
   box.appendChild(head);
-  for (const s of block.statements) {
-    const div = document.createElement("div");
-    div.className = "statement";
-    const h = document.createElement("h3");
-    h.textContent = s.label;
-    const meta = document.createElement("p");
+  block.statements.forEach((s, i) => {
+    const details = document.createElement("details");
+    details.className = "statement";
+    details.open = i === 0;
+    const summary = document.createElement("summary");
+    summary.textContent = s.label;
+    const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = `${s.op} → ${s.target}, shape ${s.shape.join("×")}`;
+    summary.appendChild(meta);
     const pre = document.createElement("pre");
     pre.className = "sql";
     pre.textContent = s.sql;
-    div.append(h, meta, pre);
-    box.appendChild(div);
-  }
+    details.append(summary, pre);
+    box.appendChild(details);
+  });
 }
 
 // ---- the gallery ----------------------------------------------------------------------------
