@@ -11,7 +11,6 @@ import shutil
 import socket
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -400,3 +399,39 @@ def test_the_page_in_a_real_browser(live_server, tmp_path):
         assert page.input_value("#seed") == "11" and page.input_value("#timesteps") == "500,0"
         assert errors == []
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_command_says_where_it_listens_and_stops_on_ctrl_c(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sqldiffusion.cli", "serve", "--host", "0.0.0.0", "--port",
+                                str(port)], stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        lines = []
+        for line in process.stderr:
+            lines.append(line.strip())
+            if "Ctrl-C" in line:
+                break
+        said = "\n".join(lines)
+        assert f"at http://0.0.0.0:{port}/" in said and "not only on this machine" in said
+        state = httpx.get(f"http://127.0.0.1:{port}/api/state").json()
+        assert [m["key"] for m in state["models"]] == ["demo"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        assert "interrupted" in process.stderr.read()
+    finally:
+        process.kill()
+    with socket.socket() as held:  # a port in use: one line, status 2
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        taken = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "serve", "--port",
+                                str(held.getsockname()[1])], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert taken.returncode == 2
+    assert taken.stderr.strip().splitlines()[-1].startswith("error: cannot listen on 127.0.0.1:")
+    assert "in use" in taken.stderr

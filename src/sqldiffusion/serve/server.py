@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 import webbrowser
 from collections.abc import Callable, Sequence
@@ -43,11 +44,13 @@ def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, 
     except ImportError as e:
         raise SQLDiffusionError(f"sqldiffusion serve needs {e.name}: pip install 'sqldiffusion' again "
                                 "(it depends on starlette and uvicorn)") from None
+    listening = listen(host, port)  # before the models load: a taken port is said at once
     engine = get_engine(engine_name, database)
     try:
         app = create_app(engine, serve_models(engine, keys, say))
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
+        port = listening.getsockname()[1]
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
 
         def announce() -> None:  # once the socket listens
@@ -63,9 +66,15 @@ def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, 
                     webbrowser.open(url)
 
         threading.Thread(target=announce, daemon=True).start()
-        server.run()
-        if not server.started:
-            raise SQLDiffusionError(f"cannot listen on {host}:{port} (in use, or not an address of this machine); "
-                                    "give another --port or --host")
+        server.run(sockets=[listening])
     finally:
+        listening.close()
         engine.close()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    try:
+        return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as e:
+        raise SQLDiffusionError(f"cannot listen on {host}:{port} ({e.strerror or e}); give another --port or "
+                                "--host") from None
