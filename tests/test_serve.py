@@ -435,3 +435,38 @@ def test_the_command_says_where_it_listens_and_stops_on_ctrl_c(tmp_path):
     assert taken.returncode == 2
     assert taken.stderr.strip().splitlines()[-1].startswith("error: cannot listen on 127.0.0.1:")
     assert "in use" in taken.stderr
+
+
+@pytest.mark.slow
+def test_cancel_interrupts_a_long_statement(tmp_path):
+    """A model whose convolutions take seconds each: cancel lands inside one and stops it."""
+    from conftest import make_unet, save_unet
+
+    from sqldiffusion.serve.jobs import Runner, Served, parse_settings
+    from sqldiffusion.scheduler import NoiseSchedule
+
+    wide = dict(sample_size=128, in_channels=3, out_channels=3, block_out_channels=[192, 192], layers_per_block=1,
+                down_block_types=["DownBlock2D", "DownBlock2D"], up_block_types=["UpBlock2D", "UpBlock2D"],
+                norm_num_groups=32)
+    folder = save_unet(make_unet(wide), tmp_path / "wide")
+    engine = get_engine("duckdb")
+    models = {"wide": Served("wide", SQLUNet(folder, engine), NoiseSchedule())}
+    runner = Runner(engine, models, Gallery(engine))
+    try:
+        job = runner.submit(parse_settings({"model": "wide", "schedule": "list", "timesteps": "500,0"}, models))
+        conv = "down_blocks.0.resnets.0.conv1"
+        while not any(e.get("label") == conv for e in job.since(0)):
+            time.sleep(0.01)
+        time.sleep(0.3)
+        last = job.since(0)[-1]
+        assert last["type"] == "statement" and last["label"] == conv, "the convolution ended too soon to interrupt it"
+        asked = time.perf_counter()
+        runner.cancel(job)
+        while not job.finished:
+            time.sleep(0.01)
+        assert job.state == "cancelled" and time.perf_counter() - asked < 1.0
+        assert engine.query("SELECT count(*) FROM duckdb_tables() WHERE temporary")[0][0] == 0
+        assert engine.execute_sql("SELECT 1")[0][0] == 1
+    finally:
+        runner.stop()
+        engine.close()
