@@ -29,6 +29,7 @@ BLOG_TIMESTEPS = (500, 250, 125, 60, 0)
 SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "none": ("ddpm", False)}  # none: DDPM, no added noise
 MAX_BATCH = 16
 FINISHED = ("done", "cancelled", "failed")
+KEPT = 32  # finished jobs whose events can still be read
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class Runner:
     def submit(self, settings: Settings) -> Job:
         job = Job(settings)
         with self._lock:
+            finished = [key for key, old in self.jobs.items() if old.finished]
+            for key in finished[:-KEPT]:  # what a long-running server remembers stays bounded
+                del self.jobs[key]
             self.jobs[job.id] = job
             self.queue.append(job)
             self._announce_places()
