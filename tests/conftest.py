@@ -115,6 +115,23 @@ def pg_engine(pg_dsn):
 
 
 @pytest.fixture(scope="session")
+def spark_engine():
+    """One local Spark session (2 cores) for the session's Spark cases; skips where Java or pyspark
+    is missing."""
+    import shutil
+
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    if shutil.which("java") is None and not __import__("os").environ.get("JAVA_HOME"):
+        pytest.skip("Java is not installed (apt-get install openjdk-17-jre-headless): the Spark cases need it")
+    from sqldiffusion.backends import get_engine
+    from sqldiffusion.backends.spark.engine import SparkTarget
+
+    engine = get_engine("spark", SparkTarget(master="local[2]"))
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
 def hyper_engine():
     """One Hyper process for the session: the small model is imported once (weights live per process)."""
     pytest.importorskip("tableauhyperapi", reason="the hyper extra is not installed")
@@ -125,11 +142,15 @@ def hyper_engine():
     engine.close()
 
 
-@pytest.fixture(params=list(BACKENDS))
+# Spark runs its own cases (tests/test_spark.py): a pass of the small model takes about a minute there
+PARAMETRISED = [name for name in BACKENDS if name != "spark"]
+
+
+@pytest.fixture(params=PARAMETRISED)
 def engine(request):
-    """An engine of each registered backend: DuckDB in memory (a new one per test); PostgreSQL on
-    the session's server and Hyper in one process (both shared; every relation a run makes is
-    temporary)."""
+    """An engine of each registered backend but Spark: DuckDB in memory (a new one per test);
+    PostgreSQL on the session's server and Hyper in one process (both shared; every relation a run
+    makes is temporary)."""
     if request.param == "postgres":
         yield request.getfixturevalue("pg_engine")
         return

@@ -19,9 +19,11 @@ from .backends import BACKENDS
 def engine_options(command):
     """--engine, --db (DuckDB file) and --dsn (PostgreSQL server), resolved into `engine` and `database`."""
     @functools.wraps(command)
-    def resolved(*args, engine, db, dsn, **kwargs):
+    def resolved(*args, engine, db, dsn, master, spark_conf, **kwargs):
         if engine is None:
             engine = "postgres" if dsn else "duckdb"  # a DSN names a PostgreSQL server
+        if (master or spark_conf) and engine != "spark":
+            raise SQLDiffusionError(f"--master and --spark-conf apply to --engine spark, not {engine}")
         if dsn and engine != "postgres":
             raise SQLDiffusionError(f"--dsn names a PostgreSQL server but --engine is {engine}; "
                                     "drop one of them")
@@ -29,8 +31,14 @@ def engine_options(command):
             raise SQLDiffusionError(f"--db names a DuckDB file but --engine is {engine}"
                                     + ("; for PostgreSQL give --dsn postgresql://..." if engine == "postgres" else
                                        " (which keeps its weights per run); drop --db"))
-        return command(*args, engine=engine, database=dsn if engine == "postgres" else db, **kwargs)
+        database = dsn if engine == "postgres" else db
+        if engine == "spark":
+            database = _spark_target(master, spark_conf)
+        return command(*args, engine=engine, database=database, **kwargs)
 
+    resolved = click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+                            help="A Spark setting (repeatable), e.g. spark.executor.memory=4g.")(resolved)
+    resolved = click.option("--master", help="Spark master URL [default: local[*]].")(resolved)
     resolved = click.option("--dsn", help="PostgreSQL server, postgresql://user@host:port/db "
                                           "[default: a throwaway server for this run].")(resolved)
     resolved = click.option("--db", type=click.Path(dir_okay=False),
@@ -39,11 +47,25 @@ def engine_options(command):
                         help="Database engine [default: duckdb, or postgres with --dsn].")(resolved)
 
 
+def _spark_target(master: str | None, settings: tuple[str, ...]):
+    from .backends.spark.engine import SparkTarget
+
+    conf = {}
+    for setting in settings:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            raise SQLDiffusionError(f"--spark-conf {setting!r}: give KEY=VALUE, e.g. spark.executor.memory=4g")
+        conf[key.strip()] = value.strip()
+    return SparkTarget(master=master, conf=conf)
+
+
 def force_option(command):
     return click.option("--force", is_flag=True, help="Replace read-only output files.")(command)
 
 
-def _where(engine: str, database: str | None) -> str:
+def _where(engine: str, database) -> str:
+    if engine == "spark":
+        return f"Spark ({database.master or 'local[*]'})"
     if engine == "postgres":
         return "a throwaway PostgreSQL server" if database is None else "PostgreSQL"
     return database or "DuckDB in memory"
@@ -446,6 +468,55 @@ def serve(models, engine, database, host, port, open_page) -> None:
     run(models, engine, database, host, port, open_page, say=lambda line: click.echo(line, err=True))
 
 
+@cli.command("generate-many")
+@click.option("--seeds", required=True, help="Seeds to make: 0-9999, 3,5,8 or 0-3,10.")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of the results: a Parquet dataset pictures.parquet (and png/ with --png).")
+@click.option("--model", "-m", default="demo", show_default=True,
+              help="'demo', a model folder every executor can read, or a Hub id.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="duckdb: each task runs the SQL in its own embedded DuckDB; spark: as Spark SQL.")
+@click.option("--master", help="Spark master URL [default: local[*]].")
+@click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
+@click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
+@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
+@click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
+@click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
+@click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
+@click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
+@click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
+def generate_many(seeds, output, model, engine, master, spark_conf, steps, timestep_list, sampler, eta, no_noise,
+                  per_task, png, quiet) -> None:
+    """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
+    from .backends.spark.engine import open_session
+    from .many import Recipe, generate_many as run, parse_seeds
+    from .model import load_model
+    from .progress import ProgressBar
+    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+
+    chosen = parse_seeds(seeds)
+    rule = make_rule(sampler, eta, not no_noise)
+    if steps is None and timestep_list is None:
+        timestep_list = "500,250,125,60,0"
+    loaded = load_model(model)
+    visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
+                   timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None)
+    source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
+    recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise)
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    say(f"starting Spark ({master or 'local[*]'})")
+    spark = open_session(_spark_target(master, spark_conf))
+    bar = ProgressBar(len(chosen), enabled=not quiet and sys.stderr.isatty())
+    try:
+        with bar:
+            made, skipped = run(spark, recipe, chosen, output, engine, per_task, png,
+                                progress=lambda done, total: bar.draw_count(done))
+    finally:
+        spark.stop()
+    say(f"{made} picture(s) made, {skipped} already in {output}")
+
+
 @cli.command("export-sql")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
@@ -485,10 +556,12 @@ def import_model(model, engine, database) -> None:
     """Import a model's weights into a database (once; later runs reuse them)."""
     from .sql_unet import SQLUNet
 
-    if engine == "hyper":
-        raise SQLDiffusionError("the hyper engine keeps weights only for the run that imports them (Hyper stores "
-                                "arrays only in temporary tables): there is nothing to import ahead; use "
-                                "--engine duckdb --db FILE or --engine postgres --dsn ...")
+    if engine in ("hyper", "spark"):
+        why = "Hyper stores arrays only in temporary tables" if engine == "hyper" else \
+            "a Spark session's relations are its own"
+        raise SQLDiffusionError(f"the {engine} engine keeps weights only for the run that imports them ({why}): "
+                                "there is nothing to import ahead; use --engine duckdb --db FILE or "
+                                "--engine postgres --dsn ...")
     if database is None:
         kind = "a DuckDB in memory" if engine == "duckdb" else "a throwaway PostgreSQL server"
         raise SQLDiffusionError(f"import into {kind} would be discarded at once: give --db FILE (DuckDB) "

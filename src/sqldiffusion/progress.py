@@ -25,6 +25,11 @@ class ProgressBar:
         if self.enabled:
             self._draw(min(step.index + 1, self.total), step.timestep)
 
+    def draw_count(self, done: int) -> None:
+        """Advance to `done` items of the total (pictures rather than steps)."""
+        if self.enabled:
+            self._draw(min(done, self.total), None)
+
     def chain(self, callback: Callable | None) -> Callable:
         def on_step(step, peek) -> None:
             self.advance(step)

@@ -17,6 +17,7 @@ BACKENDS = {
     "duckdb": ("sqldiffusion.backends.duckdb", "DuckDBDialect", "DuckDBEngine"),
     "postgres": ("sqldiffusion.backends.postgres", "PostgresDialect", "PostgresEngine"),
     "hyper": ("sqldiffusion.backends.hyper", "HyperDialect", "HyperEngine"),
+    "spark": ("sqldiffusion.backends.spark", "SparkDialect", "SparkEngine"),
 }
 ALIASES = {"postgresql": "postgres"}
 

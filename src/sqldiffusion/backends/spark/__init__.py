@@ -1,0 +1,1 @@
+"""Apache Spark: the network as Spark SQL (`--engine spark`)."""

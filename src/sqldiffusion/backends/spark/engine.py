@@ -1,0 +1,204 @@
+"""Apache Spark: a SparkSession (local[*] by default, or any master), each statement `spark.sql`.
+
+Every relation is a temporary view of the session over Parquet files the statement wrote: without
+cutting the lineage, each statement would be planned together with every statement before it
+(measured: 14 statements took 3 s each to plan, 40 did not finish in 7 minutes). `localCheckpoint`
+cuts it too, but carries the size estimates of the plan it came from into the next: with the
+cross joins of a UNet they multiplied from statement to statement until planning ran out of memory
+(the 53rd statement of a small model took 22 s). Parquet files have their true size. A model's
+weights are imported into each session, like Hyper's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import tempfile
+import weakref
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from ...errors import SQLDiffusionError
+from ..contract import Engine
+from . import storage
+from .dialect import SparkDialect
+
+IMPORT_THREADS = 4
+# Settings every session gets unless the user gives their own (measured on Spark 4.3):
+DEFAULT_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    # CollapseProject copies expressions into lambda bodies: an attention statement ran 15 minutes
+    # instead of 0.4 s
+    "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.CollapseProject",
+    "spark.sql.shuffle.partitions": str(os.cpu_count() or 2),  # these relations are small: one task per core
+    "spark.sql.adaptive.enabled": "true",
+    "spark.driver.memory": "4g",
+}
+
+
+@dataclass(frozen=True)
+class SparkTarget:
+    """Where a Spark engine runs: a master URL and extra settings, or a session already made."""
+
+    master: str | None = None
+    conf: dict = field(default_factory=dict)
+    session: object = None
+    scratch: str | None = None  # where relations are written (default: a temporary folder)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return (text.splitlines() or [type(error).__name__])[0]
+
+
+def _raw(name: str) -> str:
+    """A view's name as the catalog knows it: without the backquotes SQL needs around a dotted name."""
+    return name[1:-1].replace("``", "`") if name.startswith("`") else name
+
+
+def open_session(target: SparkTarget):
+    """The target's session: the one given, or a new one with DEFAULT_CONF under the user's settings."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SQLDiffusionError("the spark engine needs pyspark 4.2 or newer: pip install 'sqldiffusion[spark]' "
+                                "(and Java 17, e.g. apt-get install openjdk-17-jre-headless)") from None
+    if target.session is not None:  # the caller's: only what the SQL needs to plan in reasonable time
+        target.session.conf.set("spark.sql.optimizer.excludedRules", DEFAULT_CONF["spark.sql.optimizer.excludedRules"])
+        return target.session
+    # executors run this interpreter (and so this installation of sqldiffusion) unless told otherwise
+    python = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("sqldiffusion").master(target.master or "local[*]") \
+        .config("spark.pyspark.python", python).config("spark.executorEnv.PYSPARK_PYTHON", python)
+    for key, value in {**DEFAULT_CONF, **target.conf}.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as e:  # noqa: BLE001 - no Java, a bad master URL: the JVM's own words
+        raise SQLDiffusionError(f"cannot start Spark ({_first_line(e)}); it needs Java 17 "
+                                "(apt-get install openjdk-17-jre-headless) or JAVA_HOME set") from None
+    spark.sparkContext.setLogLevel(os.environ.get("SQLDIFFUSION_SPARK_LOG", "FATAL"))
+    return spark
+
+
+class SparkEngine(Engine):
+    name = "spark"
+    storage = storage
+    durable = False  # relations are views of the session
+
+    def __init__(self, database: SparkTarget | str | None = None) -> None:
+        target = database if isinstance(database, SparkTarget) else SparkTarget(master=database)
+        self._owned = target.session is None
+        self.spark = open_session(target)
+        version = tuple(int(p) for p in self.spark.version.split(".")[:2])
+        if version < (4, 2):
+            raise SQLDiffusionError(f"the spark engine needs Spark 4.2 or newer (vector_inner_product); "
+                                    f"this is {self.spark.version}")
+        self.dialect = SparkDialect()
+        self.con = self
+        self._frames: dict[str, tuple] = {}  # view name -> (its DataFrame, its Parquet folder)
+        self._made = 0
+        self._lock = threading.Lock()  # imports write layers from several threads
+        # the Parquet files of the session's relations: a folder of this machine (local masters;
+        # a cluster needs a folder every executor sees: --spark-conf spark.local.dir or a shared path)
+        self.scratch = target.scratch or tempfile.mkdtemp(prefix="sqldiffusion-spark-")
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.scratch, True)
+        self._imported: set[str] = set()
+        self.database = None
+
+    def close(self) -> None:
+        for name in list(self._frames):
+            self._forget(name)
+        self._cleanup()
+        if self._owned:
+            self.spark.stop()
+
+    def interrupt(self) -> None:
+        self.spark.sparkContext.cancelAllJobs()
+
+    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        frame = self.spark.sql(sql, args=list(params)) if params else self.spark.sql(sql)
+        if sql.lstrip().upper().startswith(("SELECT", "WITH", "VALUES")):
+            return [tuple(row) for row in frame.collect()]
+        return []
+
+    @contextmanager
+    def transaction(self):
+        # Spark has no transactions: an import that fails drops the views it made (import_model)
+        yield
+
+    # ---- relations: temporary views over Parquet files -----------------------------------------
+    def keep(self, name: str, frame) -> None:
+        """`frame` computed now, written as Parquet and read back as the view `name`: its lineage cut,
+        its size known (so that joins broadcast the small side)."""
+        with self._lock:
+            self._made += 1
+            path = os.path.join(self.scratch, f"r{self._made}")
+        frame.write.mode("overwrite").parquet(path)
+        stored = self.spark.read.parquet(path)
+        with self._lock:
+            self._forget(name)
+            stored.createOrReplaceTempView(name)
+            self._frames[name] = (stored, path)
+
+    def create(self, name: str, select: str) -> None:
+        self.keep(name, self.spark.sql(select))
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self._forget(name)
+
+    def rename(self, old: str, new: str) -> None:
+        kept = self._frames.pop(old, None)
+        if kept is None:
+            raise SQLDiffusionError(f"no relation {old} to rename")
+        self._forget(new)
+        self.spark.catalog.dropTempView(_raw(old))
+        kept[0].createOrReplaceTempView(new)
+        self._frames[new] = kept
+
+    def _forget(self, name: str) -> None:
+        kept = self._frames.pop(name, None)
+        self.spark.catalog.dropTempView(_raw(name))
+        if kept is not None:
+            shutil.rmtree(kept[1], ignore_errors=True)
+
+    # ---- weights: views of this session --------------------------------------------------------
+    def registry_exists(self) -> bool:
+        return False
+
+    def schema_exists(self, schema: str) -> bool:
+        return schema in self._imported
+
+    def imported_schema(self, model) -> str | None:
+        schema = self.schema_name(model)
+        return schema if schema in self._imported else None
+
+    def import_model(self, model, layers, on_layer=None) -> str:
+        schema = self.schema_name(model)
+        if schema in self._imported:
+            return schema
+        expected: dict[str, tuple[int, ...]] = {}
+        for layer in layers:
+            expected.update(layer.tensors)
+        tensors = model.tensors(expected)
+        made = [self.dialect.table(schema, layer.name) for layer in layers]
+        try:
+            # each layer is a small Spark job of its own: several at once keep the cores busy
+            with ThreadPoolExecutor(IMPORT_THREADS) as pool:
+                for i, _ in enumerate(pool.map(lambda layer: self.store_layer(schema, layer, tensors), layers)):
+                    if on_layer:
+                        on_layer(i + 1, len(layers))
+        except BaseException:
+            self.drop(*made)
+            raise
+        self._imported.add(schema)
+        return schema
+
+    def store_layer(self, schema: str, layer, tensors) -> None:
+        storage.store_layer(self, self.dialect.table(schema, layer.name), layer, tensors)

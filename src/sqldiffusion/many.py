@@ -1,0 +1,192 @@
+"""`sqldiffusion generate-many`: many pictures across a Spark cluster, each made whole in SQL.
+
+Spark is the scheduler: the seeds are dealt into tasks, and each task runs the whole pipeline in
+its own embedded DuckDB (the model imported once per executor's Python worker and reused by every
+task it runs), the same SQL that `sqldiffusion generate --seed S` runs, so any picture can be made
+again alone. With `engine="spark"` the pictures run as Spark SQL on the driver's session instead.
+
+Results land as a Parquet dataset (seed, settings, model digest, engine, PNG bytes) under the output
+folder, written by Spark's commit protocol: a failed task is retried and written once, a job that
+fails writes nothing, and a rerun skips the seeds already there.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import SQLDiffusionError
+
+DATASET = "pictures.parquet"  # under the output folder
+SCHEMA = "seed BIGINT, model STRING, digest STRING, engine STRING, settings STRING, png BINARY"
+# tests: "P" or "P:FILE": the first attempt of partition P raises (a lost task), touching FILE first
+FAIL_ONCE = "SQLDIFFUSION_FAIL_FIRST_ATTEMPT"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that decides a picture but its seed: what `generate` takes."""
+
+    model: str  # "demo", a folder every executor can read, or a Hub id
+    timesteps: tuple[int, ...]
+    sampler: str = "ddpm"
+    eta: float = 0.0
+    add_noise: bool = True
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-9999', '3,5,8' or '0-3,10': each seed once, ascending."""
+    seeds: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
+        if not match:
+            raise SQLDiffusionError(f"--seeds {text!r}: give ranges and numbers such as 0-9999 or 1,5,9")
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        if last < first:
+            raise SQLDiffusionError(f"--seeds {part}: the range runs backwards")
+        seeds.update(range(first, last + 1))
+    return sorted(seeds)
+
+
+def picture_png(samples) -> bytes:
+    from PIL import Image
+
+    from .pictures import to_pixels
+
+    buffer = io.BytesIO()
+    Image.fromarray(to_pixels(samples)[0]).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+_NETS: dict = {}  # per Python worker: recipe model -> SQLUNet, so an executor imports a model once
+
+
+def _net(model: str):
+    from .sql_unet import SQLUNet
+
+    if model not in _NETS:
+        _NETS[model] = SQLUNet(model, "duckdb")
+    return _NETS[model]
+
+
+def make_pictures(recipe: Recipe, seeds, net=None):
+    """(seed, model, digest, engine, settings, png) for each seed: `generate --seed S`, batch 1."""
+    from .pipeline import SQLDiffusionPipeline
+
+    net = net or _net(recipe.model)
+    pipe = SQLDiffusionPipeline(net)
+    pipe.set_progress_bar_config(disable=True)
+    settings = json.dumps(asdict(recipe), sort_keys=True)
+    for seed in seeds:
+        samples = pipe(timesteps=list(recipe.timesteps), seed=int(seed), sampler=recipe.sampler, eta=recipe.eta,
+                       add_noise=recipe.add_noise, output_type="latent").images
+        yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, picture_png(samples))
+
+
+def _task(recipe: Recipe):
+    """The function each Spark task runs over its seeds (executed in the executors' Python workers)."""
+    def run(partition, seeds):
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        failing, _, marker = os.environ.get(FAIL_ONCE, "").partition(":")
+        if failing == str(partition) and context is not None and context.attemptNumber() == 0:
+            if marker:
+                Path(marker).touch()
+            raise RuntimeError(f"{FAIL_ONCE}: the first attempt of partition {partition} fails")
+        yield from make_pictures(recipe, list(seeds))
+    return run
+
+
+def done_seeds(spark, dataset: str) -> set[int]:
+    if not Path(dataset).exists():
+        return set()
+    return {row[0] for row in spark.read.parquet(dataset).select("seed").distinct().collect()}
+
+
+def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path, engine: str = "duckdb",
+                  per_task: int = 1, png_folder: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Make the pictures of `seeds` not yet in `output`; returns (made, skipped)."""
+    output.mkdir(parents=True, exist_ok=True)
+    dataset = str(output / DATASET)
+    done = done_seeds(spark, dataset)
+    todo = [s for s in seeds if s not in done]
+    if todo:
+        if engine == "spark":
+            rows = list(_on_spark(spark, recipe, todo, progress))
+            frame = spark.createDataFrame(rows, SCHEMA)
+        else:
+            slices = [todo[i:i + per_task] for i in range(0, len(todo), per_task)]
+            rdd = spark.sparkContext.parallelize(slices, len(slices)).flatMap(lambda s: s, preservesPartitioning=True)
+            frame = spark.createDataFrame(rdd.mapPartitionsWithIndex(_task(recipe)), SCHEMA)
+        _with_progress(spark, lambda: frame.write.mode("append").parquet(dataset), len(todo), per_task,
+                       progress if engine != "spark" else None)
+    if png_folder:
+        write_pngs(spark, dataset, output / "png")
+    return len(todo), len(seeds) - len(todo)
+
+
+def _on_spark(spark, recipe: Recipe, seeds: list[int], progress):
+    """The pictures as Spark SQL on the driver's session, one after another."""
+    from .backends.spark.engine import SparkEngine, SparkTarget
+    from .sql_unet import SQLUNet
+
+    engine = SparkEngine(SparkTarget(session=spark))
+    try:
+        net = SQLUNet(recipe.model, engine)
+        for i, row in enumerate(make_pictures(recipe, seeds, net)):
+            yield row
+            if progress:
+                progress(i + 1, len(seeds))
+    finally:
+        engine.close()
+
+
+def _with_progress(spark, action: Callable[[], None], total: int, per_task: int, progress) -> None:
+    """Run `action` (one Spark job) while a thread counts its finished tasks into `progress`."""
+    if progress is None:
+        action()
+        return
+    stop = threading.Event()
+
+    def watch() -> None:
+        tracker = spark.sparkContext.statusTracker()
+        seen = 0
+        while not stop.wait(0.5):
+            finished = 0
+            for stage in tracker.getActiveStageIds():
+                info = tracker.getStageInfo(stage)
+                if info is not None and info.numTasks > 1:
+                    finished = max(finished, info.numCompletedTasks)
+            if finished > seen:
+                seen = finished
+                progress(min(seen * per_task, total), total)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        action()
+    finally:
+        stop.set()
+        thread.join()
+    progress(total, total)
+
+
+def write_pngs(spark, dataset: str, folder: Path) -> None:
+    """One PNG per seed (seed-000042.png), for those not written yet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in spark.read.parquet(dataset).select("seed", "png").toLocalIterator():
+        path = folder / f"seed-{row[0]:06d}.png"
+        if not path.exists():
+            partial = path.with_suffix(".tmp")
+            partial.write_bytes(bytes(row[1]))
+            partial.replace(path)

@@ -1,0 +1,141 @@
+"""The Spark engine (Spark SQL on a local[2] session) against diffusers: a pass, sampler steps,
+the noise. Spark runs these few cases rather than every engine-parametrised one: a pass of the
+small model takes about a minute there, most of it Spark's fixed cost per statement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SMALL, make_unet, random_sample, reference, save_unet
+
+from sqldiffusion.scheduler import NoiseSchedule, StepRule
+from sqldiffusion.sql_unet import SQLUNet
+
+torch = pytest.importorskip("torch")
+diffusers = pytest.importorskip("diffusers")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spark_net(spark_engine, tmp_path_factory):
+    """The small model with its output layer scaled down (so that a loop of steps stays stable),
+    imported once into the session."""
+    model = make_unet(SMALL, scale=0.02)
+    with torch.no_grad():
+        model.conv_out.weight.mul_(0.1)
+        model.conv_out.bias.mul_(0.1)
+    folder = save_unet(model, tmp_path_factory.mktemp("spark") / "unet")
+    return model, SQLUNet(folder, spark_engine)
+
+
+def test_a_pass_equals_diffusers(spark_net):
+    model, net = spark_net
+    x = random_sample(2, 3, 16, seed=3)
+    np.testing.assert_allclose(net(x, [999, 10]), reference(model, x, np.array([999, 10])), atol=1e-4, rtol=0)
+    leftover = [t.name for t in net.engine.spark.catalog.listTables() if t.name.startswith("sqld_t")]
+    assert leftover == []
+
+
+def test_sql_noise_is_standard_normal_and_reproducible(spark_engine):
+    engine = spark_engine
+    shape = (2, 3, 32, 32)
+    try:
+        engine.create("sqld_noise", engine.dialect.gaussian_noise(shape, seed=5, stream=1))
+        first = engine.fetch_image("sqld_noise", shape)
+        engine.create("sqld_noise", engine.dialect.gaussian_noise(shape, seed=5, stream=1))
+        np.testing.assert_array_equal(engine.fetch_image("sqld_noise", shape), first)
+        engine.create("sqld_noise", engine.dialect.gaussian_noise(shape, seed=6, stream=1))
+        other = engine.fetch_image("sqld_noise", shape)
+    finally:
+        engine.drop("sqld_noise")
+    values = first.ravel()
+    assert abs(values.mean()) < 0.05 and abs(values.std() - 1) < 0.05
+    assert abs(np.mean(values ** 4) - 3) < 0.3  # normal tails, not uniform ones
+    assert abs(np.corrcoef(values[:-1], values[1:])[0, 1]) < 0.05  # neighbours independent
+    assert abs(np.corrcoef(values, other.ravel())[0, 1]) < 0.05  # seeds independent
+
+
+def test_sampler_step_equals_diffusers(spark_engine, monkeypatch):
+    """One DDPM step with noise, all of its arithmetic in Spark SQL, against DDPMScheduler.step."""
+    import diffusers.schedulers.scheduling_ddpm as ddpm
+
+    from sqldiffusion.events import Step
+    from sqldiffusion.pipeline import NOISE, SAMPLE, sampler_step
+    from sqldiffusion.scheduler import SCHEDULE, schedule_sql
+
+    engine = spark_engine
+    x, eps, z = (random_sample(1, 3, 8, seed=s) for s in (7, 8, 9))
+    schedule = NoiseSchedule()
+    try:
+        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+        engine.put_image(SAMPLE, x)
+        engine.put_image("sqld_eps", eps)
+        engine.put_image(NOISE, z)
+        sampler_step(engine, schedule, StepRule("ddpm"), Step(0, 2, 500, 250), "sqld_eps", NOISE, 3)
+        got = engine.fetch_image(SAMPLE, x.shape)
+    finally:
+        engine.drop(SCHEDULE, SAMPLE, "sqld_eps", NOISE)
+    scheduler = diffusers.DDPMScheduler()
+    scheduler.set_timesteps(timesteps=[500, 250])
+    monkeypatch.setattr(ddpm, "randn_tensor", lambda *a, **k: torch.from_numpy(z))  # the step's noise: ours
+    expected = scheduler.step(torch.from_numpy(eps), 500, torch.from_numpy(x)).prev_sample
+    np.testing.assert_allclose(got, expected.numpy(), atol=1e-5, rtol=0)
+
+
+# ---- generate-many: Spark as the scheduler of embedded DuckDB tasks --------------------------
+def test_parse_seeds():
+    from sqldiffusion import SQLDiffusionError
+    from sqldiffusion.many import parse_seeds
+
+    assert parse_seeds("0-3,10, 2") == [0, 1, 2, 3, 10]
+    for bad in ("5-2", "a", "1,,2", "-3"):
+        with pytest.raises(SQLDiffusionError):
+            parse_seeds(bad)
+
+
+def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently(small_model, tmp_path):
+    """`sqldiffusion generate-many` on two executor JVMs (local-cluster); the first attempt of one
+    task fails and is retried. Each picture is the one the pipeline makes alone on DuckDB for its
+    seed; a rerun makes only the seeds not yet there. (A process of its own: one Spark context per
+    process, and the session's local[2] one is taken.)"""
+    import io
+    import shutil
+    import subprocess
+    import sys
+
+    import duckdb
+    from PIL import Image
+
+    from sqldiffusion.many import DATASET, FAIL_ONCE
+    from sqldiffusion.pictures import to_pixels
+    from sqldiffusion.pipeline import SQLDiffusionPipeline
+
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed (apt-get install openjdk-17-jre-headless)")
+    _, folder = small_model
+    out = tmp_path / "out"
+
+    def many(seeds: str, *extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate-many", "--seeds", seeds,
+                               "--model", str(folder), "--timesteps", "500,0", "--output", str(out),
+                               "--master", "local-cluster[2,1,1024]", *extra],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stderr.strip().splitlines()[-1]
+
+    marker = tmp_path / "failed"
+    assert many("0-3", "--spark-conf", f"spark.executorEnv.{FAIL_ONCE}=1:{marker}") == \
+        f"4 picture(s) made, 0 already in {out}"
+    assert marker.exists()  # a task did fail once, and was retried
+    assert many("2-5", "--per-task", "2", "--png") == f"2 picture(s) made, 2 already in {out}"
+    found = duckdb.sql(f"SELECT seed, png, digest, engine FROM read_parquet('{out / DATASET}/*.parquet')")
+    rows = [dict(zip(("seed", "png", "digest", "engine"), r)) for r in found.fetchall()]
+    assert sorted(r["seed"] for r in rows) == [0, 1, 2, 3, 4, 5]  # each once: the failed attempt wrote nothing
+    pipe = SQLDiffusionPipeline.from_pretrained(folder)
+    pipe.set_progress_bar_config(disable=True)
+    for row in rows:
+        alone = to_pixels(pipe(timesteps=[500, 0], seed=row["seed"], output_type="latent").images)[0]
+        np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(row["png"]))), alone)
+        assert row["digest"] == pipe.unet.model.digest and row["engine"] == "duckdb"
+    assert sorted(p.name for p in (out / "png").iterdir()) == [f"seed-{s:06d}.png" for s in range(6)]
