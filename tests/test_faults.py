@@ -143,6 +143,10 @@ def test_options_that_contradict_each_other_get_one_line(tmp_path):
         (["import", "--engine", "postgres"], "would be discarded"),
         (["import", "--engine", "hyper"], "nothing to import ahead"),
         (["generate", "--db", tmp_path / "f.duckdb", "--engine", "hyper"], "keeps its weights per run"),
+        (["import", "--engine", "spark"], "nothing to import ahead"),
+        (["generate", "--master", "local[2]"], "apply to --engine spark"),
+        (["generate", "--engine", "spark", "--spark-conf", "novalue"], "give KEY=VALUE"),
+        (["generate-many", "--seeds", "9-3", "--output", tmp_path / "many"], "runs backwards"),
     ]
     for args, words in cases:
         assert words in one_line(run(*args, "--out", tmp_path / "p.png") if args[0] == "generate" else run(*args))
