@@ -145,6 +145,7 @@ def test_options_that_contradict_each_other_get_one_line(tmp_path):
         (["generate", "--db", tmp_path / "f.duckdb", "--engine", "hyper"], "keeps its weights per run"),
         (["import", "--engine", "spark"], "nothing to import ahead"),
         (["generate", "--master", "local[2]"], "apply to --engine spark"),
+        (["generate", "--warehouse", tmp_path], "apply to --engine spark"),
         (["generate", "--engine", "spark", "--spark-conf", "novalue"], "give KEY=VALUE"),
         (["generate-many", "--seeds", "9-3", "--output", tmp_path / "many"], "runs backwards"),
     ]

@@ -25,7 +25,9 @@ def spark_net(spark_engine, tmp_path_factory):
         model.conv_out.weight.mul_(0.1)
         model.conv_out.bias.mul_(0.1)
     folder = save_unet(model, tmp_path_factory.mktemp("spark") / "unet")
-    return model, SQLUNet(folder, spark_engine)
+    net = SQLUNet(folder, spark_engine)
+    net.folder = folder
+    return model, net
 
 
 def test_a_pass_equals_diffusers(spark_net):
@@ -34,6 +36,32 @@ def test_a_pass_equals_diffusers(spark_net):
     np.testing.assert_allclose(net(x, [999, 10]), reference(model, x, np.array([999, 10])), atol=1e-4, rtol=0)
     leftover = [t.name for t in net.engine.spark.catalog.listTables() if t.name.startswith("sqld_t")]
     assert leftover == []
+
+
+def test_a_warehouse_keeps_the_weights_for_later_runs(spark_net, tmp_path, monkeypatch):
+    from sqldiffusion.backends.parameters import layer_matrix
+    from sqldiffusion.backends.spark.engine import COMPLETE, SparkEngine, SparkTarget
+    from sqldiffusion.graph import unet_layers
+    from sqldiffusion.model.source import Model
+
+    _, net = spark_net
+    target = SparkTarget(session=net.engine.spark, warehouse=str(tmp_path))
+    first = SparkEngine(target)
+    schema = SQLUNet(net.folder, first).schema
+    first.close()
+    assert (tmp_path / schema / COMPLETE).exists()
+    monkeypatch.setattr(Model, "tensors", lambda *a: pytest.fail("the weights were read again"))
+    again = SparkEngine(target)
+    try:
+        reused = SQLUNet(net.folder, again)
+        layers = reused.engine.dialect.stored_layers(unet_layers(reused.config))
+        layer = next(layer for layer in layers if layer.name == "conv_in")
+        (stored,) = again.execute_sql(f"SELECT m FROM {again.dialect.table(schema, 'conv_in')}")[0]
+        monkeypatch.undo()
+        tensors = reused.model.tensors({name: shape for one in layers for name, shape in one.tensors.items()})
+        np.testing.assert_array_equal(np.asarray(stored, dtype=np.float32), layer_matrix(layer, tensors))
+    finally:
+        again.close()
 
 
 def test_sql_noise_is_standard_normal_and_reproducible(spark_engine):
@@ -139,3 +167,11 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
         np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(row["png"]))), alone)
         assert row["digest"] == pipe.unet.model.digest and row["engine"] == "duckdb"
     assert sorted(p.name for p in (out / "png").iterdir()) == [f"seed-{s:06d}.png" for s in range(6)]
+    # into a table of the session's catalog instead (the warehouse folder of the working directory)
+    done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate-many", "--seeds", "0-1", "--model",
+                           str(folder), "--timesteps", "500,0", "--table", "pictures", "--master", "local[2]"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = duckdb.sql(f"SELECT seed, png FROM read_parquet('{tmp_path}/spark-warehouse/pictures/*.parquet')").fetchall()
+    assert sorted(seed for seed, _ in found) == [0, 1]
+    assert {seed: bytes(png) for seed, png in found} == {r["seed"]: bytes(r["png"]) for r in rows if r["seed"] < 2}

@@ -19,11 +19,11 @@ from .backends import BACKENDS
 def engine_options(command):
     """--engine, --db (DuckDB file) and --dsn (PostgreSQL server), resolved into `engine` and `database`."""
     @functools.wraps(command)
-    def resolved(*args, engine, db, dsn, master, spark_conf, **kwargs):
+    def resolved(*args, engine, db, dsn, master, spark_conf, warehouse, **kwargs):
         if engine is None:
             engine = "postgres" if dsn else "duckdb"  # a DSN names a PostgreSQL server
-        if (master or spark_conf) and engine != "spark":
-            raise SQLDiffusionError(f"--master and --spark-conf apply to --engine spark, not {engine}")
+        if (master or spark_conf or warehouse) and engine != "spark":
+            raise SQLDiffusionError(f"--master, --spark-conf and --warehouse apply to --engine spark, not {engine}")
         if dsn and engine != "postgres":
             raise SQLDiffusionError(f"--dsn names a PostgreSQL server but --engine is {engine}; "
                                     "drop one of them")
@@ -33,11 +33,13 @@ def engine_options(command):
                                        " (which keeps its weights per run); drop --db"))
         database = dsn if engine == "postgres" else db
         if engine == "spark":
-            database = _spark_target(master, spark_conf)
+            database = _spark_target(master, spark_conf, warehouse)
         return command(*args, engine=engine, database=database, **kwargs)
 
     resolved = click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
                             help="A Spark setting (repeatable), e.g. spark.executor.memory=4g.")(resolved)
+    resolved = click.option("--warehouse", type=click.Path(file_okay=False),
+                            help="Spark: a folder where imported weights are kept for later runs.")(resolved)
     resolved = click.option("--master", help="Spark master URL [default: local[*]].")(resolved)
     resolved = click.option("--dsn", help="PostgreSQL server, postgresql://user@host:port/db "
                                           "[default: a throwaway server for this run].")(resolved)
@@ -47,7 +49,7 @@ def engine_options(command):
                         help="Database engine [default: duckdb, or postgres with --dsn].")(resolved)
 
 
-def _spark_target(master: str | None, settings: tuple[str, ...]):
+def _spark_target(master: str | None, settings: tuple[str, ...], warehouse: str | None = None):
     from .backends.spark.engine import SparkTarget
 
     conf = {}
@@ -56,7 +58,7 @@ def _spark_target(master: str | None, settings: tuple[str, ...]):
         if not sep or not key.strip():
             raise SQLDiffusionError(f"--spark-conf {setting!r}: give KEY=VALUE, e.g. spark.executor.memory=4g")
         conf[key.strip()] = value.strip()
-    return SparkTarget(master=master, conf=conf)
+    return SparkTarget(master=master, conf=conf, warehouse=warehouse)
 
 
 def force_option(command):
@@ -470,8 +472,9 @@ def serve(models, engine, database, host, port, open_page) -> None:
 
 @cli.command("generate-many")
 @click.option("--seeds", required=True, help="Seeds to make: 0-9999, 3,5,8 or 0-3,10.")
-@click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the results: a Parquet dataset pictures.parquet (and png/ with --png).")
+@click.option("--table", help="Or a table of the Spark session's catalog to append the results to.")
 @click.option("--model", "-m", default="demo", show_default=True,
               help="'demo', a model folder every executor can read, or a Hub id.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
@@ -484,10 +487,10 @@ def serve(models, engine, database, host, port, open_page) -> None:
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
-@click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png.")
+@click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def generate_many(seeds, output, model, engine, master, spark_conf, steps, timestep_list, sampler, eta, no_noise,
-                  per_task, png, quiet) -> None:
+def generate_many(seeds, output, table, model, engine, master, spark_conf, steps, timestep_list, sampler, eta,
+                  no_noise, per_task, png, quiet) -> None:
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
     from .backends.spark.engine import open_session
     from .many import Recipe, generate_many as run, parse_seeds
@@ -496,6 +499,10 @@ def generate_many(seeds, output, model, engine, master, spark_conf, steps, times
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
 
     chosen = parse_seeds(seeds)
+    if (output is None) == (table is None):
+        raise SQLDiffusionError("give --output DIR or --table NAME (one of them)")
+    if png and output is None:
+        raise SQLDiffusionError("--png writes under --output DIR; give one")
     rule = make_rule(sampler, eta, not no_noise)
     if steps is None and timestep_list is None:
         timestep_list = "500,250,125,60,0"
@@ -510,11 +517,11 @@ def generate_many(seeds, output, model, engine, master, spark_conf, steps, times
     bar = ProgressBar(len(chosen), enabled=not quiet and sys.stderr.isatty())
     try:
         with bar:
-            made, skipped = run(spark, recipe, chosen, output, engine, per_task, png,
-                                progress=lambda done, total: bar.draw_count(done))
+            made, skipped = run(spark, recipe, chosen, output, engine, per_task, output / "png" if png else None,
+                                progress=lambda done, total: bar.draw_count(done), table=table)
     finally:
         spark.stop()
-    say(f"{made} picture(s) made, {skipped} already in {output}")
+    say(f"{made} picture(s) made, {skipped} already in {output or table}")
 
 
 @cli.command("export-sql")

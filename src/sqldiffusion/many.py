@@ -6,7 +6,7 @@ task it runs), the same SQL that `sqldiffusion generate --seed S` runs, so any p
 again alone. With `engine="spark"` the pictures run as Spark SQL on the driver's session instead.
 
 Results land as a Parquet dataset (seed, settings, model digest, engine, PNG bytes) under the output
-folder, written by Spark's commit protocol: a failed task is retried and written once, a job that
+folder, or in a table of the session's catalog, written by Spark's commit protocol: a failed task is retried and written once, a job that
 fails writes nothing, and a rerun skips the seeds already there.
 """
 
@@ -106,19 +106,43 @@ def _task(recipe: Recipe):
     return run
 
 
-def done_seeds(spark, dataset: str) -> set[int]:
-    if not Path(dataset).exists():
-        return set()
-    return {row[0] for row in spark.read.parquet(dataset).select("seed").distinct().collect()}
+class Store:
+    """Where the pictures go: a Parquet dataset in a folder, or a table of the session's catalog."""
+
+    def __init__(self, spark, folder: Path | None = None, table: str | None = None) -> None:
+        if (folder is None) == (table is None):
+            raise SQLDiffusionError("give an output folder or a table, one of them")
+        if table is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", table):
+            raise SQLDiffusionError(f"--table {table!r}: give a table name such as pictures or mydb.pictures")
+        self.spark, self.folder, self.table = spark, folder, table
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def frame(self):
+        if self.table is not None:
+            return self.spark.table(self.table) if self.spark.catalog.tableExists(self.table) else None
+        dataset = self.folder / DATASET
+        return self.spark.read.parquet(str(dataset)) if dataset.exists() else None
+
+    def seeds(self) -> set[int]:
+        frame = self.frame()
+        return set() if frame is None else {row[0] for row in frame.select("seed").distinct().collect()}
+
+    def append(self, frame) -> None:
+        writer = frame.write.mode("append")
+        if self.table is not None:
+            writer.format("parquet").saveAsTable(self.table)
+        else:
+            writer.parquet(str(self.folder / DATASET))
 
 
-def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path, engine: str = "duckdb",
-                  per_task: int = 1, png_folder: bool = False,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
-    """Make the pictures of `seeds` not yet in `output`; returns (made, skipped)."""
-    output.mkdir(parents=True, exist_ok=True)
-    dataset = str(output / DATASET)
-    done = done_seeds(spark, dataset)
+def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = "duckdb",
+                  per_task: int = 1, png_folder: Path | None = None,
+                  progress: Callable[[int, int], None] | None = None, table: str | None = None) -> tuple[int, int]:
+    """Make the pictures of `seeds` not yet in the output folder (or `table`); returns (made, skipped).
+    `png_folder`: also one PNG per seed there."""
+    store = Store(spark, output, table)
+    done = store.seeds()
     todo = [s for s in seeds if s not in done]
     if todo:
         if engine == "spark":
@@ -128,10 +152,9 @@ def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path, engine:
             slices = [todo[i:i + per_task] for i in range(0, len(todo), per_task)]
             rdd = spark.sparkContext.parallelize(slices, len(slices)).flatMap(lambda s: s, preservesPartitioning=True)
             frame = spark.createDataFrame(rdd.mapPartitionsWithIndex(_task(recipe)), SCHEMA)
-        _with_progress(spark, lambda: frame.write.mode("append").parquet(dataset), len(todo), per_task,
-                       progress if engine != "spark" else None)
-    if png_folder:
-        write_pngs(spark, dataset, output / "png")
+        _with_progress(spark, lambda: store.append(frame), len(todo), per_task, progress if engine != "spark" else None)
+    if png_folder is not None:
+        write_pngs(store.frame(), png_folder)
     return len(todo), len(seeds) - len(todo)
 
 
@@ -181,10 +204,10 @@ def _with_progress(spark, action: Callable[[], None], total: int, per_task: int,
     progress(total, total)
 
 
-def write_pngs(spark, dataset: str, folder: Path) -> None:
+def write_pngs(frame, folder: Path) -> None:
     """One PNG per seed (seed-000042.png), for those not written yet."""
     folder.mkdir(parents=True, exist_ok=True)
-    for row in spark.read.parquet(dataset).select("seed", "png").toLocalIterator():
+    for row in frame.select("seed", "png").toLocalIterator():
         path = folder / f"seed-{row[0]:06d}.png"
         if not path.exists():
             partial = path.with_suffix(".tmp")

@@ -25,8 +25,9 @@ SELECT x.b, transform(x.v, (a, k) -> CAST(a / (1 + exp(-a)) AS FLOAT)) AS v FROM
 
 -- conv_in (conv3x3)
 CREATE TEMP TABLE sqld_t7 AS
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 3) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 3) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 3) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 3) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 3) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 3) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 3) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 3) END)), array(1.0F)) AS v
-  FROM sqld_sample WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 9) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 9) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 3) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 3) END) AS v3
+    FROM sqld_sample WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.conv_in` w;
 
 -- down_blocks.0.resnets.0.norm1 (group_norm)
@@ -54,8 +55,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t10 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t8 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t8 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.resnets.0.conv1` w
 ) AS c JOIN sqld_t9 e ON e.b = c.b;
 
@@ -79,15 +81,17 @@ FROM sqld_t10 x JOIN s ON s.b = x.b;
 CREATE TEMP TABLE sqld_t12 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t11 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t11 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.resnets.0.conv2` w
 ) AS c JOIN sqld_t7 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- down_blocks.0.downsamplers.0.conv (conv3x3)
 CREATE TEMP TABLE sqld_t13 AS
-WITH g AS (SELECT b, y div 2 AS y, x div 2 AS x, v FROM (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t12 WINDOW win AS (PARTITION BY b ORDER BY y, x)) AS n WHERE y % 2 = 0 AND x % 2 = 0)
+WITH g AS (SELECT b, y div 2 AS y, x div 2 AS x, v FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t12 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS n WHERE y % 2 = 0 AND x % 2 = 0)
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.downsamplers.0.conv` w;
 
 -- down_blocks.1.resnets.0.norm1 (group_norm)
@@ -115,8 +119,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t16 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t14 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t14 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.resnets.0.conv1` w
 ) AS c JOIN sqld_t15 e ON e.b = c.b;
 
@@ -145,8 +150,9 @@ SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, 
 CREATE TEMP TABLE sqld_t19 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t17 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t17 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.resnets.0.conv2` w
 ) AS c JOIN sqld_t18 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -223,8 +229,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t26 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t24 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t24 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.0.conv1` w
 ) AS c JOIN sqld_t25 e ON e.b = c.b;
 
@@ -248,8 +255,9 @@ FROM sqld_t26 x JOIN s ON s.b = x.b;
 CREATE TEMP TABLE sqld_t28 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t27 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t27 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.0.conv2` w
 ) AS c JOIN sqld_t23 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -326,8 +334,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t35 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t33 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t33 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.1.conv1` w
 ) AS c JOIN sqld_t34 e ON e.b = c.b;
 
@@ -351,8 +360,9 @@ FROM sqld_t35 x JOIN s ON s.b = x.b;
 CREATE TEMP TABLE sqld_t37 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t36 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t36 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.1.conv2` w
 ) AS c JOIN sqld_t32 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -386,8 +396,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t41 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 64) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 64) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 64) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 64) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 64) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 64) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 64) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 64) END)), array(1.0F)) AS v
-  FROM sqld_t39 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 64) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 64) END) AS v3
+    FROM sqld_t39 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.0.conv1` w
 ) AS c JOIN sqld_t40 e ON e.b = c.b;
 
@@ -416,8 +427,9 @@ SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, 
 CREATE TEMP TABLE sqld_t44 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t42 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t42 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.0.conv2` w
 ) AS c JOIN sqld_t43 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -499,8 +511,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t52 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 48) END)), array(1.0F)) AS v
-  FROM sqld_t50 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 48) END) AS v3
+    FROM sqld_t50 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.1.conv1` w
 ) AS c JOIN sqld_t51 e ON e.b = c.b;
 
@@ -529,8 +542,9 @@ SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, 
 CREATE TEMP TABLE sqld_t55 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 5) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 3 THEN lag(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x > 0 THEN lead(v, 3) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 THEN lead(v, 4) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 3 AND x < 3 THEN lead(v, 5) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t53 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t53 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.1.conv2` w
 ) AS c JOIN sqld_t54 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -584,8 +598,9 @@ SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, 
 
 -- up_blocks.0.upsamplers.0.conv (conv3x3)
 CREATE TEMP TABLE sqld_t60 AS
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM (SELECT s.b, 2 * s.y + u.dy AS y, 2 * s.x + u.dx AS x, s.v FROM sqld_t59 s CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS u(dy, dx)) WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM (SELECT s.b, 2 * s.y + u.dy AS y, 2 * s.x + u.dx AS x, s.v FROM sqld_t59 s CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS u(dy, dx)) WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.upsamplers.0.conv` w;
 
 -- up_blocks.1.resnets.0.concat (concat)
@@ -618,8 +633,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t64 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 48) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 48) END)), array(1.0F)) AS v
-  FROM sqld_t62 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 48) END) AS v3
+    FROM sqld_t62 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.0.conv1` w
 ) AS c JOIN sqld_t63 e ON e.b = c.b;
 
@@ -648,8 +664,9 @@ SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, 
 CREATE TEMP TABLE sqld_t67 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t65 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t65 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.0.conv2` w
 ) AS c JOIN sqld_t66 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -683,8 +700,9 @@ SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) 
 CREATE TEMP TABLE sqld_t71 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 32) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 32) END)), array(1.0F)) AS v
-  FROM sqld_t69 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
+    FROM sqld_t69 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.1.conv1` w
 ) AS c JOIN sqld_t70 e ON e.b = c.b;
 
@@ -713,8 +731,9 @@ SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, 
 CREATE TEMP TABLE sqld_t74 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t72 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t72 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.1.conv2` w
 ) AS c JOIN sqld_t73 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
@@ -736,8 +755,9 @@ FROM sqld_t74 x JOIN s ON s.b = x.b;
 
 -- conv_out (conv3x3)
 CREATE TEMP TABLE sqld_t76 AS
-WITH g AS (SELECT b, y, x, concat(flatten(array(CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE array_repeat(0.0F, 16) END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE array_repeat(0.0F, 16) END)), array(1.0F)) AS v
-  FROM sqld_t75 WINDOW win AS (PARTITION BY b ORDER BY y, x))
+WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+  FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
+    FROM sqld_t75 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
 SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.conv_out` w;
 
 -- the timesteps relation

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from ..contract import Dialect, box_muller, neighbourhood
+from ..contract import Dialect, box_muller
 
 _ONE = "array(1.0F)"
 
@@ -105,9 +105,7 @@ class SparkDialect(Dialect):
         src, (cin, h, w) = inputs[0].name, inputs[0].shape
         if node.attrs["upsample"]:
             src, h, w = self.upsampled(src, cin), 2 * h, 2 * w
-        cells = neighbourhood(h, w, f"array_repeat(0.0F, {cin})")
-        rows = (f"SELECT b, y, x, concat(flatten(array({', '.join(cells)})), {_ONE}) AS v\n"
-                f"  FROM {src} WINDOW win AS (PARTITION BY b ORDER BY y, x)")
+        rows = self._im2col(src, cin, h, w)
         if node.attrs["stride"] == 2:
             # output (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1) with
             # diffusers' asymmetric (0, 1, 0, 1) padding
@@ -166,6 +164,20 @@ class SparkDialect(Dialect):
             f"SELECT b, i div {w} AS y, i % {w} AS x, flatten({_ordered('h', 'o')}) AS v FROM o GROUP BY b, i")
 
     # ---- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _im2col(src: str, cin: int, h: int, w: int) -> str:
+        """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0: the
+        three cells of its image row by a window along the row, then the three rows by a window down
+        the column. Windows partitioned by (b, y) and (b, x) spread one picture over every core; one
+        window over (b) ordered by (y, x) would be one task per picture."""
+        zero, zeros = f"array_repeat(0.0F, {cin})", f"array_repeat(0.0F, {3 * cin})"
+        across = (f"SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE {zero} END, v, "
+                  f"CASE WHEN x < {w - 1} THEN lead(v, 1) OVER r ELSE {zero} END) AS v3\n"
+                  f"    FROM {src} WINDOW r AS (PARTITION BY b, y ORDER BY x)")
+        return (f"SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE {zeros} END, v3, "
+                f"CASE WHEN y < {h - 1} THEN lead(v3, 1) OVER c ELSE {zeros} END, {_ONE}) AS v\n"
+                f"  FROM ({across}) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)")
+
     @staticmethod
     def _matmul(rows: str, keys: str, table: str) -> str:
         """Each row's vector (its last entry 1.0) times every row of the layer's matrix `m`."""

@@ -12,6 +12,7 @@ weights are imported into each session, like Hyper's.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import threading
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ...errors import SQLDiffusionError
 from ..contract import Engine
@@ -36,6 +38,8 @@ DEFAULT_CONF = {
     # instead of 0.4 s
     "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.CollapseProject",
     "spark.sql.shuffle.partitions": str(os.cpu_count() or 2),  # these relations are small: one task per core
+    # a window over (b, y) must not reuse a partitioning by b alone: at batch 1 that is one task
+    "spark.sql.requireAllClusterKeysForDistribution": "true",
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": "4g",
 }
@@ -49,11 +53,19 @@ class SparkTarget:
     conf: dict = field(default_factory=dict)
     session: object = None
     scratch: str | None = None  # where relations are written (default: a temporary folder)
+    warehouse: str | None = None  # where imported weights are kept and found again by later runs
 
 
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return (text.splitlines() or [type(error).__name__])[0]
+
+
+COMPLETE = "_IMPORTED"  # written last into a model's warehouse folder
+
+
+def _file_name(layer: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", layer) + ".parquet"
 
 
 def _raw(name: str) -> str:
@@ -101,7 +113,8 @@ class SparkEngine(Engine):
                                     f"this is {self.spark.version}")
         self.dialect = SparkDialect()
         self.con = self
-        self._frames: dict[str, tuple] = {}  # view name -> (its DataFrame, its Parquet folder)
+        self._frames: dict[str, tuple] = {}  # view name -> (its DataFrame, its scratch Parquet folder or None)
+        self.warehouse = target.warehouse
         self._made = 0
         self._lock = threading.Lock()  # imports write layers from several threads
         # the Parquet files of the session's relations: a folder of this machine (local masters;
@@ -133,18 +146,21 @@ class SparkEngine(Engine):
         yield
 
     # ---- relations: temporary views over Parquet files -----------------------------------------
-    def keep(self, name: str, frame) -> None:
+    def keep(self, name: str, frame, path: str | None = None) -> None:
         """`frame` computed now, written as Parquet and read back as the view `name`: its lineage cut,
-        its size known (so that joins broadcast the small side)."""
+        its size known (so that joins broadcast the small side). `path`: a lasting place for it
+        (the files stay when the view goes), else the session's scratch folder."""
+        scratch = path is None
         with self._lock:
             self._made += 1
-            path = os.path.join(self.scratch, f"r{self._made}")
-        frame.write.mode("overwrite").parquet(path)
+            path = path or os.path.join(self.scratch, f"r{self._made}")
+        if frame is not None:
+            frame.write.mode("overwrite").parquet(path)
         stored = self.spark.read.parquet(path)
         with self._lock:
             self._forget(name)
             stored.createOrReplaceTempView(name)
-            self._frames[name] = (stored, path)
+            self._frames[name] = (stored, path if scratch else None)
 
     def create(self, name: str, select: str) -> None:
         self.keep(name, self.spark.sql(select))
@@ -165,7 +181,7 @@ class SparkEngine(Engine):
     def _forget(self, name: str) -> None:
         kept = self._frames.pop(name, None)
         self.spark.catalog.dropTempView(_raw(name))
-        if kept is not None:
+        if kept is not None and kept[1] is not None:
             shutil.rmtree(kept[1], ignore_errors=True)
 
     # ---- weights: views of this session --------------------------------------------------------
@@ -183,11 +199,17 @@ class SparkEngine(Engine):
         schema = self.schema_name(model)
         if schema in self._imported:
             return schema
+        made = [self.dialect.table(schema, layer.name) for layer in layers]
+        kept = self._kept_folder(schema)
+        if kept is not None and (kept / COMPLETE).exists():  # imported by an earlier run
+            for table, layer in zip(made, layers):
+                self.keep(table, None, str(kept / _file_name(layer.name)))
+            self._imported.add(schema)
+            return schema
         expected: dict[str, tuple[int, ...]] = {}
         for layer in layers:
             expected.update(layer.tensors)
-        tensors = model.tensors(expected)
-        made = [self.dialect.table(schema, layer.name) for layer in layers]
+        tensors = model.tensors(expected)  # read and checked before anything is written
         try:
             # each layer is a small Spark job of its own: several at once keep the cores busy
             with ThreadPoolExecutor(IMPORT_THREADS) as pool:
@@ -196,9 +218,18 @@ class SparkEngine(Engine):
                         on_layer(i + 1, len(layers))
         except BaseException:
             self.drop(*made)
+            if kept is not None:
+                shutil.rmtree(kept, ignore_errors=True)
             raise
+        if kept is not None:
+            (kept / COMPLETE).write_text(model.name + "\n")  # last: a folder without it is not an import
         self._imported.add(schema)
         return schema
 
     def store_layer(self, schema: str, layer, tensors) -> None:
-        storage.store_layer(self, self.dialect.table(schema, layer.name), layer, tensors)
+        kept = self._kept_folder(schema)
+        path = str(kept / _file_name(layer.name)) if kept is not None else None
+        storage.store_layer(self, self.dialect.table(schema, layer.name), layer, tensors, path)
+
+    def _kept_folder(self, schema: str) -> Path | None:
+        return Path(self.warehouse) / schema if self.warehouse else None

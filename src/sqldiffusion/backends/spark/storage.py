@@ -16,10 +16,11 @@ from ..parameters import layer_matrix
 IMAGE_SCHEMA = "b INT, y INT, x INT, v ARRAY<FLOAT>"
 
 
-def store_layer(engine, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+def store_layer(engine, table: str, layer: Layer, tensors: dict[str, np.ndarray], path: str | None = None) -> None:
+    """The layer's view; its Parquet file at `path` (a warehouse) if given, else in the session's scratch."""
     matrix = layer_matrix(layer, tensors)
     frame = engine.spark.createDataFrame([(matrix.tolist(),)], "m ARRAY<ARRAY<FLOAT>>")
-    engine.keep(table, frame)
+    engine.keep(table, frame, path)
 
 
 def put_image(engine, name: str, image: np.ndarray) -> None:
