@@ -84,6 +84,13 @@ def test_generate_prints_ascii_and_writes_png_gif_npy(small_model, tmp_path):
     np.testing.assert_array_equal(png[:16 * scale, :16 * scale][::scale, ::scale], to_pixels(samples)[0])
     with Image.open(gif) as frames:
         assert frames.n_frames == 5  # one per step of 500,250,125,60,0
+        # each frame: per image, x_t and the clean picture the step predicts side by side
+        assert frames.size == (2 * 16 * scale + 2, 2 * 16 * scale + 2)
+        frames.seek(4)
+        last = np.asarray(frames.convert("RGB"))
+    left, right = last[:, :16 * scale], last[:, 16 * scale + 2:]
+    np.testing.assert_array_equal(left, right)  # the last step (t=0) lands on its own prediction
+    assert not np.array_equal(last[:16 * scale], last[16 * scale + 2:])  # two different images
 
 
 @pytest.mark.slow

@@ -205,7 +205,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     frames: list[np.ndarray] = []
     began = time.perf_counter()
     common = dict(timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
-                  output_type="latent", callback=_keeping(frames) if gif is not None else None)
+                  output_type="latent", on_event=_keeping_pairs(frames) if gif is not None else None)
     if picture is None:
         pipe = SQLDiffusionPipeline(net, scheduler)
         pipe.set_progress_bar_config(disable=True if quiet else None)
@@ -215,7 +215,8 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
         pipe.set_progress_bar_config(disable=True if quiet else None)
         samples = pipe(image=picture, strength=1.0, batch_size=batch, noise=x_t, **common).images
     elapsed = time.perf_counter() - began
-    first = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
+    start = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
+    first = (start, None) if start is not None else None
     _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
     say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
@@ -242,8 +243,7 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
     if gif is not None:
         shown = ([first] if first is not None else []) + frames
-        writes.append(lambda: pictures.save_gif(gif, [pictures.grid(pictures.to_pixels(f), scale=scale)
-                                                      for f in shown]))
+        writes.append(lambda: pictures.save_gif(gif, [_gif_frame(f, scale) for f in shown]))
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
     _write_all(writes)
@@ -429,6 +429,27 @@ def _write_all(writes) -> None:
 def _keeping(frames: list) -> callable:
     """A step callback that keeps every intermediate sample (for --gif)."""
     return lambda step, peek: frames.append(peek())
+
+
+def _keeping_pairs(frames: list) -> callable:
+    """An event handler that keeps every step's sample and predicted clean picture (for --gif)."""
+    from .events import StepFinished
+
+    return lambda event: frames.append((event.sample, event.prediction)) if isinstance(event, StepFinished) else None
+
+
+def _gif_frame(frame, scale: int) -> np.ndarray:
+    """One frame of --gif: the samples (B, C, H, W), or (sample, prediction) pairs shown side by side,
+    x_t on the left and the clean picture the step predicts on the right (blank before the first step)."""
+    from . import pictures
+
+    if not isinstance(frame, tuple):
+        return pictures.grid(pictures.to_pixels(frame), scale=scale)
+    sample, prediction = (pictures.to_pixels(f) if f is not None else None for f in frame)
+    if prediction is None:
+        prediction = np.full_like(sample, 255)
+    pairs = np.stack([sample, prediction], axis=1).reshape(-1, *sample.shape[1:])  # x_t, x0, x_t, x0, ...
+    return pictures.grid(pairs, columns=2, scale=scale)
 
 
 @cli.command()

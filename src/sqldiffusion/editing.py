@@ -33,7 +33,7 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
                  generator=None, sampler: str = "ddpm", eta: float = 0.0, add_noise: bool = True,
                  noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-                 return_dict: bool = True):
+                 on_event=None, return_dict: bool = True):
         """Redraw `image` (a file name, a PIL image, or a float32 (C, H, W) / (B, C, H, W) array in
         [-1, 1]): noised to the first of the last int(N * strength) timesteps of the N-step plan (or
         of `timesteps`), then denoised from there. `batch_size` pictures of one image (each with its
@@ -53,7 +53,7 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
         with self.progress_bar(len(visited)) as bar:
             samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch, seed=resolve_seed(seed, generator),
-                              init_noise=noise, on_step=bar.chain(callback), image=pictures)
+                              init_noise=noise, on_step=bar.chain(callback), image=pictures, on_event=on_event)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
