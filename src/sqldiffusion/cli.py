@@ -61,6 +61,16 @@ def _spark_target(master: str | None, settings: tuple[str, ...], warehouse: str 
     return SparkTarget(master=master, conf=conf, warehouse=warehouse)
 
 
+def _planned(loaded, steps: int | None, timestep_list: str | None) -> list[int]:
+    """The timesteps a run of `loaded` visits: --steps, --timesteps, or the blog's four."""
+    from .scheduler import NoiseSchedule, parse_timesteps, plan
+
+    if steps is None and timestep_list is None:
+        timestep_list = "500,250,125,60,0"
+    return plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
+                timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None)
+
+
 def force_option(command):
     return click.option("--force", is_flag=True, help="Replace read-only output files.")(command)
 
@@ -517,7 +527,7 @@ def generate_many(seeds, output, table, model, engine, master, spark_conf, steps
     from .many import Recipe, generate_many as run, parse_seeds
     from .model import load_model
     from .progress import ProgressBar
-    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+    from .scheduler import make_rule
 
     chosen = parse_seeds(seeds)
     if (output is None) == (table is None):
@@ -525,11 +535,8 @@ def generate_many(seeds, output, table, model, engine, master, spark_conf, steps
     if png and output is None:
         raise SQLDiffusionError("--png writes under --output DIR; give one")
     rule = make_rule(sampler, eta, not no_noise)
-    if steps is None and timestep_list is None:
-        timestep_list = "500,250,125,60,0"
     loaded = load_model(model)
-    visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
-                   timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None)
+    visited = _planned(loaded, steps, timestep_list)
     source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
     recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
@@ -562,14 +569,11 @@ def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch,
     from .export import write_script
     from .model import load_model
     from .outputs import check_output
-    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+    from .scheduler import make_rule
 
     rule = make_rule(sampler, eta, not no_noise)
-    if steps is None and timestep_list is None:
-        timestep_list = "500,250,125,60,0"
     loaded = load_model(model)
-    visited = plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
-                   timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None)
+    visited = _planned(loaded, steps, timestep_list)
     if out is None:
         write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
         return

@@ -446,3 +446,20 @@ class Engine(ABC):
             if on_statement:
                 on_statement(statement, time.perf_counter() - wall, cpu_seconds() - cpu)
         return program.output
+
+
+class SessionWeights:
+    """For engines whose weights last only as long as the engine (Hyper's temporary tables, a Spark
+    session's views): no registry, and a model is imported once per engine, into `_imported`."""
+
+    _imported: set[str]
+
+    def registry_exists(self) -> bool:
+        return False
+
+    def schema_exists(self, schema: str) -> bool:
+        return schema in self._imported
+
+    def imported_schema(self, model) -> str | None:
+        schema = self.schema_name(model)
+        return schema if schema in self._imported else None

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from ...errors import SQLDiffusionError
 from ...graph.ops import Layer
 from ...program import TIMESTEPS
-from ..contract import Engine
+from ..contract import Engine, SessionWeights
 from . import storage
 from .dialect import HyperDialect
 
@@ -62,7 +62,7 @@ def _bind(sql: str, params: Sequence) -> str:
     return parts[0] + "".join(literal(v) + rest for v, rest in zip(params, parts[1:]))
 
 
-class HyperEngine(Engine):
+class HyperEngine(SessionWeights, Engine):
     name = "hyper"
     storage = storage
     durable = False  # no database file: every table is temporary
@@ -115,15 +115,6 @@ class HyperEngine(Engine):
         self.con.execute_command("COMMIT")
 
     # ---- weights: temporary tables of this process ----------------------------------------------
-    def registry_exists(self) -> bool:
-        return False
-
-    def schema_exists(self, schema: str) -> bool:
-        return schema in self._imported
-
-    def imported_schema(self, model) -> str | None:
-        schema = self.schema_name(model)
-        return schema if schema in self._imported else None
 
     def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
         """Weights read and checked first; tables made and filled; on any failure those made are dropped."""

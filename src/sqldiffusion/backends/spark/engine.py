@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import SQLDiffusionError
-from ..contract import Engine
+from ..contract import Engine, SessionWeights
 from . import storage
 from .dialect import SparkDialect
 
@@ -98,7 +98,7 @@ def open_session(target: SparkTarget):
     return spark
 
 
-class SparkEngine(Engine):
+class SparkEngine(SessionWeights, Engine):
     name = "spark"
     storage = storage
     durable = False  # relations are views of the session
@@ -185,15 +185,6 @@ class SparkEngine(Engine):
             shutil.rmtree(kept[1], ignore_errors=True)
 
     # ---- weights: views of this session --------------------------------------------------------
-    def registry_exists(self) -> bool:
-        return False
-
-    def schema_exists(self, schema: str) -> bool:
-        return schema in self._imported
-
-    def imported_schema(self, model) -> str | None:
-        schema = self.schema_name(model)
-        return schema if schema in self._imported else None
 
     def import_model(self, model, layers, on_layer=None) -> str:
         schema = self.schema_name(model)
