@@ -58,9 +58,7 @@ def create_app(engine, models: dict[str, Served]) -> Starlette:
         return FileResponse(str(STATIC / "index.html"), media_type="text/html")
 
     async def state(request: Request) -> Response:
-        with runner._lock:
-            queued = [j.id for j in runner.queue]
-            running = runner.running.id if runner.running else None
+        running, queued = runner.waiting()
         return JSONResponse({"engine": engine.name, "models": diagrams, "running": running, "queued": queued,
                              "defaults": {"model": keys[0], "sampler": "ddpm", "eta": 0.0, "schedule": "blog",
                                           "steps": 50, "timesteps": ",".join(map(str, BLOG_TIMESTEPS)), "seed": 0,

@@ -165,6 +165,11 @@ class Runner:
                 if self._in_statement:
                     self.engine.interrupt()
 
+    def waiting(self) -> tuple[str | None, list[str]]:
+        """The running job's id (or None) and the queued ones', in order."""
+        with self._lock:
+            return (self.running.id if self.running else None), [j.id for j in self.queue]
+
     def place(self, job: Job) -> int:
         """0 while running, 1 for the next in line, ..."""
         with self._lock:
@@ -244,7 +249,7 @@ class Runner:
             else:
                 job.state = "failed"
                 job.emit("failed", message=_first_line(e))
-            if not isinstance(e, (Exception, Cancelled)):
+            if not isinstance(e, Exception):  # Ctrl-C, exit: after the page has heard, it goes on up
                 raise
             return
         seconds = time.perf_counter() - began
