@@ -605,22 +605,33 @@ def import_model(model, engine, database) -> None:
 
 @cli.command()
 @click.option("--data", default="procedural", show_default=True,
-              help="'procedural' (drawn butterflies) or a folder of images.")
+              help="'procedural' (drawn butterflies), a .npy pool of uint8 pictures, or a folder of images.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for checkpoints and the trained model (diffusers layout).")
 @click.option("--steps", default=6000, show_default=True, type=click.IntRange(min=1), help="Optimiser steps in all.")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Train for about this long instead: the step count is set from the speed of the first 200 steps.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
 @click.option("--lr", default=5e-4, show_default=True, type=float, help="Peak learning rate (AdamW).")
+@click.option("--warmup", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Steps of linear learning-rate warm-up before the cosine decay.")
+@click.option("--ema-decay", default=0.995, show_default=True, type=click.FloatRange(0, 1, max_open=True),
+              help="Decay of the weights' moving average (the saved model).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--offset-noise", default=0.1, show_default=True, type=float,
               help="Per-image, per-channel constant added to the noise (0: plain DDPM training).")
+@click.option("--unet-config", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="JSON of UNet2DModel arguments (default: the demo model's architecture).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.pt.")
-def train(data, out, steps, batch_size, lr, seed, offset_noise, resume) -> None:
+def train(data, out, steps, minutes, batch_size, lr, warmup, ema_decay, seed, offset_noise, unet_config,
+          resume) -> None:
     """Train a small DDPM UNet2DModel with PyTorch (needs the 'train' extra)."""
-    from .train import TrainSettings, train as run_training
+    from .train import TrainSettings, read_unet_config, train as run_training
 
-    settings = TrainSettings(steps=steps, batch_size=batch_size, learning_rate=lr, seed=seed,
-                             offset_noise=offset_noise)
+    settings = TrainSettings(steps=steps, minutes=minutes, batch_size=batch_size, learning_rate=lr, warmup=warmup,
+                             ema_decay=ema_decay, seed=seed, offset_noise=offset_noise)
+    if unet_config is not None:
+        settings.unet = read_unet_config(unet_config)
     run_training(data, out, settings, resume=resume, log=lambda line: click.echo(line, err=True))
 
 

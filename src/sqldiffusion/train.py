@@ -5,9 +5,13 @@ shipped demo model was trained with this module on procedural butterflies.
 
     sqldiffusion train --data procedural --out runs/demo --steps 6000
 
-writes `runs/demo/checkpoint.pt` every few hundred steps (resumable with `--resume`) and, at the
-end, a pipeline folder in the diffusers layout: `unet/` (config.json, fp16 safetensors, EMA
-weights) and `scheduler/scheduler_config.json`.
+writes `runs/demo/checkpoint.pt` every few hundred steps (resumable with `--resume`), the loss
+curve to `runs/demo/loss.csv` and, at the end, a pipeline folder in the diffusers layout: `unet/`
+(config.json, fp16 safetensors, EMA weights) and `scheduler/scheduler_config.json`.
+
+On a GPU the drawing of pictures, not the network, limits the speed: draw a pool of pictures once
+with all cores (`python -m sqldiffusion.datasets --count 400000 --out pool.npy`) and train on it
+(`--data pool.npy`); batches are then drawn from the pool on the device.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ class TrainSettings:
     offset_noise: float = 0.1
     checkpoint_every: int = 250
     seed: int = 0
+    # Train for about this many minutes: after the first 200 steps the step count is set from the
+    # measured speed, so that the learning-rate schedule still ends at zero (None: use `steps`).
+    minutes: float | None = None
     unet: dict = field(default_factory=lambda: dict(DEMO_UNET))
 
 
@@ -60,10 +67,23 @@ def _import_torch():
     return torch, diffusers
 
 
+def read_unet_config(path: Path) -> dict:
+    """UNet2DModel arguments from a JSON file (a diffusers config.json does; its "_" keys are dropped)."""
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise SQLDiffusionError(f"--unet-config {path}: not readable JSON ({e})") from None
+    if not isinstance(config, dict):
+        raise SQLDiffusionError(f"--unet-config {path}: expected a JSON object of UNet2DModel arguments")
+    return {k: v for k, v in config.items() if not k.startswith("_")}
+
+
 def image_source(data: str, size: int, seed: int) -> Callable[[int, int], np.ndarray]:
     """A function (step, batch) -> float32 (batch, 3, size, size) in [-1, 1]."""
     if data == "procedural":
         return lambda step, batch: to_model_range(draw_butterflies(batch, size, seed=seed * 1_000_003 + step))
+    if data.endswith(".npy"):
+        return _pool_source(Path(data), size, seed)
     folder = Path(data)
     if not folder.is_dir():
         raise SQLDiffusionError(f"--data {data}: not 'procedural' and not a folder of images")
@@ -77,6 +97,20 @@ def image_source(data: str, size: int, seed: int) -> Callable[[int, int], np.nda
         return picked
 
     return batch_of
+
+
+def _pool_source(path: Path, size: int, seed: int) -> Callable[[int, int], np.ndarray]:
+    """Batches drawn at random from a uint8 (N, size, size, 3) array saved with numpy.save."""
+    try:
+        pool = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise SQLDiffusionError(f"--data {path}: not a readable .npy array ({e})") from None
+    if pool.dtype != np.uint8 or pool.ndim != 4 or pool.shape[1:] != (size, size, 3):
+        raise SQLDiffusionError(f"--data {path}: expected uint8 pictures of shape (N, {size}, {size}, 3), "
+                                f"got {pool.dtype} {pool.shape}")
+    pool = np.ascontiguousarray(pool)
+    rng = np.random.default_rng(seed)
+    return lambda step, batch: to_model_range(pool[np.sort(rng.integers(0, len(pool), batch))])
 
 
 def _load_folder(folder: Path, size: int) -> np.ndarray:
@@ -102,6 +136,7 @@ def train(data: str, out: Path, settings: TrainSettings, resume: bool = False,
     torch, diffusers = _import_torch()
     out.mkdir(parents=True, exist_ok=True)
     device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions
     torch.manual_seed(settings.seed)
     unet = diffusers.UNet2DModel(**settings.unet).to(device)
     ema = diffusers.UNet2DModel(**settings.unet).to(device)
@@ -124,9 +159,26 @@ def train(data: str, out: Path, settings: TrainSettings, resume: bool = False,
     images = image_source(data, settings.unet["sample_size"], settings.seed)
     generator = torch.Generator(device).manual_seed(settings.seed + start)
     log(f"training {sum(p.numel() for p in unet.parameters()) / 1e6:.2f}M parameters on {device}, "
-        f"steps {start}..{settings.steps}, batch {settings.batch_size}")
-    began, running = time.time(), None
-    for step in range(start, settings.steps):
+        + (f"for about {settings.minutes:g} minutes" if settings.minutes else f"steps {start}..{settings.steps}")
+        + f", batch {settings.batch_size}")
+    if settings.minutes is not None:
+        settings.steps = start + 10 ** 9  # until the speed is measured: a flat learning rate
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda")
+    curve = (out / "loss.csv").open("a" if resume else "w")
+    if not resume:
+        curve.write("step,loss,lr\n")
+    ema_weights, unet_weights = list(ema.parameters()), list(unet.parameters())
+    losses, logged = torch.zeros((), device=device), start
+    began = saved = time.time()
+    marks = [(start, began)]
+    step = start
+    while step < settings.steps:  # not range(): --minutes changes the step count on the way
+        if settings.minutes is not None and step - start in (200, 1000):  # twice: the first includes warm-up
+            (last_step, last_time), now = marks[-1], time.time()
+            rate = (step - last_step) / (now - last_time)  # the speed since the last measurement
+            marks.append((step, now))
+            settings.steps = step + max(1, int(rate * (settings.minutes * 60 - (now - began))))
+            log(f"{rate:.1f} steps/s: {settings.steps - start} steps in about {settings.minutes:g} minutes")
         lr = settings.learning_rate * min(1.0, (step + 1) / settings.warmup) * \
             (0.5 + 0.5 * math.cos(math.pi * step / settings.steps))  # warm up, then cosine to zero
         for group in optimiser.param_groups:
@@ -138,22 +190,31 @@ def train(data: str, out: Path, settings: TrainSettings, resume: bool = False,
         t = torch.randint(0, SCHEDULER["num_train_timesteps"], (x0.shape[0],), generator=generator, device=device)
         a = alphas_cumprod[t].view(-1, 1, 1, 1)
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        loss = torch.nn.functional.mse_loss(unet(xt, t).sample, noise)
+        with autocast:  # bf16 on a GPU; the weights and the optimiser stay float32
+            loss = torch.nn.functional.mse_loss(unet(xt, t).sample.float(), noise)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
         optimiser.step()
         with torch.no_grad():
-            for e, p in zip(ema.parameters(), unet.parameters()):
-                e.lerp_(p, 1 - settings.ema_decay)
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
-        done = step + 1
+            # the average warms up (decay (1 + step) / (10 + step) at first): the random start fades at once
+            decay = min(settings.ema_decay, (1 + step) / (10 + step))
+            torch._foreach_lerp_(ema_weights, unet_weights, 1 - decay)
+            losses += loss.detach()  # read back every 50 steps only: a read waits for the device
+        step = done = step + 1
         if done % 50 == 0 or done == settings.steps:
-            rate = (done - start) / (time.time() - began)
-            log(f"step {done}/{settings.steps} loss {running:.4f} lr {lr:.2e} "
+            mean = losses.item() / (done - logged)
+            losses.zero_()
+            logged, rate = done, (done - start) / (time.time() - began)
+            log(f"step {done}/{settings.steps} loss {mean:.4f} lr {lr:.2e} "
                 f"{rate:.2f} steps/s, {(settings.steps - done) / rate / 60:.1f} min left")
-        if done % settings.checkpoint_every == 0 or done == settings.steps:
+            curve.write(f"{done},{mean:.5f},{lr:.3e}\n")
+            curve.flush()
+        # Every `checkpoint_every` steps, but not more than once a minute (fast on a GPU).
+        if (done % settings.checkpoint_every == 0 and time.time() - saved > 60) or done == settings.steps:
             _save_checkpoint(torch, checkpoint, unet, ema, optimiser, done)
+            saved = time.time()
+    curve.close()
     save_pipeline(ema, out)
     log(f"wrote {out / 'unet'} and {out / 'scheduler'}")
     return out

@@ -1,0 +1,5 @@
+"""`python -m sqldiffusion ...`: the same command line as `sqldiffusion ...`."""
+
+from .cli import main
+
+main()
