@@ -4,6 +4,7 @@
 # diffusers layout, loss.csv, the training log) and $OUT/device.log.
 #
 #   MINUTES=6.5 OUT=runs bash training/gpu_candidates.sh
+#   CANDIDATES=demo:base:3e-3 MINUTES=4.3 POOL=200000 OUT=runs bash training/gpu_candidates.sh   # one alone
 #
 # Where the machine lacks diffusers or duckdb, put their wheels in .whl/ (they are installed first).
 set -u
@@ -23,7 +24,7 @@ python3 -m sqldiffusion.datasets --count "${POOL:-300000}" --out "$RUNS/pool.npy
 
 # name, architecture, peak learning rate
 trainers=()
-CANDIDATES="base:base:1e-3 base_lr3:base:3e-3 noattn:noattn:1e-3 wide:wide:1e-3 deep:deep:1e-3"
+CANDIDATES=${CANDIDATES:-"base:base:1e-3 base_lr3:base:3e-3 noattn:noattn:1e-3 wide:wide:1e-3 deep:deep:1e-3"}
 for c in $CANDIDATES; do
     IFS=: read -r name arch lr <<< "$c"
     OMP_NUM_THREADS=2 timeout "$(awk "BEGIN { print int($MINUTES * 60 + 75) }")" python3 -m sqldiffusion train \

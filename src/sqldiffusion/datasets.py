@@ -192,7 +192,7 @@ class QualityReport:
     variation distance between the pooled colour histograms of the set and of the data, and
     `frechet` the Frechet distance over all measures (each scaled by the data's spread); the
     `*_floor` values are the same for a fresh sample of data pictures of the set's size: what a
-    perfect model would score by chance.
+    perfect model would score by chance (the median of five such samples).
     """
 
     pictures: dict[str, np.ndarray]
@@ -238,19 +238,20 @@ def quality_report(images: np.ndarray, reference: int = 2000, seed: int = 12345)
     """Measure uint8 (N, H, W, 3) pictures against `reference` procedural butterflies of their size."""
     n, size = len(images), images.shape[1]
     data_images = draw_butterflies(reference, size, seed=seed)
-    fresh = draw_butterflies(n, size, seed=seed + 1)  # a data sample as large as the set: the floor
     palette = colour_histograms(data_images).mean(axis=0)
-    data = picture_measures(data_images, palette)
-    pictures, sample = picture_measures(images, palette), picture_measures(fresh, palette)
+    data, pictures = picture_measures(data_images, palette), picture_measures(images, palette)
     scale = {k: data[k].std() or 1.0 for k in MEASURES}
     features = lambda m: np.stack([m[k] / scale[k] for k in MEASURES], axis=1)  # noqa: E731
-    pooled = lambda imgs: colour_histograms(imgs).mean(axis=0)  # noqa: E731
+    histogram_distance = lambda imgs: float(0.5 * np.abs(colour_histograms(imgs).mean(axis=0) - palette).sum())  # noqa: E731
+    # the floor: the median over five fresh data samples as large as the set (small sets score noisily)
+    fresh = [draw_butterflies(n, size, seed=seed + 1 + i) for i in range(5)]
     return QualityReport(
         pictures=pictures, data=data,
-        histogram_distance=float(0.5 * np.abs(pooled(images) - palette).sum()),
-        histogram_floor=float(0.5 * np.abs(pooled(fresh) - palette).sum()),
+        histogram_distance=histogram_distance(images),
+        histogram_floor=float(np.median([histogram_distance(f) for f in fresh])),
         frechet=frechet_distance(features(pictures), features(data)),
-        frechet_floor=frechet_distance(features(sample), features(data)))
+        frechet_floor=float(np.median([frechet_distance(features(picture_measures(f, palette)), features(data))
+                                       for f in fresh])))
 
 
 def draw_pool(n: int, size: int = 32, seed: int = 0, workers: int | None = None, chunk: int = 2048) -> np.ndarray:
