@@ -34,17 +34,17 @@ def test_training_from_a_pool_writes_a_loadable_pipeline_and_resumes(tmp_path, p
     out = tmp_path / "run"
     common = ["--data", str(pool), "--out", str(out), "--batch-size", "2", "--unet-config",
               str(tmp_path / "tiny.json"), "--warmup", "5"]
-    first = run(*common, "--steps", "50")
+    first = run(*common, "--steps", "20")
     assert first.exit_code == 0, first.output
     curve = (out / "loss.csv").read_text().splitlines()
-    assert curve[0] == "step,loss,lr" and curve[1].startswith("50,")
+    assert curve[0] == "step,loss,lr" and curve[1].startswith("20,")
     model = load_model(str(out))
     assert tuple(model.config.block_out_channels) == (8, 16) and model.config.sample_size == 16
     weights = load_file(model.weights_path)
     assert all(w.dtype == np.float16 for w in weights.values())
-    resumed = run(*common, "--steps", "100", "--resume")
-    assert resumed.exit_code == 0 and "resumed at step 50" in resumed.output, resumed.output
-    assert (out / "loss.csv").read_text().splitlines()[-1].startswith("100,")
+    resumed = run(*common, "--steps", "40", "--resume")
+    assert resumed.exit_code == 0 and "resumed at step 20" in resumed.output, resumed.output
+    assert (out / "loss.csv").read_text().splitlines()[-1].startswith("40,")
     changed = load_file(model.weights_path)
     assert any(not np.array_equal(weights[k], changed[k]) for k in weights)  # the average moved on
 
@@ -53,3 +53,13 @@ def test_a_pool_of_the_wrong_size_gets_one_line(tmp_path, pool):
     result = run("--data", str(pool), "--out", str(tmp_path / "run"), "--steps", "1")  # demo model: 32x32
     assert result.exit_code != 0
     assert "expected uint8 pictures of shape (N, 32, 32, 3), got uint8 (32, 16, 16, 3)" in str(result.exception)
+
+
+def test_minutes_set_the_step_count_from_the_measured_speed(tmp_path, pool):
+    # 0.001 minutes is over long before the first measurement at step 200: one step more, then done
+    out = tmp_path / "run"
+    result = run("--data", str(pool), "--out", str(out), "--batch-size", "1", "--unet-config",
+                 str(tmp_path / "tiny.json"), "--minutes", "0.001")
+    assert result.exit_code == 0, result.output
+    assert "201 steps in about 0.001 minutes" in result.output
+    assert (out / "loss.csv").read_text().splitlines()[-1].startswith("201,")

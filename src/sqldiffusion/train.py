@@ -52,8 +52,8 @@ class TrainSettings:
     offset_noise: float = 0.1
     checkpoint_every: int = 250
     seed: int = 0
-    # Train for about this many minutes: after the first 200 steps the step count is set from the
-    # measured speed, so that the learning-rate schedule still ends at zero (None: use `steps`).
+    # Train for about this many minutes: after 200 and again after 1000 steps the step count is set
+    # from the measured speed, so that the learning-rate schedule still ends at zero (None: `steps`).
     minutes: float | None = None
     unet: dict = field(default_factory=lambda: dict(DEMO_UNET))
 
@@ -174,11 +174,9 @@ def train(data: str, out: Path, settings: TrainSettings, resume: bool = False,
     step = start
     while step < settings.steps:  # not range(): --minutes changes the step count on the way
         if settings.minutes is not None and step - start in (200, 1000):  # twice: the first includes warm-up
-            (last_step, last_time), now = marks[-1], time.time()
-            rate = (step - last_step) / (now - last_time)  # the speed since the last measurement
-            marks.append((step, now))
-            settings.steps = step + max(1, int(rate * (settings.minutes * 60 - (now - began))))
-            log(f"{rate:.1f} steps/s: {settings.steps - start} steps in about {settings.minutes:g} minutes")
+            settings.steps = _steps_that_fit(step, marks, began, settings.minutes)
+            log(f"{(step - marks[-2][0]) / (marks[-1][1] - marks[-2][1]):.1f} steps/s: "
+                f"{settings.steps - start} steps in about {settings.minutes:g} minutes")
         lr = settings.learning_rate * min(1.0, (step + 1) / settings.warmup) * \
             (0.5 + 0.5 * math.cos(math.pi * step / settings.steps))  # warm up, then cosine to zero
         for group in optimiser.param_groups:
@@ -218,6 +216,14 @@ def train(data: str, out: Path, settings: TrainSettings, resume: bool = False,
     save_pipeline(ema, out)
     log(f"wrote {out / 'unet'} and {out / 'scheduler'}")
     return out
+
+
+def _steps_that_fit(step: int, marks: list[tuple[int, float]], began: float, minutes: float) -> int:
+    """The step to end at so that training lasts about `minutes`, at the speed since the last mark."""
+    (last_step, last_time), now = marks[-1], time.time()
+    marks.append((step, now))
+    rate = (step - last_step) / (now - last_time)
+    return step + max(1, int(rate * (minutes * 60 - (now - began))))
 
 
 def _save_checkpoint(torch, path: Path, unet, ema, optimiser, step: int) -> None:
