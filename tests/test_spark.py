@@ -121,6 +121,46 @@ def test_parse_seeds():
             parse_seeds(bad)
 
 
+def test_generate_many_with_postgres_needs_a_dsn_and_says_so_before_spark_starts():
+    from click.testing import CliRunner
+
+    from sqldiffusion.cli import cli
+
+    result = CliRunner().invoke(cli, ["generate-many", "--seeds", "0-1", "--output", "out", "--engine", "postgres"])
+    assert "--engine postgres needs --dsn" in str(result.exception)
+    result = CliRunner().invoke(cli, ["generate-many", "--seeds", "0", "--output", "out", "--dsn", "postgresql://x"])
+    assert "--dsn goes with --engine postgres alone" in str(result.exception)
+
+
+def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine, pg_dsn, small_model, tmp_path):
+    """Spark deals the seeds into tasks; each task runs the pipeline on the PostgreSQL server (its
+    own session), the model imported there once. Each picture equals the PostgreSQL pipeline's own."""
+    import io
+
+    import duckdb
+    from PIL import Image
+
+    from sqldiffusion.many import DATASET, Recipe, generate_many
+    from sqldiffusion.pictures import to_pixels
+    from sqldiffusion.pipeline import SQLDiffusionPipeline
+
+    _, folder = small_model
+    recipe = Recipe(str(folder), (500, 0))
+    out = tmp_path / "out"
+    assert generate_many(spark_engine.spark, recipe, [0, 1, 2], out, engine="postgres", dsn=pg_dsn) == (3, 0)
+    assert generate_many(spark_engine.spark, recipe, [2, 3], out, engine="postgres", dsn=pg_dsn) == (1, 1)
+    rows = duckdb.sql(f"SELECT seed, png, engine FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
+    assert sorted(seed for seed, _, _ in rows) == [0, 1, 2, 3] and {e for _, _, e in rows} == {"postgres"}
+    pipe = SQLDiffusionPipeline.from_pretrained(folder, engine="postgres", database=pg_dsn)
+    pipe.set_progress_bar_config(disable=True)
+    try:
+        for seed, png, _ in rows:
+            alone = to_pixels(pipe(timesteps=[500, 0], seed=seed, output_type="latent").images)[0]
+            np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), alone)
+    finally:
+        pipe.unet.engine.close()
+
+
 def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently(small_model, tmp_path):
     """`sqldiffusion generate-many` on two executor JVMs (local-cluster); the first attempt of one
     task fails and is retried. Each picture is the one the pipeline makes alone on DuckDB for its

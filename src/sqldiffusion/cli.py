@@ -508,8 +508,10 @@ def serve(models, engine, database, host, port, open_page) -> None:
 @click.option("--table", help="Or a table of the Spark session's catalog to append the results to.")
 @click.option("--model", "-m", default="demo", show_default=True,
               help="'demo', a model folder every executor can read, or a Hub id.")
-@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
-              help="duckdb: each task runs the SQL in its own embedded DuckDB; spark: as Spark SQL.")
+@click.option("--engine", type=click.Choice(["duckdb", "postgres", "spark"]), default="duckdb", show_default=True,
+              help="duckdb: each task runs the SQL in its own embedded DuckDB; postgres: on the server at --dsn; "
+                   "spark: as Spark SQL.")
+@click.option("--dsn", help="With --engine postgres: the server every task connects to (postgresql://...).")
 @click.option("--master", help="Spark master URL [default: local[*]].")
 @click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
@@ -520,11 +522,11 @@ def serve(models, engine, database, host, port, open_page) -> None:
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
 @click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def generate_many(seeds, output, table, model, engine, master, spark_conf, steps, timestep_list, sampler, eta,
+def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, steps, timestep_list, sampler, eta,
                   no_noise, per_task, png, quiet) -> None:
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
     from .backends.spark.engine import open_session
-    from .many import Recipe, generate_many as run, parse_seeds
+    from .many import Recipe, check_engine, generate_many as run, parse_seeds
     from .model import load_model
     from .progress import ProgressBar
     from .scheduler import make_rule
@@ -534,6 +536,7 @@ def generate_many(seeds, output, table, model, engine, master, spark_conf, steps
         raise SQLDiffusionError("give --output DIR or --table NAME (one of them)")
     if png and output is None:
         raise SQLDiffusionError("--png writes under --output DIR; give one")
+    check_engine(engine, dsn)  # before Spark starts
     rule = make_rule(sampler, eta, not no_noise)
     loaded = load_model(model)
     visited = _planned(loaded, steps, timestep_list)
@@ -546,7 +549,7 @@ def generate_many(seeds, output, table, model, engine, master, spark_conf, steps
     try:
         with bar:
             made, skipped = run(spark, recipe, chosen, output, engine, per_task, output / "png" if png else None,
-                                progress=lambda done, total: bar.draw_count(done), table=table)
+                                progress=lambda done, total: bar.draw_count(done), table=table, dsn=dsn)
     finally:
         spark.stop()
     say(f"{made} picture(s) made, {skipped} already in {output or table}")

@@ -3,7 +3,9 @@
 Spark is the scheduler: the seeds are dealt into tasks, and each task runs the whole pipeline in
 its own embedded DuckDB (the model imported once per executor's Python worker and reused by every
 task it runs), the same SQL that `sqldiffusion generate --seed S` runs, so any picture can be made
-again alone. With `engine="spark"` the pictures run as Spark SQL on the driver's session instead.
+again alone. With `engine="postgres"` each task runs it on the PostgreSQL server at `dsn` instead
+(the model imported there once, by the driver, before the job; every task its own session). With
+`engine="spark"` the pictures run as Spark SQL on the driver's session.
 
 Results land as a Parquet dataset (seed, settings, model digest, engine, PNG bytes) under the output
 folder, or in a table of the session's catalog, written by Spark's commit protocol: a failed task is retried and written once, a job that
@@ -56,6 +58,14 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(seeds)
 
 
+def check_engine(engine: str, dsn: str | None) -> None:
+    if engine not in ("duckdb", "postgres", "spark"):
+        raise SQLDiffusionError(f"engine {engine!r}: generate-many runs on duckdb, postgres or spark")
+    if (engine == "postgres") != (dsn is not None):
+        raise SQLDiffusionError("--engine postgres needs --dsn postgresql://... (the server every task connects to), "
+                                "and --dsn goes with --engine postgres alone")
+
+
 def picture_png(samples) -> bytes:
     from PIL import Image
 
@@ -66,15 +76,16 @@ def picture_png(samples) -> bytes:
     return buffer.getvalue()
 
 
-_NETS: dict = {}  # per Python worker: recipe model -> SQLUNet, so an executor imports a model once
+_NETS: dict = {}  # per Python worker: (model, engine, dsn) -> SQLUNet, so an executor imports a model once
 
 
-def _net(model: str):
+def _net(model: str, engine: str = "duckdb", dsn: str | None = None):
     from .sql_unet import SQLUNet
 
-    if model not in _NETS:
-        _NETS[model] = SQLUNet(model, "duckdb")
-    return _NETS[model]
+    key = (model, engine, dsn)
+    if key not in _NETS:
+        _NETS[key] = SQLUNet(model, engine, dsn)
+    return _NETS[key]
 
 
 def make_pictures(recipe: Recipe, seeds, net=None):
@@ -91,7 +102,7 @@ def make_pictures(recipe: Recipe, seeds, net=None):
         yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, picture_png(samples))
 
 
-def _task(recipe: Recipe):
+def _task(recipe: Recipe, engine: str = "duckdb", dsn: str | None = None):
     """The function each Spark task runs over its seeds (executed in the executors' Python workers)."""
     def run(partition, seeds):
         from pyspark import TaskContext
@@ -102,7 +113,7 @@ def _task(recipe: Recipe):
             if marker:
                 Path(marker).touch()
             raise RuntimeError(f"{FAIL_ONCE}: the first attempt of partition {partition} fails")
-        yield from make_pictures(recipe, list(seeds))
+        yield from make_pictures(recipe, list(seeds), _net(recipe.model, engine, dsn))
     return run
 
 
@@ -138,9 +149,12 @@ class Store:
 
 def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = "duckdb",
                   per_task: int = 1, png_folder: Path | None = None,
-                  progress: Callable[[int, int], None] | None = None, table: str | None = None) -> tuple[int, int]:
+                  progress: Callable[[int, int], None] | None = None, table: str | None = None,
+                  dsn: str | None = None) -> tuple[int, int]:
     """Make the pictures of `seeds` not yet in the output folder (or `table`); returns (made, skipped).
-    `png_folder`: also one PNG per seed there."""
+    `png_folder`: also one PNG per seed there. `engine`: duckdb (in every task), postgres (the
+    server at `dsn`, from every task) or spark (Spark SQL on this session)."""
+    check_engine(engine, dsn)
     store = Store(spark, output, table)
     done = store.seeds()
     todo = [s for s in seeds if s not in done]
@@ -149,13 +163,23 @@ def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None =
             rows = list(_on_spark(spark, recipe, todo, progress))
             frame = spark.createDataFrame(rows, SCHEMA)
         else:
+            if engine == "postgres":
+                _import_once(recipe.model, dsn)
             slices = [todo[i:i + per_task] for i in range(0, len(todo), per_task)]
             rdd = spark.sparkContext.parallelize(slices, len(slices)).flatMap(lambda s: s, preservesPartitioning=True)
-            frame = spark.createDataFrame(rdd.mapPartitionsWithIndex(_task(recipe)), SCHEMA)
+            frame = spark.createDataFrame(rdd.mapPartitionsWithIndex(_task(recipe, engine, dsn)), SCHEMA)
         _with_progress(spark, lambda: store.append(frame), len(todo), per_task, progress if engine != "spark" else None)
     if png_folder is not None:
         write_pngs(store.frame(), png_folder)
     return len(todo), len(seeds) - len(todo)
+
+
+def _import_once(model: str, dsn: str) -> None:
+    """The weights into the server before the job, so that its tasks only read them (and an
+    unreachable server is one line here, not a failed job)."""
+    from .sql_unet import SQLUNet
+
+    SQLUNet(model, "postgres", dsn).engine.close()
 
 
 def _on_spark(spark, recipe: Recipe, seeds: list[int], progress):
