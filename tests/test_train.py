@@ -13,6 +13,8 @@ from sqldiffusion.cli import cli
 from sqldiffusion.datasets import draw_butterflies
 from sqldiffusion.model import load_model
 
+pytestmark = pytest.mark.slow  # trains (a tiny model, some hundred steps)
+
 TINY = dict(sample_size=16, in_channels=3, out_channels=3, layers_per_block=1, block_out_channels=[8, 16],
             down_block_types=["DownBlock2D", "AttnDownBlock2D"], up_block_types=["AttnUpBlock2D", "UpBlock2D"],
             norm_num_groups=4, attention_head_dim=8)
