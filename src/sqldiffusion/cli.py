@@ -613,7 +613,8 @@ def import_model(model, engine, database) -> None:
               help="Folder for checkpoints and the trained model (diffusers layout).")
 @click.option("--steps", default=6000, show_default=True, type=click.IntRange(min=1), help="Optimiser steps in all.")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True),
-              help="Train for about this long instead: the step count is set from the speed measured after 200 and 1000 steps.")
+              help="Train for about this long instead: the step count is set from the speed measured "
+                   "after 200 and 1000 steps.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
 @click.option("--lr", default=5e-4, show_default=True, type=float, help="Peak learning rate (AdamW).")
 @click.option("--warmup", default=200, show_default=True, type=click.IntRange(min=1),
