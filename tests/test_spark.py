@@ -1,6 +1,6 @@
 """The Spark engine (Spark SQL on a local[2] session) against diffusers: a pass, sampler steps,
 the noise. Spark runs these few cases rather than every engine-parametrised one: a pass of the
-small model takes about a minute there, most of it Spark's fixed cost per statement."""
+small model takes half a minute there, most of it Spark's fixed cost per statement."""
 
 from __future__ import annotations
 
@@ -83,8 +83,10 @@ def test_sql_noise_is_standard_normal_and_reproducible(spark_engine):
     assert abs(np.corrcoef(values, other.ravel())[0, 1]) < 0.05  # seeds independent
 
 
-def test_sampler_step_equals_diffusers(spark_engine, monkeypatch):
-    """One DDPM step with noise, all of its arithmetic in Spark SQL, against DDPMScheduler.step."""
+@pytest.mark.parametrize("in_driver", [True, False], ids=["local-relations", "parquet"])
+def test_sampler_step_equals_diffusers(spark_engine, monkeypatch, in_driver):
+    """One DDPM step with noise, all of its arithmetic in Spark SQL, against DDPMScheduler.step;
+    relations held in the driver (a local master's way) and written as Parquet (a cluster's)."""
     import diffusers.schedulers.scheduling_ddpm as ddpm
 
     from sqldiffusion.events import Step
@@ -92,6 +94,8 @@ def test_sampler_step_equals_diffusers(spark_engine, monkeypatch):
     from sqldiffusion.scheduler import SCHEDULE, schedule_sql
 
     engine = spark_engine
+    assert engine._in_driver  # local[2]: relations are held in the driver unless told otherwise
+    monkeypatch.setattr(engine, "_in_driver", in_driver)
     x, eps, z = (random_sample(1, 3, 8, seed=s) for s in (7, 8, 9))
     schedule = NoiseSchedule()
     try:
