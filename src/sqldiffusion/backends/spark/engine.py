@@ -175,33 +175,29 @@ class SparkEngine(SessionWeights, Engine):
         # Spark has no transactions: an import that fails drops the views it made (import_model)
         yield
 
-    # ---- relations: temporary views over Parquet files -----------------------------------------
+    # ---- relations: temporary views, their lineage cut ------------------------------------------
     def keep(self, name: str, frame, path: str | None = None) -> None:
-        """`frame` computed now, written as Parquet and read back as the view `name`: its lineage cut,
-        its size known (so that joins broadcast the small side). `path`: a lasting place for it
-        (the files stay when the view goes), else the session's scratch folder."""
-        scratch = path is None
-        with self._lock:
-            self._made += 1
-            path = path or os.path.join(self.scratch, f"r{self._made}")
-        if frame is not None:
-            frame.write.mode("overwrite").parquet(path)
-        stored = self.spark.read.parquet(path)
+        """`frame` computed now and kept as the view `name`: its lineage cut, its size known (so that
+        joins broadcast the small side). Held in the driver on a local master; else written as
+        Parquet into the session's scratch folder and read back. `path`: a lasting place for its
+        Parquet files (a warehouse; the files stay when the view goes). `frame` None: the files at
+        `path` as they are."""
+        if path is None and self._in_driver:
+            stored, scratch = _held_in_driver(self.spark, frame), None
+        else:
+            with self._lock:
+                self._made += 1
+                scratch = None if path is not None else os.path.join(self.scratch, f"r{self._made}")
+            if frame is not None:
+                frame.write.mode("overwrite").parquet(path or scratch)
+            stored = self.spark.read.parquet(path or scratch)
         with self._lock:
             self._forget(name)
             stored.createOrReplaceTempView(name)
-            self._frames[name] = (stored, path if scratch else None)
+            self._frames[name] = (stored, scratch)
 
     def create(self, name: str, select: str) -> None:
-        frame = self.spark.sql(select)
-        if not self._in_driver:
-            self.keep(name, frame)
-            return
-        held = _held_in_driver(self.spark, frame)
-        with self._lock:
-            self._forget(name)
-            held.createOrReplaceTempView(name)
-            self._frames[name] = (held, None)
+        self.keep(name, self.spark.sql(select))
 
     def drop(self, *names: str) -> None:
         for name in names:

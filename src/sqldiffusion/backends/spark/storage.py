@@ -2,8 +2,9 @@
 
 Activations: one row per pixel, `(b INT, y INT, x INT, v ARRAY<FLOAT>)` (vectors: `(b, v)`).
 Parameters: one row per layer, `m ARRAY<ARRAY<FLOAT>>`, the layer's matrix (`backends/parameters.py`)
-as a list of rows. Every relation is a temporary view of the session over Parquet files
-(`SparkEngine.keep`), so that each statement plans only itself.
+as a list of rows. Every relation is a temporary view of the session whose lineage was cut
+(`SparkEngine.keep`: held in the driver on a local master, Parquet files on a cluster), so that
+each statement plans only itself.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ IMAGE_SCHEMA = "b INT, y INT, x INT, v ARRAY<FLOAT>"
 
 
 def store_layer(engine, table: str, layer: Layer, tensors: dict[str, np.ndarray], path: str | None = None) -> None:
-    """The layer's view; its Parquet file at `path` (a warehouse) if given, else in the session's scratch."""
+    """The layer's view; its Parquet file at `path` (a warehouse) if given."""
     matrix = layer_matrix(layer, tensors)
     frame = engine.spark.createDataFrame([(matrix.tolist(),)], "m ARRAY<ARRAY<FLOAT>>")
     engine.keep(table, frame, path)
