@@ -1,14 +1,15 @@
 """Apache Spark: a SparkSession (local[*] by default, or any master), each statement `spark.sql`.
 
-Every relation is a temporary view of the session whose lineage was cut when it was made: on a local
-master its rows are held in the driver (which is also the executor) as a local relation; on a
-cluster they are Parquet files the statement wrote. Without cutting the lineage, each statement would be planned together with every statement before it
-(measured: 14 statements took 3 s each to plan, 40 did not finish in 7 minutes). `localCheckpoint`
-cuts it too, but carries the size estimates of the plan it came from into the next: with the
-cross joins of a UNet they multiplied from statement to statement until planning ran out of memory
-(the 53rd statement of a small model took 22 s). Parquet files and local relations have their true
-size. Writing and reading back Parquet costs 0.5-0.8 s per statement, a local relation 0.1 s. A model's
-weights are imported into each session, like Hyper's.
+Every relation is a temporary view of the session whose lineage was cut when it was made: on a
+local master its rows are held in the driver (which is also the executor) as a local relation; on
+a cluster they are Parquet files the statement wrote. Without cutting the lineage, each statement
+would be planned together with every statement before it (measured: 14 statements took 3 s each
+to plan, 40 did not finish in 7 minutes). `localCheckpoint` cuts it too, but carries the size
+estimates of the plan it came from into the next: with the cross joins of a UNet they multiplied
+from statement to statement until planning ran out of memory (the 53rd statement of a small model
+took 22 s). Parquet files and local relations have their true size. Writing and reading back
+Parquet costs 0.5-0.8 s per statement, a local relation 0.1 s. A model's weights are imported into
+each session, like Hyper's.
 """
 
 from __future__ import annotations
@@ -182,15 +183,17 @@ class SparkEngine(SessionWeights, Engine):
         Parquet into the session's scratch folder and read back. `path`: a lasting place for its
         Parquet files (a warehouse; the files stay when the view goes). `frame` None: the files at
         `path` as they are."""
+        scratch = None  # files of this view alone, removed with it
         if path is None and self._in_driver:
-            stored, scratch = _held_in_driver(self.spark, frame), None
+            stored = _held_in_driver(self.spark, frame)
         else:
-            with self._lock:
-                self._made += 1
-                scratch = None if path is not None else os.path.join(self.scratch, f"r{self._made}")
+            if path is None:
+                with self._lock:
+                    self._made += 1
+                    scratch = path = os.path.join(self.scratch, f"r{self._made}")
             if frame is not None:
-                frame.write.mode("overwrite").parquet(path or scratch)
-            stored = self.spark.read.parquet(path or scratch)
+                frame.write.mode("overwrite").parquet(path)
+            stored = self.spark.read.parquet(path)
         with self._lock:
             self._forget(name)
             stored.createOrReplaceTempView(name)
