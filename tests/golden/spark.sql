@@ -7,8 +7,7 @@ FROM sqld_timesteps;
 
 -- time_embedding.linear_1 (dense)
 CREATE TEMP TABLE sqld_t2 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t1)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.time_embedding.linear_1` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.time_embedding.linear_1`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t1) AS g) AS gm;
 
 -- time_embedding.act (silu)
 CREATE TEMP TABLE sqld_t3 AS
@@ -16,8 +15,7 @@ SELECT x.b, transform(x.v, (a, k) -> CAST(a / (1 + exp(-a)) AS FLOAT)) AS v FROM
 
 -- time_embedding.linear_2 (dense)
 CREATE TEMP TABLE sqld_t4 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t3)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.time_embedding.linear_2` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.time_embedding.linear_2`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t3) AS g) AS gm;
 
 -- time_embedding.silu (silu)
 CREATE TEMP TABLE sqld_t5 AS
@@ -25,157 +23,112 @@ SELECT x.b, transform(x.v, (a, k) -> CAST(a / (1 + exp(-a)) AS FLOAT)) AS v FROM
 
 -- conv_in (conv3x3)
 CREATE TEMP TABLE sqld_t7 AS
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 9) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 9) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.conv_in`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 9) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 9) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 3) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 3) END) AS v3
-    FROM sqld_sample WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.conv_in` w;
+    FROM sqld_sample WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm;
 
 -- down_blocks.0.resnets.0.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t8 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.down_blocks.0.resnets.0.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 2 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t7) AS e GROUP BY b, k div 2) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 2] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 2] * p.gamma[k] * st.rstd[k div 2] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t7 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 2] AS FLOAT) + CAST(beta[k] - mean[k div 2] * gamma[k] * rstd[k div 2] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.down_blocks.0.resnets.0.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.down_blocks.0.resnets.0.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 128, sum(CAST(s1 AS DOUBLE)) OVER item / 128, sum(CAST(s2 AS DOUBLE)) OVER item / 128, sum(CAST(s3 AS DOUBLE)) OVER item / 128, sum(CAST(s4 AS DOUBLE)) OVER item / 128, sum(CAST(s5 AS DOUBLE)) OVER item / 128, sum(CAST(s6 AS DOUBLE)) OVER item / 128, sum(CAST(s7 AS DOUBLE)) OVER item / 128) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 128, sum(CAST(q1 AS DOUBLE)) OVER item / 128, sum(CAST(q2 AS DOUBLE)) OVER item / 128, sum(CAST(q3 AS DOUBLE)) OVER item / 128, sum(CAST(q4 AS DOUBLE)) OVER item / 128, sum(CAST(q5 AS DOUBLE)) OVER item / 128, sum(CAST(q6 AS DOUBLE)) OVER item / 128, sum(CAST(q7 AS DOUBLE)) OVER item / 128) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 2), array_repeat(1.0F, 2)) AS s0, vector_inner_product(slice(v, 3, 2), array_repeat(1.0F, 2)) AS s1, vector_inner_product(slice(v, 5, 2), array_repeat(1.0F, 2)) AS s2, vector_inner_product(slice(v, 7, 2), array_repeat(1.0F, 2)) AS s3, vector_inner_product(slice(v, 9, 2), array_repeat(1.0F, 2)) AS s4, vector_inner_product(slice(v, 11, 2), array_repeat(1.0F, 2)) AS s5, vector_inner_product(slice(v, 13, 2), array_repeat(1.0F, 2)) AS s6, vector_inner_product(slice(v, 15, 2), array_repeat(1.0F, 2)) AS s7, vector_inner_product(slice(v, 1, 2), slice(v, 1, 2)) AS q0, vector_inner_product(slice(v, 3, 2), slice(v, 3, 2)) AS q1, vector_inner_product(slice(v, 5, 2), slice(v, 5, 2)) AS q2, vector_inner_product(slice(v, 7, 2), slice(v, 7, 2)) AS q3, vector_inner_product(slice(v, 9, 2), slice(v, 9, 2)) AS q4, vector_inner_product(slice(v, 11, 2), slice(v, 11, 2)) AS q5, vector_inner_product(slice(v, 13, 2), slice(v, 13, 2)) AS q6, vector_inner_product(slice(v, 15, 2), slice(v, 15, 2)) AS q7 FROM sqld_t7) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- down_blocks.0.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t9 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.resnets.0.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.resnets.0.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- down_blocks.0.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t10 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t8 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.resnets.0.conv1` w
+    FROM sqld_t8 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t9 e ON e.b = c.b;
 
 -- down_blocks.0.resnets.0.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t11 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.down_blocks.0.resnets.0.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 2 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t10) AS e GROUP BY b, k div 2) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 2] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 2] * p.gamma[k] * st.rstd[k div 2] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t10 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 2] AS FLOAT) + CAST(beta[k] - mean[k div 2] * gamma[k] * rstd[k div 2] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.down_blocks.0.resnets.0.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.down_blocks.0.resnets.0.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 128, sum(CAST(s1 AS DOUBLE)) OVER item / 128, sum(CAST(s2 AS DOUBLE)) OVER item / 128, sum(CAST(s3 AS DOUBLE)) OVER item / 128, sum(CAST(s4 AS DOUBLE)) OVER item / 128, sum(CAST(s5 AS DOUBLE)) OVER item / 128, sum(CAST(s6 AS DOUBLE)) OVER item / 128, sum(CAST(s7 AS DOUBLE)) OVER item / 128) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 128, sum(CAST(q1 AS DOUBLE)) OVER item / 128, sum(CAST(q2 AS DOUBLE)) OVER item / 128, sum(CAST(q3 AS DOUBLE)) OVER item / 128, sum(CAST(q4 AS DOUBLE)) OVER item / 128, sum(CAST(q5 AS DOUBLE)) OVER item / 128, sum(CAST(q6 AS DOUBLE)) OVER item / 128, sum(CAST(q7 AS DOUBLE)) OVER item / 128) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 2), array_repeat(1.0F, 2)) AS s0, vector_inner_product(slice(v, 3, 2), array_repeat(1.0F, 2)) AS s1, vector_inner_product(slice(v, 5, 2), array_repeat(1.0F, 2)) AS s2, vector_inner_product(slice(v, 7, 2), array_repeat(1.0F, 2)) AS s3, vector_inner_product(slice(v, 9, 2), array_repeat(1.0F, 2)) AS s4, vector_inner_product(slice(v, 11, 2), array_repeat(1.0F, 2)) AS s5, vector_inner_product(slice(v, 13, 2), array_repeat(1.0F, 2)) AS s6, vector_inner_product(slice(v, 15, 2), array_repeat(1.0F, 2)) AS s7, vector_inner_product(slice(v, 1, 2), slice(v, 1, 2)) AS q0, vector_inner_product(slice(v, 3, 2), slice(v, 3, 2)) AS q1, vector_inner_product(slice(v, 5, 2), slice(v, 5, 2)) AS q2, vector_inner_product(slice(v, 7, 2), slice(v, 7, 2)) AS q3, vector_inner_product(slice(v, 9, 2), slice(v, 9, 2)) AS q4, vector_inner_product(slice(v, 11, 2), slice(v, 11, 2)) AS q5, vector_inner_product(slice(v, 13, 2), slice(v, 13, 2)) AS q6, vector_inner_product(slice(v, 15, 2), slice(v, 15, 2)) AS q7 FROM sqld_t10) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- down_blocks.0.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t12 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t11 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.resnets.0.conv2` w
+    FROM sqld_t11 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t7 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- down_blocks.0.downsamplers.0.conv (conv3x3)
 CREATE TEMP TABLE sqld_t13 AS
-WITH g AS (SELECT b, y div 2 AS y, x div 2 AS x, v FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.downsamplers.0.conv`) AS m FROM (SELECT b, y div 2 AS y, x div 2 AS x, v FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t12 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS n WHERE y % 2 = 0 AND x % 2 = 0)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.0.downsamplers.0.conv` w;
+    FROM sqld_t12 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS n WHERE y % 2 = 0 AND x % 2 = 0) AS g) AS gm;
 
 -- down_blocks.1.resnets.0.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t14 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.down_blocks.1.resnets.0.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 2 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t13) AS e GROUP BY b, k div 2) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 2] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 2] * p.gamma[k] * st.rstd[k div 2] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t13 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 2] AS FLOAT) + CAST(beta[k] - mean[k div 2] * gamma[k] * rstd[k div 2] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.down_blocks.1.resnets.0.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.down_blocks.1.resnets.0.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 32, sum(CAST(s1 AS DOUBLE)) OVER item / 32, sum(CAST(s2 AS DOUBLE)) OVER item / 32, sum(CAST(s3 AS DOUBLE)) OVER item / 32, sum(CAST(s4 AS DOUBLE)) OVER item / 32, sum(CAST(s5 AS DOUBLE)) OVER item / 32, sum(CAST(s6 AS DOUBLE)) OVER item / 32, sum(CAST(s7 AS DOUBLE)) OVER item / 32) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 32, sum(CAST(q1 AS DOUBLE)) OVER item / 32, sum(CAST(q2 AS DOUBLE)) OVER item / 32, sum(CAST(q3 AS DOUBLE)) OVER item / 32, sum(CAST(q4 AS DOUBLE)) OVER item / 32, sum(CAST(q5 AS DOUBLE)) OVER item / 32, sum(CAST(q6 AS DOUBLE)) OVER item / 32, sum(CAST(q7 AS DOUBLE)) OVER item / 32) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 2), array_repeat(1.0F, 2)) AS s0, vector_inner_product(slice(v, 3, 2), array_repeat(1.0F, 2)) AS s1, vector_inner_product(slice(v, 5, 2), array_repeat(1.0F, 2)) AS s2, vector_inner_product(slice(v, 7, 2), array_repeat(1.0F, 2)) AS s3, vector_inner_product(slice(v, 9, 2), array_repeat(1.0F, 2)) AS s4, vector_inner_product(slice(v, 11, 2), array_repeat(1.0F, 2)) AS s5, vector_inner_product(slice(v, 13, 2), array_repeat(1.0F, 2)) AS s6, vector_inner_product(slice(v, 15, 2), array_repeat(1.0F, 2)) AS s7, vector_inner_product(slice(v, 1, 2), slice(v, 1, 2)) AS q0, vector_inner_product(slice(v, 3, 2), slice(v, 3, 2)) AS q1, vector_inner_product(slice(v, 5, 2), slice(v, 5, 2)) AS q2, vector_inner_product(slice(v, 7, 2), slice(v, 7, 2)) AS q3, vector_inner_product(slice(v, 9, 2), slice(v, 9, 2)) AS q4, vector_inner_product(slice(v, 11, 2), slice(v, 11, 2)) AS q5, vector_inner_product(slice(v, 13, 2), slice(v, 13, 2)) AS q6, vector_inner_product(slice(v, 15, 2), slice(v, 15, 2)) AS q7 FROM sqld_t13) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- down_blocks.1.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t15 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.resnets.0.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.resnets.0.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- down_blocks.1.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t16 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t14 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.resnets.0.conv1` w
+    FROM sqld_t14 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t15 e ON e.b = c.b;
 
 -- down_blocks.1.resnets.0.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t17 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.down_blocks.1.resnets.0.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t16) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t16 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.down_blocks.1.resnets.0.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.down_blocks.1.resnets.0.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t16) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- down_blocks.1.resnets.0.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t18 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t13)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.resnets.0.conv_shortcut` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.resnets.0.conv_shortcut`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t13) AS g) AS gm;
 
 -- down_blocks.1.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t19 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t17 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.resnets.0.conv2` w
+    FROM sqld_t17 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t18 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- down_blocks.1.attentions.0.group_norm (group_norm)
 CREATE TEMP TABLE sqld_t20 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.down_blocks.1.attentions.0.group_norm`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t19) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]) AS v
-FROM sqld_t19 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.down_blocks.1.attentions.0.group_norm`) AS gamma, (SELECT m[1] FROM `sqld_tiny.down_blocks.1.attentions.0.group_norm`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t19) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- down_blocks.1.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t21 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t20)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.attentions.0.qkv` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.attentions.0.qkv`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t20) AS g) AS gm;
 
 -- down_blocks.1.attentions.0.attention (attention)
 CREATE TEMP TABLE sqld_t22 AS
@@ -200,87 +153,61 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 CREATE TEMP TABLE sqld_t23 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t22)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.down_blocks.1.attentions.0.to_out.0` w
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.attentions.0.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t22) AS g) AS gm
 ) AS c JOIN sqld_t19 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- mid_block.resnets.0.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t24 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.mid_block.resnets.0.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t23) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t23 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.mid_block.resnets.0.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.mid_block.resnets.0.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t23) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- mid_block.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t25 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.0.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.0.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- mid_block.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t26 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t24 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.0.conv1` w
+    FROM sqld_t24 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t25 e ON e.b = c.b;
 
 -- mid_block.resnets.0.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t27 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.mid_block.resnets.0.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t26) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t26 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.mid_block.resnets.0.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.mid_block.resnets.0.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t26) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- mid_block.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t28 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t27 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.0.conv2` w
+    FROM sqld_t27 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t23 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- mid_block.attentions.0.group_norm (group_norm)
 CREATE TEMP TABLE sqld_t29 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.mid_block.attentions.0.group_norm`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t28) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]) AS v
-FROM sqld_t28 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.mid_block.attentions.0.group_norm`) AS gamma, (SELECT m[1] FROM `sqld_tiny.mid_block.attentions.0.group_norm`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t28) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- mid_block.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t30 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t29)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.attentions.0.qkv` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.attentions.0.qkv`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t29) AS g) AS gm;
 
 -- mid_block.attentions.0.attention (attention)
 CREATE TEMP TABLE sqld_t31 AS
@@ -305,65 +232,47 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 CREATE TEMP TABLE sqld_t32 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t31)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.attentions.0.to_out.0` w
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.attentions.0.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t31) AS g) AS gm
 ) AS c JOIN sqld_t28 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- mid_block.resnets.1.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t33 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.mid_block.resnets.1.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t32) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t32 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.mid_block.resnets.1.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.mid_block.resnets.1.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t32) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- mid_block.resnets.1.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t34 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.1.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.1.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- mid_block.resnets.1.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t35 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.1.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t33 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.1.conv1` w
+    FROM sqld_t33 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t34 e ON e.b = c.b;
 
 -- mid_block.resnets.1.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t36 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.mid_block.resnets.1.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t35) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t35 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.mid_block.resnets.1.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.mid_block.resnets.1.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t35) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- mid_block.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t37 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.1.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t36 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.mid_block.resnets.1.conv2` w
+    FROM sqld_t36 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t32 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- up_blocks.0.resnets.0.concat (concat)
@@ -373,86 +282,60 @@ FROM sqld_t37 h JOIN sqld_t23 s ON s.b = h.b AND s.y = h.y AND s.x = h.x;
 
 -- up_blocks.0.resnets.0.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t39 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.0.resnets.0.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 8 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t38) AS e GROUP BY b, k div 8) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 8] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 8] * p.gamma[k] * st.rstd[k div 8] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t38 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 8] AS FLOAT) + CAST(beta[k] - mean[k div 8] * gamma[k] * rstd[k div 8] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.0.resnets.0.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.0.resnets.0.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 128, sum(CAST(s1 AS DOUBLE)) OVER item / 128, sum(CAST(s2 AS DOUBLE)) OVER item / 128, sum(CAST(s3 AS DOUBLE)) OVER item / 128, sum(CAST(s4 AS DOUBLE)) OVER item / 128, sum(CAST(s5 AS DOUBLE)) OVER item / 128, sum(CAST(s6 AS DOUBLE)) OVER item / 128, sum(CAST(s7 AS DOUBLE)) OVER item / 128) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 128, sum(CAST(q1 AS DOUBLE)) OVER item / 128, sum(CAST(q2 AS DOUBLE)) OVER item / 128, sum(CAST(q3 AS DOUBLE)) OVER item / 128, sum(CAST(q4 AS DOUBLE)) OVER item / 128, sum(CAST(q5 AS DOUBLE)) OVER item / 128, sum(CAST(q6 AS DOUBLE)) OVER item / 128, sum(CAST(q7 AS DOUBLE)) OVER item / 128) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 8), array_repeat(1.0F, 8)) AS s0, vector_inner_product(slice(v, 9, 8), array_repeat(1.0F, 8)) AS s1, vector_inner_product(slice(v, 17, 8), array_repeat(1.0F, 8)) AS s2, vector_inner_product(slice(v, 25, 8), array_repeat(1.0F, 8)) AS s3, vector_inner_product(slice(v, 33, 8), array_repeat(1.0F, 8)) AS s4, vector_inner_product(slice(v, 41, 8), array_repeat(1.0F, 8)) AS s5, vector_inner_product(slice(v, 49, 8), array_repeat(1.0F, 8)) AS s6, vector_inner_product(slice(v, 57, 8), array_repeat(1.0F, 8)) AS s7, vector_inner_product(slice(v, 1, 8), slice(v, 1, 8)) AS q0, vector_inner_product(slice(v, 9, 8), slice(v, 9, 8)) AS q1, vector_inner_product(slice(v, 17, 8), slice(v, 17, 8)) AS q2, vector_inner_product(slice(v, 25, 8), slice(v, 25, 8)) AS q3, vector_inner_product(slice(v, 33, 8), slice(v, 33, 8)) AS q4, vector_inner_product(slice(v, 41, 8), slice(v, 41, 8)) AS q5, vector_inner_product(slice(v, 49, 8), slice(v, 49, 8)) AS q6, vector_inner_product(slice(v, 57, 8), slice(v, 57, 8)) AS q7 FROM sqld_t38) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.0.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t40 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.0.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.0.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- up_blocks.0.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t41 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 64) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 64) END) AS v3
-    FROM sqld_t39 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.0.conv1` w
+    FROM sqld_t39 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t40 e ON e.b = c.b;
 
 -- up_blocks.0.resnets.0.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t42 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.0.resnets.0.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t41) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t41 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.0.resnets.0.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.0.resnets.0.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t41) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.0.resnets.0.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t43 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t38)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.0.conv_shortcut` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.0.conv_shortcut`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t38) AS g) AS gm;
 
 -- up_blocks.0.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t44 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t42 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.0.conv2` w
+    FROM sqld_t42 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t43 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- up_blocks.0.attentions.0.group_norm (group_norm)
 CREATE TEMP TABLE sqld_t45 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.0.attentions.0.group_norm`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t44) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]) AS v
-FROM sqld_t44 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.0.attentions.0.group_norm`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.0.attentions.0.group_norm`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t44) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.0.attentions.0.qkv (attention)
 CREATE TEMP TABLE sqld_t46 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t45)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.attentions.0.qkv` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.attentions.0.qkv`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t45) AS g) AS gm;
 
 -- up_blocks.0.attentions.0.attention (attention)
 CREATE TEMP TABLE sqld_t47 AS
@@ -477,8 +360,7 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 CREATE TEMP TABLE sqld_t48 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t47)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.attentions.0.to_out.0` w
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.attentions.0.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t47) AS g) AS gm
 ) AS c JOIN sqld_t44 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- up_blocks.0.resnets.1.concat (concat)
@@ -488,86 +370,60 @@ FROM sqld_t48 h JOIN sqld_t13 s ON s.b = h.b AND s.y = h.y AND s.x = h.x;
 
 -- up_blocks.0.resnets.1.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t50 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.0.resnets.1.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 6 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t49) AS e GROUP BY b, k div 6) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 6] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 6] * p.gamma[k] * st.rstd[k div 6] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t49 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 6] AS FLOAT) + CAST(beta[k] - mean[k div 6] * gamma[k] * rstd[k div 6] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.0.resnets.1.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.0.resnets.1.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 96, sum(CAST(s1 AS DOUBLE)) OVER item / 96, sum(CAST(s2 AS DOUBLE)) OVER item / 96, sum(CAST(s3 AS DOUBLE)) OVER item / 96, sum(CAST(s4 AS DOUBLE)) OVER item / 96, sum(CAST(s5 AS DOUBLE)) OVER item / 96, sum(CAST(s6 AS DOUBLE)) OVER item / 96, sum(CAST(s7 AS DOUBLE)) OVER item / 96) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 96, sum(CAST(q1 AS DOUBLE)) OVER item / 96, sum(CAST(q2 AS DOUBLE)) OVER item / 96, sum(CAST(q3 AS DOUBLE)) OVER item / 96, sum(CAST(q4 AS DOUBLE)) OVER item / 96, sum(CAST(q5 AS DOUBLE)) OVER item / 96, sum(CAST(q6 AS DOUBLE)) OVER item / 96, sum(CAST(q7 AS DOUBLE)) OVER item / 96) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 6), array_repeat(1.0F, 6)) AS s0, vector_inner_product(slice(v, 7, 6), array_repeat(1.0F, 6)) AS s1, vector_inner_product(slice(v, 13, 6), array_repeat(1.0F, 6)) AS s2, vector_inner_product(slice(v, 19, 6), array_repeat(1.0F, 6)) AS s3, vector_inner_product(slice(v, 25, 6), array_repeat(1.0F, 6)) AS s4, vector_inner_product(slice(v, 31, 6), array_repeat(1.0F, 6)) AS s5, vector_inner_product(slice(v, 37, 6), array_repeat(1.0F, 6)) AS s6, vector_inner_product(slice(v, 43, 6), array_repeat(1.0F, 6)) AS s7, vector_inner_product(slice(v, 1, 6), slice(v, 1, 6)) AS q0, vector_inner_product(slice(v, 7, 6), slice(v, 7, 6)) AS q1, vector_inner_product(slice(v, 13, 6), slice(v, 13, 6)) AS q2, vector_inner_product(slice(v, 19, 6), slice(v, 19, 6)) AS q3, vector_inner_product(slice(v, 25, 6), slice(v, 25, 6)) AS q4, vector_inner_product(slice(v, 31, 6), slice(v, 31, 6)) AS q5, vector_inner_product(slice(v, 37, 6), slice(v, 37, 6)) AS q6, vector_inner_product(slice(v, 43, 6), slice(v, 43, 6)) AS q7 FROM sqld_t49) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.0.resnets.1.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t51 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.1.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.1.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- up_blocks.0.resnets.1.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t52 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.1.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 48) END) AS v3
-    FROM sqld_t50 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.1.conv1` w
+    FROM sqld_t50 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t51 e ON e.b = c.b;
 
 -- up_blocks.0.resnets.1.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t53 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.0.resnets.1.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t52) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t52 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.0.resnets.1.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.0.resnets.1.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t52) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.0.resnets.1.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t54 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t49)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.1.conv_shortcut` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.1.conv_shortcut`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t49) AS g) AS gm;
 
 -- up_blocks.0.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t55 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.1.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t53 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.resnets.1.conv2` w
+    FROM sqld_t53 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t54 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- up_blocks.0.attentions.1.group_norm (group_norm)
 CREATE TEMP TABLE sqld_t56 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.0.attentions.1.group_norm`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t55) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]) AS v
-FROM sqld_t55 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.0.attentions.1.group_norm`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.0.attentions.1.group_norm`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 64, sum(CAST(s1 AS DOUBLE)) OVER item / 64, sum(CAST(s2 AS DOUBLE)) OVER item / 64, sum(CAST(s3 AS DOUBLE)) OVER item / 64, sum(CAST(s4 AS DOUBLE)) OVER item / 64, sum(CAST(s5 AS DOUBLE)) OVER item / 64, sum(CAST(s6 AS DOUBLE)) OVER item / 64, sum(CAST(s7 AS DOUBLE)) OVER item / 64) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 64, sum(CAST(q1 AS DOUBLE)) OVER item / 64, sum(CAST(q2 AS DOUBLE)) OVER item / 64, sum(CAST(q3 AS DOUBLE)) OVER item / 64, sum(CAST(q4 AS DOUBLE)) OVER item / 64, sum(CAST(q5 AS DOUBLE)) OVER item / 64, sum(CAST(q6 AS DOUBLE)) OVER item / 64, sum(CAST(q7 AS DOUBLE)) OVER item / 64) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t55) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.0.attentions.1.qkv (attention)
 CREATE TEMP TABLE sqld_t57 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t56)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.attentions.1.qkv` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.attentions.1.qkv`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t56) AS g) AS gm;
 
 -- up_blocks.0.attentions.1.attention (attention)
 CREATE TEMP TABLE sqld_t58 AS
@@ -592,16 +448,14 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 CREATE TEMP TABLE sqld_t59 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t58)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.attentions.1.to_out.0` w
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.attentions.1.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t58) AS g) AS gm
 ) AS c JOIN sqld_t55 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- up_blocks.0.upsamplers.0.conv (conv3x3)
 CREATE TEMP TABLE sqld_t60 AS
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.upsamplers.0.conv`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM (SELECT s.b, 2 * s.y + u.dy AS y, 2 * s.x + u.dx AS x, s.v FROM sqld_t59 s CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS u(dy, dx)) WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.0.upsamplers.0.conv` w;
+    FROM (SELECT s.b, 2 * s.y + u.dy AS y, 2 * s.x + u.dx AS x, s.v FROM sqld_t59 s CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS u(dy, dx)) WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm;
 
 -- up_blocks.1.resnets.0.concat (concat)
 CREATE TEMP TABLE sqld_t61 AS
@@ -610,64 +464,46 @@ FROM sqld_t60 h JOIN sqld_t12 s ON s.b = h.b AND s.y = h.y AND s.x = h.x;
 
 -- up_blocks.1.resnets.0.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t62 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.1.resnets.0.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 6 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t61) AS e GROUP BY b, k div 6) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 6] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 6] * p.gamma[k] * st.rstd[k div 6] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t61 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 6] AS FLOAT) + CAST(beta[k] - mean[k div 6] * gamma[k] * rstd[k div 6] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.1.resnets.0.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.1.resnets.0.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 384, sum(CAST(s1 AS DOUBLE)) OVER item / 384, sum(CAST(s2 AS DOUBLE)) OVER item / 384, sum(CAST(s3 AS DOUBLE)) OVER item / 384, sum(CAST(s4 AS DOUBLE)) OVER item / 384, sum(CAST(s5 AS DOUBLE)) OVER item / 384, sum(CAST(s6 AS DOUBLE)) OVER item / 384, sum(CAST(s7 AS DOUBLE)) OVER item / 384) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 384, sum(CAST(q1 AS DOUBLE)) OVER item / 384, sum(CAST(q2 AS DOUBLE)) OVER item / 384, sum(CAST(q3 AS DOUBLE)) OVER item / 384, sum(CAST(q4 AS DOUBLE)) OVER item / 384, sum(CAST(q5 AS DOUBLE)) OVER item / 384, sum(CAST(q6 AS DOUBLE)) OVER item / 384, sum(CAST(q7 AS DOUBLE)) OVER item / 384) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 6), array_repeat(1.0F, 6)) AS s0, vector_inner_product(slice(v, 7, 6), array_repeat(1.0F, 6)) AS s1, vector_inner_product(slice(v, 13, 6), array_repeat(1.0F, 6)) AS s2, vector_inner_product(slice(v, 19, 6), array_repeat(1.0F, 6)) AS s3, vector_inner_product(slice(v, 25, 6), array_repeat(1.0F, 6)) AS s4, vector_inner_product(slice(v, 31, 6), array_repeat(1.0F, 6)) AS s5, vector_inner_product(slice(v, 37, 6), array_repeat(1.0F, 6)) AS s6, vector_inner_product(slice(v, 43, 6), array_repeat(1.0F, 6)) AS s7, vector_inner_product(slice(v, 1, 6), slice(v, 1, 6)) AS q0, vector_inner_product(slice(v, 7, 6), slice(v, 7, 6)) AS q1, vector_inner_product(slice(v, 13, 6), slice(v, 13, 6)) AS q2, vector_inner_product(slice(v, 19, 6), slice(v, 19, 6)) AS q3, vector_inner_product(slice(v, 25, 6), slice(v, 25, 6)) AS q4, vector_inner_product(slice(v, 31, 6), slice(v, 31, 6)) AS q5, vector_inner_product(slice(v, 37, 6), slice(v, 37, 6)) AS q6, vector_inner_product(slice(v, 43, 6), slice(v, 43, 6)) AS q7 FROM sqld_t61) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.1.resnets.0.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t63 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.0.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.0.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- up_blocks.1.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t64 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 48) END) AS v3
-    FROM sqld_t62 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.0.conv1` w
+    FROM sqld_t62 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t63 e ON e.b = c.b;
 
 -- up_blocks.1.resnets.0.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t65 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.1.resnets.0.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 2 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t64) AS e GROUP BY b, k div 2) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 2] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 2] * p.gamma[k] * st.rstd[k div 2] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t64 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 2] AS FLOAT) + CAST(beta[k] - mean[k div 2] * gamma[k] * rstd[k div 2] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.1.resnets.0.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.1.resnets.0.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 128, sum(CAST(s1 AS DOUBLE)) OVER item / 128, sum(CAST(s2 AS DOUBLE)) OVER item / 128, sum(CAST(s3 AS DOUBLE)) OVER item / 128, sum(CAST(s4 AS DOUBLE)) OVER item / 128, sum(CAST(s5 AS DOUBLE)) OVER item / 128, sum(CAST(s6 AS DOUBLE)) OVER item / 128, sum(CAST(s7 AS DOUBLE)) OVER item / 128) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 128, sum(CAST(q1 AS DOUBLE)) OVER item / 128, sum(CAST(q2 AS DOUBLE)) OVER item / 128, sum(CAST(q3 AS DOUBLE)) OVER item / 128, sum(CAST(q4 AS DOUBLE)) OVER item / 128, sum(CAST(q5 AS DOUBLE)) OVER item / 128, sum(CAST(q6 AS DOUBLE)) OVER item / 128, sum(CAST(q7 AS DOUBLE)) OVER item / 128) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 2), array_repeat(1.0F, 2)) AS s0, vector_inner_product(slice(v, 3, 2), array_repeat(1.0F, 2)) AS s1, vector_inner_product(slice(v, 5, 2), array_repeat(1.0F, 2)) AS s2, vector_inner_product(slice(v, 7, 2), array_repeat(1.0F, 2)) AS s3, vector_inner_product(slice(v, 9, 2), array_repeat(1.0F, 2)) AS s4, vector_inner_product(slice(v, 11, 2), array_repeat(1.0F, 2)) AS s5, vector_inner_product(slice(v, 13, 2), array_repeat(1.0F, 2)) AS s6, vector_inner_product(slice(v, 15, 2), array_repeat(1.0F, 2)) AS s7, vector_inner_product(slice(v, 1, 2), slice(v, 1, 2)) AS q0, vector_inner_product(slice(v, 3, 2), slice(v, 3, 2)) AS q1, vector_inner_product(slice(v, 5, 2), slice(v, 5, 2)) AS q2, vector_inner_product(slice(v, 7, 2), slice(v, 7, 2)) AS q3, vector_inner_product(slice(v, 9, 2), slice(v, 9, 2)) AS q4, vector_inner_product(slice(v, 11, 2), slice(v, 11, 2)) AS q5, vector_inner_product(slice(v, 13, 2), slice(v, 13, 2)) AS q6, vector_inner_product(slice(v, 15, 2), slice(v, 15, 2)) AS q7 FROM sqld_t64) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.1.resnets.0.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t66 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t61)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.0.conv_shortcut` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.0.conv_shortcut`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t61) AS g) AS gm;
 
 -- up_blocks.1.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t67 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t65 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.0.conv2` w
+    FROM sqld_t65 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t66 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- up_blocks.1.resnets.1.concat (concat)
@@ -677,88 +513,62 @@ FROM sqld_t67 h JOIN sqld_t7 s ON s.b = h.b AND s.y = h.y AND s.x = h.x;
 
 -- up_blocks.1.resnets.1.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t69 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.1.resnets.1.norm1`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 4 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t68) AS e GROUP BY b, k div 4) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 4] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 4] * p.gamma[k] * st.rstd[k div 4] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t68 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 4] AS FLOAT) + CAST(beta[k] - mean[k div 4] * gamma[k] * rstd[k div 4] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.1.resnets.1.norm1`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.1.resnets.1.norm1`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 256, sum(CAST(s1 AS DOUBLE)) OVER item / 256, sum(CAST(s2 AS DOUBLE)) OVER item / 256, sum(CAST(s3 AS DOUBLE)) OVER item / 256, sum(CAST(s4 AS DOUBLE)) OVER item / 256, sum(CAST(s5 AS DOUBLE)) OVER item / 256, sum(CAST(s6 AS DOUBLE)) OVER item / 256, sum(CAST(s7 AS DOUBLE)) OVER item / 256) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 256, sum(CAST(q1 AS DOUBLE)) OVER item / 256, sum(CAST(q2 AS DOUBLE)) OVER item / 256, sum(CAST(q3 AS DOUBLE)) OVER item / 256, sum(CAST(q4 AS DOUBLE)) OVER item / 256, sum(CAST(q5 AS DOUBLE)) OVER item / 256, sum(CAST(q6 AS DOUBLE)) OVER item / 256, sum(CAST(q7 AS DOUBLE)) OVER item / 256) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 4), array_repeat(1.0F, 4)) AS s0, vector_inner_product(slice(v, 5, 4), array_repeat(1.0F, 4)) AS s1, vector_inner_product(slice(v, 9, 4), array_repeat(1.0F, 4)) AS s2, vector_inner_product(slice(v, 13, 4), array_repeat(1.0F, 4)) AS s3, vector_inner_product(slice(v, 17, 4), array_repeat(1.0F, 4)) AS s4, vector_inner_product(slice(v, 21, 4), array_repeat(1.0F, 4)) AS s5, vector_inner_product(slice(v, 25, 4), array_repeat(1.0F, 4)) AS s6, vector_inner_product(slice(v, 29, 4), array_repeat(1.0F, 4)) AS s7, vector_inner_product(slice(v, 1, 4), slice(v, 1, 4)) AS q0, vector_inner_product(slice(v, 5, 4), slice(v, 5, 4)) AS q1, vector_inner_product(slice(v, 9, 4), slice(v, 9, 4)) AS q2, vector_inner_product(slice(v, 13, 4), slice(v, 13, 4)) AS q3, vector_inner_product(slice(v, 17, 4), slice(v, 17, 4)) AS q4, vector_inner_product(slice(v, 21, 4), slice(v, 21, 4)) AS q5, vector_inner_product(slice(v, 25, 4), slice(v, 25, 4)) AS q6, vector_inner_product(slice(v, 29, 4), slice(v, 29, 4)) AS q7 FROM sqld_t68) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.1.resnets.1.time_emb_proj (dense)
 CREATE TEMP TABLE sqld_t70 AS
-WITH g AS (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5)
-SELECT /*+ BROADCAST(w) */ b, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.1.time_emb_proj` w;
+SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.1.time_emb_proj`) AS m FROM (SELECT b, concat(v, array(1.0F)) AS v FROM sqld_t5) AS g) AS gm;
 
 -- up_blocks.1.resnets.1.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t71 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.1.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
-    FROM sqld_t69 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.1.conv1` w
+    FROM sqld_t69 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t70 e ON e.b = c.b;
 
 -- up_blocks.1.resnets.1.norm2 (group_norm)
 CREATE TEMP TABLE sqld_t72 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.up_blocks.1.resnets.1.norm2`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 2 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t71) AS e GROUP BY b, k div 2) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 2] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 2] * p.gamma[k] * st.rstd[k div 2] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t71 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 2] AS FLOAT) + CAST(beta[k] - mean[k div 2] * gamma[k] * rstd[k div 2] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.up_blocks.1.resnets.1.norm2`) AS gamma, (SELECT m[1] FROM `sqld_tiny.up_blocks.1.resnets.1.norm2`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 128, sum(CAST(s1 AS DOUBLE)) OVER item / 128, sum(CAST(s2 AS DOUBLE)) OVER item / 128, sum(CAST(s3 AS DOUBLE)) OVER item / 128, sum(CAST(s4 AS DOUBLE)) OVER item / 128, sum(CAST(s5 AS DOUBLE)) OVER item / 128, sum(CAST(s6 AS DOUBLE)) OVER item / 128, sum(CAST(s7 AS DOUBLE)) OVER item / 128) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 128, sum(CAST(q1 AS DOUBLE)) OVER item / 128, sum(CAST(q2 AS DOUBLE)) OVER item / 128, sum(CAST(q3 AS DOUBLE)) OVER item / 128, sum(CAST(q4 AS DOUBLE)) OVER item / 128, sum(CAST(q5 AS DOUBLE)) OVER item / 128, sum(CAST(q6 AS DOUBLE)) OVER item / 128, sum(CAST(q7 AS DOUBLE)) OVER item / 128) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 2), array_repeat(1.0F, 2)) AS s0, vector_inner_product(slice(v, 3, 2), array_repeat(1.0F, 2)) AS s1, vector_inner_product(slice(v, 5, 2), array_repeat(1.0F, 2)) AS s2, vector_inner_product(slice(v, 7, 2), array_repeat(1.0F, 2)) AS s3, vector_inner_product(slice(v, 9, 2), array_repeat(1.0F, 2)) AS s4, vector_inner_product(slice(v, 11, 2), array_repeat(1.0F, 2)) AS s5, vector_inner_product(slice(v, 13, 2), array_repeat(1.0F, 2)) AS s6, vector_inner_product(slice(v, 15, 2), array_repeat(1.0F, 2)) AS s7, vector_inner_product(slice(v, 1, 2), slice(v, 1, 2)) AS q0, vector_inner_product(slice(v, 3, 2), slice(v, 3, 2)) AS q1, vector_inner_product(slice(v, 5, 2), slice(v, 5, 2)) AS q2, vector_inner_product(slice(v, 7, 2), slice(v, 7, 2)) AS q3, vector_inner_product(slice(v, 9, 2), slice(v, 9, 2)) AS q4, vector_inner_product(slice(v, 11, 2), slice(v, 11, 2)) AS q5, vector_inner_product(slice(v, 13, 2), slice(v, 13, 2)) AS q6, vector_inner_product(slice(v, 15, 2), slice(v, 15, 2)) AS q7 FROM sqld_t71) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- up_blocks.1.resnets.1.conv_shortcut (dense)
 CREATE TEMP TABLE sqld_t73 AS
-WITH g AS (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t68)
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.1.conv_shortcut` w;
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.1.conv_shortcut`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t68) AS g) AS gm;
 
 -- up_blocks.1.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t74 AS
 SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
 FROM (
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.1.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t72 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.up_blocks.1.resnets.1.conv2` w
+    FROM sqld_t72 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm
 ) AS c JOIN sqld_t73 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
 
 -- conv_norm_out (group_norm)
 CREATE TEMP TABLE sqld_t75 AS
-WITH p AS (SELECT m[0] AS gamma, m[1] AS beta FROM `sqld_tiny.conv_norm_out`),
-g AS (
-  SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + 1e-05) AS rstd
-  FROM (SELECT b, grp, s1 / n AS mean, s2, n FROM (
-    SELECT b, k div 2 AS grp, sum(CAST(a AS DOUBLE)) AS s1, sum(CAST(a AS DOUBLE) * a) AS s2, count(*) AS n
-    FROM (SELECT b, posexplode(v) AS (k, a) FROM sqld_t74) AS e GROUP BY b, k div 2) AS t) AS u),
-st AS (SELECT b, transform(array_sort(collect_list(struct(grp AS k, mean AS v))), s -> s.v) AS mean, transform(array_sort(collect_list(struct(grp AS k, rstd AS v))), s -> s.v) AS rstd FROM g GROUP BY b),
-s AS (
-  SELECT /*+ BROADCAST(p) */ st.b, transform(p.gamma, (gm, k) -> CAST(gm * st.rstd[k div 2] AS FLOAT)) AS scale,
-         transform(p.beta, (bt, k) -> CAST(bt - st.mean[k div 2] * p.gamma[k] * st.rstd[k div 2] AS FLOAT)) AS shift
-  FROM st CROSS JOIN p)
-SELECT /*+ BROADCAST(s) */ x.b, x.y, x.x, transform(transform(x.v, (a, k) -> a * s.scale[k] + s.shift[k]), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v
-FROM sqld_t74 x JOIN s ON s.b = x.b;
+SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 2] AS FLOAT) + CAST(beta[k] - mean[k div 2] * gamma[k] * rstd[k div 2] AS FLOAT)), z -> CAST(z / (1 + exp(-z)) AS FLOAT)) AS v FROM (
+  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + 1e-05)) AS rstd,
+         (SELECT m[0] FROM `sqld_tiny.conv_norm_out`) AS gamma, (SELECT m[1] FROM `sqld_tiny.conv_norm_out`) AS beta FROM (
+    SELECT b, y, x, v, array(sum(CAST(s0 AS DOUBLE)) OVER item / 128, sum(CAST(s1 AS DOUBLE)) OVER item / 128, sum(CAST(s2 AS DOUBLE)) OVER item / 128, sum(CAST(s3 AS DOUBLE)) OVER item / 128, sum(CAST(s4 AS DOUBLE)) OVER item / 128, sum(CAST(s5 AS DOUBLE)) OVER item / 128, sum(CAST(s6 AS DOUBLE)) OVER item / 128, sum(CAST(s7 AS DOUBLE)) OVER item / 128) AS mean, array(sum(CAST(q0 AS DOUBLE)) OVER item / 128, sum(CAST(q1 AS DOUBLE)) OVER item / 128, sum(CAST(q2 AS DOUBLE)) OVER item / 128, sum(CAST(q3 AS DOUBLE)) OVER item / 128, sum(CAST(q4 AS DOUBLE)) OVER item / 128, sum(CAST(q5 AS DOUBLE)) OVER item / 128, sum(CAST(q6 AS DOUBLE)) OVER item / 128, sum(CAST(q7 AS DOUBLE)) OVER item / 128) AS msq FROM (
+      SELECT b, y, x, v, vector_inner_product(slice(v, 1, 2), array_repeat(1.0F, 2)) AS s0, vector_inner_product(slice(v, 3, 2), array_repeat(1.0F, 2)) AS s1, vector_inner_product(slice(v, 5, 2), array_repeat(1.0F, 2)) AS s2, vector_inner_product(slice(v, 7, 2), array_repeat(1.0F, 2)) AS s3, vector_inner_product(slice(v, 9, 2), array_repeat(1.0F, 2)) AS s4, vector_inner_product(slice(v, 11, 2), array_repeat(1.0F, 2)) AS s5, vector_inner_product(slice(v, 13, 2), array_repeat(1.0F, 2)) AS s6, vector_inner_product(slice(v, 15, 2), array_repeat(1.0F, 2)) AS s7, vector_inner_product(slice(v, 1, 2), slice(v, 1, 2)) AS q0, vector_inner_product(slice(v, 3, 2), slice(v, 3, 2)) AS q1, vector_inner_product(slice(v, 5, 2), slice(v, 5, 2)) AS q2, vector_inner_product(slice(v, 7, 2), slice(v, 7, 2)) AS q3, vector_inner_product(slice(v, 9, 2), slice(v, 9, 2)) AS q4, vector_inner_product(slice(v, 11, 2), slice(v, 11, 2)) AS q5, vector_inner_product(slice(v, 13, 2), slice(v, 13, 2)) AS q6, vector_inner_product(slice(v, 15, 2), slice(v, 15, 2)) AS q7 FROM sqld_t74) AS p
+    WINDOW item AS (PARTITION BY b)) AS t) AS u;
 
 -- conv_out (conv3x3)
 CREATE TEMP TABLE sqld_t76 AS
-WITH g AS (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
+SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.conv_out`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t75 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y))
-SELECT /*+ BROADCAST(w) */ b, y, x, transform(w.m, r -> vector_inner_product(r, g.v)) AS v FROM g CROSS JOIN `sqld_tiny.conv_out` w;
+    FROM sqld_t75 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g) AS gm;
 
 -- the timesteps relation
 SELECT b, t FROM (VALUES (0, 9.0D), (1, 4.5D)) AS v(b, t);
