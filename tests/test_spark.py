@@ -1,6 +1,7 @@
 """The Spark engine (Spark SQL on a local[2] session) against diffusers: a pass, sampler steps,
-the noise. Spark runs these few cases rather than every engine-parametrised one: a pass of the
-small model takes half a minute there, most of it Spark's fixed cost per statement."""
+the noise, and every option of the engine-parametrised cases merged into two models. Spark runs
+these few cases rather than every engine-parametrised one: a pass of the small model takes 15-30
+seconds there, most of it Spark's fixed cost per statement."""
 
 from __future__ import annotations
 
@@ -36,6 +37,38 @@ def test_a_pass_equals_diffusers(spark_net):
     np.testing.assert_allclose(net(x, [999, 10]), reference(model, x, np.array([999, 10])), atol=1e-4, rtol=0)
     leftover = [t.name for t in net.engine.spark.catalog.listTables() if t.name.startswith("sqld_t")]
     assert leftover == []
+
+
+# The engine-parametrised option cases (test_parity.OPTIONS), merged into two models so that Spark
+# pays its import and first-pass cost twice rather than thirteen times: together they cover every
+# option there.
+MERGED_OPTIONS = {
+    "flip_shift_padding_mid_centre_time_dim_channels_attention": [
+        "no_flip_freq_shift_1", "downsample_padding_0", "mid_scale_and_eps", "center_input",
+        "time_embedding_dim", "channels_1_in_2_out", "attn_norm_groups", "all_attention",
+        "mid_without_attention"],
+    "one_head_three_blocks_no_mid": ["one_head", "three_layers_three_blocks", "no_mid_block"],
+}
+
+
+@pytest.mark.parametrize("name", MERGED_OPTIONS)
+def test_every_option_equals_diffusers(spark_engine, name, tmp_path):
+    from test_parity import OPTIONS
+
+    config = dict(SMALL)
+    for option in MERGED_OPTIONS[name]:
+        config.update(OPTIONS[option])
+    model = make_unet(config, seed=len(name))
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), spark_engine)
+    x = random_sample(2, config["in_channels"], 8, seed=3)
+    np.testing.assert_allclose(net(x, [999, 10.5]), reference(model, x, [999, 10.5]), atol=1e-4, rtol=0)
+
+
+def test_merged_options_cover_every_option():
+    from test_parity import OPTIONS
+
+    merged = [option for options in MERGED_OPTIONS.values() for option in options]
+    assert sorted(merged) == sorted(set(OPTIONS) - {"defaults"})  # the small model itself: a pass above
 
 
 def test_a_warehouse_keeps_the_weights_for_later_runs(spark_net, tmp_path, monkeypatch):

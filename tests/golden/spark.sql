@@ -11,7 +11,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- time_embedding.act (silu)
 CREATE TEMP TABLE sqld_t3 AS
-SELECT x.b, transform(x.v, (a, k) -> CAST(a / (1 + exp(-a)) AS FLOAT)) AS v FROM sqld_t2 x;
+SELECT x.b, transform(x.v, (a, k) -> CAST(CAST(a / (1 + exp(-a)) AS FLOAT) AS FLOAT)) AS v FROM sqld_t2 x;
 
 -- time_embedding.linear_2 (dense)
 CREATE TEMP TABLE sqld_t4 AS
@@ -19,7 +19,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- time_embedding.silu (silu)
 CREATE TEMP TABLE sqld_t5 AS
-SELECT x.b, transform(x.v, (a, k) -> CAST(a / (1 + exp(-a)) AS FLOAT)) AS v FROM sqld_t4 x;
+SELECT x.b, transform(x.v, (a, k) -> CAST(CAST(a / (1 + exp(-a)) AS FLOAT) AS FLOAT)) AS v FROM sqld_t4 x;
 
 -- conv_in (conv3x3)
 CREATE TEMP TABLE sqld_t7 AS
@@ -42,7 +42,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- down_blocks.0.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t10 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
@@ -60,7 +60,7 @@ SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 
 
 -- down_blocks.0.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t12 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
@@ -88,7 +88,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- down_blocks.1.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t16 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
@@ -110,7 +110,7 @@ SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT 
 
 -- down_blocks.1.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t19 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -151,7 +151,7 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 
 -- down_blocks.1.attentions.0.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t23 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.1.attentions.0.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t22) AS g) AS gm
 ) AS c JOIN sqld_t19 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
@@ -171,7 +171,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- mid_block.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t26 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -189,7 +189,7 @@ SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 
 
 -- mid_block.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t28 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -230,7 +230,7 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 
 -- mid_block.attentions.0.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t32 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.attentions.0.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t31) AS g) AS gm
 ) AS c JOIN sqld_t28 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
@@ -250,7 +250,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- mid_block.resnets.1.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t35 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.1.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -268,7 +268,7 @@ SELECT b, y, x, transform(transform(v, (a, k) -> a * CAST(gamma[k] * rstd[k div 
 
 -- mid_block.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t37 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.mid_block.resnets.1.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -295,7 +295,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- up_blocks.0.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t41 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 192) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 64) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 64) END) AS v3
@@ -317,7 +317,7 @@ SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT 
 
 -- up_blocks.0.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t44 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -358,7 +358,7 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 
 -- up_blocks.0.attentions.0.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t48 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.attentions.0.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t47) AS g) AS gm
 ) AS c JOIN sqld_t44 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
@@ -383,7 +383,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- up_blocks.0.resnets.1.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t52 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.1.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 48) END) AS v3
@@ -405,7 +405,7 @@ SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT 
 
 -- up_blocks.0.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t55 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.resnets.1.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 3 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 3 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -446,7 +446,7 @@ SELECT b, i div 4 AS y, i % 4 AS x, flatten(transform(array_sort(collect_list(st
 
 -- up_blocks.0.attentions.1.to_out.0 (attention)
 CREATE TEMP TABLE sqld_t59 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.0.attentions.1.to_out.0`) AS m FROM (SELECT b, y, x, concat(v, array(1.0F)) AS v FROM sqld_t58) AS g) AS gm
 ) AS c JOIN sqld_t55 e ON e.b = c.b AND e.y = c.y AND e.x = c.x;
@@ -477,7 +477,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- up_blocks.1.resnets.0.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t64 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.0.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 144) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 48) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 48) END) AS v3
@@ -499,7 +499,7 @@ SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT 
 
 -- up_blocks.1.resnets.0.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t67 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.0.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
@@ -526,7 +526,7 @@ SELECT b, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (
 
 -- up_blocks.1.resnets.1.conv1 (conv3x3)
 CREATE TEMP TABLE sqld_t71 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.1.conv1`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 96) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 32) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 32) END) AS v3
@@ -548,7 +548,7 @@ SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT 
 
 -- up_blocks.1.resnets.1.conv2 (conv3x3)
 CREATE TEMP TABLE sqld_t74 AS
-SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> a + e.v[k]) AS v
+SELECT c.b, c.y, c.x, transform(c.v, (a, k) -> CAST(a + e.v[k] AS FLOAT)) AS v
 FROM (
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.up_blocks.1.resnets.1.conv2`) AS m FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3

@@ -54,9 +54,9 @@ class SparkDialect(Dialect):
         return f"{alias}.v"
 
     def map_channels(self, n, fn, first, others=(), cast=False) -> str:
-        body = fn("a", *[f"{o}.v[k]" for o in others])
-        if cast:
-            body = _f(body)
+        # always cast: Spark's `/` gives DOUBLE, and a relation's vectors stay ARRAY<FLOAT> (a residual
+        # divided by the block's scale is rounded to float32, as torch rounds it)
+        body = _f(fn("a", *[f"{o}.v[k]" for o in others]))
         return f"transform({first}.v, (a, k) -> {body}) AS v"
 
     def dot_channels(self, n, first, second) -> str:
