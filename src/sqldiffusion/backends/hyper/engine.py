@@ -126,8 +126,8 @@ class HyperEngine(SessionWeights, Engine):
             expected.update(layer.tensors)
         tensors = model.tensors(expected)
         made: list[str] = []
-        # the next layers' files are printed (by DuckDB, in a thread) while Hyper reads this one's:
-        # both release the GIL, and the two halves take about as long; the folder goes, whatever happens
+        # the next layers' files are written (by DuckDB, in a thread) while Hyper reads this one's:
+        # both release the GIL; the folder goes, whatever happens
         with tempfile.TemporaryDirectory(prefix="sqld_weights_") as folder, ThreadPoolExecutor(1) as pool:
             ahead = deque(pool.submit(self.storage.write_layer, layer, tensors, folder) for layer in layers[:LOOKAHEAD])
             try:

@@ -6,8 +6,11 @@ block `o` of k rows of the layer's matrix (`backends/parameters.py`; a row: one 
 then its bias), k the dialect's `block_size`; a norm: rows 0 (gamma) and 1 (beta) in `w0`. Hyper
 stores arrays only in temporary tables, so a process imports the weights it uses.
 
-Arrays travel as text (`[1.5,-0.25,...]`): weights through a CSV file that Hyper COPYs, the matrix
-rows printed by DuckDB (shortest round-trip decimals, exact for float32); images as literals.
+Weights travel as a Parquet file of (flat index, float32 value) rows that DuckDB writes and Hyper
+reads, gathering each matrix row with `array_agg(a ORDER BY i)` and each block's rows side by side
+with `lead` (Hyper's `array_agg` takes no FILTER): 2.7x faster than printing the rows as array
+literals into a CSV file for Hyper to COPY (0.4 against 1.1 s for a 512 x 4609 matrix). Images
+travel as array literals (`[1.5,-0.25,...]`).
 """
 
 from __future__ import annotations
@@ -31,44 +34,43 @@ def store_layer(con, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -
         load_layer(con, table, write_layer(layer, tensors, folder))
 
 
-def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tuple[str, int]:
-    """The CSV file (in `folder`) Hyper COPYs a layer's table from, and the table's block size (rows
-    per line)."""
+def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tuple[str, int, int]:
+    """The Parquet file (in `folder`) Hyper reads a layer's table from, the table's block size (rows
+    per block) and the matrix's columns."""
     matrix = layer_matrix(layer, tensors)
     size = 1 if layer.kind == "norm" else block_size(matrix.shape[0])
-    texts = _array_texts(matrix)
-    fd, path = tempfile.mkstemp(suffix=".csv", dir=folder)
-    with os.fdopen(fd, "w") as f:
-        f.writelines(f"{o},\"" + '","'.join(texts[o * size:(o + 1) * size]) + '"\n'
-                     for o in range(len(texts) // size))
-    return path, size
+    fd, path = tempfile.mkstemp(suffix=".parquet", dir=folder)
+    os.close(fd)
+    flat = np.ascontiguousarray(matrix, dtype=np.float32).ravel()
+    writer = _writer()
+    # a (2, N) float64 array scans as two columns: DuckDB's fastest way in from numpy (a float32
+    # value is exact in float64, and so is every index below 2^53)
+    writer.register("m", np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
+    try:
+        writer.execute(f"COPY (SELECT column0::INTEGER AS i, column1::FLOAT AS a FROM m) TO {_string(path)} "
+                       "(FORMAT parquet)")
+    finally:
+        writer.unregister("m")
+    return path, size, matrix.shape[1]
 
 
-def load_layer(con, table: str, written: tuple[str, int]) -> None:
-    """Create a layer's table and COPY the file `write_layer` wrote into it."""
-    path, size = written
+def load_layer(con, table: str, written: tuple[str, int, int]) -> None:
+    """Create a layer's table and fill it from the file `write_layer` wrote: one array per matrix
+    row, then `size` consecutive rows side by side in each block."""
+    path, size, cols = written
     columns = ", ".join(f"w{t} {_ARRAY} NOT NULL" for t in range(size))
     con.execute_command(f"CREATE TEMP TABLE {table} (o INTEGER NOT NULL, {columns})")
-    con.execute_command(f"COPY {table} FROM {_string(path)} WITH (FORMAT csv)")
-
-
-def _array_texts(matrix: np.ndarray) -> list[str]:
-    """Each row of a float32 matrix as an array literal, printed by DuckDB (much faster than repr)."""
-    rows, cols = matrix.shape
-    flat = np.ascontiguousarray(matrix, dtype=np.float32).ravel()
-    printer = _printer()
-    printer.register("m", np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
-    try:
-        return [r[0] for r in printer.execute(
-            f"SELECT list(column1::FLOAT ORDER BY column0)::VARCHAR FROM m "
-            f"GROUP BY (column0::BIGINT) // {cols} ORDER BY (column0::BIGINT) // {cols}").fetchall()]
-    finally:
-        printer.unregister("m")
+    rows = (f"SELECT CAST(i / {cols} AS INTEGER) AS r, CAST(array_agg(a ORDER BY i) AS {_ARRAY}) AS w "
+            f"FROM external({_string(path)}, FORMAT => 'parquet') GROUP BY 1")
+    following = "".join(f", lead(w, {t}) OVER (ORDER BY r) AS w{t}" for t in range(1, size))
+    blocks = ", ".join(f"w{t}" for t in range(size))
+    con.execute_command(f"INSERT INTO {table} SELECT r / {size}, {blocks} FROM "
+                        f"(SELECT r, w AS w0{following} FROM ({rows}) AS matrix_rows) AS b WHERE r % {size} = 0")
 
 
 @lru_cache(maxsize=1)
-def _printer() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that prints matrices (opened once: opening costs 25 ms)."""
+def _writer() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that writes matrices as Parquet (opened once: opening costs 25 ms)."""
     return duckdb.connect()
 
 
