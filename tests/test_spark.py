@@ -97,6 +97,28 @@ def test_a_warehouse_keeps_the_weights_for_later_runs(spark_net, tmp_path, monke
         again.close()
 
 
+@pytest.mark.parametrize("jvm_rows", [True, False], ids=["built-in-the-jvm", "python-rows"])
+def test_a_layer_is_stored_exactly_either_way(spark_engine, monkeypatch, jvm_rows):
+    """Weights reach Spark as a local relation built in the JVM from the matrix's bytes, or, where
+    that cannot be done (Spark Connect), as Python rows: the same float32 matrix either way."""
+    from sqldiffusion.backends.parameters import layer_matrix
+    from sqldiffusion.backends.spark import storage
+    from sqldiffusion.graph.ops import Layer
+
+    rng = np.random.default_rng(4)
+    tensors = {"c.weight": rng.standard_normal((5, 3, 3, 3)).astype(np.float32) * 1e-3,
+               "c.bias": rng.standard_normal(5).astype(np.float32)}
+    layer = Layer("c", "conv3x3", {"c.weight": (5, 3, 3, 3), "c.bias": (5,)})
+    if not jvm_rows:
+        monkeypatch.setattr(storage, "_local_matrix", lambda *a: (_ for _ in ()).throw(RuntimeError("no JVM")))
+    try:
+        storage.store_layer(spark_engine, "`sqld_test.c`", layer, tensors)
+        (stored,) = spark_engine.execute_sql("SELECT m FROM `sqld_test.c`")[0]
+    finally:
+        spark_engine.drop("`sqld_test.c`")
+    np.testing.assert_array_equal(np.asarray(stored, dtype=np.float32), layer_matrix(layer, tensors))
+
+
 def test_sql_noise_is_standard_normal_and_reproducible(spark_engine):
     engine = spark_engine
     shape = (2, 3, 32, 32)
