@@ -9,14 +9,14 @@ each statement plans only itself.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ...graph.ops import Layer
 from ..parameters import layer_matrix
 
 IMAGE_SCHEMA = "b INT, y INT, x INT, v ARRAY<FLOAT>"
-
-
 MATRIX_SCHEMA = "m ARRAY<ARRAY<FLOAT>>"
 # Up to this many floats a matrix is built in the JVM (a small model's import 8.3 -> 3.6 s); larger
 # ones go through Python rows, which measured faster for them (the butterfly's import 55 s that way,
@@ -29,10 +29,9 @@ def store_layer(engine, table: str, layer: Layer, tensors: dict[str, np.ndarray]
     matrix = layer_matrix(layer, tensors)
     frame = None
     if matrix.size <= LOCAL_MATRIX_MAX:
-        try:
+        # Spark Connect and other internals have no JVM to build in: Python rows work everywhere
+        with contextlib.suppress(Exception):
             frame = _local_matrix(engine.spark, matrix)
-        except Exception:  # noqa: BLE001 - Spark Connect, other internals: Python rows work everywhere
-            frame = None
     if frame is None:
         frame = engine.spark.createDataFrame([(matrix.tolist(),)], MATRIX_SCHEMA)
     engine.keep(table, frame, path)
