@@ -124,7 +124,7 @@ WHERE y < 8 AND x < 8
 -- down_blocks.0.downsamplers.0.conv (conv3x3)
 CREATE TEMP TABLE sqld_t13 AS
 WITH g AS MATERIALIZED (SELECT b, y // 2 AS y, x // 2 AS x, v FROM (SELECT b, y, x, flatten([CASE WHEN y > 0 AND x > 0 THEN lag(v, 9) OVER win ELSE [0::FLOAT for _ in range(16)] END, CASE WHEN y > 0 THEN lag(v, 8) OVER win ELSE [0::FLOAT for _ in range(16)] END, CASE WHEN y > 0 AND x < 7 THEN lag(v, 7) OVER win ELSE [0::FLOAT for _ in range(16)] END, CASE WHEN x > 0 THEN lag(v, 1) OVER win ELSE [0::FLOAT for _ in range(16)] END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER win ELSE [0::FLOAT for _ in range(16)] END, CASE WHEN y < 7 AND x > 0 THEN lead(v, 7) OVER win ELSE [0::FLOAT for _ in range(16)] END, CASE WHEN y < 7 THEN lead(v, 8) OVER win ELSE [0::FLOAT for _ in range(16)] END, CASE WHEN y < 7 AND x < 7 THEN lead(v, 9) OVER win ELSE [0::FLOAT for _ in range(16)] END]) || [1.0::FLOAT] AS v
-  FROM sqld_t12 WINDOW win AS (PARTITION BY b ORDER BY y, x)) WHERE y % 2 = 0 AND x % 2 = 0)
+  FROM sqld_t12 WINDOW win AS (PARTITION BY b ORDER BY y, x)) AS g WHERE y % 2 = 0 AND x % 2 = 0)
 SELECT b, y, x, list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v FROM g, "sqld_tiny"."down_blocks.0.downsamplers.0.conv" w WHERE (y * 4 + x) % 2 = 0
 UNION ALL
 SELECT b, y, x, list_transform(w.m, lambda r: list_dot_product(r, g.v)) AS v FROM g, "sqld_tiny"."down_blocks.0.downsamplers.0.conv" w WHERE (y * 4 + x) % 2 = 1;

@@ -71,7 +71,7 @@ SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT 
 CREATE TEMP TABLE sqld_t13 AS
 SELECT b, y, x, transform(m, r -> vector_inner_product(r, v)) AS v FROM (SELECT g.*, (SELECT m FROM `sqld_tiny.down_blocks.0.downsamplers.0.conv`) AS m FROM (SELECT b, y div 2 AS y, x div 2 AS x, v FROM (SELECT b, y, x, concat(CASE WHEN y > 0 THEN lag(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, v3, CASE WHEN y < 7 THEN lead(v3, 1) OVER c ELSE array_repeat(0.0F, 48) END, array(1.0F)) AS v
   FROM (SELECT b, y, x, concat(CASE WHEN x > 0 THEN lag(v, 1) OVER r ELSE array_repeat(0.0F, 16) END, v, CASE WHEN x < 7 THEN lead(v, 1) OVER r ELSE array_repeat(0.0F, 16) END) AS v3
-    FROM sqld_t12 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS n WHERE y % 2 = 0 AND x % 2 = 0) AS g) AS gm;
+    FROM sqld_t12 WINDOW r AS (PARTITION BY b, y ORDER BY x)) AS across WINDOW c AS (PARTITION BY b, x ORDER BY y)) AS g WHERE y % 2 = 0 AND x % 2 = 0) AS g) AS gm;
 
 -- down_blocks.1.resnets.0.norm1 (group_norm)
 CREATE TEMP TABLE sqld_t14 AS

@@ -160,6 +160,36 @@ class Dialect(ABC):
         return (f"(SELECT s.b, 2 * s.y + u.dy AS y, 2 * s.x + u.dx AS x, {self.channels('s', channels)} "
                 f"FROM {src} s CROSS JOIN (VALUES (0, 0), (0, 1), (1, 0), (1, 1)) AS u(dy, dx))")
 
+    def conv_source(self, node: Node, inputs: list[Relation]) -> tuple[str, tuple[int, int, int]]:
+        """The relation a 3x3 convolution reads (a FROM item), upsampled first if the node says so,
+        and its shape (channels, height, width)."""
+        src, (cin, h, w) = inputs[0].name, inputs[0].shape
+        if node.attrs["upsample"]:
+            return self.upsampled(src, cin), (cin, 2 * h, 2 * w)
+        return src, (cin, h, w)
+
+    def im2col(self, src: str, channels: int, h: int, w: int) -> str:
+        """For backends that hold a pixel's channels in one vector: rows (b, y, x, v) where `v` is
+        each pixel's 3x3 neighbourhood (ky, kx, channel) of `src`, zeros outside, then 1.0 (the bias)."""
+        raise NotImplementedError(f"the {self.name} dialect has no im2col")
+
+    def half(self, column: str) -> str:
+        """Integer division of an integer column by 2."""
+        return f"{column} / 2"
+
+    def conv_rows(self, node: Node, inputs: list[Relation]) -> str:
+        """The rows (b, y, x, v) a direct 3x3 convolution multiplies by its weight rows: `im2col` of
+        its source, and with stride 2 only the pixels an output is centred on: input (2oy, 2ox) with
+        padding 1, (2oy+1, 2ox+1) with diffusers' asymmetric (0, 1, 0, 1) padding (out-of-range
+        neighbours are zeros either way)."""
+        src, (cin, h, w) = self.conv_source(node, inputs)
+        rows = self.im2col(src, cin, h, w)
+        if node.attrs["stride"] == 2:
+            centre = 1 - node.attrs["pad"]
+            rows = (f"SELECT b, {self.half('y')} AS y, {self.half('x')} AS x, v FROM ({rows}) AS g "
+                    f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
+        return rows
+
     def epilogue(self, node: Node, core: str, inputs: list[Relation]) -> str:
         """`core` plus the node's second input, if any (a per-item vector or a same-shaped image),
         then divided by the node's scale: the residual connections of the UNet."""

@@ -147,26 +147,15 @@ class DuckDBDialect(Dialect):
 
     def conv3x3(self, node, inputs, table):
         """Direct: each output pixel's 3x3 neighbourhood (im2col) dotted with each output channel's row."""
-        src, (cin, h, w) = self._conv_source(node, inputs)
-        rows = self._im2col(src, cin, h, w)
-        if node.attrs["stride"] == 2:
-            # output pixel (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1)
-            # with diffusers' asymmetric (0, 1, 0, 1) padding; out-of-range neighbours are zeros
-            centre = 1 - node.attrs["pad"]
-            rows = (f"SELECT b, y // 2 AS y, x // 2 AS x, v FROM ({rows}) "
-                    f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
         split = f"y * {node.shape[2]} + x"
-        return self.epilogue(node, self._matmul(rows, "b, y, x", table, split), inputs)
-
-    def _conv_source(self, node, inputs) -> tuple[str, tuple[int, int, int]]:
-        """The relation a convolution reads, upsampled first if the node says so, and its shape."""
-        src, (cin, h, w) = inputs[0].name, inputs[0].shape
-        if node.attrs["upsample"]:
-            return self.upsampled(src, cin), (cin, 2 * h, 2 * w)
-        return src, (cin, h, w)
+        return self.epilogue(node, self._matmul(self.conv_rows(node, inputs), "b, y, x", table, split), inputs)
 
     @staticmethod
-    def _im2col(src: str, channels: int, h: int, w: int) -> str:
+    def half(column: str) -> str:
+        return f"{column} // 2"
+
+    @staticmethod
+    def im2col(src: str, channels: int, h: int, w: int) -> str:
         """Each pixel's 3x3 neighbourhood as one list (ky, kx, channel), zeros outside, then 1.0."""
         cells = neighbourhood(h, w, f"[0::FLOAT for _ in range({channels})]")
         return (f"SELECT b, y, x, flatten([{', '.join(cells)}]) || {_ONE} AS v\n"
@@ -263,7 +252,7 @@ class DuckDBDialect(Dialect):
         Steps 2 and 3 run in the pipeline of the second window, which DuckDB runs on all threads
         (one task per window partition): no UNION ALL branches needed, unlike in `_matmul`.
         """
-        src, (cin, h, w) = self._conv_source(node, inputs)
+        src, (cin, h, w) = self.conv_source(node, inputs)
         m = node.attrs["tile"]
         n = m + 2
         at = WINOGRAD[m][2]

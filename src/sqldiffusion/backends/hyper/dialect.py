@@ -124,19 +124,9 @@ class HyperDialect(Dialect):
     def conv3x3(self, node, inputs, table):
         """im2col (each pixel's 3x3 neighbourhood as one array, by window lag/lead) dotted with
         each output channel's weight row."""
-        src, (cin, h, w) = inputs[0].name, inputs[0].shape
-        if node.attrs["upsample"]:
-            src, h, w = self.upsampled(src, cin), 2 * h, 2 * w
-        rows = self._im2col(src, cin, h, w)
-        if node.attrs["stride"] == 2:
-            # output (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1) with
-            # diffusers' asymmetric (0, 1, 0, 1) padding
-            centre = 1 - node.attrs["pad"]
-            rows = (f"SELECT b, y / 2 AS y, x / 2 AS x, v FROM ({rows}) AS g "
-                    f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
-        return self._matmul(node, rows, True, table, inputs[1:])
+        return self._matmul(node, self.conv_rows(node, inputs), True, table, inputs[1:])
 
-    def _im2col(self, src: str, channels: int, h: int, w: int) -> str:
+    def im2col(self, src: str, channels: int, h: int, w: int) -> str:
         """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0."""
         cells = neighbourhood(h, w, "z.z", alias="s")
         return (f"SELECT s.b, s.y, s.x, {' || '.join(f'({c})' for c in cells)} || {_ONE} AS v\n"

@@ -104,17 +104,11 @@ class SparkDialect(Dialect):
 
     def conv3x3(self, node, inputs, table):
         """Each output pixel's 3x3 neighbourhood (im2col) dotted with each output channel's row."""
-        src, (cin, h, w) = inputs[0].name, inputs[0].shape
-        if node.attrs["upsample"]:
-            src, h, w = self.upsampled(src, cin), 2 * h, 2 * w
-        rows = self._im2col(src, cin, h, w)
-        if node.attrs["stride"] == 2:
-            # output (oy, ox) is centred on input (2oy, 2ox) with padding 1, on (2oy+1, 2ox+1) with
-            # diffusers' asymmetric (0, 1, 0, 1) padding
-            centre = 1 - node.attrs["pad"]
-            rows = (f"SELECT b, y div 2 AS y, x div 2 AS x, v FROM ({rows}) AS n "
-                    f"WHERE y % 2 = {centre} AND x % 2 = {centre}")
-        return self.epilogue(node, self._matmul(rows, "b, y, x", table), inputs)
+        return self.epilogue(node, self._matmul(self.conv_rows(node, inputs), "b, y, x", table), inputs)
+
+    @staticmethod
+    def half(column: str) -> str:
+        return f"{column} div 2"
 
     def group_norm(self, node, inputs, table):
         c, h, w = node.shape
@@ -178,7 +172,7 @@ class SparkDialect(Dialect):
 
     # ---- helpers ---------------------------------------------------------------------------
     @staticmethod
-    def _im2col(src: str, cin: int, h: int, w: int) -> str:
+    def im2col(src: str, cin: int, h: int, w: int) -> str:
         """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0: the
         three cells of its image row by a window along the row, then the three rows by a window down
         the column. Windows partitioned by (b, y) and (b, x) spread one picture over every core; one
