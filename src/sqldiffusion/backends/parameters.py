@@ -31,3 +31,21 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
 
 def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return np.concatenate([weight, bias[:, None]], axis=1).astype(np.float32)
+
+
+def flat_columns(flat: np.ndarray) -> dict[str, np.ndarray]:
+    """`flat` as two numpy columns that DuckDB scans in place once `register`ed: `i`, each value's
+    flat index, and `a`, the value as float32. Faster than one stacked (2, N) float64 array: no
+    copy at double width (fresh memory costs seconds per GB to touch on some virtual machines)."""
+    return {"i": _indices(flat.size), "a": np.ascontiguousarray(flat, dtype=np.float32)}
+
+
+_INDEX = np.arange(0, dtype=np.int64)
+
+
+def _indices(n: int) -> np.ndarray:
+    """0 .. n-1, a view of one array kept across calls (a model's import asks hundreds of times)."""
+    global _INDEX
+    if _INDEX.size < n:
+        _INDEX = np.arange(max(n, 2 * _INDEX.size), dtype=np.int64)
+    return _INDEX[:n]

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 
 from ...graph.ops import Layer
-from ..parameters import layer_matrix
+from ..parameters import flat_columns, layer_matrix
 from .winograd import winograd_weights
 
 LAYOUT = "m3"  # the version of the parameter layout above, part of each model's schema name
@@ -39,24 +39,21 @@ def store_winograd(con, table: str, kernels: np.ndarray, bias: np.ndarray) -> No
     """One row: u00, u01, ..., each tile position's (out, in) transformed kernels as a list of rows; bias."""
     positions, out, cin = kernels.shape
     side = int(round(positions ** 0.5))
-    n = kernels.size
     columns = ", ".join(f"list(r ORDER BY o) FILTER (WHERE p = {side * i + j}) AS u{i}{j}"
                         for i in range(side) for j in range(side))
-    upload(con, np.concatenate([kernels.ravel(), bias]),
-           f"CREATE TABLE {table} AS SELECT {columns}, "
-           f"(SELECT list(a ORDER BY i) FROM {{values}} WHERE i >= {n}) AS bias FROM "
+    # the bias (one float per output) as a literal: repr of a float32 is exact once cast back
+    bias_list = f"[{', '.join(repr(float(b)) for b in bias)}]::FLOAT[]"
+    upload(con, kernels.ravel(),
+           f"CREATE TABLE {table} AS SELECT {columns}, {bias_list} AS bias FROM "
            f"(SELECT i // {out * cin} AS p, i // {cin} % {out} AS o, list(a ORDER BY i) AS r "
-           f"FROM {{values}} WHERE i < {n} GROUP BY 1, 2)")
+           f"FROM {{values}} GROUP BY 1, 2)")
 
 
 def upload(con, flat: np.ndarray, sql: str) -> None:
-    """Run `sql`, whose {values} reads `flat` as rows (i BIGINT, a FLOAT).
-
-    A (2, N) numpy array scans as two columns (flat index, value): the fastest bulk path into DuckDB.
-    """
-    con.register(_UPLOAD, np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
+    """Run `sql`, whose {values} reads `flat` as rows (i BIGINT, a FLOAT)."""
+    con.register(_UPLOAD, flat_columns(flat))
     try:
-        con.execute(sql.format(values=f"(SELECT column0::BIGINT AS i, column1::FLOAT AS a FROM {_UPLOAD})"))
+        con.execute(sql.format(values=f"(SELECT i, a FROM {_UPLOAD})"))
     finally:
         con.unregister(_UPLOAD)
 

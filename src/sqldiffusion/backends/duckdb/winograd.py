@@ -24,9 +24,16 @@ def winograd_weights(name: str, tensors: dict[str, np.ndarray], tile: int) -> tu
     """The transformed kernels U = G g G^T of the 3x3 conv `name` for F(tile x tile, 3x3) as (n*n, out, in)
     float32, n = tile + 2, position-major (position n*i + j), and its bias.
 
-    Transformed in float64 and rounded once, so the stored weights carry no error of their own.
+    Transformed in float64 and rounded once, so the stored weights carry no error of their own; a
+    few output channels at a time, so that the float64 temporaries stay small (allocating them whole
+    made a large model's import seconds slower).
     """
     g = WINOGRAD[tile][1]
-    weight = tensors[f"{name}.weight"].astype(np.float64)  # (out, in, 3, 3)
-    u = np.einsum("ik,ockl,jl->ijoc", g, weight, g, optimize=True)
-    return u.reshape(len(g) ** 2, *weight.shape[:2]).astype(np.float32), tensors[f"{name}.bias"].astype(np.float32)
+    weight = tensors[f"{name}.weight"]  # (out, in, 3, 3)
+    out, cin = weight.shape[:2]
+    kernels = np.empty((len(g) ** 2, out, cin), dtype=np.float32)
+    step = max(1, (1 << 17) // (len(g) ** 2 * cin))  # about 1 MiB of float64 per step
+    for o in range(0, out, step):
+        u = np.einsum("ik,ockl,jl->ijoc", g, weight[o:o + step].astype(np.float64), g, optimize=True)
+        kernels[:, o:o + step] = u.reshape(len(g) ** 2, -1, cin)
+    return kernels, tensors[f"{name}.bias"].astype(np.float32)

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 
 from ...graph.ops import Layer
-from ..parameters import layer_matrix
+from ..parameters import flat_columns, layer_matrix
 from .dialect import block_size
 
 _ARRAY = "array(real not null)"
@@ -43,11 +43,9 @@ def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tu
     os.close(fd)
     flat = np.ascontiguousarray(matrix, dtype=np.float32).ravel()
     writer = _writer()
-    # a (2, N) float64 array scans as two columns: DuckDB's fastest way in from numpy (a float32
-    # value is exact in float64, and so is every index below 2^53)
-    writer.register("m", np.stack([np.arange(flat.size, dtype=np.float64), flat.astype(np.float64)]))
+    writer.register("m", flat_columns(flat))
     try:
-        writer.execute(f"COPY (SELECT column0::INTEGER AS i, column1::FLOAT AS a FROM m) TO {_string(path)} "
+        writer.execute(f"COPY (SELECT i::INTEGER AS i, a FROM m) TO {_string(path)} "
                        "(FORMAT parquet)")
     finally:
         writer.unregister("m")
