@@ -20,12 +20,24 @@ def assert_close(got: np.ndarray, want: np.ndarray) -> None:
 PUBLIC = ["ddpm-butterflies-64", "ddpm-cifar10-32"]
 
 
+@pytest.fixture(scope="module")
+def public_models(tmp_path_factory):
+    """`get(name)`: the public config's random model and its saved folder, made once per module
+    (the butterfly's takes PyTorch about 5 s to initialise)."""
+    made = {}
+
+    def get(name: str):
+        if name not in made:
+            model = make_unet(public_config(name), scale=0.02)
+            made[name] = model, save_unet(model, tmp_path_factory.mktemp(name) / "unet")
+        return made[name]
+    return get
+
+
 @pytest.fixture(scope="module", params=PUBLIC)
-def public_model(request, tmp_path_factory):
-    config = public_config(request.param)
-    model = make_unet(config, scale=0.02)
-    folder = save_unet(model, tmp_path_factory.mktemp(request.param) / "unet")
-    return config, model, SQLUNet(folder)
+def public_model(request, public_models):
+    model, folder = public_models(request.param)
+    return public_config(request.param), model, SQLUNet(folder)
 
 
 @pytest.mark.slow
@@ -75,10 +87,9 @@ def test_option(name, engine, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PUBLIC)
-def test_public_config_at_16x16(name, engine, tmp_path):
-    config = public_config(name)
-    model = make_unet(config, scale=0.02)
-    net = SQLUNet(save_unet(model, tmp_path / "unet"), engine)
+def test_public_config_at_16x16(name, engine, public_models):
+    model, folder = public_models(name)
+    net = SQLUNet(folder, engine)
     x = random_sample(1, 3, 16)
     assert_close(net(x, 500), reference(model, x, 500))
 
