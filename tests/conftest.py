@@ -142,7 +142,8 @@ def hyper_engine():
     engine.close()
 
 
-# Spark runs its own cases (tests/test_spark.py): a pass of the small model takes about a minute there
+# Spark runs its own cases (tests/test_spark.py): a first pass of the small model takes 30-45 s there
+# (Spark's fixed cost per statement), so the whole parametrised set would take most of an hour
 PARAMETRISED = [name for name in BACKENDS if name != "spark"]
 
 
