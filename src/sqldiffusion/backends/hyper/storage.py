@@ -41,9 +41,8 @@ def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tu
     size = 1 if layer.kind == "norm" else block_size(matrix.shape[0])
     fd, path = tempfile.mkstemp(suffix=".parquet", dir=folder)
     os.close(fd)
-    flat = np.ascontiguousarray(matrix, dtype=np.float32).ravel()
     writer = _writer()
-    writer.register("m", flat_columns(flat))
+    writer.register("m", flat_columns(matrix.ravel()))
     try:
         writer.execute(f"COPY (SELECT i::INTEGER AS i, a FROM m) TO {_string(path)} "
                        "(FORMAT parquet)")
