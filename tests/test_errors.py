@@ -41,7 +41,7 @@ def with_config(folder, **changes):
     (dict(cross_attention_dim=768), "cross_attention_dim=768 is not supported"),
     (dict(act_fn="gelu"), "act_fn='gelu' is not supported"),
     (dict(_class_name="UNet2DConditionModel"), "'UNet2DConditionModel' is not supported"),
-    (dict(downsample_padding=2), "downsample_padding 2 is not supported"),
+    (dict(downsample_padding=2), "downsample_padding is 2; it must be a whole number from 0 to 1"),
     (dict(norm_num_groups=5), "cannot be split into norm_num_groups=5"),
     (dict(block_out_channels=[16, 32, 64]), "must have the same length"),
 ])

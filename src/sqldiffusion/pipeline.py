@@ -128,6 +128,9 @@ def resolve_seed(seed: int | None, generator=None) -> int:
 
 def image_size(config) -> tuple[int, int]:
     size = config.sample_size
+    if size is None:
+        raise SQLDiffusionError("the model's config.json has sample_size null, so the picture's size is unknown; "
+                                "set sample_size to the size the model was trained at")
     if isinstance(size, (list, tuple)):
         return int(size[0]), int(size[1])
     return int(size), int(size)

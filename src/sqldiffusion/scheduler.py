@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SQLDiffusionError
+from .literals import number
+from .model.fields import Field, check, shown
 
 BETA_SCHEDULES = ("linear", "scaled_linear", "squaredcos_cap_v2")
 VARIANCE_TYPES = ("fixed_small", "fixed_large")
@@ -41,24 +43,39 @@ class NoiseSchedule:
 
     @classmethod
     def from_config(cls, config: dict | None) -> "NoiseSchedule":
+        if config is not None and not isinstance(config, dict):
+            raise SQLDiffusionError("scheduler config: expected a JSON object of scheduler settings")
         config = dict(config or {})
-        for key, allowed in (("beta_schedule", BETA_SCHEDULES), ("variance_type", VARIANCE_TYPES),
-                             ("timestep_spacing", SPACINGS)):
-            if key in config and config[key] is not None and config[key] not in allowed:
-                raise SQLDiffusionError(f"scheduler config: {key} {config[key]!r} is not supported "
-                                        f"(supported: {', '.join(allowed)})")
         if config.get("prediction_type", "epsilon") != "epsilon":
-            raise SQLDiffusionError(f"scheduler config: prediction_type {config['prediction_type']!r} is not "
+            raise SQLDiffusionError(f"scheduler config: prediction_type {shown(config['prediction_type'])} is not "
                                     "supported; only models that predict the noise ('epsilon') are")
         if config.get("thresholding"):
             raise SQLDiffusionError("scheduler config: dynamic thresholding is not supported; set thresholding false")
         if config.get("trained_betas") is not None:
             raise SQLDiffusionError("scheduler config: trained_betas is not supported; use a named beta_schedule")
-        known = {k: config[k] for k in cls.__dataclass_fields__ if config.get(k) is not None}
+        known = {k: check("scheduler config", k, config[k], spec)
+                 for k, spec in SCHEDULE_FIELDS.items() if config.get(k) is not None}
         schedule = cls(**known)
-        if schedule.num_train_timesteps < 2:
-            raise SQLDiffusionError("scheduler config: num_train_timesteps must be at least 2")
+        if schedule.steps_offset >= schedule.num_train_timesteps:
+            raise SQLDiffusionError(f"scheduler config: steps_offset {schedule.steps_offset} is not below "
+                                    f"num_train_timesteps {schedule.num_train_timesteps}")
         return schedule
+
+
+MAX_TRAIN_TIMESTEPS = 100_000
+# What each field of scheduler_config.json may hold (null: the default).
+SCHEDULE_FIELDS = {
+    "num_train_timesteps": Field(int, 2, MAX_TRAIN_TIMESTEPS),
+    "beta_start": Field(float, 0, 1, low_open=True),
+    "beta_end": Field(float, 0, 1, low_open=True),
+    "beta_schedule": Field(str, choices=BETA_SCHEDULES),
+    "clip_sample": Field(bool),
+    "clip_sample_range": Field(float, 0, 1e6, low_open=True),
+    "variance_type": Field(str, choices=VARIANCE_TYPES),
+    "timestep_spacing": Field(str, choices=SPACINGS),
+    "steps_offset": Field(int, 0, MAX_TRAIN_TIMESTEPS),
+    "set_alpha_to_one": Field(bool),
+}
 
 
 def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None) -> list[int]:
@@ -191,7 +208,7 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
         coefficients = (f"sqrt(abar_p) * (1 - abar_t / abar_p) / (1 - abar_t) AS p, sqrt(abar_t / abar_p) * (1 - abar_p) / (1 - abar_t) AS q, "
                         f"0.0 AS r, {sigma} AS sigma")
     else:
-        std = f"{float(rule.eta)!r} * sqrt((1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p))"
+        std = f"{number(float(rule.eta))} * sqrt((1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p))"
         if rule.sampler == "repaint":
             noisy = rule.eta > 0 and t > 0
         coefficients = (f"sqrt(abar_p) AS p, 0.0 AS q, sqrt(greatest(1 - abar_p - power({std}, 2), 0)) AS r, "
@@ -268,7 +285,7 @@ def add_noise_sql(t: int) -> str:
 def _linspace(start: float, end: float, n: int, real: str, double: str) -> str:
     """Entry s of torch.linspace(start, end, n) in float32, rounded as torch rounds it: the first half
     counts up from start, the second half down from end, each in one fused multiply-add."""
-    lo, hi = f"{start!r}::{real}", f"{end!r}::{real}"
+    lo, hi = f"{number(start)}::{real}", f"{number(end)}::{real}"
     step = f"(({hi} - {lo})::{real} / {n - 1})::{real}"
     return (f"(CASE WHEN s < {n // 2} THEN {lo}::{double} + {step}::{double} * s "
             f"ELSE {hi}::{double} - {step}::{double} * ({n - 1} - s) END)::{real}")

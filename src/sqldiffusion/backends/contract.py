@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import SQLDiffusionError
 from ..graph.ops import OPS, Graph, Layer, Node
+from ..literals import number
 from ..program import SAMPLE, TIMESTEPS, Program, Relation, Statement
 
 
@@ -100,6 +101,8 @@ class Dialect(ABC):
         `graph`: every layer a lowered graph of the model, at any image size, may read."""
         return self.lower(graph).layers
 
+    number = staticmethod(number)  # a finite number as a literal (literals.py): no other value enters SQL text
+
     @staticmethod
     def quote(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
@@ -123,7 +126,7 @@ class Dialect(ABC):
 
     def literal(self, value: float) -> str:
         """A float32 constant."""
-        return f"{float(value)!r}::{self.real}"
+        return f"{self.number(float(value))}::{self.real}"
 
     @staticmethod
     def keys(alias: str, image: bool) -> str:
@@ -136,7 +139,7 @@ class Dialect(ABC):
 
     def timesteps(self, values: Sequence[float]) -> str:
         """The TIMESTEPS relation (b, t): one timestep per batch item."""
-        rows = ", ".join(f"({b}, {float(t)!r})" for b, t in enumerate(values))
+        rows = ", ".join(f"({b}, {self.number(float(t))})" for b, t in enumerate(values))
         return f"SELECT b, {self.cast('t', self.double)} AS t FROM (VALUES {rows}) AS v(b, t)"
 
     def sample(self, node: Node, inputs: list[Relation], table: str | None) -> str:
@@ -211,7 +214,7 @@ class Dialect(ABC):
         def step(x: str, e: str, z: str | None = None, o: str | None = None, m: str | None = None) -> str:
             x0 = f"({x} - c.sb * {e}) / c.sa"
             if clip is not None:
-                x0 = f"greatest({-clip!r}, least({clip!r}, {x0}))"
+                x0 = f"greatest({self.number(-clip)}, least({self.number(clip)}, {x0}))"
             new = f"c.p * {x0} + c.q * {x} + c.r * {e}" + ("" if z is None else f" + c.sigma * {z}")
             if o is None:
                 return new
@@ -298,7 +301,7 @@ def time_embedding_terms(node: Node, real: str) -> list[str]:
 
     def value(k: int) -> str:
         fn, i = (first, k) if k < half else (second, k - half)
-        freq = f"exp(({-math.log(10000.0)!r}::{real} * {i}::{real}) / {half - shift}::{real})::{real}"
+        freq = f"exp(({number(-math.log(10000.0))}::{real} * {i}::{real}) / {number(half - shift)}::{real})::{real}"
         return f"{fn}(t::{real} * {freq})::{real}"
 
     return [value(k) for k in range(2 * half)]

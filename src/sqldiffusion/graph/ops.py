@@ -8,6 +8,7 @@ few; the UNet is built from them in `unet.py`, and each backend's dialect render
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -71,6 +72,19 @@ OPS = {
 }
 
 
+def _check_plain(shape: tuple, attrs: dict) -> None:
+    """Shapes are whole numbers and attributes plain numbers or flags: the dialects write them into
+    SQL, so anything else reaching here is a config value that escaped its check (model/fields.py)."""
+    for dim in shape:
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise TypeError(f"a relation's shape holds {dim!r}; shapes are positive whole numbers")
+    for key, value in attrs.items():
+        if value is not None and not isinstance(value, (bool, int, float)):
+            raise TypeError(f"attribute {key} is a {type(value).__name__}; attributes are numbers or flags")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"attribute {key} is {value}; attributes are finite")
+
+
 class Graph:
     """Nodes in execution order; `output` is the id of the node whose relation is the result."""
 
@@ -81,6 +95,7 @@ class Graph:
     def add(self, op: str, inputs: tuple[int, ...], shape: tuple[int, ...], label: str,
             layer: Layer | None = None, tag: str = "", **attrs) -> int:
         assert op in OPS, op
+        _check_plain(shape, attrs)
         node = Node(len(self.nodes), op, tuple(inputs), tuple(shape), label, layer, attrs, tag)
         self.nodes.append(node)
         return node.id

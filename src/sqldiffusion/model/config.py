@@ -7,9 +7,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SQLDiffusionError
+from .fields import Field, check, shown
 
 DOWN_BLOCKS = ("DownBlock2D", "AttnDownBlock2D")
 UP_BLOCKS = ("UpBlock2D", "AttnUpBlock2D")
+MID_BLOCKS = ("UNetMidBlock2D",)
+
+# Bounds well above every public model, and low enough that the graph of any config is built in
+# moments: what a run of it costs is the preflight's to judge (preflight.py).
+MAX_CHANNELS = 8192
+MAX_BLOCKS = 8
+MAX_LAYERS = 32
+MAX_SIZE = 16384
+_CHANNELS = Field(int, 1, MAX_CHANNELS)
+
+# Every field the network is built from, with what it may hold.
+FIELDS = {
+    "sample_size": Field(int, 1, MAX_SIZE, nullable=True),  # or [height, width]
+    "in_channels": Field(int, 1, 256),
+    "out_channels": Field(int, 1, 256),
+    "center_input_sample": Field(bool),
+    "time_embedding_dim": Field(int, 1, MAX_CHANNELS, nullable=True),
+    "freq_shift": Field(float, -MAX_CHANNELS, MAX_CHANNELS),
+    "flip_sin_to_cos": Field(bool),
+    "down_block_types": Field(str, items=(1, MAX_BLOCKS)),  # each of the supported set: validate()
+    "mid_block_type": Field(str, nullable=True),
+    "up_block_types": Field(str, items=(1, MAX_BLOCKS)),
+    "block_out_channels": Field(int, 1, MAX_CHANNELS, items=(1, MAX_BLOCKS)),
+    "layers_per_block": Field(int, 1, MAX_LAYERS),
+    "mid_block_scale_factor": Field(float, 0, 1e6, low_open=True),
+    "downsample_padding": Field(int, 0, 1),
+    "attention_head_dim": Field(int, 1, MAX_CHANNELS, nullable=True),
+    "norm_num_groups": _CHANNELS,
+    "attn_norm_num_groups": Field(int, 1, MAX_CHANNELS, nullable=True),
+    "norm_eps": Field(float, 0, 1, low_open=True),
+    "add_attention": Field(bool),
+}
 
 
 @dataclass(frozen=True)
@@ -48,13 +81,13 @@ class UNetConfig:
     @classmethod
     def from_dict(cls, cfg: dict, source: str = "config.json") -> "UNetConfig":
         check_supported(cfg, source)
-        names = {f for f in cls.__dataclass_fields__ if f != "raw"}
-        kwargs = {k: v for k, v in cfg.items() if k in names}
-        for key in ("down_block_types", "up_block_types", "block_out_channels"):
-            if key in kwargs:
-                kwargs[key] = tuple(kwargs[key])
-        if isinstance(kwargs.get("sample_size"), list):
-            kwargs["sample_size"] = tuple(kwargs["sample_size"])
+        kwargs = {}
+        for key, spec in FIELDS.items():
+            if key not in cfg:
+                continue
+            if key == "sample_size" and isinstance(cfg[key], (list, tuple)):
+                spec = Field(int, 1, MAX_SIZE, items=(2, 2))
+            kwargs[key] = check(source, key, cfg[key], spec)
         config = cls(**kwargs, raw=dict(cfg))
         config.validate(source)
         return config
@@ -67,6 +100,9 @@ class UNetConfig:
             raise SQLDiffusionError(f"{path}: no such file; a diffusers model folder holds config.json") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise SQLDiffusionError(f"{path}: not valid JSON ({e}); re-save the model with save_pretrained") from None
+        except RecursionError:
+            raise SQLDiffusionError(f"{path}: nested too deeply to be a model's config; re-save the model "
+                                    "with save_pretrained") from None
         if not isinstance(cfg, dict):
             raise SQLDiffusionError(f"{path}: expected a JSON object of UNet2DModel settings")
         return cls.from_dict(cfg, str(path))
@@ -82,18 +118,16 @@ class UNetConfig:
             fail("down_block_types, up_block_types and block_out_channels must have the same length")
         for kind in self.down_block_types:
             if kind not in DOWN_BLOCKS:
-                fail(f"down block type {kind!r} is not supported (supported: {', '.join(DOWN_BLOCKS)})")
+                fail(f"down block type {shown(kind)} is not supported (supported: {', '.join(DOWN_BLOCKS)})")
         for kind in self.up_block_types:
             if kind not in UP_BLOCKS:
-                fail(f"up block type {kind!r} is not supported (supported: {', '.join(UP_BLOCKS)})")
-        if self.mid_block_type not in (None, "UNetMidBlock2D"):
-            fail(f"mid_block_type {self.mid_block_type!r} is not supported (supported: UNetMidBlock2D or null)")
-        if self.layers_per_block < 1:
-            fail("layers_per_block must be at least 1")
-        if self.downsample_padding not in (0, 1):
-            fail(f"downsample_padding {self.downsample_padding} is not supported (0 or 1)")
+                fail(f"up block type {shown(kind)} is not supported (supported: {', '.join(UP_BLOCKS)})")
+        if self.mid_block_type is not None and self.mid_block_type not in MID_BLOCKS:
+            fail(f"mid_block_type {shown(self.mid_block_type)} is not supported (supported: UNetMidBlock2D or null)")
         if self.block_out_channels[0] % 2:
             fail("block_out_channels[0] must be even for the sinusoidal time embedding")
+        if self.block_out_channels[0] // 2 - self.freq_shift <= 0:
+            fail(f"freq_shift {self.freq_shift} must be below half of block_out_channels[0]")
         for c in self.block_out_channels:
             if c % self.norm_num_groups:
                 fail(f"{c} channels cannot be split into norm_num_groups={self.norm_num_groups} groups")
@@ -127,11 +161,12 @@ _UNSUPPORTED = {
 def check_supported(cfg: dict, source: str) -> None:
     name = cfg.get("_class_name", "UNet2DModel")
     if name != "UNet2DModel":
-        raise SQLDiffusionError(f"{source}: model class {name!r} is not supported; sqldiffusion runs DDPM UNet2DModel backbones")
+        raise SQLDiffusionError(f"{source}: model class {shown(name)} is not supported; sqldiffusion runs DDPM "
+                                "UNet2DModel backbones")
     for key, allowed in _UNSUPPORTED.items():
-        if key in cfg and cfg[key] not in allowed:
+        if key in cfg and not any(cfg[key] == a and type(cfg[key]) is type(a) for a in allowed):
             raise SQLDiffusionError(
-                f"{source}: {key}={cfg[key]!r} is not supported (supported: {', '.join(map(repr, allowed))})"
+                f"{source}: {key}={shown(cfg[key])} is not supported (supported: {', '.join(map(repr, allowed))})"
             )
     if cfg.get("norm_num_groups", 32) is None:
         raise SQLDiffusionError(f"{source}: norm_num_groups=null is not supported; set it explicitly")

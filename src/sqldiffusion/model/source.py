@@ -86,9 +86,18 @@ def _scheduler_config(path: Path, unet: Path) -> dict | None:
                       unet.parent / "scheduler" / "scheduler_config.json"):
         if candidate.exists():
             try:
-                return json.loads(candidate.read_text())
-            except json.JSONDecodeError as e:
+                config = json.loads(candidate.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 raise SQLDiffusionError(f"{candidate}: not valid JSON ({e})") from None
+            except RecursionError:
+                raise SQLDiffusionError(f"{candidate}: nested too deeply to be a scheduler config") from None
+            from ..scheduler import NoiseSchedule  # checked now, as the UNet's config is
+
+            try:
+                NoiseSchedule.from_config(config)
+            except SQLDiffusionError as e:
+                raise SQLDiffusionError(f"{candidate}: {str(e).removeprefix('scheduler config: ')}") from None
+            return config
     return None
 
 

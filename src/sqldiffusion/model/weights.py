@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SQLDiffusionError
+from .fields import shown
 
 _DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "BF16": np.dtype("<u2"), "F64": np.dtype("<f8")}
 
@@ -40,6 +41,8 @@ def _decode(data, bad) -> dict[str, np.ndarray]:
         header = json.loads(bytes(data[8:8 + n]))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise bad("header is not JSON") from None
+    except RecursionError:
+        raise bad("header is nested too deeply") from None
     if not isinstance(header, dict):
         raise bad("header is not a JSON object")
     start = 8 + n
@@ -50,13 +53,15 @@ def _decode(data, bad) -> dict[str, np.ndarray]:
         try:
             dtype_name, shape, (begin, end) = info["dtype"], tuple(info["shape"]), info["data_offsets"]
         except (KeyError, TypeError, ValueError):
-            raise bad(f"entry {name!r} lacks dtype, shape or data_offsets") from None
-        if dtype_name not in _DTYPES:
-            raise bad(f"tensor {name!r} has dtype {dtype_name}; only F32, F16, BF16 and F64 are supported")
+            raise bad(f"entry {shown(name)} lacks dtype, shape or data_offsets") from None
+        if not all(_whole(v) for v in (*shape, begin, end)):
+            raise bad(f"tensor {shown(name)} has a shape or data offsets that are not whole numbers")
+        if not isinstance(dtype_name, str) or dtype_name not in _DTYPES:
+            raise bad(f"tensor {shown(name)} has dtype {shown(dtype_name)}; only F32, F16, BF16 and F64 are supported")
         dtype = _DTYPES[dtype_name]
         count = int(np.prod(shape, dtype=np.int64))
         if not (0 <= begin <= end <= len(data) - start) or end - begin != count * dtype.itemsize:
-            raise bad(f"tensor {name!r} data does not match its shape {list(shape)}")
+            raise bad(f"tensor {shown(name)} data does not match its shape {list(shape)}")
         raw = np.frombuffer(data, dtype=dtype, count=count, offset=start + begin)
         if dtype_name == "BF16":  # bfloat16 is the top half of a float32
             array = (raw.astype(np.uint32) << 16).view(np.float32)
@@ -64,6 +69,10 @@ def _decode(data, bad) -> dict[str, np.ndarray]:
             array = raw.astype(np.float32)
         tensors[name] = array.reshape(shape)
     return tensors
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def normalise_names(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

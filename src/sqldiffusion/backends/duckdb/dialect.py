@@ -20,6 +20,7 @@ import math
 from dataclasses import replace
 
 from ...graph.ops import Graph, Layer, Node
+from ...literals import number
 from ..contract import Dialect, box_muller, neighbourhood
 from .winograd import WINOGRAD
 
@@ -130,7 +131,7 @@ class DuckDBDialect(Dialect):
         first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
 
         def arg(i: str) -> str:
-            freq = f"exp(({-math.log(10000.0)!r}::FLOAT * ({i})::FLOAT) / {half - shift}::FLOAT)::FLOAT"
+            freq = f"exp(({self.number(-math.log(10000.0))}::FLOAT * ({i})::FLOAT) / {self.number(half - shift)}::FLOAT)::FLOAT"
             return f"(t::FLOAT * {freq})"
 
         return (f"SELECT b, list_transform(range({2 * half}), lambda k: CASE WHEN k < {half} "
@@ -181,7 +182,7 @@ class DuckDBDialect(Dialect):
             f"WITH p AS (SELECT m[1] AS gamma, m[2] AS beta FROM {table}),\n"
             f"st AS (\n"
             f"  SELECT b, list(mean ORDER BY grp) AS mean, list(rstd ORDER BY grp) AS rstd\n"
-            f"  FROM (SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + {node.attrs['eps']!r}) AS rstd\n"
+            f"  FROM (SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + {self.number(node.attrs['eps'])}) AS rstd\n"
             f"        FROM (SELECT b, grp, sum(s1) / sum(n) AS mean, sum(s2) AS s2, sum(n) AS n FROM (\n{sums}\n) GROUP BY b, grp))\n"
             f"  GROUP BY b),\n"
             f"s AS MATERIALIZED (\n"
@@ -205,7 +206,7 @@ class DuckDBDialect(Dialect):
             f"  SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
             f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)::FLOAT) AS e FROM (\n"
             f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
-            f"        SELECT b, i, h, vt, list_transform(ks, lambda kk: list_dot_product(kk, q) * {scale!r}::FLOAT) AS s\n"
+            f"        SELECT b, i, h, vt, list_transform(ks, lambda kk: list_dot_product(kk, q) * {self.number(scale)}::FLOAT) AS s\n"
             f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
             f"        {where}))))"), "i")
         return (
@@ -309,7 +310,7 @@ def _combination(terms: list[tuple[float, str]]) -> str:
     (c0, first), rest = terms[0], terms[1:]
 
     def term(c: float, x: str) -> str:
-        return x if abs(c) == 1 else f"{abs(c)!r}::FLOAT * {x}"
+        return x if abs(c) == 1 else f"{number(abs(c))}::FLOAT * {x}"
 
     body = ("" if c0 > 0 else "-") + term(c0, "a") + "".join(
         f" {'+' if c > 0 else '-'} {term(c, name + '[k]')}" for c, name in rest)

@@ -133,7 +133,7 @@ class PostgresDialect(Dialect):
             value = _silu(z) if node.attrs["silu"] else f"({z})::REAL"
             out.append(f"{value} AS c{i}")
         weights = ", ".join(cols(c, "w"))  # as arrays: gamma and beta side by side exceed the column limit
-        rstd = ", ".join(f"m.m{g}, 1 / sqrt(v.v{g} + {node.attrs['eps']!r}) AS r{g}" for g in range(groups))
+        rstd = ", ".join(f"m.m{g}, 1 / sqrt(v.v{g} + {self.number(node.attrs['eps'])}) AS r{g}" for g in range(groups))
         # MATERIALIZED everywhere: inlined, each of the C output expressions would carry a copy of the
         # statistics' and parameters' expressions, and planning grows with C squared (1 GB at C = 1024)
         return (f"WITH m AS MATERIALIZED (SELECT b, {means} FROM {src} GROUP BY b),\n"
@@ -151,7 +151,7 @@ class PostgresDialect(Dialect):
         scale = 1.0 / math.sqrt(d)
         src = inputs[0]
         scores = ", ".join(
-            f"(({' + '.join(f'q.c{hd * d + k}::float8 * k.c{c + hd * d + k}' for k in range(d))}) * {scale!r}::REAL)::REAL AS s{hd}"
+            f"(({' + '.join(f'q.c{hd * d + k}::float8 * k.c{c + hd * d + k}' for k in range(d))}) * {self.number(scale)}::REAL)::REAL AS s{hd}"
             for hd in range(heads))
         maxes = ", ".join(f"max(s{hd}) OVER win AS m{hd}" for hd in range(heads))
         exps = ", ".join(f"exp(greatest(s{hd} - m{hd}, -700)) AS e{hd}" for hd in range(heads))

@@ -78,7 +78,7 @@ class SparkDialect(Dialect):
                 f"          hb -> {_f(box_muller(u1, u2))}) AS v")
 
     def timesteps(self, values) -> str:
-        rows = ", ".join(f"({b}, {float(t)!r}D)" for b, t in enumerate(values))
+        rows = ", ".join(f"({b}, {self.number(float(t))}D)" for b, t in enumerate(values))
         return f"SELECT b, t FROM (VALUES {rows}) AS v(b, t)"
 
     # ---- primitives ------------------------------------------------------------------------
@@ -89,8 +89,8 @@ class SparkDialect(Dialect):
         first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
 
         def value(fn: str, i: str) -> str:
-            exponent = _f(f"CAST({-math.log(10000.0)!r} AS FLOAT) * CAST({i} AS FLOAT)")
-            freq = _f(f"exp({_f(f'{exponent} / CAST({half - shift} AS FLOAT)')})")
+            exponent = _f(f"CAST({self.number(-math.log(10000.0))} AS FLOAT) * CAST({i} AS FLOAT)")
+            freq = _f(f"exp({_f(f'{exponent} / CAST({self.number(half - shift)} AS FLOAT)')})")
             return _f(f"{fn}(CAST(t AS FLOAT) * {freq})")
 
         return (f"SELECT b, transform(sequence(0, {2 * half - 1}), k -> CASE WHEN k < {half} "
@@ -138,7 +138,7 @@ class SparkDialect(Dialect):
             out = f"transform({out}, z -> {self.silu_expr('z')})"
         return (
             f"SELECT b, y, x, {out} AS v FROM (\n"
-            f"  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + {node.attrs['eps']!r})) AS rstd,\n"
+            f"  SELECT b, y, x, v, mean, zip_with(msq, mean, (q, m) -> 1 / sqrt(greatest(q - m * m, 0) + {self.number(node.attrs['eps'])})) AS rstd,\n"
             f"         (SELECT m[0] FROM {table}) AS gamma, (SELECT m[1] FROM {table}) AS beta FROM (\n"
             f"    SELECT b, y, x, v, array({means}) AS mean, array({squares}) AS msq FROM (\n"
             f"      SELECT b, y, x, v, {partials} FROM {inputs[0]}) AS p\n"
@@ -162,7 +162,7 @@ class SparkDialect(Dialect):
             f"  FROM (SELECT b, h, {_ordered('i', 'q')} AS qs, {_ordered('i', 'k')} AS ks, {_ordered('i', 'val')} AS vals\n"
             f"        FROM hd GROUP BY b, h) AS gathered),\n"
             f"scores AS (\n"
-            f"  SELECT b, i, h, vt, transform(ks, kk -> vector_inner_product(kk, q) * {scale!r}F) AS s\n"
+            f"  SELECT b, i, h, vt, transform(ks, kk -> vector_inner_product(kk, q) * {self.number(scale)}F) AS s\n"
             f"  FROM (SELECT b, h, posexplode(qs) AS (i, q), ks, vt FROM heads) AS e),\n"
             f"weights AS (SELECT b, i, h, vt, transform(s, z -> {_f('exp(z - m)')}) AS e\n"
             f"  FROM (SELECT b, i, h, vt, s, array_max(s) AS m FROM scores) AS sm),\n"
