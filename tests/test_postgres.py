@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -83,6 +84,52 @@ def test_an_unreachable_server_gets_one_line():
     assert "cannot connect" in str(e.value) and "\n" not in str(e.value)
 
 
+@pytest.mark.parametrize("dsn", [
+    "postgresql://postgres:hunter2-secret@127.0.0.1:1/postgres",
+    "postgresql://postgres:hunter2@secret@127.0.0.1:1/postgres",  # an unescaped @ in the password
+    "postgresql://postgres@127.0.0.1:1/postgres?password=hunter2-secret",
+    "host=127.0.0.1 port=1 user=postgres password=hunter2-secret",
+    "host=127.0.0.1 port=1 user=postgres password='hunter2 secret'",
+    "host=127.0.0.1 port=1 password=hunter2-secret =broken",  # libpq's own message may echo the DSN
+])
+def test_a_password_never_shows_in_a_message(dsn):
+    with pytest.raises(SQLDiffusionError) as e:
+        get_engine("postgres", dsn)
+    assert "cannot connect" in str(e.value) and "hunter2" not in str(e.value) and "secret" not in str(e.value)
+
+
+def test_the_throwaway_server_admits_only_its_owner():
+    import psycopg
+
+    from sqldiffusion.backends.postgres.server import ThrowawayServer, find_bindir
+
+    try:
+        find_bindir()
+    except SQLDiffusionError as e:
+        pytest.skip(f"no PostgreSQL server binaries: {e}")
+    server = ThrowawayServer.start()
+    try:
+        assert os.stat(server.folder).st_mode & 0o777 == 0o700
+        assert os.stat(server.folder / "dsn").st_mode & 0o777 == 0o600
+        rules = [line.split() for line in (server.folder / "data" / "pg_hba.conf").read_text().splitlines()
+                 if line.strip() and not line.startswith("#")]
+        assert rules and all(rule[-1] == "scram-sha-256" for rule in rules)
+        assert not (server.folder / "password").exists()
+        others = [f"postgresql://postgres@127.0.0.1:{server.port}/postgres",
+                  f"postgresql://postgres:guess@127.0.0.1:{server.port}/postgres",
+                  f"host={server.folder} port={server.port} user=postgres dbname=postgres"]
+        for dsn in others:
+            with pytest.raises(psycopg.OperationalError, match="password"):
+                psycopg.connect(dsn, connect_timeout=5)
+        with psycopg.connect(server.dsn) as con:
+            assert con.execute("SELECT 1").fetchone() == (1,)
+        with pytest.raises(SQLDiffusionError) as e:  # nor does it show its password
+            get_engine("postgres", server.dsn.replace("127.0.0.1", "127.0.0.2").replace(str(server.port), "1"))
+        assert server.dsn.split(":")[2].split("@")[0] not in str(e.value)
+    finally:
+        server.stop()
+
+
 def _generate(folder, dsn, seed, out, timesteps="500,250,0"):
     return subprocess.Popen([sys.executable, "-m", "sqldiffusion.cli", "generate", "--model", str(folder),
                              "--dsn", dsn, "--seed", str(seed), "--timesteps", timesteps, "--no-ascii", "--quiet",
@@ -155,9 +202,9 @@ def test_exported_script_runs_in_psql_and_prints_the_python_picture(pg_dsn, smal
 
 def test_a_user_without_privileges_gets_one_line(pg_engine, pg_dsn, tmp_path):
     pg_engine.con.execute("DROP ROLE IF EXISTS sqld_reader")
-    pg_engine.con.execute("CREATE ROLE sqld_reader LOGIN")
+    pg_engine.con.execute("CREATE ROLE sqld_reader LOGIN PASSWORD 'reader-password'")
     folder = save_unet(make_unet(SMALL, seed=8), tmp_path / "unet")
-    reader = get_engine("postgres", pg_dsn.replace("postgresql://postgres@", "postgresql://sqld_reader@"))
+    reader = get_engine("postgres", re.sub(r"://[^@]*@", "://sqld_reader:reader-password@", pg_dsn, count=1))
     try:
         with pytest.raises(SQLDiffusionError) as e:
             SQLUNet(folder, reader)

@@ -13,6 +13,7 @@ import click
 import numpy as np
 
 from .errors import RunFailed, SQLDiffusionError
+from .redact import redact
 from .backends import BACKENDS
 
 
@@ -699,6 +700,16 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _given_dsn(argv: list[str]) -> str | None:
+    """The --dsn of a command line, whose password no message may show."""
+    for i, arg in enumerate(argv):
+        if arg == "--dsn" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--dsn="):
+            return arg.removeprefix("--dsn=")
+    return None
+
+
 def main() -> None:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -711,7 +722,7 @@ def main() -> None:
             click.echo("interrupted", err=True)
             sys.exit(130)
         if isinstance(e, SQLDiffusionError):
-            click.echo(f"error: {e}", err=True)
+            click.echo(redact(f"error: {e}", _given_dsn(sys.argv)), err=True)
             sys.exit(e.exit_code)
         if isinstance(e, click.ClickException):
             e.show()

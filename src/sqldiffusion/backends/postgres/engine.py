@@ -7,11 +7,11 @@ each other's relations and a killed run leaves nothing behind.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 
 from ...errors import SQLDiffusionError
+from ...redact import redact
 from ...graph.ops import Layer
 from ..contract import Engine
 from . import storage
@@ -46,8 +46,8 @@ class PostgresEngine(Engine):
             self.con = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
         except psycopg.Error as e:
             self._stop_server()
-            raise SQLDiffusionError(f"cannot connect to PostgreSQL at {_redact(dsn)}: {_first_line(e)}; "
-                                    "check the DSN and that the server is running") from None
+            raise SQLDiffusionError(redact(f"cannot connect to PostgreSQL at {dsn}: {_first_line(e)}; "
+                                           "check the DSN and that the server is running", dsn)) from None
         self.con.execute("SET jit = off")  # measured: JIT compilation costs a third more on these queries
         self.con.execute("SET work_mem = '256MB'")
         self.database = dsn
@@ -95,8 +95,3 @@ class PostgresEngine(Engine):
         self.drop(name)
         self.con.execute(f"CREATE TEMP TABLE {name} AS {select}")
         self.con.execute(f"ANALYZE {name}")  # row counts for the planner: temp tables get no autovacuum
-
-
-def _redact(dsn: str) -> str:
-    """The DSN without its password."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)

@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL server: initdb into a temporary folder, start on 127.0.0.1 and a free port,
-remove everything on stop.
+remove everything on stop. It admits only the process that started it: a random password
+(scram-sha-256, no `trust` anywhere), known only to the DSN in the owner's private folder.
 
 It dies with the process that started it, however that process dies: a watchdog process (started
 in a session of its own, so that Ctrl-C in the terminal leaves it to finish its work) polls the
@@ -21,6 +22,7 @@ import atexit
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -70,9 +72,12 @@ def free_port() -> int:
 
 
 class ThrowawayServer:
-    def __init__(self, folder: Path, port: int, owner: str | None) -> None:
+    """A server that admits only its owner: every connection, TCP or unix socket, must give the
+    random password (scram-sha-256) that only the DSN, kept in the owner's mode-700 folder, holds."""
+
+    def __init__(self, folder: Path, port: int, owner: str | None, password: str) -> None:
         self.folder, self.port, self.owner = folder, port, owner
-        self.dsn = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        self.dsn = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
 
     @property
     def bindir(self) -> Path:
@@ -84,11 +89,13 @@ class ThrowawayServer:
         remove_leftovers()
         folder = Path(folder or tempfile.mkdtemp(prefix=PREFIX))
         folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)  # the DSN (with its password) and the socket are the owner's alone
         if watched:
             (folder / OWNER).write_text(process_identity(os.getpid()))
         owner = UNPRIVILEGED if os.geteuid() == 0 else None
-        server = cls(folder, free_port(), owner)
-        (folder / "dsn").write_text(server.dsn)
+        password = secrets.token_urlsafe(24)
+        server = cls(folder, free_port(), owner, password)
+        _write_private(folder / "dsn", server.dsn)
         try:
             bindir = find_bindir()
             if owner:
@@ -100,8 +107,13 @@ class ThrowawayServer:
                     subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(copy)], check=True)
                     bindir = copy / "bin"
             (folder / "bindir").write_text(str(bindir))
-            server._run(bindir / "initdb", "-D", folder / "data", "-U", "postgres", "-A", "trust", "--no-sync",
-                        "-E", "UTF8", "--locale=C")
+            secret = folder / "password"  # initdb reads it as the server's user, then it goes
+            _write_private(secret, password, owner)
+            try:
+                server._run(bindir / "initdb", "-D", folder / "data", "-U", "postgres", "-A", "scram-sha-256",
+                            f"--pwfile={secret}", "--no-sync", "-E", "UTF8", "--locale=C")
+            finally:
+                secret.unlink(missing_ok=True)
             options = " ".join(f"-c {s}" for s in [*SETTINGS, f"port={server.port}",
                                                    f"unix_socket_directories={folder}"])
             if watched:
@@ -117,8 +129,10 @@ class ThrowawayServer:
     @classmethod
     def of_folder(cls, folder: Path) -> "ThrowawayServer":
         """The server living in `folder` (started by this or another process)."""
-        port = int((folder / "dsn").read_text().rsplit(":", 1)[1].split("/")[0])
-        return cls(folder, port, UNPRIVILEGED if os.geteuid() == 0 else None)
+        dsn = (folder / "dsn").read_text()
+        port = int(dsn.rsplit(":", 1)[1].split("/")[0])
+        password = dsn.split("://postgres:", 1)[1].split("@", 1)[0]
+        return cls(folder, port, UNPRIVILEGED if os.geteuid() == 0 else None, password)
 
     def stop(self) -> None:
         data = self.folder / "data"
@@ -150,6 +164,16 @@ class ThrowawayServer:
         user = pwd.getpwnam(self.owner)
         return dict(user=user.pw_uid, group=user.pw_gid, extra_groups=[], cwd=str(self.folder),
                     env={**os.environ, "HOME": str(self.folder)})
+
+
+def _write_private(path: Path, text: str, owner: str | None = None) -> None:
+    """A file only its owner (`owner`, else this process's user) can read."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    if owner:
+        user = pwd.getpwnam(owner)
+        os.chown(path, user.pw_uid, user.pw_gid)
 
 
 def process_identity(pid: int) -> str | None:
