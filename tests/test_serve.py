@@ -117,7 +117,7 @@ def served(tmp_path_factory, small_template):
 
     engine = get_engine("duckdb")
     app = create_app(engine, serve_models(engine, [str(folder)]))
-    with starlette_testclient.TestClient(app) as client:
+    with starlette_testclient.TestClient(app, base_url="http://127.0.0.1:8000") as client:
         yield client, str(folder), app
     engine.close()
 
@@ -174,7 +174,7 @@ def test_bad_settings_get_the_command_lines_message(served, settings, cli_args):
 
 @pytest.mark.parametrize("settings, message", [
     (dict(model="/etc"), "is not served here"),
-    (dict(seed=-3), "negative"),
+    (dict(seed=-3), "outside 0 to"),
     (dict(seed="abc"), "not a whole number"),
     (dict(batch=100), "between 1 and"),
     (dict(schedule="weekly"), "unknown schedule"),
@@ -184,7 +184,8 @@ def test_the_page_chooses_only_among_what_is_served(served, settings, message):
     response = client.post("/api/jobs", json=settings)
     assert response.status_code == 400 and message in response.json()["error"]
     assert "\n" not in response.json()["error"]
-    assert client.post("/api/jobs", content=b"not json").status_code == 400
+    not_json = client.post("/api/jobs", content=b"not json", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400
 
 
 def test_a_generation_streams_its_steps_and_lands_in_the_gallery(served):
@@ -228,7 +229,7 @@ def test_cancel_stops_a_run_within_a_second_and_the_engine_goes_on(served):
     assert waiting["place"] == 1
     stream(client, long["id"], until=lambda e: e["type"] == "step")
     asked = time.perf_counter()
-    assert client.post(f"/api/jobs/{long['id']}/cancel").status_code == 200
+    assert client.post(f"/api/jobs/{long['id']}/cancel", json={}).status_code == 200
     events = stream(client, long["id"])
     assert events[-1]["type"] == "cancelled"
     runner = app.state.runner
@@ -241,9 +242,9 @@ def test_cancel_stops_a_run_within_a_second_and_the_engine_goes_on(served):
     # and a queued job can be cancelled before it starts
     first = client.post("/api/jobs", json=dict(model=folder, schedule="steps", steps=1000)).json()
     second = client.post("/api/jobs", json=dict(model=folder, schedule="list", timesteps="500,0")).json()
-    client.post(f"/api/jobs/{second['id']}/cancel")
+    client.post(f"/api/jobs/{second['id']}/cancel", json={})
     assert stream(client, second["id"])[-1] == {"type": "cancelled", "reason": "cancelled before it started"}
-    client.post(f"/api/jobs/{first['id']}/cancel")
+    client.post(f"/api/jobs/{first['id']}/cancel", json={})
     assert stream(client, first["id"])[-1]["type"] == "cancelled"
     engine = runner.engine
     assert engine.query("SELECT count(*) FROM duckdb_tables() WHERE temporary")[0][0] == 0
@@ -330,7 +331,7 @@ def test_a_closed_stream_gives_up_its_place_in_the_queue(live_server):
     while job.state != "cancelled" and time.time() < deadline:
         time.sleep(0.05)
     assert job.state == "cancelled"
-    httpx.post(f"{url}/api/jobs/{long['id']}/cancel")
+    httpx.post(f"{url}/api/jobs/{long['id']}/cancel", json={})
 
 
 def chromium() -> str:

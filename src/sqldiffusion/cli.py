@@ -493,13 +493,16 @@ def figures(model, out, engine, database, seed, count, all_steps) -> None:
 @engine_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Another name the page may be reached by (repeatable); it answers 127.0.0.1, localhost, [::1].")
 @click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
-def serve(models, engine, database, host, port, open_page) -> None:
+def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
     """A local web page: watch the picture emerge and the network run as SQL."""
     from .serve.server import run
 
     click.echo(f"loading into {_where(engine, database)}", err=True)
-    run(models, engine, database, host, port, open_page, say=lambda line: click.echo(line, err=True))
+    run(models, engine, database, host, port, open_page, say=lambda line: click.echo(line, err=True),
+        allow_hosts=allow_hosts)
 
 
 @cli.command("generate-many")

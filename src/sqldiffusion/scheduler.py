@@ -90,15 +90,15 @@ def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[
         if not ts:
             raise SQLDiffusionError("the timestep list is empty")
         if any(a <= b for a, b in zip(ts, ts[1:])):
-            raise SQLDiffusionError(f"timesteps {','.join(map(str, ts))} are not strictly descending")
+            raise SQLDiffusionError(f"timesteps {shown(','.join(map(str, ts)))} are not strictly descending")
         if ts[0] >= total or ts[-1] < 0:
             raise SQLDiffusionError(f"timesteps must lie in [0, {total}) for a model trained with {total} steps")
         return ts
     steps = total if steps is None else steps
     if steps < 1:
-        raise SQLDiffusionError(f"steps must be at least 1 (got {steps})")
+        raise SQLDiffusionError(f"steps must be at least 1 (got {shown(steps)})")
     if steps > total:
-        raise SQLDiffusionError(f"{steps} steps is more than the {total} the model was trained with")
+        raise SQLDiffusionError(f"{shown(steps)} steps is more than the {total} the model was trained with")
     if schedule.timestep_spacing == "linspace":
         ts = np.linspace(0, total - 1, steps).round()[::-1]
     elif schedule.timestep_spacing == "trailing":
@@ -127,7 +127,7 @@ def parse_timesteps(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise SQLDiffusionError(f"--timesteps {text!r}: expected whole numbers separated by commas, "
+        raise SQLDiffusionError(f"--timesteps {shown(text)}: expected whole numbers separated by commas, "
                                 "such as 500,250,125,60,0") from None
 
 

@@ -4,11 +4,16 @@
     GET  /api/state                engine, models with their diagrams, defaults, the queue
     GET  /api/models/{i}/program   the SQL program of one pass of model i, as --show-sql prints it
     POST /api/jobs                 start a generation: {model, sampler, eta, schedule, steps, timesteps,
-                                   seed, batch} -> {id, place}; a bad setting -> 400 {error}
+                                   seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
+                                   queue -> 503 {error}
     GET  /api/jobs/{id}/events     Server-Sent Events: queued, started, statement, statement_done,
                                    step, done | cancelled | failed (each `data:` one JSON object)
     POST /api/jobs/{id}/cancel     cancel it (queued or running)
     GET  /api/gallery              finished pictures, newest first; /api/gallery/{id}.png one of them
+
+Every request must name the server by a name it answers as (guard.py); every POST must be JSON
+(`Content-Type: application/json`, the cancel's body `{}`) and come from the page's own origin or
+from no page at all (a local script), with a body of at most `guard.MAX_BODY` bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -28,16 +34,22 @@ from ..errors import SQLDiffusionError
 from ..pipeline import image_size
 from .diagram import diagram
 from .gallery import Gallery
-from .jobs import BLOG_TIMESTEPS, MAX_BATCH, Runner, Served, parse_settings
+from .guard import LOOPBACK_NAMES, MAX_BODY, RequestGuard
+from .jobs import BLOG_TIMESTEPS, MAX_BATCH, QueueFull, Runner, Served, parse_settings
 
 STATIC = files("sqldiffusion.serve") / "static"
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
 POLL = 0.05  # seconds between looks at a job's events while streaming them
 
 
-def create_app(engine, models: dict[str, Served]) -> Starlette:
-    """The application serving `models` (already imported into `engine`). Closing the app's
-    lifespan stops its runner; the caller closes the engine."""
-    gallery = Gallery(engine)
+def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozenset(LOOPBACK_NAMES),
+               say=lambda line: None) -> Starlette:
+    """The application serving `models` (already imported into `engine`) to requests that name it
+    by one of `names`. Closing the app's lifespan stops its runner; the caller closes the engine."""
+    gallery = Gallery(engine, say)
     runner = Runner(engine, models, gallery)
     keys = list(models)
     diagrams = []
@@ -50,6 +62,18 @@ def create_app(engine, models: dict[str, Served]) -> Starlette:
 
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
+
+    async def json_body(request: Request):
+        """The request's JSON value (numbers finite), or the response refusing it."""
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_BODY:
+                return error(f"a request body is at most {MAX_BODY} bytes", 413)
+        try:
+            return json.loads(body, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            return error("send the settings as a JSON object of plain values")
 
     def job_of(request: Request):
         return runner.jobs.get(request.path_params["job"])
@@ -72,15 +96,16 @@ def create_app(engine, models: dict[str, Served]) -> Starlette:
         return Response(served.net.program(*image_size(served.net.config)).text(), media_type="text/plain")
 
     async def submit(request: Request) -> Response:
-        try:
-            raw = await request.json()
-        except ValueError:
-            return error("send the settings as a JSON object")
+        raw = await json_body(request)
+        if isinstance(raw, Response):
+            return raw
         try:
             settings = parse_settings(raw, models)
+            job = runner.submit(settings)
+        except QueueFull as e:
+            return error(str(e), 503)
         except SQLDiffusionError as e:
             return error(str(e))
-        job = runner.submit(settings)
         return JSONResponse({"id": job.id, "place": runner.place(job)})
 
     async def cancel(request: Request) -> Response:
@@ -125,7 +150,7 @@ def create_app(engine, models: dict[str, Served]) -> Starlette:
         yield
         runner.stop()
 
-    app = Starlette(routes=[
+    app = Starlette(middleware=[Middleware(RequestGuard, names=names)], routes=[
         Route("/", page),
         Route("/api/state", state),
         Route("/api/models/{model:int}/program", program_text),

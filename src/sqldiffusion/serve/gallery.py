@@ -21,7 +21,7 @@ LISTED = COLUMNS[:-1]  # what the page lists; the picture is fetched by id
 
 
 class Gallery:
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, say=lambda line: None) -> None:
         self.engine = engine
         self._lock = threading.Lock()
         temp = "" if engine.durable else "TEMP "
@@ -29,7 +29,11 @@ class Gallery:
                            "model TEXT, digest TEXT, engine TEXT, seed BIGINT, sampler TEXT, schedule TEXT, "
                            "batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL)")
         rows = engine.execute_sql(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created_at DESC, id")
-        self._entries = [dict(zip(COLUMNS, row)) for row in rows]
+        entries = [dict(zip(COLUMNS, row)) for row in rows]
+        self._entries = [e for e in entries if readable(e)]
+        if len(self._entries) < len(entries):  # a damaged row is left in the table, unlisted
+            bad = [str(e["id"])[:16] for e in entries if not readable(e)]
+            say(f"gallery: {len(bad)} picture(s) in {TABLE} cannot be read and are not listed (id {', '.join(bad[:5])})")
 
     def add(self, *, model: str, digest: str, engine: str, seed: int, sampler: str, schedule: str, batch: int,
             seconds: float, settings: dict, png: bytes) -> dict:
@@ -54,6 +58,15 @@ class Gallery:
         with self._lock:
             entry = next((e for e in self._entries if e["id"] == entry_id), None)
         return base64.b64decode(entry["png_base64"]) if entry else None
+
+
+def readable(entry: dict) -> bool:
+    """Whether a row can be listed and shown: its settings JSON and its picture base64 (a PNG)."""
+    try:
+        json.loads(entry["settings"] or "{}")
+        return base64.b64decode(entry["png_base64"], validate=True).startswith(b"\x89PNG")
+    except (ValueError, TypeError, RecursionError):
+        return False
 
 
 def listing(entry: dict) -> dict:

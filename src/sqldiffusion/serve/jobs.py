@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import threading
 import time
 import uuid
@@ -19,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import SQLDiffusionError
 from ..events import StatementFinished, StatementStarted, StepFinished
+from ..model.fields import shown
 from ..pictures import grid, to_pixels
 from ..pipeline import SQLDiffusionPipeline, image_size, relations
 from ..scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
@@ -28,6 +30,8 @@ from .diagram import module_of
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)
 SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "none": ("ddpm", False)}  # none: DDPM, no added noise
 MAX_BATCH = 16
+MAX_QUEUED = 16  # jobs waiting behind the running one
+MAX_SEED = 2 ** 63 - 1
 FINISHED = ("done", "cancelled", "failed")
 KEPT = 32  # finished jobs whose events can still be read
 
@@ -48,16 +52,16 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
     """The page's form, checked as the command line checks its options (same one-line messages)."""
     if not isinstance(raw, dict):
         raise SQLDiffusionError("send the settings as a JSON object")
-    model = str(raw.get("model", "demo"))
-    if model not in models:
-        raise SQLDiffusionError(f"model {model!r} is not served here (choose one of: {', '.join(models)})")
-    sampler = str(raw.get("sampler", "ddpm"))
-    if sampler not in SAMPLERS:
-        raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: ddpm, ddim, none)")
+    model = raw.get("model", "demo")
+    if not isinstance(model, str) or model not in models:
+        raise SQLDiffusionError(f"model {shown(model)} is not served here (choose one of: {', '.join(models)})")
+    sampler = raw.get("sampler", "ddpm")
+    if not isinstance(sampler, str) or sampler not in SAMPLERS:
+        raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: ddpm, ddim, none)")
     eta = _number(raw.get("eta", 0.0), "eta", float)
     name, add_noise = SAMPLERS[sampler]
     make_rule(name, eta if name == "ddim" else 0.0, add_noise)
-    schedule = str(raw.get("schedule", "blog"))
+    schedule = raw.get("schedule", "blog")
     steps = None
     if schedule == "blog":
         timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS)
@@ -65,12 +69,15 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         steps = _number(raw.get("steps"), "steps", int)
         timesteps = plan(models[model].scheduler, steps=steps)
     elif schedule == "list":
-        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(str(raw.get("timesteps", ""))))
+        listed = raw.get("timesteps", "")
+        if not isinstance(listed, str):
+            raise SQLDiffusionError(f"timesteps {shown(listed)}: give them as text, such as 500,250,0")
+        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(listed))
     else:
-        raise SQLDiffusionError(f"unknown schedule {schedule!r} (available: blog, steps, list)")
+        raise SQLDiffusionError(f"unknown schedule {shown(schedule)} (available: blog, steps, list)")
     seed = _number(raw.get("seed", 0), "seed", int)
-    if seed < 0:
-        raise SQLDiffusionError(f"seed {seed} is negative")
+    if not 0 <= seed <= MAX_SEED:
+        raise SQLDiffusionError(f"seed {shown(seed)} is outside 0 to {MAX_SEED}")
     batch = _number(raw.get("batch", 1), "batch", int)
     if not 1 <= batch <= MAX_BATCH:
         raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
@@ -78,14 +85,22 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
 
 
 def _number(value, what: str, kind):
+    """A JSON number (or the text of one, as a form sends it) of the kind asked for, finite."""
     try:
-        number = kind(value)
-        if kind is int and float(value) != number:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 40:
             raise ValueError
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError
+        if kind is int:
+            whole = int(value) if isinstance(value, int) else int(number)
+            if whole != number:
+                raise ValueError
+            return whole
         return number
-    except (TypeError, ValueError):
-        whole = "a whole number" if kind is int else "a number"
-        raise SQLDiffusionError(f"{what} {value!r} is not {whole}") from None
+    except (TypeError, ValueError, OverflowError):
+        whole = "a whole number" if kind is int else "a finite number"
+        raise SQLDiffusionError(f"{what} {shown(value)} is not {whole}") from None
 
 
 @dataclass
@@ -98,6 +113,10 @@ class Served:
 
 
 class Cancelled(Exception):
+    pass
+
+
+class QueueFull(SQLDiffusionError):
     pass
 
 
@@ -144,6 +163,8 @@ class Runner:
     def submit(self, settings: Settings) -> Job:
         job = Job(settings)
         with self._lock:
+            if len(self.queue) >= MAX_QUEUED:
+                raise QueueFull(f"{MAX_QUEUED} generations are already waiting; try again when one has finished")
             finished = [key for key, old in self.jobs.items() if old.finished]
             for key in finished[:-KEPT]:  # what a long-running server remembers stays bounded
                 del self.jobs[key]
@@ -203,6 +224,10 @@ class Runner:
                 self._announce_places()
             try:
                 self._run(job)
+            except Exception as e:  # noqa: BLE001 - a failure after the pictures (the gallery's write)
+                if not job.finished:  # ends the job, never the runner
+                    job.state = "failed"
+                    job.emit("failed", message=_first_line(e))
             finally:
                 with self._lock:
                     self.running = None

@@ -13,6 +13,7 @@ from ..errors import SQLDiffusionError
 from ..model import load_model
 from ..scheduler import NoiseSchedule
 from ..sql_unet import SQLUNet
+from .guard import allowed_names
 from .jobs import Served
 
 
@@ -36,7 +37,7 @@ def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambd
 
 
 def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, port: int, open_page: bool,
-        say: Callable[[str], None]) -> None:
+        say: Callable[[str], None], allow_hosts: Sequence[str] = ()) -> None:
     try:
         import uvicorn
 
@@ -47,7 +48,8 @@ def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, 
     listening = listen(host, port)  # before the models load: a taken port is said at once
     engine = get_engine(engine_name, database)
     try:
-        app = create_app(engine, serve_models(engine, keys, say))
+        names = allowed_names(host, tuple(allow_hosts))
+        app = create_app(engine, serve_models(engine, keys, say), names, say)
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
         port = listening.getsockname()[1]
@@ -60,7 +62,8 @@ def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, 
                 say(f"sqldiffusion is serving {len(app.state.runner.models)} model(s) on {engine.name} at {url}")
                 if not is_loopback(host):
                     say(f"note: listening on {host}, not only on this machine: anyone who can reach it can run "
-                        "generations")
+                        f"generations; it answers requests addressed to {', '.join(sorted(names))} "
+                        "(--allow-host NAME adds one)")
                 say("press Ctrl-C to stop")
                 if open_page:
                     webbrowser.open(url)

@@ -101,7 +101,9 @@ function finish() {
 
 async function cancel() {
   if (!job) return;
-  await fetch(`/api/jobs/${job.id}/cancel`, {method: "POST"});
+  await fetch(`/api/jobs/${job.id}/cancel`, {
+    method: "POST", headers: {"Content-Type": "application/json"}, body: "{}",
+  });
 }
 
 function ms(seconds) {
