@@ -106,6 +106,17 @@ def test_bad_numbers_and_shapes_get_one_short_line(page, body, words):
     assert len(app.state.runner.jobs) == before
 
 
+def test_a_job_too_big_for_the_memory_is_refused_at_once(page):
+    client, app, _ = page
+    net = app.state.runner.models["demo"].net
+    net.max_memory = 1 << 20
+    try:
+        response = client.post("/api/jobs", json={**QUICK, "batch": 16})
+    finally:
+        net.max_memory = None
+    assert response.status_code == 400 and "would need about" in response.json()["error"]
+
+
 def test_bodies_are_capped_and_never_echoed(page):
     client, _, _ = page
     huge = json.dumps({"model": "x" * (10 << 20)})

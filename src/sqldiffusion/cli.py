@@ -20,7 +20,10 @@ from .backends import BACKENDS
 def engine_options(command):
     """--engine, --db (DuckDB file) and --dsn (PostgreSQL server), resolved into `engine` and `database`."""
     @functools.wraps(command)
-    def resolved(*args, engine, db, dsn, master, spark_conf, warehouse, **kwargs):
+    def resolved(*args, engine, db, dsn, master, spark_conf, warehouse, max_memory, **kwargs):
+        from . import preflight
+
+        preflight.given_limit = preflight.parse_size(max_memory) if max_memory is not None else None
         if engine is None:
             engine = "postgres" if dsn else "duckdb"  # a DSN names a PostgreSQL server
         if (master or spark_conf or warehouse) and engine != "spark":
@@ -37,6 +40,9 @@ def engine_options(command):
             database = _spark_target(master, spark_conf, warehouse)
         return command(*args, engine=engine, database=database, **kwargs)
 
+    resolved = click.option("--max-memory", metavar="SIZE",
+                            help="Memory a run may use, e.g. 8G [default: what the machine has available]; "
+                                 "a run estimated to need more is refused before it starts.")(resolved)
     resolved = click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
                             help="A Spark setting (repeatable), e.g. spark.executor.memory=4g.")(resolved)
     resolved = click.option("--warehouse", type=click.Path(file_okay=False),
@@ -183,6 +189,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     from .editing import SQLImg2ImgPipeline
     from .model import load_model
     from .pipeline import SQLDiffusionPipeline, image_size
+    from .preflight import check_fits
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
     from .sql_unet import SQLUNet
 
@@ -203,6 +210,8 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
+    size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
+    check_fits(loaded.config, *size, batch)  # before the engine starts
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
     visited = plan(scheduler, steps=steps, timesteps=timesteps)
     picture = None
@@ -294,6 +303,7 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     from .model import load_model
     from .pictures import load_mask, load_picture
     from .pipeline import image_size
+    from .preflight import check_fits
     from .scheduler import NoiseSchedule, repaint_plan
     from .sql_unet import SQLUNet
 
@@ -303,6 +313,7 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
     visited = repaint_plan(scheduler, steps, jump_length, jump_n_sample)
     size, channels = image_size(loaded.config), loaded.config.in_channels
+    check_fits(loaded.config, *size, batch)  # before the engine starts
     picture, notes, original = load_picture(image, channels, size, "--image", with_size=True)
     fill = load_mask(mask, channels, size, original, "--mask")
     for note in notes:

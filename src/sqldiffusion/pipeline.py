@@ -165,7 +165,7 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
     if net.config.out_channels != net.config.in_channels:
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")
-    program = net.program(*shape[2:])
+    program = net.program_for(shape)
     try:
         loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step, image, on_event=on_event)
         return engine.fetch_image(SAMPLE, shape)
@@ -271,7 +271,7 @@ def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: in
         if init_noise.shape != image.shape:
             raise SQLDiffusionError(f"the noise has shape {list(init_noise.shape)} but the pictures {list(image.shape)}")
     shape = image.shape
-    program = net.program(*shape[2:])
+    program = net.program_for(shape)
     clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
     try:
         engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
@@ -309,7 +309,7 @@ def invert(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int
     engine = net.engine
     image, _ = net.check_inputs(image, timesteps[0])
     shape = image.shape
-    program = net.program(*shape[2:])
+    program = net.program_for(shape)
     clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
     try:
         engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
@@ -348,7 +348,7 @@ def interpolate(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], fra
     if config.out_channels != config.in_channels:
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")
-    program = net.program(*size)
+    program = net.program_for(shape)
 
     def begin() -> None:
         for name, seed, given in zip(ENDS, seeds, noises or (None, None)):

@@ -13,6 +13,7 @@ from .backends import get_engine
 from .errors import SQLDiffusionError
 from .graph import check_image_size, unet_layers
 from .model import Model, load_model
+from .preflight import check_fits, check_model_fits
 from .program import TIMESTEPS, Program, Statement, render_unet
 
 
@@ -24,9 +25,11 @@ class SQLUNet:
     """
 
     def __init__(self, model: str | Path | Model, engine="duckdb", database: str | None = None,
-                 on_import: Callable[[int, int], None] | None = None) -> None:
+                 on_import: Callable[[int, int], None] | None = None, max_memory: int | None = None) -> None:
         self.model = model if isinstance(model, Model) else load_model(model)
         self.config = self.model.config
+        self.max_memory = max_memory  # bytes a run may use (None: what the machine has available)
+        check_model_fits(self.config, max_memory)  # before the engine starts or anything is imported
         self.engine = get_engine(engine, database) if isinstance(engine, str) else engine
         layers = self.engine.dialect.stored_layers(unet_layers(self.config))
         self.schema = self.engine.import_model(self.model, layers, on_import)
@@ -39,10 +42,16 @@ class SQLUNet:
             self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.schema)
         return self._programs[key]
 
+    def program_for(self, shape: tuple[int, ...]) -> Program:
+        """The program of a pass over samples of `shape` (B, C, H, W), once the run is known to fit
+        in memory (preflight.py; one line if it does not)."""
+        check_fits(self.config, shape[2], shape[3], shape[0], self.max_memory)
+        return self.program(shape[2], shape[3])
+
     def __call__(self, sample: np.ndarray, timestep: float | Sequence[float] | np.ndarray,
                  on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
         sample, timesteps = self.check_inputs(sample, timestep)
-        program = self.program(*sample.shape[2:])
+        program = self.program_for(sample.shape)
         return self.engine.run(program, sample, timesteps, on_statement)
 
     def time_embedding(self, timesteps: Sequence[float]) -> np.ndarray:

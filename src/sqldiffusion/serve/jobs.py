@@ -23,6 +23,7 @@ from ..events import StatementFinished, StatementStarted, StepFinished
 from ..model.fields import shown
 from ..pictures import grid, to_pixels
 from ..pipeline import SQLDiffusionPipeline, image_size, relations
+from ..preflight import check_fits
 from ..scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
 from ..sql_unet import SQLUNet
 from .diagram import module_of
@@ -81,6 +82,8 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
     batch = _number(raw.get("batch", 1), "batch", int)
     if not 1 <= batch <= MAX_BATCH:
         raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
+    net = models[model].net
+    check_fits(net.config, *image_size(net.config), batch, net.max_memory)
     return Settings(model, sampler, eta if name == "ddim" else 0.0, schedule, steps, tuple(timesteps), seed, batch)
 
 

@@ -1,0 +1,132 @@
+"""Preflight: the peak memory a run will need, estimated from the config, image size and batch before
+anything is imported or run, and a one-line refusal when it exceeds what the machine has.
+
+The estimate follows the graph: at each statement, the relations still to be read (the UNet's skips
+among them) plus the statement's own working rows (a convolution's 3x3 neighbourhoods, attention's
+scores), times a measured cost per float32 value held in the engine; plus the weights, times the
+measured cost of importing them (the file, float32 copies, transformed kernels and the engine's
+tables). The factors were measured on DuckDB (BENCHMARKS.md, "Preflight"), the engine that holds
+everything in this process; they are kept for every engine, whose servers need no less.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SQLDiffusionError
+from .graph import build_unet
+
+BASE_BYTES = 400 << 20  # Python, the engine's library and their caches, before any model
+BYTES_PER_WEIGHT = 4 * 8  # a float32 weight as imported: file, copies, Winograd kernels, the table (measured 6.6-7.1x)
+BYTES_PER_VALUE = 4 * 7  # a float32 activation value held in a relation, overhead included (measured 0.8-6.5x)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    weights: int  # bytes the imported parameters take at their peak
+    activations: int  # bytes the largest statement holds, with what it keeps alive
+    base: int = BASE_BYTES
+
+    @property
+    def total(self) -> int:
+        return self.base + self.weights + self.activations
+
+
+def estimate(config, height: int, width: int, batch: int) -> Estimate:
+    graph = build_unet(config, height, width)
+    parameters = sum(math.prod(shape) for shape in graph.expected_tensors().values())
+    return Estimate(parameters * BYTES_PER_WEIGHT, batch * peak_values(graph) * BYTES_PER_VALUE)
+
+
+def peak_values(graph) -> int:
+    """The most values per image held at once: the relations still to be read, plus the
+    statement's own working rows."""
+    last = graph.last_use()
+    peak = 0
+    for node in graph.nodes:
+        live = sum(math.prod(n.shape) for n in graph.nodes[:node.id] if last[n.id] >= node.id)
+        peak = max(peak, live + math.prod(node.shape) + _working(graph, node))
+    return peak
+
+
+def _working(graph, node) -> int:
+    if node.op == "conv3x3":
+        cin, h, w = graph[node.inputs[0]].shape
+        scale = 4 if node.attrs["upsample"] else 1
+        return 9 * cin * h * w * scale  # each pixel's 3x3 neighbourhood
+    if node.op == "attention":
+        _, h, w = node.shape
+        # scores, k and v; the engine streams the scores row by row (measured: about an eighth held at once)
+        return node.attrs["heads"] * (h * w) ** 2 // 8 + 2 * math.prod(graph[node.inputs[0]].shape)
+    return 0
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still use: the kernel's MemAvailable, or the cgroup's limit less its
+    usage where that is lower (a container). None where neither can be read."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            found.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    if not found and hasattr(os, "sysconf"):
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError):
+            pass
+    return min(found) if found else None
+
+
+def parse_size(text: str) -> int:
+    """'8G', '512M', '2.5GiB' or a number of bytes."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    cleaned = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = cleaned[-1:] if cleaned[-1:] in units else ""
+    try:
+        value = float(cleaned[:len(cleaned) - len(unit)])
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value <= 0:
+        raise SQLDiffusionError(f"--max-memory {text[:40]!r}: give a size such as 8G or 512M")
+    return int(value * units[unit])
+
+
+def gib(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB"
+
+
+# The command line's --max-memory: the limit of every check of its run where none is given.
+given_limit: int | None = None
+
+
+def check_fits(config, height: int, width: int, batch: int, limit: int | None = None) -> Estimate:
+    """Refuse, in one line, a run whose estimated peak exceeds `limit` (default: --max-memory, else
+    the memory this machine has available now)."""
+    found = estimate(config, height, width, batch)
+    where = "--max-memory"
+    limit = given_limit if limit is None else limit
+    if limit is None:
+        limit, where = available_memory(), "the memory available on this machine"
+    if limit is not None and found.total > limit:
+        raise SQLDiffusionError(
+            f"this run would need about {gib(found.total)} of memory ({batch} image(s) of {height}x{width}, "
+            f"{gib(found.weights)} for the weights), more than {where} ({gib(limit)}); make fewer images at once "
+            f"(--batch) or smaller ones{'' if where == '--max-memory' else ', or give --max-memory if you know better'}")
+    return found
+
+
+def check_model_fits(config, limit: int | None = None) -> None:
+    """Before an import: the weights alone, at the smallest image size the model takes."""
+    size = 2 ** (len(config.block_out_channels) - 1)
+    check_fits(config, size, size, 1, limit)
