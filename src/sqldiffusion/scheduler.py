@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import SQLDiffusionError
 from .literals import number
-from .model.fields import Field, check, shown
+from .fields import Field, check, shown
 
 BETA_SCHEDULES = ("linear", "scaled_linear", "squaredcos_cap_v2")
 VARIANCE_TYPES = ("fixed_small", "fixed_large")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SQLDiffusionError
-from .fields import shown
+from ..fields import shown
 
 _DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "BF16": np.dtype("<u2"), "F64": np.dtype("<f8")}
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import SQLDiffusionError
 from ..events import StatementFinished, StatementStarted, StepFinished
-from ..model.fields import shown
+from ..fields import shown
 from ..pictures import grid, to_pixels
 from ..pipeline import SQLDiffusionPipeline, image_size, relations
 from ..preflight import check_fits

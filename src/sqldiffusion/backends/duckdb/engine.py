@@ -14,6 +14,10 @@ from . import storage
 from .dialect import DuckDBDialect
 
 MAX_PARTS = 4
+# Nothing is downloaded or loaded at run time, and SQL reaches no file but the database itself: no
+# COPY, read_* or ATTACH (a run needs none of them; registered arrays still load the weights).
+LOCKED_DOWN = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+               "allow_community_extensions": False, "enable_external_access": False}
 
 
 class DuckDBEngine(Engine):
@@ -26,8 +30,11 @@ class DuckDBEngine(Engine):
         # a file we may not write is opened read-only: it can still run every model it holds
         # (a run's relations are temporary tables, which live outside the file)
         self.read_only = database is not None and os.path.exists(database) and not os.access(database, os.W_OK)
+        if database is not None and _is_sqlite(database):
+            raise SQLDiffusionError(f"{database} is a SQLite database, not a DuckDB one; give --db a DuckDB file "
+                                    "(a new name makes one)")
         try:
-            self.con = duckdb.connect(self.database, read_only=self.read_only)
+            self.con = duckdb.connect(self.database, read_only=self.read_only, config=LOCKED_DOWN)
         except (duckdb.IOException, duckdb.Error) as e:
             first = str(e).strip().splitlines()[0]
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first}") from None
@@ -81,3 +88,11 @@ class DuckDBEngine(Engine):
     # ---- relations ----------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+
+def _is_sqlite(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\0"
+    except OSError:
+        return False

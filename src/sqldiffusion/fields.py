@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..errors import SQLDiffusionError
+from .errors import SQLDiffusionError
 
 SHOWN = 40  # characters of a bad value quoted in a message
 
