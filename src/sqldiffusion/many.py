@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import SQLDiffusionError
+from .fields import shown
 
 DATASET = "pictures.parquet"  # under the output folder
 SCHEMA = "seed BIGINT, model STRING, digest STRING, engine STRING, settings STRING, png BINARY"
@@ -124,7 +125,7 @@ class Store:
         if (folder is None) == (table is None):
             raise SQLDiffusionError("give an output folder or a table, one of them")
         if table is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?", table):
-            raise SQLDiffusionError(f"--table {table!r}: give a table name such as pictures or mydb.pictures")
+            raise SQLDiffusionError(f"--table {shown(table)}: give a table name such as pictures or mydb.pictures")
         self.spark, self.folder, self.table = spark, folder, table
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
