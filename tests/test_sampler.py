@@ -1,4 +1,4 @@
-"""The sampler in SQL against diffusers' DDPMScheduler and DDIMScheduler."""
+"""The sampler in SQL against diffusers' DDPMScheduler, DDIMScheduler and DPMSolverMultistepScheduler."""
 
 from __future__ import annotations
 
@@ -143,6 +143,92 @@ def test_ddpm_without_noise_matches_diffusers_end_to_end(tame_model, engine):
     expected = _diffusers_loop(model, scheduler, x)
     got = denoise(net, NoiseSchedule(), [500, 250, 125, 60, 0], StepRule("ddpm", add_noise=False), init_noise=x)
     np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
+
+
+# ---- DPM-Solver++ 2M: DPMSolverMultistepScheduler(algorithm_type="dpmsolver++", solver_order=2) ----
+def _dpm(config: dict):
+    """diffusers' DPM-Solver++ 2M as from_config builds it from a scheduler_config.json holding `config`."""
+    return diffusers.DPMSolverMultistepScheduler.from_config(config)
+
+
+@pytest.mark.parametrize("config", [{}, {"timestep_spacing": "leading"}, {"timestep_spacing": "trailing"},
+                                    {"timestep_spacing": "leading", "steps_offset": 1}, {"num_train_timesteps": 37}],
+                         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "ddpm-defaults")
+@pytest.mark.parametrize("steps", [1, 4, 8, 20, 36])
+def test_dpm_plan_equals_diffusers_set_timesteps(config, steps):
+    if steps >= config.get("num_train_timesteps", 1000):
+        pytest.skip("more steps than the model was trained with")
+    scheduler = _dpm(config)
+    scheduler.set_timesteps(steps)
+    assert plan(NoiseSchedule.from_config(config), steps=steps, sampler="dpmpp-2m") == scheduler.timesteps.tolist()
+
+
+@pytest.mark.parametrize("steps", [1, 2, 8, 20])
+def test_dpm_steps_equal_diffusers_one_by_one(engine, steps):
+    """Each step of a whole plan, given the same model outputs: the first and last first order, the
+    others second order from the step before's x0 (kept in SQL between steps)."""
+    schedule = NoiseSchedule()
+    scheduler = _dpm({})
+    scheduler.set_timesteps(steps)
+    timesteps = plan(schedule, steps=steps, sampler="dpmpp-2m")
+    x = random_sample(2, 3, 8, seed=21)
+    engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+    engine.put_image(SAMPLE, x)
+    expected = torch.from_numpy(x)
+    for i, t in enumerate(timesteps):
+        eps = random_sample(2, 3, 8, seed=30 + i)
+        expected = scheduler.step(torch.from_numpy(eps), t, expected).prev_sample
+        engine.put_image("eps", eps)
+        step = Step(i, steps, t, timesteps[i + 1] if i + 1 < steps else -1)
+        sampler_step(engine, schedule, StepRule("dpmpp-2m"), step, "eps", None, 3,
+                     before=timesteps[i - 1] if i else None)
+        got = engine.fetch_image(SAMPLE, x.shape)
+        # x0 = (x - sigma eps) / alpha is ~600 at t = 999 for random eps: float32 is 1e-7 of that
+        scale = max(1.0, float(np.abs(expected.numpy()).max()))
+        np.testing.assert_allclose(got, expected.numpy(), atol=1e-6 * scale, rtol=0, err_msg=f"step {i}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("steps", [8, 15])
+def test_dpm_solver_loop_matches_diffusers_end_to_end(tame_model, engine, steps):
+    model, folder = tame_model
+    net = SQLUNet(folder, engine)
+    x = random_sample(2, 3, 16, seed=13)
+    scheduler = _dpm({})
+    scheduler.set_timesteps(steps)
+    expected = _diffusers_loop(model, scheduler, x)
+    schedule = NoiseSchedule()
+    got = denoise(net, schedule, plan(schedule, steps=steps, sampler="dpmpp-2m"), StepRule("dpmpp-2m"), init_noise=x)
+    # DPM-Solver does not clip x0, and a random model's final x0 reaches a few hundred: float32 there
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_command_line_runs_dpm_solver_with_its_own_default_steps(tame_model, tmp_path):
+    from click.testing import CliRunner
+
+    from sqldiffusion.cli import DPM_STEPS, cli
+
+    _, folder = tame_model
+    out = tmp_path / "x0.npy"
+    result = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--sampler", "dpmpp-2m", "--seed", "5",
+                                      "--no-ascii", "--out", str(tmp_path / "p.png"), "--save-npy", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{DPM_STEPS} steps" in result.output
+    schedule = NoiseSchedule()
+    expected = denoise(SQLUNet(folder), schedule, plan(schedule, steps=DPM_STEPS, sampler="dpmpp-2m"),
+                       StepRule("dpmpp-2m"), seed=5)
+    np.testing.assert_array_equal(np.load(out), expected)
+
+
+def test_dpm_solver_takes_neither_eta_nor_no_noise():
+    from sqldiffusion import SQLDiffusionError
+    from sqldiffusion.scheduler import make_rule
+
+    for options, words in (((0.5, True), "eta applies to the ddim sampler, not dpmpp-2m"),
+                           ((0.0, False), "dpmpp-2m adds no noise")):
+        with pytest.raises(SQLDiffusionError, match=words):
+            make_rule("dpmpp-2m", *options)
 
 
 def test_sql_noise_is_standard_normal_and_reproducible(engine):

@@ -68,14 +68,28 @@ def _spark_target(master: str | None, settings: tuple[str, ...], warehouse: str 
     return SparkTarget(master=master, conf=conf, warehouse=warehouse)
 
 
-def _planned(loaded, steps: int | None, timestep_list: str | None) -> list[int]:
-    """The timesteps a run of `loaded` visits: --steps, --timesteps, or the blog's four."""
+def _planned(loaded, steps: int | None, timestep_list: str | None, sampler: str = "ddpm") -> list[int]:
+    """The timesteps a run of `loaded` visits: --steps, --timesteps, or the sampler's default."""
     from .scheduler import NoiseSchedule, parse_timesteps, plan
 
-    if steps is None and timestep_list is None:
-        timestep_list = "500,250,125,60,0"
+    steps, timestep_list = _default_plan(sampler, steps, timestep_list)
     return plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
-                timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None)
+                timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None, sampler=sampler)
+
+
+DPM_STEPS = 8  # --sampler dpmpp-2m without --steps or --timesteps
+
+
+def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) -> tuple[int | None, str | None]:
+    """--steps and --timesteps as given, or when neither is: the blog's four steps for ddpm and
+    ddim, DPM_STEPS for DPM-Solver++."""
+    from .scheduler import MULTISTEP
+
+    if steps is None and timestep_list is None:
+        if sampler in MULTISTEP:
+            return DPM_STEPS, None
+        return None, "500,250,125,60,0"
+    return steps, timestep_list
 
 
 def force_option(command):
@@ -140,7 +154,7 @@ def sampling_options(command):
         engine_options,
         click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
         click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0]."),
-        click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim."),
+        click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default)."),
         click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
         click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
@@ -194,8 +208,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     from .sql_unet import SQLUNet
 
     rule = make_rule(sampler, eta, not no_noise)
-    if steps is None and timestep_list is None:
-        timestep_list = "500,250,125,60,0"
+    steps, timestep_list = _default_plan(sampler, steps, timestep_list)
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
     x_t = _load_npy(init_noise, "--init-noise") if init_noise else None
     if x_t is not None:
@@ -213,7 +226,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch)  # before the engine starts
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
-    visited = plan(scheduler, steps=steps, timesteps=timesteps)
+    visited = plan(scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler)
     picture = None
     if image is not None:
         visited = strength_plan(visited, strength)
@@ -531,7 +544,7 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
-@click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
+@click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default).")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
@@ -554,7 +567,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
     check_engine(engine, dsn)  # before Spark starts
     rule = make_rule(sampler, eta, not no_noise)
     loaded = load_model(model)
-    visited = _planned(loaded, steps, timestep_list)
+    visited = _planned(loaded, steps, timestep_list, rule.sampler)
     source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
     recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
@@ -574,7 +587,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
-@click.option("--sampler", default="ddpm", show_default=True, help="ddpm or ddim.")
+@click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default).")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
@@ -591,7 +604,7 @@ def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch,
 
     rule = make_rule(sampler, eta, not no_noise)
     loaded = load_model(model)
-    visited = _planned(loaded, steps, timestep_list)
+    visited = _planned(loaded, steps, timestep_list, rule.sampler)
     if out is None:
         write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
         return

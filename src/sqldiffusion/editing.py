@@ -45,7 +45,7 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
         rule = make_rule(sampler, eta, add_noise)
         visited = strength_plan(plan(self.scheduler, steps=None if timesteps is not None else num_inference_steps,
-                                     timesteps=timesteps), strength)
+                                     timesteps=timesteps, sampler=rule.sampler), strength)
         pictures = self.prepare(image)
         batch = batch_size or (len(noise) if noise is not None else len(pictures))
         if len(pictures) not in (1, batch):

@@ -26,14 +26,15 @@ from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .progress import ProgressBar
-from .scheduler import (COEFFICIENTS, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
-                        inversion_sql, make_rule, plan, prediction_sql, schedule_sql, undo_sql)
+from .scheduler import (COEFFICIENTS, MULTISTEP, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
+                        dpm_coefficients_sql, inversion_sql, make_rule, plan, prediction_sql, schedule_sql, undo_sql)
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
 PREDICTION = "sqld_x0"  # the clean picture a step predicts, made when a run is watched
 PREDICTING = "sqld_x0_step"  # the coefficients that give it
+HISTORY = "sqld_x0_before"  # multistep solvers: the step before's predicted x0
 IMAGE = "sqld_image"  # a given clean picture (image-to-image, inpainting)
 MASK = "sqld_mask"  # inpainting: 1 where the picture's pixel is kept, 0 where it is filled in
 ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
@@ -89,7 +90,7 @@ class SQLDiffusionPipeline:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
         rule = make_rule(sampler, eta, add_noise)
         steps = None if timesteps is not None else num_inference_steps
-        visited = plan(self.scheduler, steps=steps, timesteps=timesteps)
+        visited = plan(self.scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler)
         with self.progress_bar(len(visited)) as bar:
             samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
                               seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback),
@@ -175,7 +176,7 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING,
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING, HISTORY,
             *(s.target for s in program.statements)]
 
 
@@ -203,7 +204,8 @@ def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: li
         if rule.adds_noise(step.timestep, step.prev):
             noise = NOISE
             engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
-        sampler_step(engine, schedule, rule, step, eps, noise, shape[1], predict=on_event is not None)
+        sampler_step(engine, schedule, rule, step, eps, noise, shape[1], predict=on_event is not None,
+                     before=timesteps[i - 1] if i else None)
         engine.drop(eps, NOISE)
         if on_event:
             on_event(StepFinished(step, engine.fetch_image(SAMPLE, shape), engine.fetch_image(PREDICTION, shape),
@@ -238,20 +240,32 @@ def start(engine, shape: tuple[int, int, int, int], seed: int, t: int, noise: np
 
 
 def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,
-                 channels: int, predict: bool = False) -> None:
+                 channels: int, predict: bool = False, before: int | None = None) -> None:
     """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps` and, when the
     rule adds noise at this step, standard normal noise in relation `noise`. `predict`: also make
     PREDICTION, the clean picture x0 the step predicts (by the same statement, with coefficients
-    that keep x0 alone)."""
-    engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
-    clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
-    if predict:
+    that keep x0 alone). `before`: the timestep of the step before (None at the first), which a
+    multistep solver's update reads, with that step's x0 kept in HISTORY."""
+    multistep = rule.sampler in MULTISTEP
+    if multistep:  # DPM-Solver++: no clipping; the step before's x0 is kept for the next one
+        engine.create(COEFFICIENTS, dpm_coefficients_sql(step.timestep, step.prev, before))
+        clip = None
+    else:
+        engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
+        clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
+    if predict or multistep:
         engine.create(PREDICTING, prediction_sql())
         engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
         engine.drop(PREDICTING)
-    engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
+    history = HISTORY if multistep and before is not None and step.prev >= 0 else None
+    engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels,
+                                                    history=history))
     engine.drop(COEFFICIENTS)
     engine.rename(NEXT, SAMPLE)
+    if multistep:
+        engine.rename(PREDICTION, HISTORY)
+        if predict:  # the caller reads (and drops) this step's x0 as PREDICTION
+            engine.create(PREDICTION, f"SELECT * FROM {HISTORY}")
 
 
 def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, rule: StepRule,

@@ -40,6 +40,7 @@ class NoiseSchedule:
     timestep_spacing: str = "leading"
     steps_offset: int = 0
     set_alpha_to_one: bool = True  # DDIM: the cumulative alpha "before" timestep 0
+    spacing_given: bool = False  # whether the config names timestep_spacing (DPM-Solver's default differs)
 
     @classmethod
     def from_config(cls, config: dict | None) -> "NoiseSchedule":
@@ -55,7 +56,7 @@ class NoiseSchedule:
             raise SQLDiffusionError("scheduler config: trained_betas is not supported; use a named beta_schedule")
         known = {k: check("scheduler config", k, config[k], spec)
                  for k, spec in SCHEDULE_FIELDS.items() if config.get(k) is not None}
-        schedule = cls(**known)
+        schedule = cls(**known, spacing_given="timestep_spacing" in known)
         if schedule.steps_offset >= schedule.num_train_timesteps:
             raise SQLDiffusionError(f"scheduler config: steps_offset {schedule.steps_offset} is not below "
                                     f"num_train_timesteps {schedule.num_train_timesteps}")
@@ -78,9 +79,13 @@ SCHEDULE_FIELDS = {
 }
 
 
-def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None) -> list[int]:
-    """The descending timesteps a run visits: every one, a given list, or `steps` spaced as diffusers does."""
+def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None,
+         sampler: str = "ddpm") -> list[int]:
+    """The descending timesteps a run visits: every one, a given list, or `steps` spaced as diffusers'
+    scheduler of `sampler` spaces them (`DPMSolverMultistepScheduler` for dpmpp-2m)."""
     total = schedule.num_train_timesteps
+    if sampler in MULTISTEP and timesteps is None:
+        return dpm_plan(schedule, 20 if steps is None else steps)
     if timesteps is not None:
         if steps is not None:
             raise SQLDiffusionError("give either a number of steps or a list of timesteps, not both")
@@ -108,6 +113,26 @@ def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[
     ts = [int(t) for t in ts]
     if ts[0] >= total:  # steps_offset can push the first past the end; diffusers would index out of range
         raise SQLDiffusionError(f"steps_offset {schedule.steps_offset} puts timestep {ts[0]} past {total - 1}")
+    return ts
+
+
+def dpm_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
+    """DPMSolverMultistepScheduler.set_timesteps(steps): its spacing is "linspace" unless the config
+    names one, and it spaces n steps as n + 1 points less the last (t = 0 is never visited)."""
+    total = schedule.num_train_timesteps
+    if not 1 <= steps <= total:
+        raise SQLDiffusionError(f"steps must be from 1 to the {total} the model was trained with (got {shown(steps)})")
+    spacing = schedule.timestep_spacing if schedule.spacing_given else "linspace"
+    if spacing == "linspace":
+        ts = np.linspace(0, total - 1, steps + 1).round()[::-1][:-1]
+    elif spacing == "leading":
+        ts = (np.arange(0, steps + 1) * (total // (steps + 1))).round()[::-1][:-1] + schedule.steps_offset
+    else:  # trailing
+        ts = np.arange(total, 0, -total / steps).round() - 1
+    ts = [int(t) for t in ts]
+    if ts[0] >= total or len(set(ts)) < len(ts):
+        raise SQLDiffusionError(f"{steps} steps spaced {spacing} do not give distinct timesteps below {total}; "
+                                "take fewer steps")
     return ts
 
 
@@ -147,12 +172,15 @@ class StepRule:
         """Whether the step draws noise (RePaint always does: it noises the known pixels)."""
         if self.sampler == "repaint":
             return True
+        if self.sampler in MULTISTEP:
+            return False
         if self.sampler == "ddim":
             return self.eta > 0 and prev >= 0
         return self.add_noise and t > 0
 
 
-SAMPLERS = ("ddpm", "ddim")
+MULTISTEP = ("dpmpp-2m",)  # samplers that keep the earlier steps' predicted x0 (DPM-Solver++ 2M)
+SAMPLERS = ("ddpm", "ddim", *MULTISTEP)
 
 
 def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRule:
@@ -161,8 +189,11 @@ def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRul
         raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: {', '.join(SAMPLERS)})")
     if not 0 <= eta <= 1:
         raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
-    if sampler == "ddpm" and eta:
-        raise SQLDiffusionError("eta applies to the ddim sampler; for ddpm use add_noise / --no-noise")
+    if sampler != "ddim" and eta:
+        raise SQLDiffusionError(f"eta applies to the ddim sampler, not {sampler}"
+                                + ("; for ddpm use add_noise / --no-noise" if sampler == "ddpm" else ""))
+    if sampler in MULTISTEP and not add_noise:
+        raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {sampler} adds no noise")
     if sampler == "ddim" and not add_noise:
         raise SQLDiffusionError("--no-noise (add_noise=False) applies to the ddpm sampler; ddim adds noise "
                                 "only with eta > 0, and none at the default eta 0")
@@ -217,6 +248,42 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
             coefficients += ", sqrt(abar_p) AS ka, sqrt(1 - abar_p) AS kb"
     return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, {coefficients}\n"
             f"FROM ({bars}) AS a")
+
+
+def dpm_coefficients_sql(t: int, prev: int, before: int | None) -> str:
+    """One row, in sampler_step's terms, of a DPM-Solver++ step (DPMSolverMultistepScheduler with
+    algorithm_type "dpmsolver++", solver_order 2, midpoint) from timestep t to `prev` (-1: the end,
+    sigma 0), `before` the step before t (None: the first step):
+    x0 = (x - sb * eps) / sa; x_prev = p * x0 + q * x + u * x0_before.
+
+    With diffusers' sigma = sqrt((1 - abar) / abar), alpha = 1 / sqrt(sigma^2 + 1), its sigma_t =
+    sigma * alpha, lambda = ln(alpha) - ln(sigma_t) and h = lambda_prev - lambda_t: the first order
+    update (the first step) is q = sigma_prev / sigma_t, p = -alpha_prev (e^-h - 1); the second order
+    one adds D1 = (x0 - x0_before) / r0, r0 = (lambda_t - lambda_before) / h, with weight 1/2; the
+    last step, to sigma 0, gives x0 itself (first order, as diffusers' final_sigmas_type "zero")."""
+    def level(timestep: int, name: str) -> str:
+        abar = f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(timestep)})"
+        sigma = f"sqrt((1 - {abar}) / {abar})"
+        alpha = f"(1 / sqrt({sigma} * {sigma} + 1))"
+        return f"{alpha} AS a_{name}, {sigma} * {alpha} AS s_{name}"
+
+    levels = [level(t, "t")]
+    if prev < 0:
+        return (f"SELECT a_t AS sa, s_t AS sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma, 0.0 AS u\n"
+                f"FROM (SELECT {levels[0]}) AS a")
+    levels.append(level(prev, "p"))
+    if before is not None:
+        levels.append(level(before, "b"))
+    lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
+    h = f"({lam('p')} - {lam('t')})"
+    step = f"(exp(-{h}) - 1)"
+    if before is None:
+        p, u = f"-a_p * {step}", "0.0"
+    else:
+        r0 = f"(({lam('t')} - {lam('b')}) / {h})"
+        p, u = f"-a_p * {step} * (1 + 0.5 / {r0})", f"0.5 * a_p * {step} / {r0}"
+    return (f"SELECT a_t AS sa, s_t AS sb, {p} AS p, s_p / s_t AS q, 0.0 AS r, 0.0 AS sigma, {u} AS u\n"
+            f"FROM (SELECT {', '.join(levels)}) AS a")
 
 
 def prediction_sql() -> str:

@@ -204,26 +204,37 @@ class Dialect(ABC):
                 f"FROM (\n{core}\n) AS c JOIN {inputs[1]} e ON {self.same_key('c', 'e', inputs[1].is_image)}")
 
     def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None,
-                     channels: int, known: tuple[str, str] | None = None) -> str:
+                     channels: int, known: tuple[str, str] | None = None, history: str | None = None) -> str:
         """x_prev per pixel and channel from x_t, the predicted noise, the step's coefficients
         (one row: sa, sb, p, q, r, sigma; see scheduler.py) and, when the step adds it, noise:
         x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise.
 
-        `known` (inpainting): relations holding the picture and a mask (1: keep the picture's
-        pixel, 0: fill it in); the result is mask * (ka * picture + kb * noise) + (1 - mask) * x_prev."""
-        def step(x: str, e: str, z: str | None = None, o: str | None = None, m: str | None = None) -> str:
+        `history` (multistep solvers): the relation of the step before's x0, added as u * x0_before
+        (the coefficients then hold u). `known` (inpainting): relations holding the picture and a mask
+        (1: keep the picture's pixel, 0: fill it in); the result is
+        mask * (ka * picture + kb * noise) + (1 - mask) * x_prev."""
+        def step(x: str, e: str, *rest: str) -> str:
+            rest = list(rest)
+            z = rest.pop(0) if noise is not None else None
+            before = rest.pop(0) if history is not None else None
             x0 = f"({x} - c.sb * {e}) / c.sa"
             if clip is not None:
                 x0 = f"greatest({self.number(-clip)}, least({self.number(clip)}, {x0}))"
             new = f"c.p * {x0} + c.q * {x} + c.r * {e}" + ("" if z is None else f" + c.sigma * {z}")
-            if o is None:
+            if before is not None:
+                new += f" + c.u * {before}"
+            if not rest:
                 return new
+            o, m = rest
             return f"{m} * (c.ka * {o} + c.kb * {z}) + (1 - {m}) * ({new})"
 
         others = ["e"] if noise is None else ["e", "n"]
         joins = f"JOIN {eps} e ON {self.same_key('s', 'e', True)}"
         if noise is not None:
             joins += f"\nJOIN {noise} n ON {self.same_key('s', 'n', True)}"
+        if history is not None:
+            others.append("h")
+            joins += f"\nJOIN {history} h ON {self.same_key('s', 'h', True)}"
         if known is not None:
             others += ["o", "m"]
             joins += (f"\nJOIN {known[0]} o ON {self.same_key('s', 'o', True)}"

@@ -29,7 +29,8 @@ from ..sql_unet import SQLUNet
 from .diagram import module_of
 
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)
-SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "none": ("ddpm", False)}  # none: DDPM, no added noise
+# the page's samplers: the rule's sampler and whether it adds noise (none: DDPM without added noise)
+SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "dpmpp-2m": ("dpmpp-2m", True), "none": ("ddpm", False)}
 MAX_BATCH = 16
 MAX_QUEUED = 16  # jobs waiting behind the running one
 MAX_SEED = 2 ** 63 - 1
@@ -58,7 +59,7 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         raise SQLDiffusionError(f"model {shown(model)} is not served here (choose one of: {', '.join(models)})")
     sampler = raw.get("sampler", "ddpm")
     if not isinstance(sampler, str) or sampler not in SAMPLERS:
-        raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: ddpm, ddim, none)")
+        raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: {', '.join(SAMPLERS)})")
     eta = _number(raw.get("eta", 0.0), "eta", float)
     name, add_noise = SAMPLERS[sampler]
     make_rule(name, eta if name == "ddim" else 0.0, add_noise)
@@ -68,7 +69,7 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS)
     elif schedule == "steps":
         steps = _number(raw.get("steps"), "steps", int)
-        timesteps = plan(models[model].scheduler, steps=steps)
+        timesteps = plan(models[model].scheduler, steps=steps, sampler=name)
     elif schedule == "list":
         listed = raw.get("timesteps", "")
         if not isinstance(listed, str):
