@@ -11,7 +11,7 @@ from conftest import SMALL, make_unet, random_sample, save_unet
 from sqldiffusion import SQLUNet
 from sqldiffusion.pipeline import Step, denoise, sampler_step
 from sqldiffusion.program import SAMPLE
-from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, StepRule, plan, schedule_sql
+from sqldiffusion.scheduler import SCHEDULE, SIGMAS, NoiseSchedule, StepRule, karras_sql, plan, schedule_sql
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -163,16 +163,31 @@ def test_dpm_plan_equals_diffusers_set_timesteps(config, steps):
     assert plan(NoiseSchedule.from_config(config), steps=steps, sampler="dpmpp-2m") == scheduler.timesteps.tolist()
 
 
-@pytest.mark.parametrize("steps", [1, 2, 8, 20])
-def test_dpm_steps_equal_diffusers_one_by_one(engine, steps):
-    """Each step of a whole plan, given the same model outputs: the first and last first order, the
-    others second order from the step before's x0 (kept in SQL between steps)."""
-    schedule = NoiseSchedule()
-    scheduler = _dpm({})
+KARRAS_SCHEDULES = [{}, {"beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012}]
+
+
+@pytest.mark.parametrize("config", KARRAS_SCHEDULES, ids=["linear", "scaled_linear"])
+@pytest.mark.parametrize("steps", [1, 2, 5, 6, 8, 25])
+def test_karras_plan_equals_diffusers_set_timesteps(config, steps):
+    scheduler = _dpm({**config, "use_karras_sigmas": True})
     scheduler.set_timesteps(steps)
-    timesteps = plan(schedule, steps=steps, sampler="dpmpp-2m")
+    ours = plan(NoiseSchedule.from_config(config), steps=steps, sampler="dpmpp-2m", karras=True)
+    assert ours == scheduler.timesteps.tolist()
+
+
+@pytest.mark.parametrize("steps, karras", [(1, False), (2, False), (8, False), (20, False), (6, True), (20, True)])
+def test_dpm_steps_equal_diffusers_one_by_one(engine, steps, karras):
+    """Each step of a whole plan, given the same model outputs: the first and last first order, the
+    others second order from the step before's x0 (kept in SQL between steps); with Karras sigmas,
+    each step's sigma from the plan's sigma table."""
+    schedule = NoiseSchedule()
+    scheduler = _dpm({"use_karras_sigmas": karras})
+    scheduler.set_timesteps(steps)
+    timesteps = plan(schedule, steps=steps, sampler="dpmpp-2m", karras=karras)
     x = random_sample(2, 3, 8, seed=21)
     engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+    if karras:
+        engine.create(SIGMAS, karras_sql(schedule, steps, engine.dialect))
     engine.put_image(SAMPLE, x)
     expected = torch.from_numpy(x)
     for i, t in enumerate(timesteps):
@@ -180,25 +195,26 @@ def test_dpm_steps_equal_diffusers_one_by_one(engine, steps):
         expected = scheduler.step(torch.from_numpy(eps), t, expected).prev_sample
         engine.put_image("eps", eps)
         step = Step(i, steps, t, timesteps[i + 1] if i + 1 < steps else -1)
-        sampler_step(engine, schedule, StepRule("dpmpp-2m"), step, "eps", None, 3,
+        sampler_step(engine, schedule, StepRule("dpmpp-2m", karras=karras), step, "eps", None, 3,
                      before=timesteps[i - 1] if i else None)
         got = engine.fetch_image(SAMPLE, x.shape)
         # x0 = (x - sigma eps) / alpha is ~600 at t = 999 for random eps: float32 is 1e-7 of that
         scale = max(1.0, float(np.abs(expected.numpy()).max()))
-        np.testing.assert_allclose(got, expected.numpy(), atol=1e-6 * scale, rtol=0, err_msg=f"step {i}")
+        np.testing.assert_allclose(got, expected.numpy(), atol=2e-6 * scale, rtol=0, err_msg=f"step {i}")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("steps", [8, 15])
-def test_dpm_solver_loop_matches_diffusers_end_to_end(tame_model, engine, steps):
+@pytest.mark.parametrize("steps, karras", [(8, False), (15, False), (6, True)])
+def test_dpm_solver_loop_matches_diffusers_end_to_end(tame_model, engine, steps, karras):
     model, folder = tame_model
     net = SQLUNet(folder, engine)
     x = random_sample(2, 3, 16, seed=13)
-    scheduler = _dpm({})
+    scheduler = _dpm({"use_karras_sigmas": karras})
     scheduler.set_timesteps(steps)
     expected = _diffusers_loop(model, scheduler, x)
     schedule = NoiseSchedule()
-    got = denoise(net, schedule, plan(schedule, steps=steps, sampler="dpmpp-2m"), StepRule("dpmpp-2m"), init_noise=x)
+    got = denoise(net, schedule, plan(schedule, steps=steps, sampler="dpmpp-2m", karras=karras),
+                  StepRule("dpmpp-2m", karras=karras), init_noise=x)
     # DPM-Solver does not clip x0, and a random model's final x0 reaches a few hundred: float32 there
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-5)
 
@@ -221,14 +237,31 @@ def test_the_command_line_runs_dpm_solver_with_its_own_default_steps(tame_model,
     np.testing.assert_array_equal(np.load(out), expected)
 
 
-def test_dpm_solver_takes_neither_eta_nor_no_noise():
+def test_options_that_do_not_fit_the_sampler_get_one_line(tmp_path):
+    from click.testing import CliRunner
+
     from sqldiffusion import SQLDiffusionError
+    from sqldiffusion.cli import cli
     from sqldiffusion.scheduler import make_rule
 
-    for options, words in (((0.5, True), "eta applies to the ddim sampler, not dpmpp-2m"),
-                           ((0.0, False), "dpmpp-2m adds no noise")):
+    for sampler, options, words in (("dpmpp-2m", (0.5, True), "eta applies to the ddim sampler, not dpmpp-2m"),
+                                    ("dpmpp-2m", (0.0, False), "dpmpp-2m adds no noise"),
+                                    ("ddpm", (0.0, True, True), "--karras .* not ddpm"),
+                                    ("ddim", (0.0, True, True), "--karras .* not ddim")):
         with pytest.raises(SQLDiffusionError, match=words):
-            make_rule("dpmpp-2m", *options)
+            make_rule(sampler, *options)
+    with pytest.raises(SQLDiffusionError, match="Karras sigmas set their own timesteps"):
+        plan(NoiseSchedule(), timesteps=[500, 0], sampler="dpmpp-2m", karras=True)
+    picture = tmp_path / "in.png"
+    from PIL import Image
+
+    Image.new("RGB", (32, 32)).save(picture)
+    for args, words in ((["generate", "--karras"], "not ddpm"),
+                        (["generate", "--sampler", "dpmpp-2m", "--karras", "--timesteps", "500,0"], "their own timesteps"),
+                        (["edit", "--image", str(picture), "--sampler", "dpmpp-2m", "--karras"], "applies to generate")):
+        result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "p.png")])
+        assert isinstance(result.exception, SQLDiffusionError) and words in str(result.exception), result.output
+        assert not (tmp_path / "p.png").exists()
 
 
 def test_sql_noise_is_standard_normal_and_reproducible(engine):

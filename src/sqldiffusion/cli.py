@@ -68,13 +68,15 @@ def _spark_target(master: str | None, settings: tuple[str, ...], warehouse: str 
     return SparkTarget(master=master, conf=conf, warehouse=warehouse)
 
 
-def _planned(loaded, steps: int | None, timestep_list: str | None, sampler: str = "ddpm") -> list[int]:
-    """The timesteps a run of `loaded` visits: --steps, --timesteps, or the sampler's default."""
+def _planned(loaded, steps: int | None, timestep_list: str | None, rule) -> list[int]:
+    """The timesteps a run of `loaded` with step rule `rule` visits: --steps, --timesteps, or the
+    sampler's default."""
     from .scheduler import NoiseSchedule, parse_timesteps, plan
 
-    steps, timestep_list = _default_plan(sampler, steps, timestep_list)
+    steps, timestep_list = _default_plan(rule.sampler, steps, timestep_list)
     return plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
-                timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None, sampler=sampler)
+                timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None,
+                sampler=rule.sampler, karras=rule.karras)
 
 
 DPM_STEPS = 8  # --sampler dpmpp-2m without --steps or --timesteps
@@ -156,6 +158,7 @@ def sampling_options(command):
         click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0]."),
         click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default)."),
         click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
+        click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas (diffusers' use_karras_sigmas)."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
         click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
         click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds]."),
@@ -197,7 +200,7 @@ def edit(image, strength, **options) -> None:
     _sample(**options, image=image, strength=strength)
 
 
-def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, gif,
+def _sample(model, engine, database, steps, timestep_list, sampler, eta, karras, no_noise, seed, batch, out, gif,
             show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
     from . import pictures
     from .editing import SQLImg2ImgPipeline
@@ -207,7 +210,9 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
     from .sql_unet import SQLUNet
 
-    rule = make_rule(sampler, eta, not no_noise)
+    rule = make_rule(sampler, eta, not no_noise, karras)
+    if karras and image is not None:
+        raise SQLDiffusionError("--karras applies to generate; edit runs the plain DPM-Solver++ plan")
     steps, timestep_list = _default_plan(sampler, steps, timestep_list)
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
     x_t = _load_npy(init_noise, "--init-noise") if init_noise else None
@@ -226,7 +231,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch)  # before the engine starts
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
-    visited = plan(scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler)
+    visited = plan(scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler, karras=rule.karras)
     picture = None
     if image is not None:
         visited = strength_plan(visited, strength)
@@ -237,7 +242,10 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, no_nois
     net = SQLUNet(loaded, engine, database)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
-    common = dict(timesteps=visited, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
+    # Karras sigmas come with their plan: the pipeline makes it again from the number of steps
+    planned = dict(num_inference_steps=len(visited), use_karras_sigmas=True) if rule.karras else \
+        dict(timesteps=visited)
+    common = dict(**planned, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
                   output_type="latent", on_event=_keeping_pairs(frames) if gif is not None else None)
     if picture is None:
         pipe = SQLDiffusionPipeline(net, scheduler)
@@ -546,12 +554,13 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
 @click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default).")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
+@click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
 @click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, steps, timestep_list, sampler, eta,
-                  no_noise, per_task, png, quiet) -> None:
+                  karras, no_noise, per_task, png, quiet) -> None:
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
     from .backends.spark.engine import open_session
     from .many import Recipe, check_engine, generate_many as run, parse_seeds
@@ -565,11 +574,11 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
     if png and output is None:
         raise SQLDiffusionError("--png writes under --output DIR; give one")
     check_engine(engine, dsn)  # before Spark starts
-    rule = make_rule(sampler, eta, not no_noise)
+    rule = make_rule(sampler, eta, not no_noise, karras)
     loaded = load_model(model)
-    visited = _planned(loaded, steps, timestep_list, rule.sampler)
+    visited = _planned(loaded, steps, timestep_list, rule)
     source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
-    recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise)
+    recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise, rule.karras)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     say(f"starting Spark ({master or 'local[*]'})")
     spark = open_session(_spark_target(master, spark_conf))
@@ -589,12 +598,13 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
 @click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default).")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
+@click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--batch", default=1, show_default=True, type=int)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: stdout].")
 @force_option
-def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch, out, force) -> None:
+def export_sql(model, steps, timestep_list, sampler, eta, karras, no_noise, seed, batch, out, force) -> None:
     """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
     from . import pictures
     from .export import write_script
@@ -602,9 +612,9 @@ def export_sql(model, steps, timestep_list, sampler, eta, no_noise, seed, batch,
     from .outputs import check_output
     from .scheduler import make_rule
 
-    rule = make_rule(sampler, eta, not no_noise)
+    rule = make_rule(sampler, eta, not no_noise, karras)
     loaded = load_model(model)
-    visited = _planned(loaded, steps, timestep_list, rule.sampler)
+    visited = _planned(loaded, steps, timestep_list, rule)
     if out is None:
         write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
         return

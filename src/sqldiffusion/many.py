@@ -41,6 +41,7 @@ class Recipe:
     sampler: str = "ddpm"
     eta: float = 0.0
     add_noise: bool = True
+    karras: bool = False  # dpmpp-2m with Karras sigmas: its plan is made again from the number of steps
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -98,7 +99,9 @@ def make_pictures(recipe: Recipe, seeds, net=None):
     pipe.set_progress_bar_config(disable=True)
     settings = json.dumps(asdict(recipe), sort_keys=True)
     for seed in seeds:
-        samples = pipe(timesteps=list(recipe.timesteps), seed=int(seed), sampler=recipe.sampler, eta=recipe.eta,
+        planned = dict(num_inference_steps=len(recipe.timesteps), use_karras_sigmas=True) if recipe.karras else \
+            dict(timesteps=list(recipe.timesteps))
+        samples = pipe(**planned, seed=int(seed), sampler=recipe.sampler, eta=recipe.eta,
                        add_noise=recipe.add_noise, output_type="latent").images
         yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, picture_png(samples))
 

@@ -26,8 +26,9 @@ from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .progress import ProgressBar
-from .scheduler import (COEFFICIENTS, MULTISTEP, SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql,
-                        dpm_coefficients_sql, inversion_sql, make_rule, plan, prediction_sql, schedule_sql, undo_sql)
+from .scheduler import (COEFFICIENTS, MULTISTEP, SCHEDULE, SIGMAS, NoiseSchedule, StepRule, add_noise_sql,
+                        coefficients_sql, dpm_coefficients_sql, inversion_sql, karras_sql, make_rule, plan,
+                        prediction_sql, schedule_sql, undo_sql)
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
@@ -71,7 +72,8 @@ class SQLDiffusionPipeline:
                  sampler: str = "ddpm", eta: float = 0.0, add_noise: bool = True,
                  init_noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-                 on_event: Callable[[Event], None] | None = None, return_dict: bool = True):
+                 on_event: Callable[[Event], None] | None = None, return_dict: bool = True,
+                 use_karras_sigmas: bool = False):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
         the command line's default is the blog's 4 steps).
@@ -80,7 +82,8 @@ class SQLDiffusionPipeline:
 
         The noise comes from SQL, seeded by `seed` (or by `generator`: a torch.Generator's
         initial_seed, or a draw from a numpy Generator); `init_noise` (B, C, H, W) starts from a
-        given x_T instead. `sampler` "ddpm" (optionally without added noise) or "ddim" (`eta`).
+        given x_T instead. `sampler` "ddpm" (optionally without added noise), "ddim" (`eta`) or
+        "dpmpp-2m" (DPM-Solver++ 2M; `use_karras_sigmas` as diffusers' option of that name).
 
         `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
         gets every statement as it starts and finishes and, after every step, x_t and the predicted
@@ -88,9 +91,9 @@ class SQLDiffusionPipeline:
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
-        rule = make_rule(sampler, eta, add_noise)
+        rule = make_rule(sampler, eta, add_noise, use_karras_sigmas)
         steps = None if timesteps is not None else num_inference_steps
-        visited = plan(self.scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler)
+        visited = plan(self.scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler, karras=rule.karras)
         with self.progress_bar(len(visited)) as bar:
             samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
                               seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback),
@@ -176,7 +179,7 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING, HISTORY,
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING, HISTORY, SIGMAS,
             *(s.target for s in program.statements)]
 
 
@@ -193,6 +196,8 @@ def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: li
     """
     began = time.perf_counter()
     engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+    if rule.karras:  # the plan's sigmas, from the schedule, as the plan was made (scheduler.karras_plan)
+        engine.create(SIGMAS, karras_sql(schedule, len(timesteps), engine.dialect))
     if begin is not None:
         begin()
     else:
@@ -248,7 +253,7 @@ def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, ep
     multistep solver's update reads, with that step's x0 kept in HISTORY."""
     multistep = rule.sampler in MULTISTEP
     if multistep:  # DPM-Solver++: no clipping; the step before's x0 is kept for the next one
-        engine.create(COEFFICIENTS, dpm_coefficients_sql(step.timestep, step.prev, before))
+        engine.create(COEFFICIENTS, dpm_coefficients_sql(step.timestep, step.prev, before, rule.karras))
         clip = None
     else:
         engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))

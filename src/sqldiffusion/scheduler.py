@@ -80,10 +80,15 @@ SCHEDULE_FIELDS = {
 
 
 def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None,
-         sampler: str = "ddpm") -> list[int]:
+         sampler: str = "ddpm", karras: bool = False) -> list[int]:
     """The descending timesteps a run visits: every one, a given list, or `steps` spaced as diffusers'
-    scheduler of `sampler` spaces them (`DPMSolverMultistepScheduler` for dpmpp-2m)."""
+    scheduler of `sampler` spaces them (`DPMSolverMultistepScheduler` for dpmpp-2m, with Karras
+    sigmas if `karras`)."""
     total = schedule.num_train_timesteps
+    if karras:
+        if timesteps is not None:
+            raise SQLDiffusionError("Karras sigmas set their own timesteps: give a number of steps, not a list")
+        return karras_plan(schedule, 20 if steps is None else steps)
     if sampler in MULTISTEP and timesteps is None:
         return dpm_plan(schedule, 20 if steps is None else steps)
     if timesteps is not None:
@@ -136,6 +141,52 @@ def dpm_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
     return ts
 
 
+SIGMAS = "sqld_sigmas"  # Karras sigmas: (t, sigma) of each planned step
+
+
+def karras_sql(schedule: NoiseSchedule, steps: int, dialect) -> str:
+    """SELECT t, sigma for `steps` steps: Karras et al.'s sigmas (rho 7) from the schedule's largest
+    sigma = sqrt((1 - abar) / abar) down to its smallest, each with the timestep diffusers'
+    `_sigma_to_t` gives it (log sigma interpolated between the two training steps around it, rounded)."""
+    d, total, last = dialect.double, schedule.num_train_timesteps, max(steps - 1, 1)
+    inverse = f"(1::{d} / 7)"  # a double: 1.0 / 7 is a decimal of six digits on some engines (Hyper)
+    return (f"WITH l AS (SELECT t, sigma, ln(sigma) AS ls FROM\n"
+            f"       (SELECT t, sqrt((1 - alpha_bar) / alpha_bar) AS sigma FROM {SCHEDULE}) AS s),\n"
+            f"e AS (SELECT min(sigma) AS lo, max(sigma) AS hi FROM l),\n"
+            f"k AS (SELECT i, power(power(hi, {inverse}) + (i::{d} / {last}) * (power(lo, {inverse}) - "
+            f"power(hi, {inverse})), 7) AS sigma\n"
+            f"      FROM e CROSS JOIN {dialect.series(steps, 'i')}),\n"
+            f"c AS (SELECT k.i, k.sigma, ln(greatest(k.sigma, 1e-10)) AS lsig,\n"
+            f"        least(greatest(sum(CASE WHEN l.ls <= ln(greatest(k.sigma, 1e-10)) THEN 1 ELSE 0 END) - 1, 0), "
+            f"{total - 2}) AS low\n"
+            f"      FROM k CROSS JOIN l GROUP BY k.i, k.sigma),\n"
+            f"w AS (SELECT c.i, c.sigma, c.low, least(greatest((a.ls - c.lsig) / (a.ls - b.ls), 0), 1) AS w\n"
+            f"      FROM c JOIN l a ON a.t = c.low JOIN l b ON b.t = c.low + 1)\n"
+            f"SELECT CAST(round((1 - w) * low + w * (low + 1)) AS INTEGER) AS t, sigma FROM w")
+
+
+def karras_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
+    """The timesteps of `steps` Karras sigmas, as `set_timesteps` with use_karras_sigmas gives them.
+    Computed in SQL on a DuckDB of its own, whatever the run's engine: the plan must be known before
+    the run starts (its progress, preflight and outputs), and every engine computes the same sigmas
+    again when its loop begins (`SIGMAS`)."""
+    from .backends import get_engine
+
+    total = schedule.num_train_timesteps
+    if not 1 <= steps <= total:
+        raise SQLDiffusionError(f"steps must be from 1 to the {total} the model was trained with (got {shown(steps)})")
+    engine = get_engine("duckdb")
+    try:
+        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+        ts = [row[0] for row in engine.query(f"SELECT t FROM ({karras_sql(schedule, steps, engine.dialect)}) AS k "
+                                             "ORDER BY sigma DESC")]
+    finally:
+        engine.close()
+    if len(set(ts)) < len(ts):
+        raise SQLDiffusionError(f"{steps} Karras steps fall on the same timestep twice; take fewer steps")
+    return ts
+
+
 def strength_plan(visited: list[int], strength: float) -> list[int]:
     """The part of a plan an image-to-image run visits, as diffusers' img2img pipelines take it:
     of N planned timesteps the last int(N * strength); the picture is noised to the first of them."""
@@ -167,6 +218,7 @@ class StepRule:
     sampler: str = "ddpm"  # "ddpm", "ddim", or "repaint" (inpainting: DDIM's step, blended with the known pixels)
     eta: float = 0.0  # DDIM and RePaint: 0 deterministic, 1 as noisy as DDPM
     add_noise: bool = True  # DDPM only: False gives the blog's "average butterfly"
+    karras: bool = False  # DPM-Solver++: Karras et al.'s sigmas (diffusers' use_karras_sigmas)
 
     def adds_noise(self, t: int, prev: int) -> bool:
         """Whether the step draws noise (RePaint always does: it noises the known pixels)."""
@@ -183,7 +235,7 @@ MULTISTEP = ("dpmpp-2m",)  # samplers that keep the earlier steps' predicted x0 
 SAMPLERS = ("ddpm", "ddim", *MULTISTEP)
 
 
-def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRule:
+def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True, karras: bool = False) -> StepRule:
     """The step rule of a sampler name and its options, checked."""
     if sampler not in SAMPLERS:
         raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: {', '.join(SAMPLERS)})")
@@ -197,7 +249,9 @@ def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True) -> StepRul
     if sampler == "ddim" and not add_noise:
         raise SQLDiffusionError("--no-noise (add_noise=False) applies to the ddpm sampler; ddim adds noise "
                                 "only with eta > 0, and none at the default eta 0")
-    return StepRule(sampler, float(eta), add_noise)
+    if karras and sampler not in MULTISTEP:
+        raise SQLDiffusionError(f"--karras (use_karras_sigmas) applies to {', '.join(MULTISTEP)}, not {sampler}")
+    return StepRule(sampler, float(eta), add_noise, bool(karras))
 
 
 def schedule_sql(schedule: NoiseSchedule, dialect) -> str:
@@ -250,7 +304,7 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
             f"FROM ({bars}) AS a")
 
 
-def dpm_coefficients_sql(t: int, prev: int, before: int | None) -> str:
+def dpm_coefficients_sql(t: int, prev: int, before: int | None, karras: bool = False) -> str:
     """One row, in sampler_step's terms, of a DPM-Solver++ step (DPMSolverMultistepScheduler with
     algorithm_type "dpmsolver++", solver_order 2, midpoint) from timestep t to `prev` (-1: the end,
     sigma 0), `before` the step before t (None: the first step):
@@ -260,10 +314,12 @@ def dpm_coefficients_sql(t: int, prev: int, before: int | None) -> str:
     sigma * alpha, lambda = ln(alpha) - ln(sigma_t) and h = lambda_prev - lambda_t: the first order
     update (the first step) is q = sigma_prev / sigma_t, p = -alpha_prev (e^-h - 1); the second order
     one adds D1 = (x0 - x0_before) / r0, r0 = (lambda_t - lambda_before) / h, with weight 1/2; the
-    last step, to sigma 0, gives x0 itself (first order, as diffusers' final_sigmas_type "zero")."""
+    last step, to sigma 0, gives x0 itself (first order, as diffusers' final_sigmas_type "zero").
+    `karras`: each step's sigma is its Karras sigma (relation SIGMAS), not the schedule's at t."""
     def level(timestep: int, name: str) -> str:
         abar = f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(timestep)})"
-        sigma = f"sqrt((1 - {abar}) / {abar})"
+        sigma = f"(SELECT sigma FROM {SIGMAS} WHERE t = {int(timestep)})" if karras else \
+            f"sqrt((1 - {abar}) / {abar})"
         alpha = f"(1 / sqrt({sigma} * {sigma} + 1))"
         return f"{alpha} AS a_{name}, {sigma} * {alpha} AS s_{name}"
 
