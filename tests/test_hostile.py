@@ -20,7 +20,7 @@ from sqldiffusion.literals import number
 from sqldiffusion.model import load_model
 from sqldiffusion.model.config import FIELDS
 from sqldiffusion.model.source import DEMO_FOLDER
-from sqldiffusion.scheduler import SCHEDULE_FIELDS
+from sqldiffusion.model.schedule import SCHEDULE_FIELDS
 
 # The payload that, as norm_eps, once closed the group-norm statement and wrote a file with COPY.
 INJECTION = ("'.length()) AS rstd FROM (SELECT 1 AS b, 1 AS grp, 1.0 AS mean, 1.0 AS s2, 1 AS n)) GROUP BY b) "

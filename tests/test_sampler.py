@@ -256,7 +256,9 @@ def test_options_that_do_not_fit_the_sampler_get_one_line(tmp_path):
     from PIL import Image
 
     Image.new("RGB", (32, 32)).save(picture)
-    for args, words in ((["generate", "--karras"], "not ddpm"),
+    for args, words in ((["generate", "--sampler", "ddpm", "--karras"], "not ddpm"),
+                        (["generate", "--blog", "--sampler", "ddim"], "--blog means --sampler ddpm"),
+                        (["generate", "--blog", "--steps", "8"], "--blog means --sampler ddpm"),
                         (["generate", "--sampler", "dpmpp-2m", "--karras", "--timesteps", "500,0"], "their own timesteps"),
                         (["edit", "--image", str(picture), "--sampler", "dpmpp-2m", "--karras"], "applies to generate")):
         result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "p.png")])

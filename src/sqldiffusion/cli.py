@@ -14,6 +14,7 @@ import numpy as np
 
 from .errors import RunFailed, SQLDiffusionError
 from .redact import redact
+from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from .backends import BACKENDS
 
 
@@ -80,6 +81,7 @@ def _planned(loaded, steps: int | None, timestep_list: str | None, rule) -> list
 
 
 DPM_STEPS = 8  # --sampler dpmpp-2m without --steps or --timesteps
+BLOG_TIMESTEPS = ",".join(map(str, BLOG))
 
 
 def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) -> tuple[int | None, str | None]:
@@ -90,8 +92,27 @@ def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) ->
     if steps is None and timestep_list is None:
         if sampler in MULTISTEP:
             return DPM_STEPS, None
-        return None, "500,250,125,60,0"
+        return None, BLOG_TIMESTEPS
     return steps, timestep_list
+
+
+def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=False):
+    """(sampler, steps, timestep_list, karras) of a sampling command's options: `--blog` is
+    `--sampler ddpm --timesteps 500,250,125,60,0`; no sampler option at all is the default
+    (DEFAULT_SAMPLER; `edit` keeps DDPM on the blog's schedule); a plan given without --sampler
+    is DDPM's, as it always was."""
+    chosen = sampler is not None or steps is not None or timestep_list is not None or karras or eta or no_noise
+    if blog:
+        if sampler is not None or steps is not None or timestep_list is not None or karras:
+            raise SQLDiffusionError(f"--blog means --sampler ddpm --timesteps {BLOG_TIMESTEPS}: give it without "
+                                    "--sampler, --steps, --timesteps or --karras")
+        return "ddpm", None, BLOG_TIMESTEPS, False
+    if not chosen and not editing:
+        return DEFAULT_SAMPLER, DEFAULT_STEPS, None, DEFAULT_KARRAS
+    if sampler is None:
+        sampler = "dpmpp-2m" if karras else "ddpm"
+    steps, timestep_list = _default_plan(sampler, steps, timestep_list)
+    return sampler, steps, timestep_list, karras
 
 
 def force_option(command):
@@ -155,8 +176,10 @@ def sampling_options(command):
                      help="'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
         engine_options,
         click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
-        click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0]."),
-        click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default)."),
+        click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise)."),
+        click.option("--sampler", help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default) "
+                                       "[default: dpmpp-2m --karras, 6 steps; ddpm with --steps or --timesteps]."),
+        click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0."),
         click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
         click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas (diffusers' use_karras_sigmas)."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
@@ -200,7 +223,7 @@ def edit(image, strength, **options) -> None:
     _sample(**options, image=image, strength=strength)
 
 
-def _sample(model, engine, database, steps, timestep_list, sampler, eta, karras, no_noise, seed, batch, out, gif,
+def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, batch, out, gif,
             show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
     from . import pictures
     from .editing import SQLImg2ImgPipeline
@@ -210,10 +233,11 @@ def _sample(model, engine, database, steps, timestep_list, sampler, eta, karras,
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
     from .sql_unet import SQLUNet
 
+    sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta,
+                                                            no_noise, editing=image is not None)
     rule = make_rule(sampler, eta, not no_noise, karras)
     if karras and image is not None:
         raise SQLDiffusionError("--karras applies to generate; edit runs the plain DPM-Solver++ plan")
-    steps, timestep_list = _default_plan(sampler, steps, timestep_list)
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
     x_t = _load_npy(init_noise, "--init-noise") if init_noise else None
     if x_t is not None:
@@ -551,16 +575,17 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--master", help="Spark master URL [default: local[*]].")
 @click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
-@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
-@click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default).")
+@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
+@click.option("--sampler", help="ddpm, ddim or dpmpp-2m [default: as generate's].")
+@click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0.")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
 @click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, steps, timestep_list, sampler, eta,
-                  karras, no_noise, per_task, png, quiet) -> None:
+def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, steps, timestep_list, sampler, blog,
+                  eta, karras, no_noise, per_task, png, quiet) -> None:
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
     from .backends.spark.engine import open_session
     from .many import Recipe, check_engine, generate_many as run, parse_seeds
@@ -574,6 +599,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
     if png and output is None:
         raise SQLDiffusionError("--png writes under --output DIR; give one")
     check_engine(engine, dsn)  # before Spark starts
+    sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise)
     rule = make_rule(sampler, eta, not no_noise, karras)
     loaded = load_model(model)
     visited = _planned(loaded, steps, timestep_list, rule)
@@ -595,8 +621,9 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
 @cli.command("export-sql")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
-@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit [default: 500,250,125,60,0].")
-@click.option("--sampler", default="ddpm", show_default=True, help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default).")
+@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
+@click.option("--sampler", help="ddpm, ddim or dpmpp-2m [default: as generate's].")
+@click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0.")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
@@ -604,7 +631,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
 @click.option("--batch", default=1, show_default=True, type=int)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: stdout].")
 @force_option
-def export_sql(model, steps, timestep_list, sampler, eta, karras, no_noise, seed, batch, out, force) -> None:
+def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, batch, out, force) -> None:
     """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
     from . import pictures
     from .export import write_script
@@ -612,6 +639,7 @@ def export_sql(model, steps, timestep_list, sampler, eta, karras, no_noise, seed
     from .outputs import check_output
     from .scheduler import make_rule
 
+    sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise)
     rule = make_rule(sampler, eta, not no_noise, karras)
     loaded = load_model(model)
     visited = _planned(loaded, steps, timestep_list, rule)

@@ -19,12 +19,8 @@ import numpy as np
 
 from .errors import SQLDiffusionError
 from .literals import number
-from .fields import Field, check, shown
-
-BETA_SCHEDULES = ("linear", "scaled_linear", "squaredcos_cap_v2")
-VARIANCE_TYPES = ("fixed_small", "fixed_large")
-SPACINGS = ("leading", "trailing", "linspace")
-
+from .model.schedule import checked_schedule_config
+from .fields import shown
 
 @dataclass(frozen=True)
 class NoiseSchedule:
@@ -44,39 +40,8 @@ class NoiseSchedule:
 
     @classmethod
     def from_config(cls, config: dict | None) -> "NoiseSchedule":
-        if config is not None and not isinstance(config, dict):
-            raise SQLDiffusionError("scheduler config: expected a JSON object of scheduler settings")
-        config = dict(config or {})
-        if config.get("prediction_type", "epsilon") != "epsilon":
-            raise SQLDiffusionError(f"scheduler config: prediction_type {shown(config['prediction_type'])} is not "
-                                    "supported; only models that predict the noise ('epsilon') are")
-        if config.get("thresholding"):
-            raise SQLDiffusionError("scheduler config: dynamic thresholding is not supported; set thresholding false")
-        if config.get("trained_betas") is not None:
-            raise SQLDiffusionError("scheduler config: trained_betas is not supported; use a named beta_schedule")
-        known = {k: check("scheduler config", k, config[k], spec)
-                 for k, spec in SCHEDULE_FIELDS.items() if config.get(k) is not None}
-        schedule = cls(**known, spacing_given="timestep_spacing" in known)
-        if schedule.steps_offset >= schedule.num_train_timesteps:
-            raise SQLDiffusionError(f"scheduler config: steps_offset {schedule.steps_offset} is not below "
-                                    f"num_train_timesteps {schedule.num_train_timesteps}")
-        return schedule
-
-
-MAX_TRAIN_TIMESTEPS = 100_000
-# What each field of scheduler_config.json may hold (null: the default).
-SCHEDULE_FIELDS = {
-    "num_train_timesteps": Field(int, 2, MAX_TRAIN_TIMESTEPS),
-    "beta_start": Field(float, 0, 1, low_open=True),
-    "beta_end": Field(float, 0, 1, low_open=True),
-    "beta_schedule": Field(str, choices=BETA_SCHEDULES),
-    "clip_sample": Field(bool),
-    "clip_sample_range": Field(float, 0, 1e6, low_open=True),
-    "variance_type": Field(str, choices=VARIANCE_TYPES),
-    "timestep_spacing": Field(str, choices=SPACINGS),
-    "steps_offset": Field(int, 0, MAX_TRAIN_TIMESTEPS),
-    "set_alpha_to_one": Field(bool),
-}
+        known = checked_schedule_config(config)
+        return cls(**known, spacing_given="timestep_spacing" in known)
 
 
 def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None,
@@ -231,6 +196,10 @@ class StepRule:
         return self.add_noise and t > 0
 
 
+# With no sampler option at all (the command line, the web page): the sampler and steps that measure
+# best on the demo model within 8 UNet passes (benchmarks/samplers.py, BENCHMARKS.md).
+DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m", True, 6
+BLOG_TIMESTEPS = (500, 250, 125, 60, 0)  # the blog's schedule, one flag away (--blog)
 MULTISTEP = ("dpmpp-2m",)  # samplers that keep the earlier steps' predicted x0 (DPM-Solver++ 2M)
 SAMPLERS = ("ddpm", "ddim", *MULTISTEP)
 

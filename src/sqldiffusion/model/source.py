@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import SQLDiffusionError
 from .config import UNetConfig
+from .schedule import checked_schedule_config
 from .weights import check_tensors, normalise_names, read_safetensors
 
 WEIGHT_FILES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors")
@@ -91,10 +92,8 @@ def _scheduler_config(path: Path, unet: Path) -> dict | None:
                 raise SQLDiffusionError(f"{candidate}: not valid JSON ({e})") from None
             except RecursionError:
                 raise SQLDiffusionError(f"{candidate}: nested too deeply to be a scheduler config") from None
-            from ..scheduler import NoiseSchedule  # checked now, as the UNet's config is
-
-            try:
-                NoiseSchedule.from_config(config)
+            try:  # checked now, as the UNet's config is
+                checked_schedule_config(config)
             except SQLDiffusionError as e:
                 raise SQLDiffusionError(f"{candidate}: {str(e).removeprefix('scheduler config: ')}") from None
             return config

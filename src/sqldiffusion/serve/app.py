@@ -3,8 +3,8 @@
     GET  /                         the page (static/index.html)
     GET  /api/state                engine, models with their diagrams, defaults, the queue
     GET  /api/models/{i}/program   the SQL program of one pass of model i, as --show-sql prints it
-    POST /api/jobs                 start a generation: {model, sampler, eta, schedule, steps, timesteps,
-                                   seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
+    POST /api/jobs                 start a generation: {model, sampler, karras, eta, schedule, steps,
+                                   timesteps, seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
                                    queue -> 503 {error}
     GET  /api/jobs/{id}/events     Server-Sent Events: queued, started, statement, statement_done,
                                    step, done | cancelled | failed (each `data:` one JSON object)
@@ -35,7 +35,8 @@ from ..pipeline import image_size
 from .diagram import diagram
 from .gallery import Gallery
 from .guard import LOOPBACK_NAMES, MAX_BODY, RequestGuard
-from .jobs import BLOG_TIMESTEPS, MAX_BATCH, QueueFull, Runner, Served, parse_settings
+from .jobs import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, MAX_BATCH, QueueFull, Runner,
+                   Served, parse_settings)
 
 STATIC = files("sqldiffusion.serve") / "static"
 
@@ -84,8 +85,9 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
     async def state(request: Request) -> Response:
         running, queued = runner.waiting()
         return JSONResponse({"engine": engine.name, "models": diagrams, "running": running, "queued": queued,
-                             "defaults": {"model": keys[0], "sampler": "ddpm", "eta": 0.0, "schedule": "blog",
-                                          "steps": 50, "timesteps": ",".join(map(str, BLOG_TIMESTEPS)), "seed": 0,
+                             "defaults": {"model": keys[0], "sampler": DEFAULT_SAMPLER, "karras": DEFAULT_KARRAS,
+                                          "eta": 0.0, "schedule": "steps", "steps": DEFAULT_STEPS,
+                                          "timesteps": ",".join(map(str, BLOG_TIMESTEPS)), "seed": 0,
                                           "batch": 1, "max_batch": MAX_BATCH}})
 
     async def program_text(request: Request) -> Response:

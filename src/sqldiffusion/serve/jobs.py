@@ -24,11 +24,11 @@ from ..fields import shown
 from ..pictures import grid, to_pixels
 from ..pipeline import SQLDiffusionPipeline, image_size, relations
 from ..preflight import check_fits
-from ..scheduler import NoiseSchedule, make_rule, parse_timesteps, plan
+from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule, make_rule,
+                         parse_timesteps, plan)
 from ..sql_unet import SQLUNet
 from .diagram import module_of
 
-BLOG_TIMESTEPS = (500, 250, 125, 60, 0)
 # the page's samplers: the rule's sampler and whether it adds noise (none: DDPM without added noise)
 SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "dpmpp-2m": ("dpmpp-2m", True), "none": ("ddpm", False)}
 MAX_BATCH = 16
@@ -41,13 +41,14 @@ KEPT = 32  # finished jobs whose events can still be read
 @dataclass(frozen=True)
 class Settings:
     model: str
-    sampler: str  # ddpm, ddim, or none (DDPM without added noise)
+    sampler: str  # ddpm, ddim, dpmpp-2m, or none (DDPM without added noise)
     eta: float
     schedule: str  # blog, steps, or list
     steps: int | None
     timesteps: tuple[int, ...]  # the plan, resolved
     seed: int
     batch: int
+    karras: bool = False  # dpmpp-2m with Karras sigmas
 
 
 def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
@@ -62,19 +63,22 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: {', '.join(SAMPLERS)})")
     eta = _number(raw.get("eta", 0.0), "eta", float)
     name, add_noise = SAMPLERS[sampler]
-    make_rule(name, eta if name == "ddim" else 0.0, add_noise)
+    karras = raw.get("karras", False)
+    if not isinstance(karras, bool):
+        raise SQLDiffusionError(f"karras {shown(karras)} is not true or false")
+    rule = make_rule(name, eta if name == "ddim" else 0.0, add_noise, karras)
     schedule = raw.get("schedule", "blog")
     steps = None
     if schedule == "blog":
-        timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS)
+        timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS, karras=rule.karras)
     elif schedule == "steps":
         steps = _number(raw.get("steps"), "steps", int)
-        timesteps = plan(models[model].scheduler, steps=steps, sampler=name)
+        timesteps = plan(models[model].scheduler, steps=steps, sampler=name, karras=rule.karras)
     elif schedule == "list":
         listed = raw.get("timesteps", "")
         if not isinstance(listed, str):
             raise SQLDiffusionError(f"timesteps {shown(listed)}: give them as text, such as 500,250,0")
-        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(listed))
+        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(listed), karras=rule.karras)
     else:
         raise SQLDiffusionError(f"unknown schedule {shown(schedule)} (available: blog, steps, list)")
     seed = _number(raw.get("seed", 0), "seed", int)
@@ -85,7 +89,8 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
     net = models[model].net
     check_fits(net.config, *image_size(net.config), batch, net.max_memory)
-    return Settings(model, sampler, eta if name == "ddim" else 0.0, schedule, steps, tuple(timesteps), seed, batch)
+    return Settings(model, sampler, eta if name == "ddim" else 0.0, schedule, steps, tuple(timesteps), seed, batch,
+                    rule.karras)
 
 
 def _number(value, what: str, kind):
@@ -268,7 +273,10 @@ class Runner:
         pipe = SQLDiffusionPipeline(served.net, served.scheduler)
         pipe.set_progress_bar_config(disable=True)
         try:
-            samples = pipe(batch_size=s.batch, timesteps=list(s.timesteps), seed=s.seed, sampler=sampler, eta=s.eta,
+            # Karras sigmas come with their plan: the pipeline makes it again from the number of steps
+            planned = dict(num_inference_steps=len(s.timesteps), use_karras_sigmas=True) if s.karras else \
+                dict(timesteps=list(s.timesteps))
+            samples = pipe(batch_size=s.batch, **planned, seed=s.seed, sampler=sampler, eta=s.eta,
                            add_noise=add_noise, output_type="latent", on_event=on_event).images
         except BaseException as e:  # noqa: BLE001 - whatever stopped it, the page hears why
             self._clean(program)

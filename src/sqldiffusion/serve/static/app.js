@@ -13,6 +13,7 @@ let lit = null;            // the block whose statement runs now
 // ---- settings -------------------------------------------------------------------------------
 function showRows() {
   $("eta-row").hidden = $("sampler").value !== "ddim";
+  $("karras-row").hidden = $("sampler").value !== "dpmpp-2m";
   $("steps-row").hidden = $("schedule").value !== "steps";
   $("timesteps-row").hidden = $("schedule").value !== "list";
 }
@@ -20,6 +21,7 @@ function showRows() {
 function settings() {
   return {
     model: $("model").value, sampler: $("sampler").value, eta: Number($("eta").value),
+    karras: $("sampler").value === "dpmpp-2m" && $("karras").checked,
     schedule: $("schedule").value, steps: $("steps").value, timesteps: $("timesteps").value,
     seed: $("seed").value, batch: $("batch").value,
   };
@@ -29,6 +31,7 @@ function fill(s) {
   for (const key of ["model", "sampler", "eta", "schedule", "steps", "timesteps", "seed", "batch"]) {
     if (s[key] !== undefined && s[key] !== null) $(key).value = Array.isArray(s[key]) ? s[key].join(",") : s[key];
   }
+  if (s.karras !== undefined) $("karras").checked = Boolean(s.karras);
   showRows();
   showModel($("model").value);
 }
