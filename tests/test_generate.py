@@ -69,7 +69,7 @@ def test_generate_prints_ascii_and_writes_png_gif_npy(small_model, tmp_path):
     _, folder = small_model
     out, gif, npy = tmp_path / "b.png", tmp_path / "b.gif", tmp_path / "x0.npy"
     result = run("generate", "--model", folder, "--batch", 2, "--seed", 3, "--out", out, "--gif", gif,
-                 "--save-npy", npy, "--quiet")
+                 "--save-npy", npy, "--quiet", "--blog")
     assert result.exit_code == 0, result.output
     art = result.output.strip("\n").split("\n\n")
     assert len(art) == 2  # one picture per image

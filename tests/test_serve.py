@@ -363,7 +363,10 @@ def test_the_page_in_a_real_browser(live_server, tmp_path):
             new MutationObserver((records) => { for (const r of records)
                 if (r.target.classList && r.target.classList.contains('active')) window.lit.push(r.target.dataset.name); })
             .observe(document.getElementById('diagram'), {attributes: true, subtree: true, attributeFilter: ['class']}); }""")
+        assert page.input_value("#sampler") == "dpmpp-2m" and page.is_checked("#karras")  # the default
+        assert page.input_value("#steps") == "6"
         page.select_option("#model", folder)
+        page.select_option("#sampler", "ddpm")
         page.select_option("#schedule", "list")
         page.fill("#timesteps", "500,0")
         page.fill("#seed", "11")
