@@ -188,6 +188,26 @@ def test_the_page_chooses_only_among_what_is_served(served, settings, message):
     assert not_json.status_code == 400
 
 
+def test_the_pages_defaults_are_the_command_lines_and_draw_its_picture(served):
+    from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+    from sqldiffusion.serve.jobs import png_bytes
+
+    client, folder, app = served
+    defaults = client.get("/api/state").json()["defaults"]
+    assert (defaults["sampler"], defaults["karras"], defaults["schedule"], defaults["steps"]) == \
+        (DEFAULT_SAMPLER, DEFAULT_KARRAS, "steps", DEFAULT_STEPS)
+    settings = {k: defaults[k] for k in ("sampler", "karras", "eta", "schedule", "steps", "seed", "batch")}
+    job = client.post("/api/jobs", json={**settings, "model": folder, "seed": 4}).json()
+    done = stream(client, job["id"])[-1]
+    assert done["type"] == "done", done
+    net = app.state.runner.models[folder].net
+    pipe = SQLDiffusionPipeline(net)
+    pipe.set_progress_bar_config(disable=True)
+    expected = pipe(num_inference_steps=DEFAULT_STEPS, sampler=DEFAULT_SAMPLER, use_karras_sigmas=DEFAULT_KARRAS,
+                    seed=4, output_type="latent").images
+    assert client.get(f"/api/gallery/{done['entry']['id']}.png").content == png_bytes(expected)
+
+
 def test_a_generation_streams_its_steps_and_lands_in_the_gallery(served):
     client, folder, app = served
     settings = dict(model=folder, schedule="list", timesteps="500,0", seed=7, batch=2)

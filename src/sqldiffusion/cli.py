@@ -228,7 +228,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     from . import pictures
     from .editing import SQLImg2ImgPipeline
     from .model import load_model
-    from .pipeline import SQLDiffusionPipeline, image_size
+    from .pipeline import SQLDiffusionPipeline, image_size, replanned
     from .preflight import check_fits
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
     from .sql_unet import SQLUNet
@@ -266,11 +266,8 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     net = SQLUNet(loaded, engine, database)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
-    # Karras sigmas come with their plan: the pipeline makes it again from the number of steps
-    planned = dict(num_inference_steps=len(visited), use_karras_sigmas=True) if rule.karras else \
-        dict(timesteps=visited)
-    common = dict(**planned, seed=seed, sampler=rule.sampler, eta=rule.eta, add_noise=rule.add_noise,
-                  output_type="latent", on_event=_keeping_pairs(frames) if gif is not None else None)
+    common = dict(**replanned(visited, rule.karras), seed=seed, sampler=rule.sampler, eta=rule.eta,
+                  add_noise=rule.add_noise, output_type="latent", on_event=_keeping_pairs(frames) if gif is not None else None)
     if picture is None:
         pipe = SQLDiffusionPipeline(net, scheduler)
         pipe.set_progress_bar_config(disable=True if quiet else None)

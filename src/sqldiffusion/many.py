@@ -92,17 +92,15 @@ def _net(model: str, engine: str = "duckdb", dsn: str | None = None):
 
 def make_pictures(recipe: Recipe, seeds, net=None):
     """(seed, model, digest, engine, settings, png) for each seed: `generate --seed S`, batch 1."""
-    from .pipeline import SQLDiffusionPipeline
+    from .pipeline import SQLDiffusionPipeline, replanned
 
     net = net or _net(recipe.model)
     pipe = SQLDiffusionPipeline(net)
     pipe.set_progress_bar_config(disable=True)
     settings = json.dumps(asdict(recipe), sort_keys=True)
     for seed in seeds:
-        planned = dict(num_inference_steps=len(recipe.timesteps), use_karras_sigmas=True) if recipe.karras else \
-            dict(timesteps=list(recipe.timesteps))
-        samples = pipe(**planned, seed=int(seed), sampler=recipe.sampler, eta=recipe.eta,
-                       add_noise=recipe.add_noise, output_type="latent").images
+        samples = pipe(**replanned(recipe.timesteps, recipe.karras), seed=int(seed), sampler=recipe.sampler,
+                       eta=recipe.eta, add_noise=recipe.add_noise, output_type="latent").images
         yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, picture_png(samples))
 
 

@@ -179,8 +179,15 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING, HISTORY, SIGMAS,
-            *(s.target for s in program.statements)]
+    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING,
+            HISTORY, SIGMAS, *(s.target for s in program.statements)]
+
+
+def replanned(timesteps: Sequence[int], karras: bool) -> dict:
+    """The pipeline's arguments that run a plan made earlier: its timesteps or, for Karras sigmas
+    (a plan that comes with its sigmas), its number of steps, from which the same plan is made again."""
+    return dict(num_inference_steps=len(timesteps), use_karras_sigmas=True) if karras else \
+        dict(timesteps=list(timesteps))
 
 
 def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],

@@ -22,7 +22,7 @@ from ..errors import SQLDiffusionError
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
 from ..pictures import grid, to_pixels
-from ..pipeline import SQLDiffusionPipeline, image_size, relations
+from ..pipeline import SQLDiffusionPipeline, image_size, relations, replanned
 from ..preflight import check_fits
 from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule, make_rule,
                          parse_timesteps, plan)
@@ -273,11 +273,8 @@ class Runner:
         pipe = SQLDiffusionPipeline(served.net, served.scheduler)
         pipe.set_progress_bar_config(disable=True)
         try:
-            # Karras sigmas come with their plan: the pipeline makes it again from the number of steps
-            planned = dict(num_inference_steps=len(s.timesteps), use_karras_sigmas=True) if s.karras else \
-                dict(timesteps=list(s.timesteps))
-            samples = pipe(batch_size=s.batch, **planned, seed=s.seed, sampler=sampler, eta=s.eta,
-                           add_noise=add_noise, output_type="latent", on_event=on_event).images
+            samples = pipe(batch_size=s.batch, **replanned(s.timesteps, s.karras), seed=s.seed, sampler=sampler,
+                           eta=s.eta, add_noise=add_noise, output_type="latent", on_event=on_event).images
         except BaseException as e:  # noqa: BLE001 - whatever stopped it, the page hears why
             self._clean(program)
             if job.cancel_requested:
