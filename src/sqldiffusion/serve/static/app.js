@@ -258,7 +258,8 @@ function detail(entry) {
   box.innerHTML = "";
   const dl = document.createElement("dl");
   const rows = [["model", entry.model], ["digest", entry.digest.slice(0, 16)], ["engine", entry.engine],
-                ["seed", entry.seed], ["sampler", entry.sampler + (entry.sampler === "ddim" ? `, eta ${entry.settings.eta}` : "")],
+                ["seed", entry.seed], ["sampler", entry.sampler + (entry.sampler === "ddim" ? `, eta ${entry.settings.eta}` : "") +
+                  (entry.settings.karras ? ", Karras sigmas" : "")],
                 ["timesteps", entry.schedule], ["batch", entry.batch], ["seconds", entry.seconds], ["made", entry.created_at]];
   for (const [k, v] of rows) {
     const dt = document.createElement("dt"); dt.textContent = k;
