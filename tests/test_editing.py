@@ -13,7 +13,8 @@ from sqldiffusion.cli import cli
 from sqldiffusion.editing import SQLImg2ImgPipeline
 from sqldiffusion.pictures import load_picture, to_pixels
 from sqldiffusion.pipeline import SAMPLE, start
-from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, plan, schedule_sql, strength_plan
+from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, StepRule, schedule_sql, strength_plan
+from sqldiffusion.schedulers import of_rule, plan
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -37,8 +38,10 @@ def test_the_plan_is_diffusers_img2img_plan(steps, strength):
 @pytest.mark.parametrize("t", [0, 250, 999])
 def test_noising_a_picture_equals_add_noise(engine, t):
     x0, eps = np.tanh(random_sample(2, 3, 8, seed=1)), random_sample(2, 3, 8, seed=2)
-    engine.create(SCHEDULE, schedule_sql(NoiseSchedule(), engine.dialect))
-    start(engine, x0.shape, 0, t, eps, x0)
+    scheduler = of_rule(NoiseSchedule(), StepRule("ddpm"))
+    scheduler.set_timesteps(timesteps=[t])
+    scheduler.begin(engine)
+    start(engine, x0.shape, 0, eps, x0, scheduler)
     got = engine.fetch_image(SAMPLE, x0.shape)
     engine.drop(SAMPLE, SCHEDULE)
     expected = diffusers.DDPMScheduler().add_noise(torch.from_numpy(x0), torch.from_numpy(eps), torch.tensor([t]))

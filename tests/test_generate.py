@@ -49,7 +49,9 @@ def test_pipeline_output_types_and_seeds(small_model, capsys):
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(sampler="euler"), "unknown sampler"),
+    (dict(sampler="lms"), "unknown sampler"),
+    (dict(sampler="heun", add_noise=False), "heun adds no noise"),
+    (dict(sampler="euler-a", use_karras_sigmas=True), "karras"),
     (dict(batch_size=0), "batch size"),
     (dict(sampler="ddim", eta=2.0), "eta"),
     (dict(timesteps=[0, 500]), "descending"),
@@ -113,7 +115,7 @@ def test_generate_from_init_noise_matches_the_pipeline(small_model, tmp_path):
     (["--timesteps", "1000,0"], "[0, 1000)"),
     (["--steps", "5000"], "more than the 1000"),
     (["--batch", "0"], "at least one image"),
-    (["--sampler", "euler"], "unknown sampler"),
+    (["--sampler", "lms"], "unknown sampler"),
     (["--timesteps", "a,b"], "whole numbers"),
     (["--out", "/nonexistent-folder/b.png"], "does not exist"),
 ])

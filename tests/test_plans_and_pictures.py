@@ -7,7 +7,8 @@ import pytest
 
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.pictures import ascii_art, colour_art, grid
-from sqldiffusion.scheduler import NoiseSchedule, plan
+from sqldiffusion.scheduler import NoiseSchedule
+from sqldiffusion.schedulers import plan
 
 
 def test_plan_of_a_custom_list_and_of_every_step():

@@ -9,9 +9,11 @@ import pytest
 from conftest import SMALL, make_unet, random_sample, save_unet
 
 from sqldiffusion import SQLUNet
-from sqldiffusion.pipeline import Step, denoise, sampler_step
+from sqldiffusion.pipeline import denoise
+from sqldiffusion.schedulers import of_rule
 from sqldiffusion.program import SAMPLE
-from sqldiffusion.scheduler import SCHEDULE, SIGMAS, NoiseSchedule, StepRule, karras_sql, plan, schedule_sql
+from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, StepRule, schedule_sql
+from sqldiffusion.schedulers import plan
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -41,12 +43,14 @@ def test_plan_equals_diffusers_set_timesteps(spacing, steps):
 
 
 def _one_step(engine, schedule, rule, t, prev, x, eps, noise):
-    engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+    scheduler = of_rule(schedule, rule)
+    scheduler.set_timesteps(timesteps=[t] + ([prev] if prev >= 0 else []))
+    scheduler.begin(engine)
     engine.put_image(SAMPLE, x)
     engine.put_image("eps", eps)
     if noise is not None:
         engine.put_image("z", noise)
-    sampler_step(engine, schedule, rule, Step(0, 1, t, prev), "eps", "z" if noise is not None else None, x.shape[1])
+    scheduler.step(engine, 0, "eps", "z" if noise is not None else None, x.shape[1])
     return engine.fetch_image(SAMPLE, x.shape)
 
 
@@ -183,20 +187,18 @@ def test_dpm_steps_equal_diffusers_one_by_one(engine, steps, karras):
     schedule = NoiseSchedule()
     scheduler = _dpm({"use_karras_sigmas": karras})
     scheduler.set_timesteps(steps)
-    timesteps = plan(schedule, steps=steps, sampler="dpmpp-2m", karras=karras)
+    ours = of_rule(schedule, StepRule("dpmpp-2m", karras=karras))
+    ours.set_timesteps(steps)
+    timesteps = ours.timesteps
     x = random_sample(2, 3, 8, seed=21)
-    engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-    if karras:
-        engine.create(SIGMAS, karras_sql(schedule, steps, engine.dialect))
+    ours.begin(engine)
     engine.put_image(SAMPLE, x)
     expected = torch.from_numpy(x)
     for i, t in enumerate(timesteps):
         eps = random_sample(2, 3, 8, seed=30 + i)
         expected = scheduler.step(torch.from_numpy(eps), t, expected).prev_sample
         engine.put_image("eps", eps)
-        step = Step(i, steps, t, timesteps[i + 1] if i + 1 < steps else -1)
-        sampler_step(engine, schedule, StepRule("dpmpp-2m", karras=karras), step, "eps", None, 3,
-                     before=timesteps[i - 1] if i else None)
+        ours.step(engine, i, "eps", None, 3)
         got = engine.fetch_image(SAMPLE, x.shape)
         # x0 = (x - sigma eps) / alpha is ~600 at t = 999 for random eps: float32 is 1e-7 of that
         scale = max(1.0, float(np.abs(expected.numpy()).max()))

@@ -176,7 +176,8 @@ def test_dpm_solver_steps_equal_diffusers(spark_engine, karras):
     from sqldiffusion.events import Step
     from sqldiffusion.pipeline import SAMPLE, relations, sampler_step
     from sqldiffusion.program import Program
-    from sqldiffusion.scheduler import SCHEDULE, SIGMAS, karras_sql, plan, schedule_sql
+    from sqldiffusion.scheduler import SCHEDULE, SIGMAS, karras_sql, schedule_sql
+    from sqldiffusion.schedulers import plan
 
     engine, schedule = spark_engine, NoiseSchedule()
     timesteps = plan(schedule, steps=3, sampler="dpmpp-2m", karras=karras)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import RunFailed, SQLDiffusionError
 from .redact import redact
-from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
 from .backends import BACKENDS
 
 
@@ -72,7 +72,8 @@ def _spark_target(master: str | None, settings: tuple[str, ...], warehouse: str 
 def _planned(loaded, steps: int | None, timestep_list: str | None, rule) -> list[int]:
     """The timesteps a run of `loaded` with step rule `rule` visits: --steps, --timesteps, or the
     sampler's default."""
-    from .scheduler import NoiseSchedule, parse_timesteps, plan
+    from .scheduler import NoiseSchedule, parse_timesteps
+    from .schedulers import plan
 
     steps, timestep_list = _default_plan(rule.sampler, steps, timestep_list)
     return plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
@@ -80,17 +81,15 @@ def _planned(loaded, steps: int | None, timestep_list: str | None, rule) -> list
                 sampler=rule.sampler, karras=rule.karras)
 
 
-DPM_STEPS = 8  # --sampler dpmpp-2m without --steps or --timesteps
+DPM_STEPS = 8  # a fast solver (dpmpp-*, euler*, heun) without --steps or --timesteps
 BLOG_TIMESTEPS = ",".join(map(str, BLOG))
 
 
 def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) -> tuple[int | None, str | None]:
     """--steps and --timesteps as given, or when neither is: the blog's four steps for ddpm and
-    ddim, DPM_STEPS for DPM-Solver++."""
-    from .scheduler import MULTISTEP
-
+    ddim, DPM_STEPS for the fast solvers."""
     if steps is None and timestep_list is None:
-        if sampler in MULTISTEP:
+        if sampler not in ("ddpm", "ddim"):
             return DPM_STEPS, None
         return None, BLOG_TIMESTEPS
     return steps, timestep_list
@@ -177,11 +176,12 @@ def sampling_options(command):
         engine_options,
         click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
         click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise)."),
-        click.option("--sampler", help="ddpm, ddim or dpmpp-2m (DPM-Solver++ 2M, 8 steps by default) "
+        click.option("--sampler", help=f"{', '.join(SAMPLERS)} (the fast solvers take 8 steps unless told) "
                                        "[default: dpmpp-2m --karras, 6 steps; ddpm with --steps or --timesteps]."),
         click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0."),
         click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
-        click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas (diffusers' use_karras_sigmas)."),
+        click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "
+                                                    f"{', '.join(KARRAS_SAMPLERS)}."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
         click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
         click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds]."),
@@ -230,7 +230,8 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     from .model import load_model
     from .pipeline import SQLDiffusionPipeline, image_size, replanned
     from .preflight import check_fits
-    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, plan, strength_plan
+    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, strength_plan
+    from .schedulers import plan
     from .sql_unet import SQLUNet
 
     sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta,
@@ -573,10 +574,10 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
-@click.option("--sampler", help="ddpm, ddim or dpmpp-2m [default: as generate's].")
+@click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
 @click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0.")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
-@click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas.")
+@click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
 @click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
@@ -619,10 +620,10 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
-@click.option("--sampler", help="ddpm, ddim or dpmpp-2m [default: as generate's].")
+@click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
 @click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0.")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
-@click.option("--karras", is_flag=True, help="dpmpp-2m with Karras sigmas.")
+@click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--batch", default=1, show_default=True, type=int)

@@ -24,7 +24,8 @@ from .pictures import load_mask, load_picture
 from . import pipeline
 from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, denoise, image_size, \
     images_of, repaint, resolve_seed
-from .scheduler import StepRule, inversion_plan, make_rule, plan, repaint_plan, strength_plan
+from .scheduler import StepRule, inversion_plan, make_rule, repaint_plan, strength_plan
+from .schedulers import plan
 
 
 class SQLImg2ImgPipeline(SQLDiffusionPipeline):

@@ -26,16 +26,14 @@ from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .progress import ProgressBar
-from .scheduler import (COEFFICIENTS, MULTISTEP, SCHEDULE, SIGMAS, NoiseSchedule, StepRule, add_noise_sql,
-                        coefficients_sql, dpm_coefficients_sql, inversion_sql, karras_sql, make_rule, plan,
-                        prediction_sql, schedule_sql, undo_sql)
+from .scheduler import (COEFFICIENTS, SCHEDULE, SIGMAS, NoiseSchedule, StepRule, coefficients_sql,
+                        inversion_sql, make_rule, schedule_sql, undo_sql)
+from .schedulers import Scheduler, of_rule, planned_scheduler, sampler_of_config
+from .schedulers.base import PREDICTION, RELATIONS
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
-PREDICTION = "sqld_x0"  # the clean picture a step predicts, made when a run is watched
-PREDICTING = "sqld_x0_step"  # the coefficients that give it
-HISTORY = "sqld_x0_before"  # multistep solvers: the step before's predicted x0
 IMAGE = "sqld_image"  # a given clean picture (image-to-image, inpainting)
 MASK = "sqld_mask"  # inpainting: 1 where the picture's pixel is kept, 0 where it is filled in
 ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
@@ -69,11 +67,11 @@ class SQLDiffusionPipeline:
 
     def __call__(self, batch_size: int = 1, num_inference_steps: int | None = 1000,
                  timesteps: Sequence[int] | None = None, seed: int | None = None, generator=None,
-                 sampler: str = "ddpm", eta: float = 0.0, add_noise: bool = True,
+                 sampler: str | None = None, eta: float = 0.0, add_noise: bool = True,
                  init_noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
                  on_event: Callable[[Event], None] | None = None, return_dict: bool = True,
-                 use_karras_sigmas: bool = False):
+                 use_karras_sigmas: bool | None = None):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
         the command line's default is DPM-Solver++ 2M with Karras sigmas, 6 steps).
@@ -82,8 +80,12 @@ class SQLDiffusionPipeline:
 
         The noise comes from SQL, seeded by `seed` (or by `generator`: a torch.Generator's
         initial_seed, or a draw from a numpy Generator); `init_noise` (B, C, H, W) starts from a
-        given x_T instead. `sampler` "ddpm" (optionally without added noise), "ddim" (`eta`) or
-        "dpmpp-2m" (DPM-Solver++ 2M; `use_karras_sigmas` as diffusers' option of that name).
+        given x_T instead, scaled by the scheduler's init_noise_sigma as diffusers' pipelines scale
+        their latents. `sampler`: one of `schedulers.SCHEDULERS` ("ddpm", optionally without added
+        noise; "ddim" with `eta`; "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "euler", "euler-a", "heun"),
+        `use_karras_sigmas` as diffusers' option of that name; by default both come from the
+        model's scheduler_config.json, as a diffusers pipeline's scheduler does. The progress bar
+        counts UNet passes (Heun makes two per step).
 
         `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
         gets every statement as it starts and finishes and, after every step, x_t and the predicted
@@ -91,11 +93,14 @@ class SQLDiffusionPipeline:
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
-        rule = make_rule(sampler, eta, add_noise, use_karras_sigmas)
-        steps = None if timesteps is not None else num_inference_steps
-        visited = plan(self.scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler, karras=rule.karras)
-        with self.progress_bar(len(visited)) as bar:
-            samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch_size,
+        configured, karras = sampler_of_config(self.unet.model.scheduler_config)
+        sampler = configured if sampler is None else sampler
+        if use_karras_sigmas is None:
+            use_karras_sigmas = karras and sampler == configured
+        scheduler = of_rule(self.scheduler, make_rule(sampler, eta, add_noise, use_karras_sigmas))
+        scheduler.set_timesteps(None if timesteps is not None else num_inference_steps, timesteps)
+        with self.progress_bar(len(scheduler.timesteps)) as bar:
+            samples = denoise(self.unet, scheduler, batch=batch_size,
                               seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback),
                               on_event=on_event)
         images = images_of(samples, output_type)
@@ -140,7 +145,8 @@ def image_size(config) -> tuple[int, int]:
     return int(size), int(size)
 
 
-def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: StepRule, batch: int = 1,
+def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequence[float] | None = None,
+            rule: StepRule | None = None, batch: int = 1,
             seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None) -> np.ndarray:
@@ -150,8 +156,12 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
     pictures in [-1, 1], one per batch item), from the picture noised to the first timestep, by SQL
     noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
     `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
+    `schedule`: a scheduler whose timesteps are set, or a noise schedule with the step rule and
+    the plan (`timesteps`) to run on it.
     """
     engine = net.engine
+    scheduler = schedule if isinstance(schedule, Scheduler) else planned_scheduler(schedule, rule, timesteps)
+    timesteps = scheduler.timesteps
     if image is not None:
         image, _ = net.check_inputs(image, timesteps[0])
         if init_noise is not None and np.shape(init_noise) != image.shape:
@@ -171,7 +181,8 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
                                 "for its own samples")
     program = net.program_for(shape)
     try:
-        loop(engine, program, schedule, rule, timesteps, shape, seed, init_noise, on_step, image, on_event=on_event)
+        loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=on_step, image=image,
+             on_event=on_event)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))
@@ -179,8 +190,8 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], rule: S
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [SCHEDULE, SAMPLE, TIMESTEPS, COEFFICIENTS, NOISE, NEXT, IMAGE, MASK, *ENDS, PREDICTION, PREDICTING,
-            HISTORY, SIGMAS, *(s.target for s in program.statements)]
+    return [*RELATIONS, SAMPLE, TIMESTEPS, NOISE, IMAGE, MASK, *ENDS, SIGMAS,
+            *(s.target for s in program.statements)]
 
 
 def replanned(timesteps: Sequence[int], karras: bool) -> dict:
@@ -190,34 +201,31 @@ def replanned(timesteps: Sequence[int], karras: bool) -> dict:
         dict(timesteps=list(timesteps))
 
 
-def loop(engine, program, schedule: NoiseSchedule, rule: StepRule, timesteps: list[int],
-         shape: tuple[int, int, int, int], seed: int, init_noise: np.ndarray | None = None,
+def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int], seed: int,
+         init_noise: np.ndarray | None = None,
          on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
          image: np.ndarray | None = None, begin: Callable[[], None] | None = None,
          on_event: Callable[[Event], None] | None = None) -> None:
-    """The statements of the denoising loop, through the engine; leaves x_0 in SAMPLE.
+    """The statements of a run, for any scheduler: a UNet pass, then the scheduler's step, for
+    every pass of its plan; leaves x_0 in SAMPLE.
 
     Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
     fetch_image when on_step peeks or on_event watches), so the same loop can be written out as a
     script (`export.py`). `begin()`, if given, fills SAMPLE with x_T instead of `start`.
     """
     began = time.perf_counter()
-    engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-    if rule.karras:  # the plan's sigmas, from the schedule, as the plan was made (scheduler.karras_plan)
-        engine.create(SIGMAS, karras_sql(schedule, len(timesteps), engine.dialect))
+    scheduler.begin(engine)
     if begin is not None:
         begin()
     else:
-        start(engine, shape, seed, timesteps[0], init_noise, image)
-    for i, t in enumerate(timesteps):
-        step = Step(i, len(timesteps), t, timesteps[i + 1] if i + 1 < len(timesteps) else -1)
-        eps = engine.execute(program, [t] * shape[0], *watching(step, on_event))
+        start(engine, shape, seed, init_noise, image, scheduler)
+    for step in scheduler.steps():
+        eps = engine.execute(program, [step.timestep] * shape[0], *watching(step, on_event))
         noise = None
-        if rule.adds_noise(step.timestep, step.prev):
+        if scheduler.adds_noise(step.index):
             noise = NOISE
             engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
-        sampler_step(engine, schedule, rule, step, eps, noise, shape[1], predict=on_event is not None,
-                     before=timesteps[i - 1] if i else None)
+        scheduler.step(engine, step.index, eps, noise, shape[1], predict=on_event is not None)
         engine.drop(eps, NOISE)
         if on_event:
             on_event(StepFinished(step, engine.fetch_image(SAMPLE, shape), engine.fetch_image(PREDICTION, shape),
@@ -235,10 +243,10 @@ def watching(step: Step, on_event: Callable[[Event], None] | None) -> tuple:
             lambda s: on_event(StatementStarted(s, step)))
 
 
-def start(engine, shape: tuple[int, int, int, int], seed: int, t: int, noise: np.ndarray | None = None,
-          image: np.ndarray | None = None) -> None:
-    """SAMPLE at the loop's first timestep t: the noise (SQL's, stream 0, or given) or, given a clean
-    picture, that picture noised to t by it."""
+def start(engine, shape: tuple[int, int, int, int], seed: int, noise: np.ndarray | None = None,
+          image: np.ndarray | None = None, scheduler: Scheduler | None = None) -> None:
+    """SAMPLE at the first pass: the noise (SQL's, stream 0, or given) scaled to the scheduler's
+    first sample or, given a clean picture, that picture noised to the first pass's level by it."""
     target = NOISE if image is not None else SAMPLE
     if noise is not None:
         engine.put_image(target, noise)
@@ -246,38 +254,14 @@ def start(engine, shape: tuple[int, int, int, int], seed: int, t: int, noise: np
         engine.create(target, engine.dialect.gaussian_noise(shape, seed, stream=0))
     if image is not None:
         engine.put_image(IMAGE, image)
-        engine.create(COEFFICIENTS, add_noise_sql(t))
+        engine.create(COEFFICIENTS, scheduler.start_sql())
         engine.create(SAMPLE, engine.dialect.noised(IMAGE, NOISE, COEFFICIENTS, shape[1]))
         engine.drop(IMAGE, NOISE, COEFFICIENTS)
-
-
-def sampler_step(engine, schedule: NoiseSchedule, rule: StepRule, step: Step, eps: str, noise: str | None,
-                 channels: int, predict: bool = False, before: int | None = None) -> None:
-    """Replace SAMPLE (x_t) by x_prev, given the UNet's prediction in relation `eps` and, when the
-    rule adds noise at this step, standard normal noise in relation `noise`. `predict`: also make
-    PREDICTION, the clean picture x0 the step predicts (by the same statement, with coefficients
-    that keep x0 alone). `before`: the timestep of the step before (None at the first), which a
-    multistep solver's update reads, with that step's x0 kept in HISTORY."""
-    multistep = rule.sampler in MULTISTEP
-    if multistep:  # DPM-Solver++: no clipping; the step before's x0 is kept for the next one
-        engine.create(COEFFICIENTS, dpm_coefficients_sql(step.timestep, step.prev, before, rule.karras))
-        clip = None
-    else:
-        engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, step.timestep, step.prev))
-        clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
-    if predict or multistep:
-        engine.create(PREDICTING, prediction_sql())
-        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
-        engine.drop(PREDICTING)
-    history = HISTORY if multistep and before is not None and step.prev >= 0 else None
-    engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels,
-                                                    history=history))
-    engine.drop(COEFFICIENTS)
-    engine.rename(NEXT, SAMPLE)
-    if multistep:
-        engine.rename(PREDICTION, HISTORY)
-        if predict:  # the caller reads (and drops) this step's x0 as PREDICTION
-            engine.create(PREDICTION, f"SELECT * FROM {HISTORY}")
+    elif scheduler is not None and (scale := scheduler.init_scale_sql()) is not None:
+        engine.create(COEFFICIENTS, scale)
+        engine.create(NEXT, engine.dialect.pixelwise(shape[1], lambda x: f"c.sa * {x}", [SAMPLE], COEFFICIENTS))
+        engine.rename(NEXT, SAMPLE)
+        engine.drop(COEFFICIENTS)
 
 
 def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, rule: StepRule,
@@ -301,7 +285,7 @@ def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: in
     clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
     try:
         engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-        start(engine, shape, seed, timesteps[0], init_noise)
+        start(engine, shape, seed, init_noise)
         engine.put_image(IMAGE, image)
         engine.put_image(MASK, mask.astype(np.float32))
         last = timesteps[0] + 1
@@ -386,8 +370,8 @@ def interpolate(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], fra
         engine.drop(*ENDS)
 
     try:
-        loop(engine, program, schedule, StepRule("ddim", 0.0), timesteps, shape, seeds[0], on_step=on_step,
-             begin=begin)
+        loop(engine, program, planned_scheduler(schedule, StepRule("ddim", 0.0), timesteps), shape, seeds[0],
+             on_step=on_step, begin=begin)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))

@@ -37,39 +37,17 @@ class NoiseSchedule:
     steps_offset: int = 0
     set_alpha_to_one: bool = True  # DDIM: the cumulative alpha "before" timestep 0
     spacing_given: bool = False  # whether the config names timestep_spacing (DPM-Solver's default differs)
+    given: frozenset = frozenset()  # the keys the config names (other algorithms' defaults differ)
 
     @classmethod
     def from_config(cls, config: dict | None) -> "NoiseSchedule":
         known = checked_schedule_config(config)
-        return cls(**known, spacing_given="timestep_spacing" in known)
+        return cls(**known, spacing_given="timestep_spacing" in known, given=frozenset(known))
 
 
-def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[int] | None = None,
-         sampler: str = "ddpm", karras: bool = False) -> list[int]:
-    """The descending timesteps a run visits: every one, a given list, or `steps` spaced as diffusers'
-    scheduler of `sampler` spaces them (`DPMSolverMultistepScheduler` for dpmpp-2m, with Karras
-    sigmas if `karras`)."""
+def spaced_timesteps(schedule: NoiseSchedule, steps: int) -> list[int]:
+    """DDPMScheduler/DDIMScheduler.set_timesteps(steps): integer timesteps spaced as the config says."""
     total = schedule.num_train_timesteps
-    if karras:
-        if timesteps is not None:
-            raise SQLDiffusionError("Karras sigmas set their own timesteps: give a number of steps, not a list")
-        return karras_plan(schedule, 20 if steps is None else steps)
-    if sampler in MULTISTEP and timesteps is None:
-        return dpm_plan(schedule, 20 if steps is None else steps)
-    if timesteps is not None:
-        if steps is not None:
-            raise SQLDiffusionError("give either a number of steps or a list of timesteps, not both")
-        ts = [int(t) for t in timesteps]
-        if any(t != float(s) for t, s in zip(ts, timesteps)):
-            raise SQLDiffusionError("timesteps must be whole numbers")
-        if not ts:
-            raise SQLDiffusionError("the timestep list is empty")
-        if any(a <= b for a, b in zip(ts, ts[1:])):
-            raise SQLDiffusionError(f"timesteps {shown(','.join(map(str, ts)))} are not strictly descending")
-        if ts[0] >= total or ts[-1] < 0:
-            raise SQLDiffusionError(f"timesteps must lie in [0, {total}) for a model trained with {total} steps")
-        return ts
-    steps = total if steps is None else steps
     if steps < 1:
         raise SQLDiffusionError(f"steps must be at least 1 (got {shown(steps)})")
     if steps > total:
@@ -109,15 +87,19 @@ def dpm_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
 SIGMAS = "sqld_sigmas"  # Karras sigmas: (t, sigma) of each planned step
 
 
-def karras_sql(schedule: NoiseSchedule, steps: int, dialect) -> str:
-    """SELECT t, sigma for `steps` steps: Karras et al.'s sigmas (rho 7) from the schedule's largest
-    sigma = sqrt((1 - abar) / abar) down to its smallest, each with the timestep diffusers'
-    `_sigma_to_t` gives it (log sigma interpolated between the two training steps around it, rounded)."""
+def karras_sql(schedule: NoiseSchedule, steps: int, dialect, ends: Sequence[float] | None = None,
+               rounded: bool = True) -> str:
+    """SELECT i, t, sigma for `steps` steps: Karras et al.'s sigmas (rho 7) from the largest sigma
+    down to the smallest (of the schedule, sigma = sqrt((1 - abar) / abar), or at the timesteps
+    `ends`, interpolated), each with the timestep diffusers' `_sigma_to_t` gives it (log sigma
+    interpolated between the two training steps around it; rounded where `rounded`)."""
     d, total, last = dialect.double, schedule.num_train_timesteps, max(steps - 1, 1)
     inverse = f"(1::{d} / 7)"  # a double: 1.0 / 7 is a decimal of six digits on some engines (Hyper)
+    source = "l" if ends is None else f"({interpolated_sigmas(ends, dialect)}) AS ends"
+    t = "(1 - w) * low + w * (low + 1)"
     return (f"WITH l AS (SELECT t, sigma, ln(sigma) AS ls FROM\n"
             f"       (SELECT t, sqrt((1 - alpha_bar) / alpha_bar) AS sigma FROM {SCHEDULE}) AS s),\n"
-            f"e AS (SELECT min(sigma) AS lo, max(sigma) AS hi FROM l),\n"
+            f"e AS (SELECT min(sigma) AS lo, max(sigma) AS hi FROM {source}),\n"
             f"k AS (SELECT i, power(power(hi, {inverse}) + (i::{d} / {last}) * (power(lo, {inverse}) - "
             f"power(hi, {inverse})), 7) AS sigma\n"
             f"      FROM e CROSS JOIN {dialect.series(steps, 'i')}),\n"
@@ -127,14 +109,25 @@ def karras_sql(schedule: NoiseSchedule, steps: int, dialect) -> str:
             f"      FROM k CROSS JOIN l GROUP BY k.i, k.sigma),\n"
             f"w AS (SELECT c.i, c.sigma, c.low, least(greatest((a.ls - c.lsig) / (a.ls - b.ls), 0), 1) AS w\n"
             f"      FROM c JOIN l a ON a.t = c.low JOIN l b ON b.t = c.low + 1)\n"
-            f"SELECT CAST(round((1 - w) * low + w * (low + 1)) AS INTEGER) AS t, sigma FROM w")
+            f"SELECT i, {dialect.cast(f'round({t})', 'INTEGER') if rounded else dialect.cast(t, d)} AS t, sigma FROM w")
 
 
-def karras_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
-    """The timesteps of `steps` Karras sigmas, as `set_timesteps` with use_karras_sigmas gives them.
-    Computed in SQL on a DuckDB of its own, whatever the run's engine: the plan must be known before
-    the run starts (its progress, preflight and outputs), and every engine computes the same sigmas
-    again when its loop begins (`SIGMAS`)."""
+def interpolated_sigmas(timesteps: Sequence[float], dialect) -> str:
+    """SELECT b, t, sigma: the schedule's sigma at each (fractional) timestep, linearly interpolated
+    between the two training steps around it (np.interp, as diffusers' set_timesteps)."""
+    sigmas = f"(SELECT t, sqrt((1 - alpha_bar) / alpha_bar) AS sigma FROM {SCHEDULE})"
+    return (f"SELECT p.b, p.t, lo.sigma + (p.t - lo.t) * (COALESCE(hi.sigma, lo.sigma) - lo.sigma) AS sigma\n"
+            f"FROM ({dialect.timesteps(timesteps)}) AS p\n"
+            f"JOIN {sigmas} AS lo ON lo.t = {dialect.cast('floor(p.t)', 'INTEGER')}\n"
+            f"LEFT JOIN {sigmas} AS hi ON hi.t = lo.t + 1")
+
+
+def karras_plan(schedule: NoiseSchedule, steps: int, ends: Sequence[float] | None = None,
+                rounded: bool = True) -> list[float]:
+    """The timesteps of `steps` Karras sigmas, as `set_timesteps` with use_karras_sigmas gives them
+    (karras_sql; float32 where not `rounded`). Computed in SQL on a DuckDB of its own, whatever the
+    run's engine: the plan must be known before the run starts (its progress, preflight and
+    outputs), and every engine computes the same sigmas again when its loop begins."""
     from .backends import get_engine
 
     total = schedule.num_train_timesteps
@@ -143,10 +136,12 @@ def karras_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
     engine = get_engine("duckdb")
     try:
         engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-        ts = [row[0] for row in engine.query(f"SELECT t FROM ({karras_sql(schedule, steps, engine.dialect)}) AS k "
-                                             "ORDER BY sigma DESC")]
+        sql = karras_sql(schedule, steps, engine.dialect, ends, rounded)
+        ts = [row[0] for row in engine.query(f"SELECT t FROM ({sql}) AS k ORDER BY i")]
     finally:
         engine.close()
+    if not rounded:
+        return [float(np.float32(t)) for t in ts]
     if len(set(ts)) < len(ts):
         raise SQLDiffusionError(f"{steps} Karras steps fall on the same timestep twice; take fewer steps")
     return ts
@@ -189,8 +184,6 @@ class StepRule:
         """Whether the step draws noise (RePaint always does: it noises the known pixels)."""
         if self.sampler == "repaint":
             return True
-        if self.sampler in MULTISTEP:
-            return False
         if self.sampler == "ddim":
             return self.eta > 0 and prev >= 0
         return self.add_noise and t > 0
@@ -200,26 +193,31 @@ class StepRule:
 # best on the demo model within 8 UNet passes (benchmarks/samplers.py, BENCHMARKS.md).
 DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m", True, 6
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)  # the blog's schedule, one flag away (--blog)
-MULTISTEP = ("dpmpp-2m",)  # samplers that keep the earlier steps' predicted x0 (DPM-Solver++ 2M)
-SAMPLERS = ("ddpm", "ddim", *MULTISTEP)
+SAMPLERS = ("ddpm", "ddim", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "euler", "euler-a", "heun")
+KARRAS_SAMPLERS = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "euler", "heun")  # diffusers' use_karras_sigmas
+MULTISTEP = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde")  # samplers that keep earlier steps' predicted x0
+STOCHASTIC = {"dpmpp-2m-sde": "dpmpp-2m", "euler-a": "euler"}  # samplers that draw noise at every step
 
 
 def make_rule(sampler: str, eta: float = 0.0, add_noise: bool = True, karras: bool = False) -> StepRule:
-    """The step rule of a sampler name and its options, checked."""
+    """A sampler name and its options, checked: one line for an option the sampler does not take."""
     if sampler not in SAMPLERS:
-        raise SQLDiffusionError(f"unknown sampler {sampler!r} (available: {', '.join(SAMPLERS)})")
+        raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: {', '.join(SAMPLERS)})")
     if not 0 <= eta <= 1:
         raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
     if sampler != "ddim" and eta:
         raise SQLDiffusionError(f"eta applies to the ddim sampler, not {sampler}"
                                 + ("; for ddpm use add_noise / --no-noise" if sampler == "ddpm" else ""))
-    if sampler in MULTISTEP and not add_noise:
-        raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {sampler} adds no noise")
     if sampler == "ddim" and not add_noise:
         raise SQLDiffusionError("--no-noise (add_noise=False) applies to the ddpm sampler; ddim adds noise "
                                 "only with eta > 0, and none at the default eta 0")
-    if karras and sampler not in MULTISTEP:
-        raise SQLDiffusionError(f"--karras (use_karras_sigmas) applies to {', '.join(MULTISTEP)}, not {sampler}")
+    if sampler in STOCHASTIC and not add_noise:
+        raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {sampler}'s noise is "
+                                f"part of its method (its deterministic sibling: {STOCHASTIC[sampler]})")
+    if sampler != "ddpm" and not add_noise:
+        raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {sampler} adds no noise")
+    if karras and sampler not in KARRAS_SAMPLERS:
+        raise SQLDiffusionError(f"--karras (use_karras_sigmas) applies to {', '.join(KARRAS_SAMPLERS)}, not {sampler}")
     return StepRule(sampler, float(eta), add_noise, bool(karras))
 
 
@@ -322,7 +320,7 @@ def inversion_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
     if schedule.timestep_spacing not in ("leading", "trailing"):
         raise SQLDiffusionError(f"DDIM inversion needs timestep_spacing leading or trailing, not "
                                 f"{schedule.timestep_spacing!r}")
-    return plan(schedule, steps=steps)[::-1]
+    return spaced_timesteps(schedule, steps)[::-1]
 
 
 def inversion_sql(schedule: NoiseSchedule, t: int, gap: int) -> str:

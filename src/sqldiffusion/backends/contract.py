@@ -204,25 +204,25 @@ class Dialect(ABC):
                 f"FROM (\n{core}\n) AS c JOIN {inputs[1]} e ON {self.same_key('c', 'e', inputs[1].is_image)}")
 
     def sampler_step(self, sample: str, eps: str, noise: str | None, coefficients: str, clip: float | None,
-                     channels: int, known: tuple[str, str] | None = None, history: str | None = None) -> str:
+                     channels: int, known: tuple[str, str] | None = None, history: Sequence[str] = ()) -> str:
         """x_prev per pixel and channel from x_t, the predicted noise, the step's coefficients
         (one row: sa, sb, p, q, r, sigma; see scheduler.py) and, when the step adds it, noise:
         x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise.
 
-        `history` (multistep solvers): the relation of the step before's x0, added as u * x0_before
-        (the coefficients then hold u). `known` (inpainting): relations holding the picture and a mask
+        `history` (multistep solvers): the relations of earlier steps' x0, the k-th added as
+        uk * x0_k (the coefficients then hold u1, u2, ...). `known` (inpainting): relations holding the picture and a mask
         (1: keep the picture's pixel, 0: fill it in); the result is
         mask * (ka * picture + kb * noise) + (1 - mask) * x_prev."""
         def step(x: str, e: str, *rest: str) -> str:
             rest = list(rest)
             z = rest.pop(0) if noise is not None else None
-            before = rest.pop(0) if history is not None else None
+            before = [rest.pop(0) for _ in history]
             x0 = f"({x} - c.sb * {e}) / c.sa"
             if clip is not None:
                 x0 = f"greatest({self.number(-clip)}, least({self.number(clip)}, {x0}))"
             new = f"c.p * {x0} + c.q * {x} + c.r * {e}" + ("" if z is None else f" + c.sigma * {z}")
-            if before is not None:
-                new += f" + c.u * {before}"
+            for k, earlier in enumerate(before, 1):
+                new += f" + c.u{k} * {earlier}"
             if not rest:
                 return new
             o, m = rest
@@ -232,15 +232,27 @@ class Dialect(ABC):
         joins = f"JOIN {eps} e ON {self.same_key('s', 'e', True)}"
         if noise is not None:
             joins += f"\nJOIN {noise} n ON {self.same_key('s', 'n', True)}"
-        if history is not None:
-            others.append("h")
-            joins += f"\nJOIN {history} h ON {self.same_key('s', 'h', True)}"
+        for k, relation in enumerate(history, 1):
+            others.append(f"h{k}")
+            joins += f"\nJOIN {relation} h{k} ON {self.same_key('s', f'h{k}', True)}"
         if known is not None:
             others += ["o", "m"]
             joins += (f"\nJOIN {known[0]} o ON {self.same_key('s', 'o', True)}"
                       f"\nJOIN {known[1]} m ON {self.same_key('s', 'm', True)}")
         return (f"SELECT {self.keys('s', True)}, {self.map_channels(channels, step, 's', others, cast=True)}\n"
                 f"FROM {sample} s {joins}\nCROSS JOIN {coefficients} c")
+
+    def pixelwise(self, channels: int, formula: Callable[..., str], relations: Sequence[str],
+                  coefficients: str | None = None) -> str:
+        """Image relations of one shape combined pixel by pixel and channel by channel:
+        `formula(x, *ys)` of that channel's expression in each relation, in order; the columns of
+        `coefficients` (one row) are c.<name>. Rounded to float32."""
+        aliases = [f"r{k}" for k in range(len(relations))]
+        joins = "".join(f"\nJOIN {relation} {alias} ON {self.same_key('r0', alias, True)}"
+                        for relation, alias in zip(relations[1:], aliases[1:]))
+        cross = f"\nCROSS JOIN {coefficients} c" if coefficients else ""
+        return (f"SELECT {self.keys('r0', True)}, {self.map_channels(channels, formula, 'r0', aliases[1:], cast=True)}\n"
+                f"FROM {relations[0]} r0{joins}{cross}")
 
     def noised(self, image: str, noise: str, coefficients: str, channels: int) -> str:
         """A clean picture noised to a timestep: sa * x0 + sb * eps, per pixel and channel (the

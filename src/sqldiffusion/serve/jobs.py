@@ -25,12 +25,15 @@ from ..pictures import grid, to_pixels
 from ..pipeline import SQLDiffusionPipeline, image_size, relations, replanned
 from ..preflight import check_fits
 from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule, make_rule,
-                         parse_timesteps, plan)
+                         parse_timesteps)
+from ..schedulers import plan
+from ..scheduler import SAMPLERS as ALL_SAMPLERS
 from ..sql_unet import SQLUNet
 from .diagram import module_of
 
 # the page's samplers: the rule's sampler and whether it adds noise (none: DDPM without added noise)
-SAMPLERS = {"ddpm": ("ddpm", True), "ddim": ("ddim", True), "dpmpp-2m": ("dpmpp-2m", True), "none": ("ddpm", False)}
+# the page's sampler choices: (sampler, whether DDPM adds its noise); "none" is the blog's average butterfly
+SAMPLERS = {**{name: (name, True) for name in ALL_SAMPLERS}, "none": ("ddpm", False)}
 MAX_BATCH = 16
 MAX_QUEUED = 16  # jobs waiting behind the running one
 MAX_SEED = 2 ** 63 - 1
@@ -70,7 +73,7 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
     schedule = raw.get("schedule", "blog")
     steps = None
     if schedule == "blog":
-        timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS, karras=rule.karras)
+        timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS, sampler=name, karras=rule.karras)
     elif schedule == "steps":
         steps = _number(raw.get("steps"), "steps", int)
         timesteps = plan(models[model].scheduler, steps=steps, sampler=name, karras=rule.karras)
@@ -78,7 +81,7 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         listed = raw.get("timesteps", "")
         if not isinstance(listed, str):
             raise SQLDiffusionError(f"timesteps {shown(listed)}: give them as text, such as 500,250,0")
-        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(listed), karras=rule.karras)
+        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(listed), sampler=name, karras=rule.karras)
     else:
         raise SQLDiffusionError(f"unknown schedule {shown(schedule)} (available: blog, steps, list)")
     seed = _number(raw.get("seed", 0), "seed", int)

@@ -1,0 +1,126 @@
+"""DPM-Solver++ (diffusers' DPMSolverMultistepScheduler, algorithm_type "dpmsolver++" or
+"sde-dpmsolver++", solver_type "midpoint"): multistep solvers that keep the clean pictures x0
+predicted at the last one or two steps and extrapolate from them.
+
+A step from timestep t (alpha_t, sigma_t, lambda_t = ln alpha_t - ln sigma_t, with diffusers'
+sigma = sqrt((1 - abar) / abar), alpha = 1 / sqrt(sigma^2 + 1), its sigma_t = sigma * alpha) to the
+next, h = lambda_next - lambda_t, is one statement in `Dialect.sampler_step`'s terms:
+x0 = (x - sb * eps) / sa; x_next = p * x0 + q * x + u1 * x0_before + u2 * x0_before2 + sigma * z.
+The first step and the last (to sigma 0) are first order; 3M's second step, and its one before the
+last under 15 steps, second order (diffusers' lower_order_final).
+"""
+
+from __future__ import annotations
+
+from ..program import SAMPLE
+from ..scheduler import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
+from .base import COEFFICIENTS, HISTORY, PREDICTING, PREDICTION, Scheduler, replace_sample
+
+
+class DPMSolverScheduler(Scheduler):
+    """DPM-Solver++ of order 2 or 3, optionally stochastic (SDE-DPM-Solver++, order 2)."""
+
+    diffusers_class = "DPMSolverMultistepScheduler"
+    default_spacing = "linspace"
+    karras_allowed = True
+    solver_order, sde = 2, False
+
+    def spaced_plan(self, steps):
+        steps = self.checked_steps(steps)
+        return karras_plan(self.schedule, steps) if self.karras else dpm_plan(self.schedule, steps)
+
+    def begin(self, engine) -> None:
+        super().begin(engine)
+        if self.karras:  # the plan's sigmas, from the schedule, as the plan was made (scheduler.karras_plan)
+            engine.create(SIGMAS, karras_sql(self.schedule, len(self.planned), engine.dialect))
+
+    def order_at(self, i: int) -> int:
+        n = len(self.planned)
+        if i == 0 or i == n - 1:
+            return 1
+        if self.solver_order == 3 and (i == 1 or (i == n - 2 and n < 15)):
+            return 2
+        return self.solver_order
+
+    def adds_noise(self, i: int) -> bool:
+        return self.sde and i < len(self.planned) - 1  # the last step goes to sigma 0: no noise
+
+    def level(self, timestep: float, name: str) -> str:
+        abar = f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(timestep)})"
+        sigma = f"(SELECT sigma FROM {SIGMAS} WHERE t = {int(timestep)})" if self.karras else \
+            f"sqrt((1 - {abar}) / {abar})"
+        alpha = f"(1 / sqrt({sigma} * {sigma} + 1))"
+        return f"{alpha} AS a_{name}, {sigma} * {alpha} AS s_{name}"
+
+    def start_sql(self) -> str:
+        return f"SELECT a_t AS sa, s_t AS sb FROM (SELECT {self.level(self.planned[0], 't')}) AS a"
+
+    def coefficients_sql(self, i: int) -> str:
+        ts = self.planned
+        last = i == len(ts) - 1
+        if last:  # to sigma 0: the step's x0 itself
+            return (f"SELECT a_t AS sa, s_t AS sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma, 0.0 AS u1, 0.0 AS u2\n"
+                    f"FROM (SELECT {self.level(ts[i], 't')}) AS a")
+        order = self.order_at(i)
+        names = ["t", "p", "b", "c"][:order + 1]
+        points = [ts[i], ts[i + 1], *(ts[i - k] for k in range(1, order))]
+        levels = ", ".join(self.level(t, n) for t, n in zip(points, names))
+        lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
+        h = f"({lam('p')} - {lam('t')})"
+        if self.sde:
+            q, weight = f"s_p / s_t * exp(-{h})", f"a_p * (1 - exp(-2 * {h}))"  # x0's weight, positive
+            sigma = f"s_p * sqrt(1 - exp(-2 * {h}))"
+        else:
+            q, weight = "s_p / s_t", f"(-a_p * (exp(-{h}) - 1))"
+            sigma = "0.0"
+        p, u1, u2 = weight, "0.0", "0.0"
+        if order == 2:
+            r0 = f"(({lam('t')} - {lam('b')}) / {h})"
+            p, u1 = f"{weight} * (1 + 0.5 / {r0})", f"-0.5 * {weight} / {r0}"
+        elif order == 3:
+            p, u1, u2 = third_order(h, lam)
+        return (f"SELECT a_t AS sa, s_t AS sb, {p} AS p, {q} AS q, 0.0 AS r, {sigma} AS sigma, "
+                f"{u1} AS u1, {u2} AS u2\nFROM (SELECT {levels}) AS a")
+
+    def step(self, engine, i, eps, noise, channels, predict=False) -> None:
+        kept = HISTORY[:self.order_at(i) - 1]
+        engine.create(COEFFICIENTS, self.coefficients_sql(i))
+        engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM {COEFFICIENTS}")
+        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, None, channels))
+        engine.drop(PREDICTING)
+        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels,
+                                                            history=kept))
+        engine.drop(COEFFICIENTS, HISTORY[1])
+        if i >= 1 and self.solver_order == 3:  # x0 of two steps before is kept too
+            engine.rename(HISTORY[0], HISTORY[1])
+        else:
+            engine.drop(HISTORY[0])
+        engine.rename(PREDICTION, HISTORY[0])
+        if predict:  # the caller reads (and drops) this step's x0 as PREDICTION
+            engine.create(PREDICTION, f"SELECT * FROM {HISTORY[0]}")
+
+
+def third_order(h: str, lam) -> tuple[str, str, str]:
+    """p, u1, u2 of DPM-Solver++ 3M (x0 now, one step and two steps before): diffusers'
+    x = q x - A m0 + B D1 - C D2 with A = alpha (e^-h - 1), B = alpha ((e^-h - 1) / h + 1),
+    C = alpha ((e^-h - 1 + h) / h^2 - 1/2), D1_0 = (m0 - m1) / r0, D1_1 = (m1 - m2) / r1,
+    D1 = D1_0 + g (D1_0 - D1_1), D2 = (D1_0 - D1_1) / (r0 + r1), g = r0 / (r0 + r1), regrouped
+    by m0, m1, m2 as K0 = B (1 + g) - C / (r0 + r1) and K1 = C / (r0 + r1) - B g weigh D1_0, D1_1."""
+    e = f"(exp(-{h}) - 1)"
+    a, b, c = f"(a_p * {e})", f"(a_p * ({e} / {h} + 1))", f"(a_p * (({e} + {h}) / ({h} * {h}) - 0.5))"
+    r0, r1 = f"(({lam('t')} - {lam('b')}) / {h})", f"(({lam('b')} - {lam('c')}) / {h})"
+    g, s = f"({r0} / ({r0} + {r1}))", f"({r0} + {r1})"
+    k0, k1 = f"({b} * (1 + {g}) - {c} / {s})", f"({c} / {s} - {b} * {g})"
+    return f"-{a} + {k0} / {r0}", f"-{k0} / {r0} + {k1} / {r1}", f"-{k1} / {r1}"
+
+
+class DPMSolver2M(DPMSolverScheduler):
+    name = "dpmpp-2m"
+
+
+class DPMSolver3M(DPMSolverScheduler):
+    name, solver_order = "dpmpp-3m", 3
+
+
+class DPMSolver2MSDE(DPMSolverScheduler):
+    name, sde = "dpmpp-2m-sde", True
