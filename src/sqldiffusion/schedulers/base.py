@@ -21,6 +21,7 @@ convert inside their coefficients, so the UNet needs no scaled copy of its input
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..errors import SQLDiffusionError
 from ..events import Step
@@ -45,7 +46,7 @@ class Scheduler:
 
     name = ""  # the sampler's name on the command line
     diffusers_class = ""  # the diffusers scheduler it matches
-    default_spacing = "leading"  # timestep_spacing when the config names none
+    defaults: dict = {}  # the schedule's fields this algorithm defaults otherwise, where the config is silent
     karras_allowed = False  # whether use_karras_sigmas applies
     order = 1  # UNet passes per step
 
@@ -53,7 +54,7 @@ class Scheduler:
         if use_karras_sigmas and not self.karras_allowed:
             raise SQLDiffusionError(f"--karras (use_karras_sigmas) does not apply to {self.name}; it applies to "
                                     f"{', '.join(karras_samplers())}")
-        self.schedule = schedule
+        self.schedule = replace(schedule, **{k: v for k, v in self.defaults.items() if k not in schedule.given})
         self.karras = bool(use_karras_sigmas)
         self.planned: list[float] = []
 
@@ -65,7 +66,7 @@ class Scheduler:
     # ---- the plan ---------------------------------------------------------------------------
     @property
     def spacing(self) -> str:
-        return self.schedule.timestep_spacing if self.schedule.spacing_given else self.default_spacing
+        return self.schedule.timestep_spacing
 
     def set_timesteps(self, num_inference_steps: int | None = None, timesteps: Sequence[float] | None = None) -> None:
         if timesteps is not None:

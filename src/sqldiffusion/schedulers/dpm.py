@@ -21,7 +21,7 @@ class DPMSolverScheduler(Scheduler):
     """DPM-Solver++ of order 2 or 3, optionally stochastic (SDE-DPM-Solver++, order 2)."""
 
     diffusers_class = "DPMSolverMultistepScheduler"
-    default_spacing = "linspace"
+    defaults = {"timestep_spacing": "linspace"}
     karras_allowed = True
     solver_order, sde = 2, False
 

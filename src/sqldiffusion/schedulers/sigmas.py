@@ -22,7 +22,7 @@ from .base import COEFFICIENTS, DERIVATIVE, LEVELS, PREDICTING, PREDICTION, SAVE
 
 
 class SigmaScheduler(Scheduler):
-    default_spacing = "linspace"
+    defaults = {"timestep_spacing": "linspace"}
 
     def spaced(self, steps: int) -> list[float]:
         """EulerDiscreteScheduler.set_timesteps(steps): float32 timesteps, fractional for linspace."""
@@ -142,6 +142,7 @@ class HeunScheduler(SigmaScheduler):
     clipped where the config asks (clip_sample; off unless it says so, as HeunDiscreteScheduler)."""
 
     name, diffusers_class, karras_allowed, order = "heun", "HeunDiscreteScheduler", True, 2
+    defaults = {"timestep_spacing": "linspace", "beta_start": 0.00085, "beta_end": 0.012, "clip_sample": False}
 
     @property
     def timesteps(self) -> list[float]:
@@ -150,9 +151,7 @@ class HeunScheduler(SigmaScheduler):
 
     @property
     def clip(self) -> float | None:
-        schedule = self.schedule
-        on = schedule.clip_sample if "clip_sample" in schedule.given else False
-        return float(schedule.clip_sample_range) if on else None
+        return float(self.schedule.clip_sample_range) if self.schedule.clip_sample else None
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         base, second = (i + 1) // 2, i % 2 == 1
