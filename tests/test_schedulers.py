@@ -252,3 +252,17 @@ def test_a_schedule_can_be_given_as_an_object():
     assert scheduler.timesteps[0] == 99.0
     with pytest.raises(SQLDiffusionError, match="steps must be from 1"):
         scheduler.set_timesteps(0)
+
+
+def test_the_page_offers_every_sampler_and_karras_where_it_applies():
+    import re
+    from importlib.resources import files
+
+    from sqldiffusion.scheduler import KARRAS_SAMPLERS
+    from sqldiffusion.serve.jobs import SAMPLERS as PAGE_SAMPLERS
+
+    static = files("sqldiffusion.serve") / "static"
+    offered = re.findall(r'<option value="([^"]+)"', (static / "index.html").read_text())
+    assert set(PAGE_SAMPLERS) <= set(offered) and set(SCHEDULERS) <= set(offered)
+    karras = re.search(r"const KARRAS = \[([^\]]*)\]", (static / "app.js").read_text()).group(1)
+    assert [name.strip(' "') for name in karras.split(",")] == list(KARRAS_SAMPLERS)

@@ -25,7 +25,7 @@ from . import pipeline
 from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, denoise, image_size, \
     images_of, repaint, resolve_seed
 from .scheduler import StepRule, inversion_plan, make_rule, repaint_plan, strength_plan
-from .schedulers import plan
+from .schedulers import plan, planned_scheduler
 
 
 class SQLImg2ImgPipeline(SQLDiffusionPipeline):
@@ -52,8 +52,9 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         if len(pictures) not in (1, batch):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
-        with self.progress_bar(len(visited)) as bar:
-            samples = denoise(self.unet, self.scheduler, visited, rule, batch=batch, seed=resolve_seed(seed, generator),
+        scheduler = planned_scheduler(self.scheduler, rule, visited)
+        with self.progress_bar(len(scheduler.timesteps)) as bar:
+            samples = denoise(self.unet, scheduler, batch=batch, seed=resolve_seed(seed, generator),
                               init_noise=noise, on_step=bar.chain(callback), image=pictures, on_event=on_event)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)

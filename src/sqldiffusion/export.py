@@ -25,6 +25,7 @@ from .pictures import COLUMNS, RAMP, ascii_rows
 from .pipeline import image_size, loop, relations
 from .program import SAMPLE, render_unet
 from .scheduler import NoiseSchedule, StepRule
+from .schedulers import planned_scheduler
 
 
 class ScriptWriter(Engine):
@@ -95,8 +96,8 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     graph = unet_layers(config)
     tensors = model.tensors(graph.expected_tensors())
     shape = (batch, config.in_channels, *image_size(config))
-    out.write(f"-- sqldiffusion: {model.name}, timesteps {','.join(map(str, timesteps))}, "
-              f"{rule.sampler}{'' if rule.add_noise else ' without noise'}, seed {seed}, batch {batch}\n"
+    out.write(f"-- sqldiffusion: {model.name}, timesteps {','.join(f'{t:g}' for t in timesteps)}, "
+              f"{rule.sampler}{' with Karras sigmas' if rule.karras else ''}{'' if rule.add_noise else ' without noise'}, seed {seed}, batch {batch}\n"
               "-- Run on an empty PostgreSQL database (15 or newer): psql -q -f THIS_FILE\n"
               "\\set ON_ERROR_STOP on\n")
     for setting in ("client_min_messages = warning", "jit = off", "work_mem = '256MB'"):
@@ -108,7 +109,8 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
         writer.store_layer(schema, layer, tensors)
     out.write("\n-- the sampler\n")
     program = render_unet(config, *shape[2:], writer.dialect, schema)
-    loop(writer, program, NoiseSchedule.from_config(model.scheduler_config), rule, timesteps, shape, seed)
+    scheduler = planned_scheduler(NoiseSchedule.from_config(model.scheduler_config), rule, timesteps)
+    loop(writer, program, scheduler, shape, seed)
     out.write("\n-- the picture\n\\pset tuples_only on\n\\pset format unaligned\n")
     writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
     writer.drop(*relations(program))

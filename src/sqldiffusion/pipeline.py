@@ -26,16 +26,14 @@ from .model import Model
 from .pictures import to_pixels
 from .program import SAMPLE, TIMESTEPS
 from .progress import ProgressBar
-from .scheduler import (COEFFICIENTS, SCHEDULE, SIGMAS, NoiseSchedule, StepRule, coefficients_sql,
-                        inversion_sql, make_rule, schedule_sql, undo_sql)
+from .scheduler import COEFFICIENTS, SIGMAS, NoiseSchedule, StepRule, make_rule
 from .schedulers import Scheduler, of_rule, planned_scheduler, sampler_of_config
 from .schedulers.base import PREDICTION, RELATIONS
+from .schedulers.editing import IMAGE, MASK, DDIMInverseScheduler, RePaintScheduler
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
 NEXT = "sqld_next"
-IMAGE = "sqld_image"  # a given clean picture (image-to-image, inpainting)
-MASK = "sqld_mask"  # inpainting: 1 where the picture's pixel is kept, 0 where it is filled in
 ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
 OUTPUT_TYPES = ("pil", "np", "latent")
 
@@ -206,8 +204,9 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
          on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
          image: np.ndarray | None = None, begin: Callable[[], None] | None = None,
          on_event: Callable[[Event], None] | None = None) -> None:
-    """The statements of a run, for any scheduler: a UNet pass, then the scheduler's step, for
-    every pass of its plan; leaves x_0 in SAMPLE.
+    """The statements of a run, for any scheduler: a UNet pass at the pass's timestep (none where
+    it is None: RePaint's undo steps), then the scheduler's step, for every pass of its plan;
+    leaves the last sample in SAMPLE.
 
     Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
     fetch_image when on_step peeks or on_event watches), so the same loop can be written out as a
@@ -219,14 +218,14 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
         begin()
     else:
         start(engine, shape, seed, init_noise, image, scheduler)
-    for step in scheduler.steps():
-        eps = engine.execute(program, [step.timestep] * shape[0], *watching(step, on_event))
+    for step, t in zip(scheduler.steps(), scheduler.timesteps):
+        eps = None if t is None else engine.execute(program, [t] * shape[0], *watching(step, on_event))
         noise = None
         if scheduler.adds_noise(step.index):
             noise = NOISE
             engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=step.index + 1))
         scheduler.step(engine, step.index, eps, noise, shape[1], predict=on_event is not None)
-        engine.drop(eps, NOISE)
+        engine.drop(*(name for name in (eps, noise) if name is not None))
         if on_event:
             on_event(StepFinished(step, engine.fetch_image(SAMPLE, shape), engine.fetch_image(PREDICTION, shape),
                                   time.perf_counter() - began))
@@ -267,11 +266,9 @@ def start(engine, shape: tuple[int, int, int, int], seed: int, noise: np.ndarray
 def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, rule: StepRule,
             image: np.ndarray, mask: np.ndarray, seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
-    """RePaint (Lugmayr et al., CVPR 2022) as `RePaintPipeline` runs it, in `net`'s engine: from
-    noise, each timestep below the one before it is a RePaint step (a UNet pass, DDIM's update for
-    the pixels to fill, the picture noised to the same level for the known ones, blended by `mask`,
-    1 = keep); each one above it is an undo step that noises the sample `gap` timesteps back up.
-    Returns the final sample (B, C, H, W); its known pixels are the picture's."""
+    """RePaint (`schedulers.editing.RePaintScheduler`) in `net`'s engine, from noise (SQL's or
+    `init_noise`), keeping the pixels of `image` where `mask` is 1. Returns the final sample
+    (B, C, H, W); its known pixels are the picture's."""
     engine = net.engine
     image, _ = net.check_inputs(image, timesteps[0])
     if mask.shape != image.shape:
@@ -282,30 +279,15 @@ def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: in
             raise SQLDiffusionError(f"the noise has shape {list(init_noise.shape)} but the pictures {list(image.shape)}")
     shape = image.shape
     program = net.program_for(shape)
-    clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
-    try:
-        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+
+    def begin() -> None:
         start(engine, shape, seed, init_noise)
         engine.put_image(IMAGE, image)
         engine.put_image(MASK, mask.astype(np.float32))
-        last = timesteps[0] + 1
-        for i, t in enumerate(timesteps):
-            engine.create(NOISE, engine.dialect.gaussian_noise(shape, seed, stream=i + 1))
-            if t < last:
-                eps = engine.execute(program, [t] * shape[0])
-                engine.create(COEFFICIENTS, coefficients_sql(rule, schedule, t, t - gap))
-                engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, NOISE, COEFFICIENTS, clip, shape[1],
-                                                                known=(IMAGE, MASK)))
-                engine.drop(eps)
-            else:
-                engine.create(COEFFICIENTS, undo_sql(last, gap))
-                engine.create(NEXT, engine.dialect.noised(SAMPLE, NOISE, COEFFICIENTS, shape[1]))
-            engine.drop(COEFFICIENTS, NOISE)
-            engine.rename(NEXT, SAMPLE)
-            if on_step:
-                step = Step(i, len(timesteps), t, t - gap) if t < last else Step(i, len(timesteps), last, t)
-                on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
-            last = t
+
+    try:
+        loop(engine, program, RePaintScheduler(schedule, timesteps, gap, rule.eta), shape, seed, on_step=on_step,
+             begin=begin)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))
@@ -313,25 +295,16 @@ def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: in
 
 def invert(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, image: np.ndarray,
            on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
-    """DDIM inversion in `net`'s engine: from clean pictures (B, C, H, W) up the ascending
-    `timesteps`, each a UNet pass at the level stepped to and DDIMInverseScheduler's step; returns
-    the noise x_T that DDIM (eta 0) turns back into about the pictures."""
+    """DDIM inversion (`schedulers.editing.DDIMInverseScheduler`) in `net`'s engine: from clean
+    pictures (B, C, H, W) up the ascending `timesteps`; returns the noise x_T that DDIM (eta 0)
+    turns back into about the pictures."""
     engine = net.engine
     image, _ = net.check_inputs(image, timesteps[0])
     shape = image.shape
     program = net.program_for(shape)
-    clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
     try:
-        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-        engine.put_image(SAMPLE, image)
-        for i, t in enumerate(timesteps):
-            eps = engine.execute(program, [t] * shape[0])
-            engine.create(COEFFICIENTS, inversion_sql(schedule, t, gap))
-            engine.create(NEXT, engine.dialect.sampler_step(SAMPLE, eps, None, COEFFICIENTS, clip, shape[1]))
-            engine.drop(eps, COEFFICIENTS)
-            engine.rename(NEXT, SAMPLE)
-            if on_step:
-                on_step(Step(i, len(timesteps), max(t - gap, 0), t), lambda: engine.fetch_image(SAMPLE, shape))
+        loop(engine, program, DDIMInverseScheduler(schedule, timesteps, gap), shape, 0, on_step=on_step,
+             begin=lambda: engine.put_image(SAMPLE, image))
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))

@@ -11,9 +11,11 @@ let times = {};            // block name -> seconds in the current pass
 let lit = null;            // the block whose statement runs now
 
 // ---- settings -------------------------------------------------------------------------------
+const KARRAS = ["dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "euler", "heun"];  // samplers with Karras sigmas
+
 function showRows() {
   $("eta-row").hidden = $("sampler").value !== "ddim";
-  $("karras-row").hidden = $("sampler").value !== "dpmpp-2m";
+  $("karras-row").hidden = !KARRAS.includes($("sampler").value);
   $("steps-row").hidden = $("schedule").value !== "steps";
   $("timesteps-row").hidden = $("schedule").value !== "list";
 }
@@ -21,7 +23,7 @@ function showRows() {
 function settings() {
   return {
     model: $("model").value, sampler: $("sampler").value, eta: Number($("eta").value),
-    karras: $("sampler").value === "dpmpp-2m" && $("karras").checked,
+    karras: KARRAS.includes($("sampler").value) && $("karras").checked,
     schedule: $("schedule").value, steps: $("steps").value, timesteps: $("timesteps").value,
     seed: $("seed").value, batch: $("batch").value,
   };
