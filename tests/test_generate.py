@@ -79,7 +79,7 @@ def test_generate_prints_ascii_and_writes_png_gif_npy(small_model, tmp_path):
     assert len(lines) == 32 and all(len(line) == 64 for line in lines) and set("".join(lines)) <= set(RAMP)
     samples = np.load(npy)
     assert samples.shape == (2, 3, 16, 16) and -1 <= samples.min() and samples.max() <= 1
-    assert ascii_art(to_pixels(samples)[0]) == art[0]
+    assert ascii_art(to_pixels(samples)[0], stretch=True) == art[0]
     png = np.asarray(Image.open(out))
     scale = 16  # 16-pixel images are enlarged to 256
     assert png.shape == (16 * scale, 2 * 16 * scale + 2, 3)

@@ -71,3 +71,28 @@ def test_the_progress_bar_counts_steps_and_calls_on(capsys):
     with ProgressBar(4, enabled=False) as bar:
         bar.advance(Step(0, 4, 750, 500))
     assert capsys.readouterr().err == ""
+
+
+def test_stretched_ascii_spreads_a_pale_picture_over_the_whole_ramp():
+    from sqldiffusion.pictures import RAMP
+
+    pale = np.full((8, 8, 3), 200, np.uint8)
+    pale[:, :4] = 230  # two pale greys, 30 apart
+    plain, stretched = ascii_art(pale, columns=8), ascii_art(pale, columns=8, stretch=True)
+    assert len(set(plain) - {"\n"}) == 2 and "@" not in plain
+    assert stretched.splitlines()[0] == " " * 4 + RAMP[-1] * 4  # lightest blank, darkest the densest
+    flat = np.full((8, 8, 3), 90, np.uint8)
+    assert ascii_art(flat, columns=8, stretch=True) == ascii_art(flat, columns=8)
+
+
+@pytest.mark.parametrize("colorterm, tty, expected", [("truecolor", True, True), ("24bit", True, True),
+                                                      ("truecolor", False, False), ("", True, False)])
+def test_colour_is_the_default_where_the_terminal_shows_it(monkeypatch, colorterm, tty, expected):
+    from sqldiffusion.pictures import truecolour_terminal
+
+    class Stream:
+        def isatty(self):
+            return tty
+
+    monkeypatch.setenv("COLORTERM", colorterm)
+    assert truecolour_terminal(Stream()) is expected

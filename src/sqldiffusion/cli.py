@@ -189,8 +189,10 @@ def sampling_options(command):
                      type=click.Path(dir_okay=False, path_type=Path),
                      help="Picture to write, .png or another format Pillow writes (a grid when --batch > 1)."),
         click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the denoising trajectory."),
-        click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture."),
-        click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead."),
+        click.option("--ascii/--no-ascii", "show_ascii", default=None,
+                     help="Print the picture as ASCII (the blog's), or not at all [default: colour half blocks "
+                          "where the terminal shows true colour (COLORTERM), else ASCII]."),
+        click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art."),
         click.option("--init-noise", type=click.Path(dir_okay=False, path_type=Path),
                      help="Start from this float32 (B, C, H, W) .npy instead of SQL noise."),
         click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy)."),
@@ -299,8 +301,10 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
     from . import pictures
 
     pixels = pictures.to_pixels(samples)
-    if show_ascii or colour:
-        art = pictures.colour_art if colour else pictures.ascii_art
+    if show_ascii is None:  # by default colour where the terminal shows it, else the blog's ASCII
+        colour = colour or pictures.truecolour_terminal()
+    if show_ascii is not False or colour:
+        art = pictures.colour_art if colour and not show_ascii else functools.partial(pictures.ascii_art, stretch=True)
         click.echo("\n\n".join(art(p) for p in pixels))
     scale = pictures.enlargement(pixels.shape[1])
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
@@ -331,8 +335,9 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
 @click.option("--out", "out", default="sqldiffusion.png", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Picture to write (a grid when --batch > 1).")
 @click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="GIF of the whole RePaint trajectory.")
-@click.option("--ascii/--no-ascii", "show_ascii", default=True, show_default=True, help="Print the ASCII picture.")
-@click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art instead.")
+@click.option("--ascii/--no-ascii", "show_ascii", default=None,
+              help="Print the picture as ASCII, or not at all [default: colour where the terminal shows it].")
+@click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art.")
 @click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 @force_option

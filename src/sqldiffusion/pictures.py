@@ -7,6 +7,8 @@ as diffusers' pipelines do.
 from __future__ import annotations
 
 import math
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,25 +39,28 @@ def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((width, height), method))
 
 
-def ascii_art(image: np.ndarray, columns: int = COLUMNS) -> str:
+def ascii_art(image: np.ndarray, columns: int = COLUMNS, stretch: bool = False) -> str:
     """One uint8 (H, W, 3) image as text `columns` wide; a character cell is about twice as tall as wide.
 
     Each character shows the mean grey of its block of pixels (one pixel when enlarging), mapped
     onto the ramp with dark pixels dense. `ascii_sql` in the PostgreSQL dialect computes the same
-    characters in SQL, block for block.
+    characters in SQL, block for block. `stretch`: the cells' greys spread over the whole ramp
+    (darkest cell "@", lightest " "), so that a pale picture still shows its shape.
     """
     h, w = image.shape[:2]
     rows = ascii_rows(h, w, columns)
     grey = image.astype(np.float64).mean(axis=-1)
-    lines = []
-    for r in range(rows):
-        y0, y1 = cell_span(r, h, rows)
-        line = []
-        for c in range(columns):
-            x0, x1 = cell_span(c, w, columns)
-            line.append(RAMP[ramp_index(grey[y0:y1, x0:x1].mean() / 255)])
-        lines.append("".join(line))
-    return "\n".join(lines)
+    cells = np.array([[grey[slice(*cell_span(r, h, rows)), slice(*cell_span(c, w, columns))].mean()
+                       for c in range(columns)] for r in range(rows)]) / 255
+    if stretch and cells.max() - cells.min() > 1e-6:
+        cells = (cells - cells.min()) / (cells.max() - cells.min())
+    return "\n".join("".join(RAMP[ramp_index(v)] for v in row) for row in cells)
+
+
+def truecolour_terminal(stream=None) -> bool:
+    """Whether `stream` (stdout) is a terminal that says it shows 24-bit colour (COLORTERM)."""
+    stream = stream or sys.stdout
+    return os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit") and stream.isatty()
 
 
 def ascii_rows(height: int, width: int, columns: int = COLUMNS) -> int:
