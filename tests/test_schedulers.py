@@ -24,6 +24,7 @@ DIFFUSERS = {
     "dpmpp-2m": ("DPMSolverMultistepScheduler", {}),
     "dpmpp-3m": ("DPMSolverMultistepScheduler", {"solver_order": 3}),
     "dpmpp-2m-sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "unipc": ("UniPCMultistepScheduler", {}),
     "euler": ("EulerDiscreteScheduler", {}),
     "euler-a": ("EulerAncestralDiscreteScheduler", {}),
     "heun": ("HeunDiscreteScheduler", {}),
@@ -119,7 +120,7 @@ def run_steps(engine, sampler: str, config: dict, steps: int, karras: bool, seed
     return errors
 
 
-CASES = [(s, k, n) for s in ("dpmpp-3m", "dpmpp-2m-sde", "euler", "euler-a", "heun")
+CASES = [(s, k, n) for s in ("dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
          for k in ((False, True) if s != "euler-a" else (False,)) for n in (1, 3, 8, 20)]
 
 
@@ -129,7 +130,7 @@ def test_every_step_equals_diffusers(engine, sampler, karras, steps):
     assert max(errors) < 2e-6, errors
 
 
-@pytest.mark.parametrize("sampler", ["euler", "heun", "dpmpp-3m"])
+@pytest.mark.parametrize("sampler", ["euler", "heun", "dpmpp-3m", "unipc"])
 @pytest.mark.parametrize("config", [{"clip_sample": True}, {"timestep_spacing": "leading", "steps_offset": 1},
                                     {"beta_schedule": "squaredcos_cap_v2"}], ids=["clip", "leading", "cosine"])
 def test_steps_follow_the_config_as_from_config_reads_it(sampler, config):
@@ -166,7 +167,8 @@ def diffusers_loop(model, scheduler, x):
 @pytest.mark.slow
 @pytest.mark.parametrize("sampler, karras, steps", [("euler", False, 10), ("euler", True, 8), ("heun", False, 8),
                                                     ("heun", True, 6), ("dpmpp-3m", False, 12),
-                                                    ("dpmpp-3m", True, 8)])
+                                                    ("dpmpp-3m", True, 8), ("unipc", False, 10),
+                                                    ("unipc", True, 8)])
 def test_whole_loops_match_diffusers(tame_model, engine, sampler, karras, steps):
     model, folder = tame_model
     x = random_sample(2, 3, 16, seed=14)

@@ -10,11 +10,11 @@ from ..fields import shown
 from ..scheduler import KARRAS_SAMPLERS, SAMPLERS, NoiseSchedule, StepRule, make_rule
 from .alphas import DDIMScheduler, DDPMScheduler
 from .base import Scheduler
-from .dpm import DPMSolver2M, DPMSolver2MSDE, DPMSolver3M
+from .dpm import DPMSolver2M, DPMSolver2MSDE, DPMSolver3M, UniPCScheduler
 from .sigmas import EulerAncestralScheduler, EulerScheduler, HeunScheduler
 
 SCHEDULERS: dict[str, type[Scheduler]] = {cls.name: cls for cls in (
-    DDPMScheduler, DDIMScheduler, DPMSolver2M, DPMSolver3M, DPMSolver2MSDE, EulerScheduler,
+    DDPMScheduler, DDIMScheduler, DPMSolver2M, DPMSolver3M, DPMSolver2MSDE, UniPCScheduler, EulerScheduler,
     EulerAncestralScheduler, HeunScheduler)}
 assert tuple(SCHEDULERS) == SAMPLERS
 
@@ -60,7 +60,8 @@ def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[
     return scheduler.planned
 
 
-CONFIG_CLASSES = {"DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "EulerDiscreteScheduler": "euler",
+CONFIG_CLASSES = {"DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "UniPCMultistepScheduler": "unipc",
+                  "EulerDiscreteScheduler": "euler",
                   "EulerAncestralDiscreteScheduler": "euler-a", "HeunDiscreteScheduler": "heun"}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..program import SAMPLE
 from ..scheduler import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
-from .base import COEFFICIENTS, HISTORY, PREDICTING, PREDICTION, Scheduler, replace_sample
+from .base import COEFFICIENTS, CORRECTED, CORRECTING, HISTORY, NEXT, PREDICTING, PREDICTION, Scheduler, replace_sample
 
 
 class DPMSolverScheduler(Scheduler):
@@ -124,3 +124,89 @@ class DPMSolver3M(DPMSolverScheduler):
 
 class DPMSolver2MSDE(DPMSolverScheduler):
     name, sde = "dpmpp-2m-sde", True
+
+
+class UniPCScheduler(DPMSolverScheduler):
+    """UniPC (diffusers' UniPCMultistepScheduler: bh2, predicting x0, order 2, corrector at every
+    step): before each predictor step, the sample the model has just seen is corrected (UniC)
+    from the step before's corrected sample, the x0 of the last two steps and the x0 now; then
+    UniP steps on from it like DPM-Solver++ 2M. The plan is DPM-Solver's.
+
+    With h = lambda_next - lambda_now, hh = -h, phi = e^hh - 1 and B = e^hh - 1 (bh2): the
+    predictor x' = (s'/s) x - a' phi m0 - a' B rho D1 (rho = 1/2, D1 = (m1 - m0) / r); the
+    corrector x_c = (s/s1) x1 - a phi m1 - a B (rho0 D1 + rho1 (m0 - m1)), its rhos solving
+    [[1, 1], [r, 1]] rho = b with b_k = k! h_phi_k / B (h_phi_1 = phi / hh - 1,
+    h_phi_(k+1) = h_phi_k / hh - 1 / (k+1)!), or rho1 = 1/2 at first order."""
+
+    name, diffusers_class, solver_order = "unipc", "UniPCMultistepScheduler", 2
+
+    def order_at(self, i: int) -> int:
+        return min(2, len(self.planned) - i, i + 1)  # lower_order_final and the warm-up
+
+    def step(self, engine, i, eps, noise, channels, predict=False) -> None:
+        engine.create(COEFFICIENTS, self.coefficients_sql(i))
+        engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM {COEFFICIENTS}")
+        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, None, channels))
+        engine.drop(PREDICTING)
+        if i > 0:  # UniC: the corrected sample, from the last one, x0 before (two orders) and x0 now
+            relations = [CORRECTED, HISTORY[0], PREDICTION] + ([HISTORY[1]] if self.order_at(i - 1) == 2 else [])
+            engine.create(CORRECTING, self.corrector_sql(i))
+            formula = lambda last, m1, m0, *m2: (f"c.cl * {last} + c.c1 * {m1} + c.c0 * {m0}"  # noqa: E731
+                                                 + (f" + c.c2 * {m2[0]}" if m2 else ""))
+            engine.create(NEXT, engine.dialect.pixelwise(channels, formula, relations, CORRECTING))
+            engine.drop(CORRECTING)
+            engine.rename(NEXT, CORRECTED)
+        else:
+            engine.rename(SAMPLE, CORRECTED)
+        relations = [CORRECTED, PREDICTION] + ([HISTORY[0]] if self.order_at(i) == 2 else [])
+        formula = lambda x, m0, *m1: f"c.q * {x} + c.p * {m0}" + (f" + c.u1 * {m1[0]}" if m1 else "")  # noqa: E731
+        replace_sample(engine, engine.dialect.pixelwise(channels, formula, relations, COEFFICIENTS))
+        engine.drop(COEFFICIENTS, HISTORY[1])
+        if i >= 1:
+            engine.rename(HISTORY[0], HISTORY[1])
+        engine.rename(PREDICTION, HISTORY[0])
+        if predict:
+            engine.create(PREDICTION, f"SELECT * FROM {HISTORY[0]}")
+
+    def coefficients_sql(self, i: int) -> str:
+        """The predictor's one row: sa, sb (x0 of the pass), q (corrected x), p (x0 now), u1 (x0 before)."""
+        ts = self.planned
+        if i == len(ts) - 1:  # to sigma 0: x0 itself
+            return (f"SELECT a_t AS sa, s_t AS sb, 0.0 AS q, 1.0 AS p, 0.0 AS u1\n"
+                    f"FROM (SELECT {self.level(ts[i], 't')}) AS a")
+        names, points = ["t", "p"], [ts[i], ts[i + 1]]
+        if self.order_at(i) == 2:
+            names, points = names + ["b"], points + [ts[i - 1]]
+        levels = ", ".join(self.level(t, n) for t, n in zip(points, names))
+        lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
+        h = f"({lam('p')} - {lam('t')})"
+        phi = f"(exp(-{h}) - 1)"
+        p, u1 = f"-a_p * {phi}", "0.0"
+        if self.order_at(i) == 2:
+            r = f"(({lam('b')} - {lam('t')}) / {h})"
+            p, u1 = f"-a_p * {phi} + 0.5 * a_p * {phi} / {r}", f"-0.5 * a_p * {phi} / {r}"
+        return (f"SELECT a_t AS sa, s_t AS sb, s_p / s_t AS q, {p} AS p, {u1} AS u1\n"
+                f"FROM (SELECT {levels}) AS a")
+
+    def corrector_sql(self, i: int) -> str:
+        """UniC's one row at step i: cl (the last corrected sample, at step i - 1), c1 (x0 of step
+        i - 1), c0 (x0 now), c2 (x0 of step i - 2, at second order)."""
+        ts, order = self.planned, self.order_at(i - 1)
+        names, points = ["t", "s"], [ts[i], ts[i - 1]]
+        if order == 2:
+            names, points = names + ["b"], points + [ts[i - 2]]
+        levels = ", ".join(self.level(t, n) for t, n in zip(points, names))
+        lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
+        h = f"({lam('t')} - {lam('s')})"
+        hh, phi = f"(-{h})", f"(exp(-{h}) - 1)"
+        b1 = f"(({phi} / {hh} - 1) / {phi})"
+        if order == 1:
+            rho0, rho1, r = "0.0", "0.5", "1.0"
+        else:
+            b2 = f"(2 * (({phi} / {hh} - 1) / {hh} - 0.5) / {phi})"
+            r = f"(({lam('b')} - {lam('s')}) / {h})"
+            rho0 = f"(({b1} - {b2}) / (1 - {r}))"
+            rho1 = f"({b1} - {rho0})"
+        return (f"SELECT s_t / s_s AS cl, -a_t * {phi} + a_t * {phi} * {rho1} + a_t * {phi} * {rho0} / {r} AS c1, "
+                f"-a_t * {phi} * {rho1} AS c0, -a_t * {phi} * {rho0} / {r} AS c2\nFROM (SELECT {levels}) AS a")
+

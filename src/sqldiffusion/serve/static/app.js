@@ -11,7 +11,7 @@ let times = {};            // block name -> seconds in the current pass
 let lit = null;            // the block whose statement runs now
 
 // ---- settings -------------------------------------------------------------------------------
-const KARRAS = ["dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "euler", "heun"];  // samplers with Karras sigmas
+const KARRAS = ["dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "heun"];  // samplers with Karras sigmas
 
 function showRows() {
   $("eta-row").hidden = $("sampler").value !== "ddim";
