@@ -36,6 +36,7 @@ from sqldiffusion.scheduler import KARRAS_SAMPLERS, SAMPLERS
 PASSES = [4, 5, 6, 8, 10, 15, 25]
 DIFFUSERS = {
     "ddpm": ("DDPMScheduler", {}), "ddim": ("DDIMScheduler", {}),
+    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),
     "dpmpp-2m": ("DPMSolverMultistepScheduler", {}),
     "dpmpp-3m": ("DPMSolverMultistepScheduler", {"solver_order": 3}),
     "dpmpp-2m-sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),

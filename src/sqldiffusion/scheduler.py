@@ -193,7 +193,7 @@ class StepRule:
 # best on the demo model within 8 UNet passes (benchmarks/samplers.py, BENCHMARKS.md).
 DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m", True, 6
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)  # the blog's schedule, one flag away (--blog)
-SAMPLERS = ("ddpm", "ddim", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
+SAMPLERS = ("ddpm", "ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
 KARRAS_SAMPLERS = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "heun")  # diffusers' use_karras_sigmas
 MULTISTEP = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc")  # samplers that keep earlier steps' predicted x0
 STOCHASTIC = {"dpmpp-2m-sde": "dpmpp-2m", "euler-a": "euler"}  # samplers that draw noise at every step

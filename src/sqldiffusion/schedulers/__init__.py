@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from ..errors import SQLDiffusionError
 from ..fields import shown
 from ..scheduler import KARRAS_SAMPLERS, SAMPLERS, NoiseSchedule, StepRule, make_rule
-from .alphas import DDIMScheduler, DDPMScheduler
+from .alphas import DDIMScheduler, DDPMScheduler, PNDMScheduler
 from .base import Scheduler
 from .dpm import DPMSolver2M, DPMSolver2MSDE, DPMSolver3M, UniPCScheduler
 from .sigmas import EulerAncestralScheduler, EulerScheduler, HeunScheduler
 
 SCHEDULERS: dict[str, type[Scheduler]] = {cls.name: cls for cls in (
-    DDPMScheduler, DDIMScheduler, DPMSolver2M, DPMSolver3M, DPMSolver2MSDE, UniPCScheduler, EulerScheduler,
+    DDPMScheduler, DDIMScheduler, PNDMScheduler, DPMSolver2M, DPMSolver3M, DPMSolver2MSDE, UniPCScheduler, EulerScheduler,
     EulerAncestralScheduler, HeunScheduler)}
 assert tuple(SCHEDULERS) == SAMPLERS
 
@@ -60,7 +60,7 @@ def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[
     return scheduler.planned
 
 
-CONFIG_CLASSES = {"DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "UniPCMultistepScheduler": "unipc",
+CONFIG_CLASSES = {"DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "PNDMScheduler": "pndm", "UniPCMultistepScheduler": "unipc",
                   "EulerDiscreteScheduler": "euler",
                   "EulerAncestralDiscreteScheduler": "euler-a", "HeunDiscreteScheduler": "heun"}
 

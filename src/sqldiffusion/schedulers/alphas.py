@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from ..errors import SQLDiffusionError
 from ..program import SAMPLE
-from ..scheduler import NoiseSchedule, StepRule, add_noise_sql, coefficients_sql, prediction_sql, spaced_timesteps
-from .base import COEFFICIENTS, PREDICTING, PREDICTION, Scheduler, replace_sample
+from ..literals import number
+from ..scheduler import SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql, prediction_sql, spaced_timesteps
+from .base import COEFFICIENTS, EPS_HISTORY, NEXT, PREDICTING, PREDICTION, SAVED, Scheduler, replace_sample
 
 
 class AlphaScheduler(Scheduler):
@@ -80,3 +81,84 @@ class DDIMScheduler(AlphaScheduler):
 
     def describe(self) -> str:
         return f"ddim, eta {self.eta:g}"
+
+
+class PNDMScheduler(AlphaScheduler):
+    """PNDM's pseudo linear multistep method (diffusers' PNDMScheduler with skip_prk_steps, the
+    PLMS steps): DDIM-like transfers whose noise is extrapolated from up to four earlier model
+    outputs (Adams-Bashforth weights); the second timestep is evaluated twice, the first time to
+    correct the first step (the mean of the two outputs, from the first sample). n steps, n + 1
+    passes. The transfer from t to t' with e: sqrt(a'/a) x - (a' - a) e / (a sqrt(1 - a') +
+    sqrt(a (1 - a) a')), a and a' the cumulative alphas (a' = 1 past the end only with
+    set_alpha_to_one, off unless the config says so, as PNDMScheduler)."""
+
+    name, diffusers_class = "pndm", "PNDMScheduler"
+    defaults = {"set_alpha_to_one": False}
+    WEIGHTS = {1: (1,), 2: (3 / 2, -1 / 2), 3: (23 / 12, -16 / 12, 5 / 12), 4: (55 / 24, -59 / 24, 37 / 24, -9 / 24)}
+
+    def spaced_plan(self, steps):
+        steps = self.checked_steps(steps)
+        return spaced_timesteps(self.schedule, steps)
+
+    def custom_plan(self, timesteps):
+        """PNDM plans its own timesteps: a list is taken only if it is its plan of that many steps."""
+        own = self.spaced_plan(len(timesteps)) if timesteps else []
+        if [float(t) for t in timesteps] != [float(t) for t in own]:
+            raise SQLDiffusionError("pndm plans its own timesteps: give a number of steps, not a list")
+        return own
+
+    @property
+    def gap(self) -> int:
+        return self.schedule.num_train_timesteps // len(self.planned)
+
+    @property
+    def timesteps(self) -> list[float]:
+        ts = self.planned
+        return ts[:1] + ts[1:2] + ts[1:] if len(ts) > 1 else list(ts)
+
+    def start_sql(self) -> str:
+        return add_noise_sql(self.planned[0])
+
+    def adds_noise(self, i: int) -> bool:
+        return False
+
+    def transfer_sql(self, t: int, prev: int, weights: tuple[float, ...]) -> str:
+        final = "1.0" if self.schedule.set_alpha_to_one else f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = 0)"
+        bars = (f"SELECT (SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t)}) AS a,\n"
+                f"       COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(prev)}), {final}) AS ap")
+        e = "(ap - a) / (a * sqrt(1 - ap) + sqrt(a * (1 - a) * ap))"
+        rs = ", ".join(f"({number(-w)}) * {e} AS r{k}" for k, w in enumerate(weights))
+        return f"SELECT sqrt(ap / a) AS q, {rs} FROM ({bars}) AS b"
+
+    def step(self, engine, i, eps, noise, channels, predict=False) -> None:
+        t, gap = self.timesteps[i], self.gap
+        if predict:
+            engine.create(PREDICTING, f"SELECT sqrt(alpha_bar) AS sa, sqrt(1 - alpha_bar) AS sb, 1.0 AS p, 0.0 AS q, "
+                                      f"0.0 AS r, 0.0 AS sigma FROM {SCHEDULE} WHERE t = {int(t)}")
+            engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, None, channels))
+            engine.drop(PREDICTING)
+        if i == 1:  # the first step again, from its sample, with the mean output
+            engine.create(COEFFICIENTS, self.transfer_sql(t + gap, t, (0.5, 0.5)))
+            relations = [SAVED, eps, EPS_HISTORY[0]]
+        else:
+            kept = min(i if i < 2 else i - 1, 3)  # earlier outputs in the extrapolation (the second pass's is not)
+            weights = self.WEIGHTS[kept + 1]
+            engine.create(COEFFICIENTS, self.transfer_sql(t, t - gap, weights))
+            relations = [SAMPLE, eps, *EPS_HISTORY[:kept]]
+        formula = lambda x, *es: " + ".join([f"c.q * {x}", *(f"c.r{k} * {e}" for k, e in enumerate(es))])  # noqa: E731
+        engine.create(NEXT, engine.dialect.pixelwise(channels, formula, relations, COEFFICIENTS))
+        engine.drop(COEFFICIENTS)
+        if i == 0:
+            engine.rename(SAMPLE, SAVED)
+        if i == 1:
+            engine.drop(SAVED)
+        else:  # keep this output for the steps after: the newest first, at most three
+            engine.drop(EPS_HISTORY[-1])
+            for k in range(min(self.stored(i), len(EPS_HISTORY) - 1) - 1, -1, -1):
+                engine.rename(EPS_HISTORY[k], EPS_HISTORY[k + 1])
+            engine.create(EPS_HISTORY[0], f"SELECT * FROM {eps}")
+        engine.rename(NEXT, SAMPLE)
+
+    def stored(self, i: int) -> int:
+        """How many earlier outputs are kept when pass i begins."""
+        return 0 if i == 0 else 1 if i <= 2 else min(i - 1, 3)

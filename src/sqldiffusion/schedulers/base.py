@@ -38,9 +38,11 @@ LEVELS = "sqld_levels"  # sigma schedulers: (b, t, sigma) of each step, b = its 
 DERIVATIVE = "sqld_derivative"  # Heun: the first evaluation's derivative
 SAVED = "sqld_saved"  # Heun: the sample its step started from
 STEPPED = "sqld_stepped"  # Heun: the first evaluation's step, before SAMPLE is kept as SAVED
+EPS_HISTORY = ("sqld_eps_before", "sqld_eps_before2", "sqld_eps_before3")  # PNDM: earlier model outputs
 CORRECTED = "sqld_corrected"  # UniPC: the last corrected sample
 CORRECTING = "sqld_correcting"  # UniPC: the corrector's coefficients
-RELATIONS = (SCHEDULE, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, LEVELS, DERIVATIVE, SAVED, STEPPED, CORRECTED,
+RELATIONS = (SCHEDULE, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED, STEPPED,
+             CORRECTED,
              CORRECTING)
 
 
