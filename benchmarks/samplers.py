@@ -6,8 +6,8 @@ against the demo model's training data, with the blog's schedule as the baseline
                                   [--butterfly]
 
 A case is `SAMPLER:PASSES` or `SAMPLER+karras:PASSES` (Karras sigmas), or `blog` (DDPM, 500, 250,
-125, 60, 0). PASSES counts UNet passes: Heun makes 2n - 1 in n steps, so it takes the most steps
-that fit. Without --cases: the blog, then every sampler (and its Karras variant where it has one)
+125, 60, 0). PASSES counts UNet passes: Heun makes 2n - 1 in n steps and PNDM n + 1, so they
+take the most steps that fit. Without --cases: the blog, then every sampler (and its Karras variant where it has one)
 at every --passes.
 
 Each case makes `--batch` pictures of the shipped demo model for each seed and prints
@@ -52,7 +52,8 @@ def parse(case: str) -> tuple[str, bool, int]:
         return "ddpm", False, len(BLOG_SCHEDULE)
     name, passes = case.rsplit(":", 1)
     sampler, _, variant = name.partition("+")
-    steps = (int(passes) + 1) // 2 if sampler == "heun" else int(passes)
+    passes = int(passes)
+    steps = (passes + 1) // 2 if sampler == "heun" else max(passes - 1, 1) if sampler == "pndm" else passes
     return sampler, variant == "karras", steps
 
 

@@ -98,27 +98,29 @@ def run_steps(engine, sampler: str, config: dict, steps: int, karras: bool, seed
     sigma_family = sampler in SIGMA_SAMPLERS
     scale = (lambda j: float((reference.sigmas[j] ** 2 + 1) ** 0.5)) if sigma_family else (lambda j: 1.0)  # noqa: E731
     x = random_sample(2, 3, 8, seed=seed)
-    scheduler.begin(engine)
-    engine.put_image(SAMPLE, x)
-    expected = torch.from_numpy(x * scale(0)).to(precise)
     errors, largest = [], 1.0
-    for j, t in enumerate(reference.timesteps):
-        eps = random_sample(2, 3, 8, seed=seed + 100 + j)
-        generator = torch.Generator().manual_seed(seed + 200 + j)
-        noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + 200 + j))
-        extra = {"dpmpp-2m-sde": {"variance_noise": noise}, "euler-a": {"generator": generator}}.get(sampler, {})
-        largest = max(largest, float(np.abs(expected.numpy()).max()))  # float32 rounds relative to it
-        expected = reference.step(torch.from_numpy(eps).to(precise), t, expected, **extra).prev_sample
-        engine.put_image("eps", eps)
-        z = None
-        if scheduler.adds_noise(j):
-            engine.put_image("z", noise.numpy())
-            z = "z"
-        scheduler.step(engine, j, "eps", z, 3)
-        got = engine.fetch_image(SAMPLE, x.shape) * scale(j + 1)
-        size = max(largest, float(np.abs(expected.numpy()).max()))
-        errors.append(float(np.abs(got - expected.numpy()).max()) / size)
-    engine.drop("eps", "z", *scheduler.relations())
+    try:
+        scheduler.begin(engine)
+        engine.put_image(SAMPLE, x)
+        expected = torch.from_numpy(x * scale(0)).to(precise)
+        for j, t in enumerate(reference.timesteps):
+            eps = random_sample(2, 3, 8, seed=seed + 100 + j)
+            generator = torch.Generator().manual_seed(seed + 200 + j)
+            noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed + 200 + j))
+            extra = {"dpmpp-2m-sde": {"variance_noise": noise}, "euler-a": {"generator": generator}}.get(sampler, {})
+            largest = max(largest, float(np.abs(expected.numpy()).max()))  # float32 rounds relative to it
+            expected = reference.step(torch.from_numpy(eps).to(precise), t, expected, **extra).prev_sample
+            engine.put_image("eps", eps)
+            z = None
+            if scheduler.adds_noise(j):
+                engine.put_image("z", noise.numpy())
+                z = "z"
+            scheduler.step(engine, j, "eps", z, 3)
+            got = engine.fetch_image(SAMPLE, x.shape) * scale(j + 1)
+            size = max(largest, float(np.abs(expected.numpy()).max()))
+            errors.append(float(np.abs(got - expected.numpy()).max()) / size)
+    finally:
+        engine.drop(SAMPLE, "eps", "z", *scheduler.relations())
     return errors
 
 

@@ -144,21 +144,22 @@ def test_sampler_step_equals_diffusers(spark_engine, monkeypatch, in_driver):
     relations held in the driver (a local master's way) and written as Parquet (a cluster's)."""
     import diffusers.schedulers.scheduling_ddpm as ddpm
 
-    from sqldiffusion.events import Step
-    from sqldiffusion.pipeline import NOISE, SAMPLE, sampler_step
-    from sqldiffusion.scheduler import SCHEDULE, schedule_sql
+    from sqldiffusion.pipeline import NOISE, SAMPLE
+    from sqldiffusion.scheduler import SCHEDULE
+    from sqldiffusion.schedulers import of_rule
 
     engine = spark_engine
     assert engine._in_driver  # local[2]: relations are held in the driver unless told otherwise
     monkeypatch.setattr(engine, "_in_driver", in_driver)
     x, eps, z = (random_sample(1, 3, 8, seed=s) for s in (7, 8, 9))
-    schedule = NoiseSchedule()
+    ours = of_rule(NoiseSchedule(), StepRule("ddpm"))
+    ours.set_timesteps(timesteps=[500, 250])
     try:
-        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
+        ours.begin(engine)
         engine.put_image(SAMPLE, x)
         engine.put_image("sqld_eps", eps)
         engine.put_image(NOISE, z)
-        sampler_step(engine, schedule, StepRule("ddpm"), Step(0, 2, 500, 250), "sqld_eps", NOISE, 3)
+        ours.step(engine, 0, "sqld_eps", NOISE, 3)
         got = engine.fetch_image(SAMPLE, x.shape)
     finally:
         engine.drop(SCHEDULE, SAMPLE, "sqld_eps", NOISE)
@@ -169,38 +170,15 @@ def test_sampler_step_equals_diffusers(spark_engine, monkeypatch, in_driver):
     np.testing.assert_allclose(got, expected.numpy(), atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("karras", [False, True], ids=["plain", "karras"])
-def test_dpm_solver_steps_equal_diffusers(spark_engine, karras):
-    """Three DPM-Solver++ 2M steps (first, second and last order) in Spark SQL, the step before's x0
-    kept between them (and the Karras sigmas computed there), against DPMSolverMultistepScheduler.step."""
-    from sqldiffusion.events import Step
-    from sqldiffusion.pipeline import SAMPLE, relations, sampler_step
-    from sqldiffusion.program import Program
-    from sqldiffusion.scheduler import SCHEDULE, SIGMAS, karras_sql, schedule_sql
-    from sqldiffusion.schedulers import plan
+@pytest.mark.parametrize("sampler, karras", [("dpmpp-2m", False), ("dpmpp-2m", True), ("dpmpp-3m", False),
+                                            ("unipc", True), ("heun", True), ("euler-a", False), ("pndm", False)])
+def test_scheduler_steps_equal_diffusers(spark_engine, sampler, karras):
+    """Three steps of each kind of scheduler in Spark SQL (multistep history, Karras sigmas and the
+    interpolated sigma table computed there, Heun's two passes, fresh noise), against diffusers'
+    step given the same model outputs (tests/test_schedulers.py runs every case on the others)."""
+    from test_schedulers import run_steps
 
-    engine, schedule = spark_engine, NoiseSchedule()
-    timesteps = plan(schedule, steps=3, sampler="dpmpp-2m", karras=karras)
-    scheduler = diffusers.DPMSolverMultistepScheduler.from_config({"use_karras_sigmas": karras})
-    scheduler.set_timesteps(3)
-    x = random_sample(1, 3, 8, seed=17)
-    expected = torch.from_numpy(x)
-    try:
-        engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
-        if karras:
-            engine.create(SIGMAS, karras_sql(schedule, 3, engine.dialect))
-        engine.put_image(SAMPLE, x)
-        for i, t in enumerate(timesteps):
-            eps = random_sample(1, 3, 8, seed=40 + i)
-            expected = scheduler.step(torch.from_numpy(eps), t, expected).prev_sample
-            engine.put_image("sqld_eps", eps)
-            sampler_step(engine, schedule, StepRule("dpmpp-2m", karras=karras), Step(i, 3, t, timesteps[i + 1] if i < 2 else -1),
-                         "sqld_eps", None, 3, before=timesteps[i - 1] if i else None)
-        got = engine.fetch_image(SAMPLE, x.shape)
-    finally:
-        engine.drop("sqld_eps", *relations(Program((), "", (0, 0, 0))))
-    scale = float(np.abs(expected.numpy()).max())  # random eps make x0 a few hundred: float32 of that
-    np.testing.assert_allclose(got, expected.numpy(), atol=2e-6 * scale, rtol=0)
+    assert max(run_steps(spark_engine, sampler, {}, 3, karras, seed=17)) < 2e-6
 
 
 # ---- generate-many: Spark as the scheduler of embedded DuckDB tasks --------------------------

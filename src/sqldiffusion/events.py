@@ -24,8 +24,8 @@ from .program import Statement
 class Step:
     index: int  # 0-based position in the plan
     total: int  # steps in the plan
-    timestep: int
-    prev: int  # the timestep it steps to (-1 after the last)
+    timestep: float  # the UNet pass's (fractional for the sigma samplers)
+    prev: float  # the timestep it steps to (-1 after the last)
 
 
 @dataclass(frozen=True)

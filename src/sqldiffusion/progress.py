@@ -37,12 +37,12 @@ class ProgressBar:
                 callback(step, peek)
         return on_step
 
-    def _draw(self, done: int, timestep: int | None) -> None:
+    def _draw(self, done: int, timestep: float | None) -> None:
         elapsed = time.perf_counter() - self.began
         filled = self.width * done // self.total
         bar = "#" * filled + "-" * (self.width - filled)
         left = f"{elapsed / done * (self.total - done):.0f}s left" if done else "starting"
-        t = f"t={timestep}" if timestep is not None else ""
+        t = f"t={timestep:g}" if timestep is not None else ""
         sys.stderr.write(f"\r[{bar}] {done}/{self.total} {t:7} {elapsed:.0f}s elapsed, {left}   ")
         sys.stderr.flush()
 

@@ -1,13 +1,13 @@
-"""The scheduler: the noise schedule a model was trained with, the timesteps a run visits, and the
-SQL of the schedule and of each step's coefficients (through the engine's dialect).
+"""The noise schedule a model was trained with, the timesteps a run visits, and the SQL of the
+schedule and of the DDPM-family step coefficients (through the engine's dialect); the sampling
+algorithms that use them are the scheduler objects of `schedulers/`.
 
-diffusers' DDPMScheduler and DDIMScheduler, split as the engine needs them: this module reads
-`scheduler_config.json`, checks it and plans which integer timesteps to visit exactly as
-`set_timesteps` does; the engine computes the numbers (betas, cumulative alphas, step
-coefficients) in SQL, rounded to float32 (`dialect.real`) exactly where diffusers' float32 tensors
-round them, so the schedule equals `DDPMScheduler.alphas_cumprod` (torch accumulates its cumulative
-product in double on CPU, as the window sum of logarithms does here). The per-pixel arithmetic of a
-step is the dialect's `sampler_step`.
+This module reads `scheduler_config.json`, checks it and plans which timesteps to visit exactly as
+diffusers' `set_timesteps` does; the engine computes the numbers (betas, cumulative alphas,
+Karras sigmas, step coefficients) in SQL, rounded to float32 (`dialect.real`) exactly where
+diffusers' float32 tensors round them, so the schedule equals `DDPMScheduler.alphas_cumprod`
+(torch accumulates its cumulative product in double on CPU, as the window sum of logarithms does
+here).
 """
 
 from __future__ import annotations
@@ -36,13 +36,12 @@ class NoiseSchedule:
     timestep_spacing: str = "leading"
     steps_offset: int = 0
     set_alpha_to_one: bool = True  # DDIM: the cumulative alpha "before" timestep 0
-    spacing_given: bool = False  # whether the config names timestep_spacing (DPM-Solver's default differs)
     given: frozenset = frozenset()  # the keys the config names (other algorithms' defaults differ)
 
     @classmethod
     def from_config(cls, config: dict | None) -> "NoiseSchedule":
         known = checked_schedule_config(config)
-        return cls(**known, spacing_given="timestep_spacing" in known, given=frozenset(known))
+        return cls(**known, given=frozenset(known))
 
 
 def spaced_timesteps(schedule: NoiseSchedule, steps: int) -> list[int]:
@@ -65,12 +64,13 @@ def spaced_timesteps(schedule: NoiseSchedule, steps: int) -> list[int]:
 
 
 def dpm_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
-    """DPMSolverMultistepScheduler.set_timesteps(steps): its spacing is "linspace" unless the config
-    names one, and it spaces n steps as n + 1 points less the last (t = 0 is never visited)."""
+    """DPMSolverMultistepScheduler.set_timesteps(steps): n steps spaced as n + 1 points less the
+    last (t = 0 is never visited), on a schedule with its defaults (schedulers.dpm: "linspace"
+    unless the config names a spacing)."""
     total = schedule.num_train_timesteps
     if not 1 <= steps <= total:
         raise SQLDiffusionError(f"steps must be from 1 to the {total} the model was trained with (got {shown(steps)})")
-    spacing = schedule.timestep_spacing if schedule.spacing_given else "linspace"
+    spacing = schedule.timestep_spacing
     if spacing == "linspace":
         ts = np.linspace(0, total - 1, steps + 1).round()[::-1][:-1]
     elif spacing == "leading":
@@ -195,7 +195,6 @@ DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m", True, 6
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)  # the blog's schedule, one flag away (--blog)
 SAMPLERS = ("ddpm", "ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
 KARRAS_SAMPLERS = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "heun")  # diffusers' use_karras_sigmas
-MULTISTEP = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc")  # samplers that keep earlier steps' predicted x0
 STOCHASTIC = {"dpmpp-2m-sde": "dpmpp-2m", "euler-a": "euler"}  # samplers that draw noise at every step
 
 
@@ -269,44 +268,6 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
             coefficients += ", sqrt(abar_p) AS ka, sqrt(1 - abar_p) AS kb"
     return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, {coefficients}\n"
             f"FROM ({bars}) AS a")
-
-
-def dpm_coefficients_sql(t: int, prev: int, before: int | None, karras: bool = False) -> str:
-    """One row, in sampler_step's terms, of a DPM-Solver++ step (DPMSolverMultistepScheduler with
-    algorithm_type "dpmsolver++", solver_order 2, midpoint) from timestep t to `prev` (-1: the end,
-    sigma 0), `before` the step before t (None: the first step):
-    x0 = (x - sb * eps) / sa; x_prev = p * x0 + q * x + u * x0_before.
-
-    With diffusers' sigma = sqrt((1 - abar) / abar), alpha = 1 / sqrt(sigma^2 + 1), its sigma_t =
-    sigma * alpha, lambda = ln(alpha) - ln(sigma_t) and h = lambda_prev - lambda_t: the first order
-    update (the first step) is q = sigma_prev / sigma_t, p = -alpha_prev (e^-h - 1); the second order
-    one adds D1 = (x0 - x0_before) / r0, r0 = (lambda_t - lambda_before) / h, with weight 1/2; the
-    last step, to sigma 0, gives x0 itself (first order, as diffusers' final_sigmas_type "zero").
-    `karras`: each step's sigma is its Karras sigma (relation SIGMAS), not the schedule's at t."""
-    def level(timestep: int, name: str) -> str:
-        abar = f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(timestep)})"
-        sigma = f"(SELECT sigma FROM {SIGMAS} WHERE t = {int(timestep)})" if karras else \
-            f"sqrt((1 - {abar}) / {abar})"
-        alpha = f"(1 / sqrt({sigma} * {sigma} + 1))"
-        return f"{alpha} AS a_{name}, {sigma} * {alpha} AS s_{name}"
-
-    levels = [level(t, "t")]
-    if prev < 0:
-        return (f"SELECT a_t AS sa, s_t AS sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma, 0.0 AS u\n"
-                f"FROM (SELECT {levels[0]}) AS a")
-    levels.append(level(prev, "p"))
-    if before is not None:
-        levels.append(level(before, "b"))
-    lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
-    h = f"({lam('p')} - {lam('t')})"
-    step = f"(exp(-{h}) - 1)"
-    if before is None:
-        p, u = f"-a_p * {step}", "0.0"
-    else:
-        r0 = f"(({lam('t')} - {lam('b')}) / {h})"
-        p, u = f"-a_p * {step} * (1 + 0.5 / {r0})", f"0.5 * a_p * {step} / {r0}"
-    return (f"SELECT a_t AS sa, s_t AS sb, {p} AS p, s_p / s_t AS q, 0.0 AS r, 0.0 AS sigma, {u} AS u\n"
-            f"FROM (SELECT {', '.join(levels)}) AS a")
 
 
 def prediction_sql() -> str:
