@@ -168,12 +168,11 @@ def diffusers_loop(model, scheduler, x):
     return sample.numpy()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("sampler, karras, steps", [("euler", False, 10), ("euler", True, 8), ("heun", False, 8),
-                                                    ("heun", True, 6), ("dpmpp-3m", False, 12),
-                                                    ("dpmpp-3m", True, 8), ("unipc", False, 10),
-                                                    ("unipc", True, 8), ("pndm", False, 12)])
-def test_whole_loops_match_diffusers(tame_model, engine, sampler, karras, steps):
+LOOPS = [("euler", False, 10), ("euler", True, 8), ("heun", False, 8), ("heun", True, 6), ("dpmpp-3m", False, 12),
+         ("dpmpp-3m", True, 8), ("unipc", False, 10), ("unipc", True, 8), ("pndm", False, 12)]
+
+
+def compare_loops(tame_model, engine, sampler, karras, steps):
     model, folder = tame_model
     x = random_sample(2, 3, 16, seed=14)
     reference = theirs(sampler, {}, karras)
@@ -183,6 +182,20 @@ def test_whole_loops_match_diffusers(tame_model, engine, sampler, karras, steps)
     scheduler.set_timesteps(steps)
     got = denoise(SQLUNet(folder, engine), scheduler, init_noise=x)
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sampler, karras, steps", LOOPS)
+def test_whole_loops_match_diffusers(tame_model, sampler, karras, steps):
+    compare_loops(tame_model, "duckdb", sampler, karras, steps)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sampler, karras, steps", [("heun", True, 6), ("unipc", False, 10)])
+def test_whole_loops_match_diffusers_on_every_engine(tame_model, engine, sampler, karras, steps):
+    """The interface's two ways of stepping (sigma tables and pixelwise, multistep history) on
+    each engine; every step of every scheduler is compared on each engine above."""
+    compare_loops(tame_model, engine, sampler, karras, steps)
 
 
 def test_the_demo_config_heun_clips_and_euler_does_not():
