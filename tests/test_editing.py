@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SMALL, make_unet, random_sample, save_unet
+from conftest import random_sample
 from PIL import Image
 
 from sqldiffusion import SQLDiffusionError, SQLUNet
@@ -46,17 +46,6 @@ def test_noising_a_picture_equals_add_noise(engine, t):
     engine.drop(SAMPLE, SCHEDULE)
     expected = diffusers.DDPMScheduler().add_noise(torch.from_numpy(x0), torch.from_numpy(eps), torch.tensor([t]))
     np.testing.assert_allclose(got, expected.numpy(), atol=2e-6, rtol=0)
-
-
-@pytest.fixture(scope="module")
-def tame_model(tmp_path_factory):
-    """A small random model with its output layer scaled down, so that a loop of steps measures our
-    arithmetic, not a random network's chaos (see test_sampler.tame_model)."""
-    model = make_unet(SMALL, scale=0.02)
-    with torch.no_grad():
-        model.conv_out.weight.mul_(0.1)
-        model.conv_out.bias.mul_(0.1)
-    return model, save_unet(model, tmp_path_factory.mktemp("tame") / "unet")
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SMALL, make_unet, random_sample, save_unet
+from conftest import random_sample
 
 from sqldiffusion import SQLDiffusionError, SQLUNet
 from sqldiffusion.pipeline import denoise
@@ -145,16 +145,6 @@ def test_steps_follow_the_config_as_from_config_reads_it(sampler, config):
         assert max(run_steps(engine, sampler, config, 6, False, seed=3)) < 2e-6
     finally:
         engine.close()
-
-
-@pytest.fixture(scope="module")
-def tame_model(tmp_path_factory):
-    """A small random model with its output layer scaled down (see test_sampler.tame_model)."""
-    model = make_unet(SMALL, scale=0.02)
-    with torch.no_grad():
-        model.conv_out.weight.mul_(0.1)
-        model.conv_out.bias.mul_(0.1)
-    return model, save_unet(model, tmp_path_factory.mktemp("tame") / "unet")
 
 
 def diffusers_loop(model, scheduler, x):

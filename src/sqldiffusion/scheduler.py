@@ -270,12 +270,6 @@ def coefficients_sql(rule: StepRule, schedule: NoiseSchedule, t: int, prev: int)
             f"FROM ({bars}) AS a")
 
 
-def prediction_sql() -> str:
-    """One row: the current step's coefficients made to give x0 alone (p = 1; q, r, sigma = 0), so
-    that sampler_step's statement computes the step's predicted clean picture."""
-    return f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM {COEFFICIENTS}"
-
-
 def inversion_plan(schedule: NoiseSchedule, steps: int) -> list[int]:
     """DDIMInverseScheduler.set_timesteps: the DDIM plan of `steps`, ascending."""
     if schedule.timestep_spacing not in ("leading", "trailing"):

@@ -7,15 +7,16 @@ from __future__ import annotations
 from ..errors import SQLDiffusionError
 from ..program import SAMPLE
 from ..literals import number
-from ..scheduler import SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql, prediction_sql, spaced_timesteps
-from .base import COEFFICIENTS, EPS_HISTORY, NEXT, PREDICTING, PREDICTION, SAVED, Scheduler, replace_sample
+from ..scheduler import SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql, spaced_timesteps
+from .base import COEFFICIENTS, EPS_HISTORY, NEXT, SAVED, Scheduler, predict_x0, replace_sample
 
 
 class AlphaScheduler(Scheduler):
     """What DDPM and DDIM share: the plan, the start, and the statement of a step."""
 
     def spaced_plan(self, steps: int | None) -> list[float]:
-        return spaced_timesteps(self.schedule, steps)
+        # diffusers' DDPMPipeline default: every training step
+        return spaced_timesteps(self.schedule, self.schedule.num_train_timesteps if steps is None else steps)
 
     def rule(self) -> StepRule:
         raise NotImplementedError
@@ -34,9 +35,7 @@ class AlphaScheduler(Scheduler):
         engine.create(COEFFICIENTS, coefficients_sql(self.rule(), schedule, self.planned[i], self.prev(i)))
         clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
         if predict:
-            engine.create(PREDICTING, prediction_sql())
-            engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
-            engine.drop(PREDICTING)
+            predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}", clip)
         replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
         engine.drop(COEFFICIENTS)
 
@@ -51,15 +50,8 @@ class DDPMScheduler(AlphaScheduler):
         super().__init__(schedule, use_karras_sigmas)
         self.add_noise = bool(add_noise)
 
-    def spaced_plan(self, steps):
-        # diffusers' DDPMPipeline default: every training step
-        return spaced_timesteps(self.schedule, self.schedule.num_train_timesteps if steps is None else steps)
-
     def rule(self) -> StepRule:
         return StepRule("ddpm", add_noise=self.add_noise)
-
-    def describe(self) -> str:
-        return "ddpm" + ("" if self.add_noise else " without noise")
 
 
 class DDIMScheduler(AlphaScheduler):
@@ -73,14 +65,8 @@ class DDIMScheduler(AlphaScheduler):
             raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
         self.eta = float(eta)
 
-    def spaced_plan(self, steps):
-        return spaced_timesteps(self.schedule, self.schedule.num_train_timesteps if steps is None else steps)
-
     def rule(self) -> StepRule:
         return StepRule("ddim", eta=self.eta)
-
-    def describe(self) -> str:
-        return f"ddim, eta {self.eta:g}"
 
 
 class PNDMScheduler(AlphaScheduler):
@@ -133,10 +119,7 @@ class PNDMScheduler(AlphaScheduler):
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         t, gap = self.timesteps[i], self.gap
         if predict:
-            engine.create(PREDICTING, f"SELECT sqrt(alpha_bar) AS sa, sqrt(1 - alpha_bar) AS sb, 1.0 AS p, 0.0 AS q, "
-                                      f"0.0 AS r, 0.0 AS sigma FROM {SCHEDULE} WHERE t = {int(t)}")
-            engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, None, channels))
-            engine.drop(PREDICTING)
+            predict_x0(engine, eps, channels, add_noise_sql(t))
         if i == 1:  # the first step again, from its sample, with the mean output
             engine.create(COEFFICIENTS, self.transfer_sql(t + gap, t, (0.5, 0.5)))
             relations = [SAVED, eps, EPS_HISTORY[0]]

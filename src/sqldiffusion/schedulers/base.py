@@ -142,8 +142,14 @@ class Scheduler:
         """Every relation the scheduler's SQL may leave behind."""
         return RELATIONS
 
-    def describe(self) -> str:
-        return self.name + (" with Karras sigmas" if self.karras else "")
+
+
+def predict_x0(engine, eps: str, channels: int, levels: str, clip: float | None = None) -> None:
+    """PREDICTION: the clean picture x0 = clip((x_t - sb * eps) / sa) the pass predicts, sa and sb
+    from the one-row SELECT `levels`."""
+    engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM ({levels}) AS l")
+    engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
+    engine.drop(PREDICTING)
 
 
 def replace_sample(engine, select: str) -> None:

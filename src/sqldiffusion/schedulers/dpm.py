@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from ..program import SAMPLE
 from ..scheduler import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
-from .base import COEFFICIENTS, CORRECTED, CORRECTING, HISTORY, NEXT, PREDICTING, PREDICTION, Scheduler, replace_sample
+from .base import COEFFICIENTS, CORRECTED, CORRECTING, HISTORY, NEXT, PREDICTION, Scheduler, predict_x0, replace_sample
+
+
+def lam(name: str) -> str:
+    """lambda = ln alpha - ln sigma of the level named `name` (columns a_<name>, s_<name>)."""
+    return f"(ln(a_{name}) - ln(s_{name}))"
 
 
 class DPMSolverScheduler(Scheduler):
@@ -65,7 +70,6 @@ class DPMSolverScheduler(Scheduler):
         names = ["t", "p", "b", "c"][:order + 1]
         points = [ts[i], ts[i + 1], *(ts[i - k] for k in range(1, order))]
         levels = ", ".join(self.level(t, n) for t, n in zip(points, names))
-        lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
         h = f"({lam('p')} - {lam('t')})"
         if self.sde:
             q, weight = f"s_p / s_t * exp(-{h})", f"a_p * (1 - exp(-2 * {h}))"  # x0's weight, positive
@@ -78,16 +82,14 @@ class DPMSolverScheduler(Scheduler):
             r0 = f"(({lam('t')} - {lam('b')}) / {h})"
             p, u1 = f"{weight} * (1 + 0.5 / {r0})", f"-0.5 * {weight} / {r0}"
         elif order == 3:
-            p, u1, u2 = third_order(h, lam)
+            p, u1, u2 = third_order(h)
         return (f"SELECT a_t AS sa, s_t AS sb, {p} AS p, {q} AS q, 0.0 AS r, {sigma} AS sigma, "
                 f"{u1} AS u1, {u2} AS u2\nFROM (SELECT {levels}) AS a")
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         kept = HISTORY[:self.order_at(i) - 1]
         engine.create(COEFFICIENTS, self.coefficients_sql(i))
-        engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM {COEFFICIENTS}")
-        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, None, channels))
-        engine.drop(PREDICTING)
+        predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}")
         replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels,
                                                             history=kept))
         engine.drop(COEFFICIENTS, HISTORY[1])
@@ -100,7 +102,7 @@ class DPMSolverScheduler(Scheduler):
             engine.create(PREDICTION, f"SELECT * FROM {HISTORY[0]}")
 
 
-def third_order(h: str, lam) -> tuple[str, str, str]:
+def third_order(h: str) -> tuple[str, str, str]:
     """p, u1, u2 of DPM-Solver++ 3M (x0 now, one step and two steps before): diffusers'
     x = q x - A m0 + B D1 - C D2 with A = alpha (e^-h - 1), B = alpha ((e^-h - 1) / h + 1),
     C = alpha ((e^-h - 1 + h) / h^2 - 1/2), D1_0 = (m0 - m1) / r0, D1_1 = (m1 - m2) / r1,
@@ -145,9 +147,7 @@ class UniPCScheduler(DPMSolverScheduler):
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         engine.create(COEFFICIENTS, self.coefficients_sql(i))
-        engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM {COEFFICIENTS}")
-        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, None, channels))
-        engine.drop(PREDICTING)
+        predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}")
         if i > 0:  # UniC: the corrected sample, from the last one, x0 before (two orders) and x0 now
             relations = [CORRECTED, HISTORY[0], PREDICTION] + ([HISTORY[1]] if self.order_at(i - 1) == 2 else [])
             engine.create(CORRECTING, self.corrector_sql(i))
@@ -178,7 +178,6 @@ class UniPCScheduler(DPMSolverScheduler):
         if self.order_at(i) == 2:
             names, points = names + ["b"], points + [ts[i - 1]]
         levels = ", ".join(self.level(t, n) for t, n in zip(points, names))
-        lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
         h = f"({lam('p')} - {lam('t')})"
         phi = f"(exp(-{h}) - 1)"
         p, u1 = f"-a_p * {phi}", "0.0"
@@ -196,7 +195,6 @@ class UniPCScheduler(DPMSolverScheduler):
         if order == 2:
             names, points = names + ["b"], points + [ts[i - 2]]
         levels = ", ".join(self.level(t, n) for t, n in zip(points, names))
-        lam = lambda n: f"(ln(a_{n}) - ln(s_{n}))"  # noqa: E731
         h = f"({lam('t')} - {lam('s')})"
         hh, phi = f"(-{h})", f"(exp(-{h}) - 1)"
         b1 = f"(({phi} / {hh} - 1) / {phi})"

@@ -18,7 +18,7 @@ from ..fields import shown
 from ..literals import number
 from ..program import SAMPLE
 from ..scheduler import interpolated_sigmas, karras_plan, karras_sql
-from .base import COEFFICIENTS, DERIVATIVE, LEVELS, PREDICTING, PREDICTION, SAVED, STEPPED, Scheduler, replace_sample
+from .base import COEFFICIENTS, DERIVATIVE, LEVELS, SAVED, STEPPED, Scheduler, predict_x0, replace_sample
 
 
 class SigmaScheduler(Scheduler):
@@ -97,43 +97,42 @@ class SigmaScheduler(Scheduler):
 
     def predict(self, engine, eps: str, channels: int, clip: float | None = None) -> None:
         """PREDICTION: x0 = k x_t - sigma eps, from the coefficients' sa = 1 / k, sb = sigma / k."""
-        engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM {COEFFICIENTS}")
-        engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
-        engine.drop(PREDICTING)
+        predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}", clip)
 
 
 class EulerScheduler(SigmaScheduler):
-    """x <- x + eps * (sigma_next - sigma): as x_t, q = k / k_next, r = (sigma_next - sigma) / k_next."""
+    """x <- x + eps * (sigma_down - sigma) + sigma_up * z: as x_t, q = k / k_next,
+    r = (sigma_down - sigma) / k_next, sigma = sigma_up / k_next. Plain Euler goes down to the next
+    sigma and draws no noise."""
 
     name, diffusers_class, karras_allowed = "euler", "EulerDiscreteScheduler", True
 
-    def step(self, engine, i, eps, noise, channels, predict=False) -> None:
-        engine.create(COEFFICIENTS, f"SELECT 1 / ks AS sa, s / ks AS sb, 0.0 AS p, ks / kn AS q, (n - s) / kn AS r, "
-                                    f"0.0 AS sigma FROM ({self.pass_sigmas(i)}) AS l")
-        if predict:
-            self.predict(engine, eps, channels)
-        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, None, COEFFICIENTS, None, channels))
-        engine.drop(COEFFICIENTS)
-
-
-class EulerAncestralScheduler(SigmaScheduler):
-    """Euler down to sigma_down, then fresh noise of sigma_up: sigma_up^2 = n^2 (s^2 - n^2) / s^2,
-    sigma_down^2 = n^2 - sigma_up^2."""
-
-    name, diffusers_class = "euler-a", "EulerAncestralDiscreteScheduler"
-
-    def adds_noise(self, i: int) -> bool:
-        return i < len(self.planned) - 1
+    def down_and_up(self) -> tuple[str, str]:
+        """sigma_down and sigma_up in terms of this step's sigma s and the next, n."""
+        return "n", "0.0"
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
-        up = "sqrt(greatest(n * n * (s * s - n * n) / (s * s), 0))"
-        down = f"sqrt(greatest(n * n - {up} * {up}, 0))"
+        down, up = self.down_and_up()
         engine.create(COEFFICIENTS, f"SELECT 1 / ks AS sa, s / ks AS sb, 0.0 AS p, ks / kn AS q, ({down} - s) / kn AS r, "
                                     f"{up} / kn AS sigma FROM ({self.pass_sigmas(i)}) AS l")
         if predict:
             self.predict(engine, eps, channels)
         replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels))
         engine.drop(COEFFICIENTS)
+
+
+class EulerAncestralScheduler(EulerScheduler):
+    """Euler down to sigma_down, then fresh noise of sigma_up: sigma_up^2 = n^2 (s^2 - n^2) / s^2,
+    sigma_down^2 = n^2 - sigma_up^2."""
+
+    name, diffusers_class, karras_allowed = "euler-a", "EulerAncestralDiscreteScheduler", False
+
+    def adds_noise(self, i: int) -> bool:
+        return i < len(self.planned) - 1
+
+    def down_and_up(self) -> tuple[str, str]:
+        up = "sqrt(greatest(n * n * (s * s - n * n) / (s * s), 0))"
+        return f"sqrt(greatest(n * n - {up} * {up}, 0))", up
 
 
 class HeunScheduler(SigmaScheduler):
