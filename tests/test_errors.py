@@ -34,10 +34,9 @@ def with_config(folder, **changes):
 @pytest.mark.parametrize("changes, words", [
     (dict(down_block_types=["DownBlock2D", "CrossAttnDownBlock2D"]), "down block type 'CrossAttnDownBlock2D' is not supported"),
     (dict(up_block_types=["SkipUpBlock2D", "UpBlock2D"]), "up block type 'SkipUpBlock2D' is not supported"),
-    (dict(class_embed_type="timestep"), "class_embed_type='timestep' is not supported"),
-    (dict(num_class_embeds=10), "num_class_embeds=10 is not supported"),
+    (dict(class_embed_type="identity"), "class_embed_type is 'identity'; it must be one of timestep"),
     (dict(time_embedding_type="fourier"), "time_embedding_type='fourier' is not supported"),
-    (dict(resnet_time_scale_shift="scale_shift"), "resnet_time_scale_shift='scale_shift' is not supported"),
+    (dict(resnet_time_scale_shift="spatial"), "resnet_time_scale_shift is 'spatial'; it must be one of default, scale_shift"),
     (dict(cross_attention_dim=768), "cross_attention_dim=768 is not supported"),
     (dict(act_fn="gelu"), "act_fn='gelu' is not supported"),
     (dict(_class_name="UNet2DConditionModel"), "'UNet2DConditionModel' is not supported"),
@@ -54,6 +53,12 @@ def test_weights_that_do_not_match_the_config(small_model):
     _, folder = small_model
     with_config(folder, block_out_channels=[16, 48])
     assert "has shape" in error_of(SQLUNet, folder)
+
+
+def test_a_class_table_the_weights_lack(small_model):
+    _, folder = small_model
+    with_config(folder, num_class_embeds=10)
+    assert "tensor 'class_embedding.weight' is missing" in error_of(SQLUNet, folder)
 
 
 def test_missing_and_unexpected_tensors(small_model):

@@ -286,3 +286,15 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
     found = duckdb.sql(f"SELECT seed, png FROM read_parquet('{tmp_path}/spark-warehouse/pictures/*.parquet')").fetchall()
     assert sorted(seed for seed, _ in found) == [0, 1]
     assert {seed: bytes(png) for seed, png in found} == {r["seed"]: bytes(r["png"]) for r in rows if r["seed"] < 2}
+
+
+def test_a_consistency_model_pass_equals_diffusers(spark_engine, tmp_path):
+    """Class labels, scale-shift norms and resnet resampling, all at once (tests/test_unet_options.py
+    checks each on the other engines)."""
+    from test_unet_options import CONSISTENCY, diffusers_pass
+
+    model = make_unet(CONSISTENCY)
+    net = SQLUNet(save_unet(model, tmp_path / "unet"), spark_engine)
+    sample, timesteps, labels = random_sample(2, 3, 16, seed=1), np.array([1095.5, 3.25]), [3, 7]
+    np.testing.assert_allclose(net(sample, timesteps, class_labels=labels),
+                               diffusers_pass(model, sample, timesteps, labels), atol=1e-4, rtol=0)

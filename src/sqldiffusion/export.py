@@ -49,9 +49,9 @@ class ScriptWriter(Engine):
     def transaction(self):
         return nullcontext()
 
-    def execute(self, program, timesteps, on_statement=None, on_start=None) -> str:
+    def execute(self, program, timesteps, on_statement=None, on_start=None, class_labels=None) -> str:
         self.labels = {s.target: f"{s.label} ({s.kind})" for s in program.statements}
-        return super().execute(program, timesteps, on_statement, on_start)
+        return super().execute(program, timesteps, on_statement, on_start, class_labels)
 
     def create(self, name: str, select: str) -> None:
         if name in self.labels:

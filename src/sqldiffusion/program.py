@@ -16,6 +16,8 @@ from .model.config import UNetConfig
 
 SAMPLE = "sqld_sample"  # the input image, filled by the engine (or by the sampler's noise)
 TIMESTEPS = "sqld_timesteps"  # (b, t) one timestep per batch item
+CLASS_LABELS = "sqld_class_labels"  # (b, t) one class label per batch item, for class-conditional models
+INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS}  # relations the engine fills, by op
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Program:
     statements: tuple[Statement, ...]
     output: str
     output_shape: tuple[int, int, int]  # (C, H, W)
+    class_conditional: bool = False  # whether it reads CLASS_LABELS
 
     def text(self) -> str:
         parts = [f"-- {s.label} ({s.kind})\nCREATE TEMP TABLE {s.target} AS\n{s.sql};" for s in self.statements]
@@ -65,8 +68,8 @@ def render(graph: Graph, dialect, schema: str) -> Program:
     statements: list[Statement] = []
     last_use = graph.last_use()
     for node in graph.nodes:
-        if node.op == "timesteps":
-            names[node.id] = TIMESTEPS
+        if node.op in INPUTS:
+            names[node.id] = INPUTS[node.op]
             continue
         if node.op == "sample" and not node.attrs.get("center"):
             names[node.id] = SAMPLE
@@ -76,10 +79,11 @@ def render(graph: Graph, dialect, schema: str) -> Program:
         names[node.id] = f"sqld_t{node.id}"
         sql = dialect.select(node, inputs, table)
         dead = tuple(names[i] for i in dict.fromkeys(node.inputs)
-                     if last_use[i] == node.id and names[i] not in (SAMPLE, TIMESTEPS))
+                     if last_use[i] == node.id and names[i] not in (SAMPLE, *INPUTS.values()))
         statements.append(Statement(names[node.id], sql, node.label, node.kind, dead, node.op, tuple(node.shape)))
     out = graph[graph.output]
-    return Program(tuple(statements), names[out.id], out.shape)
+    conditional = any(node.op == "class_labels" for node in graph.nodes)
+    return Program(tuple(statements), names[out.id], out.shape, conditional)
 
 
 def render_unet(config: UNetConfig, height: int, width: int, dialect, schema: str) -> Program:

@@ -49,15 +49,43 @@ class SQLUNet:
         return self.program(shape[2], shape[3])
 
     def __call__(self, sample: np.ndarray, timestep: float | Sequence[float] | np.ndarray,
-                 on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
+                 on_statement: Callable[[Statement, float, float], None] | None = None,
+                 class_labels: int | Sequence[int] | None = None) -> np.ndarray:
         sample, timesteps = self.check_inputs(sample, timestep)
+        labels = self.checked_labels(class_labels, sample.shape[0])
         program = self.program_for(sample.shape)
-        return self.engine.run(program, sample, timesteps, on_statement)
+        return self.engine.run(program, sample, timesteps, on_statement, labels)
+
+    def checked_labels(self, class_labels, batch: int) -> list[float] | None:
+        """One class label per image (one given for all is repeated), checked against the model:
+        whole numbers below num_class_embeds for an embedding table, finite numbers for
+        class_embed_type "timestep"; None for a model without class conditioning."""
+        cfg = self.config
+        if not cfg.class_conditional:
+            if class_labels is not None:
+                raise SQLDiffusionError("this model is not class-conditional: it takes no class label")
+            return None
+        if class_labels is None:
+            raise SQLDiffusionError("this model is class-conditional: give a class label (--class-label)")
+        labels = np.atleast_1d(np.asarray(class_labels))
+        if labels.ndim != 1 or labels.size not in (1, batch) or not np.issubdtype(labels.dtype, np.number) \
+                or np.issubdtype(labels.dtype, np.bool_):
+            raise SQLDiffusionError(f"got {labels.size} class labels for a batch of {batch}; give one number, "
+                                    "or one per image")
+        labels = labels.astype(np.float64)
+        if not np.isfinite(labels).all():
+            raise SQLDiffusionError("a class label is NaN or infinite")
+        if cfg.class_embed_type is None:
+            bad = [v for v in labels if v != int(v) or not 0 <= v < cfg.num_class_embeds]
+            if bad:
+                raise SQLDiffusionError(f"class label {bad[0]:g} is not one of this model's classes: give a whole "
+                                        f"number from 0 to {cfg.num_class_embeds - 1}")
+        return [float(v) for v in np.broadcast_to(labels, (batch,))]
 
     def time_embedding(self, timesteps: Sequence[float]) -> np.ndarray:
         """The sinusoidal timestep embedding (time_proj) of each timestep, computed in SQL: (T, C)."""
         size = 2 ** (len(self.config.block_out_channels) - 1)
-        statement = next(s for s in self.program(size, size).statements if s.kind == "time_proj")
+        statement = next(s for s in self.program(size, size).statements if s.label == "time_proj")
         program = Program((replace(statement, drops=()),), statement.target, (0, 0, 0))
         try:
             return self.engine.fetch_vectors(self.engine.execute(program, list(timesteps)))
@@ -89,11 +117,12 @@ class SQLUNet:
 
 
 def unet(model: str | Path | Model, sample: np.ndarray, timestep, engine: str = "duckdb",
-         database: str | None = None) -> np.ndarray:
-    """One backbone pass in SQL: the predicted noise for `sample` at `timestep`, same shape as `sample`.
+         database: str | None = None, class_labels=None) -> np.ndarray:
+    """One backbone pass in SQL: the model's output for `sample` at `timestep`, same shape as `sample`.
 
-    `sample` is float32 (B, C, H, W) or (C, H, W); `timestep` one number or one per image.
+    `sample` is float32 (B, C, H, W) or (C, H, W); `timestep` one number or one per image;
+    `class_labels` (class-conditional models) one number or one per image.
     """
     squeeze = np.ndim(sample) == 3
-    out = SQLUNet(model, engine, database)(sample, timestep)
+    out = SQLUNet(model, engine, database)(sample, timestep, class_labels=class_labels)
     return out[0] if squeeze else out

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import SQLDiffusionError
 from ..graph.ops import OPS, Graph, Layer, Node
 from ..literals import number
-from ..program import SAMPLE, TIMESTEPS, Program, Relation, Statement
+from ..program import CLASS_LABELS, SAMPLE, TIMESTEPS, Program, Relation, Statement
 
 
 class Dialect(ABC):
@@ -65,6 +65,11 @@ class Dialect(ABC):
     @abstractmethod
     def concat_channels(self, left: str, n_left: int, right: str, n_right: int) -> str:
         """Select-list items: the channels of `left` followed by those of `right`."""
+
+    @abstractmethod
+    def indexed_channels(self, n: int, fn: Callable[[str], str]) -> str:
+        """Select-list items making `n` channels, channel k the float32 value of `fn(k)`, where
+        `k` is an integer expression of the channel's index, 0 .. n-1."""
 
     @abstractmethod
     def silu_expr(self, z: str) -> str:
@@ -157,6 +162,44 @@ class Dialect(ABC):
         (h, s), (c1, c2) = inputs, (inputs[0].channels, inputs[1].channels)
         return (f"SELECT {self.keys('h', True)}, {self.concat_channels('h', c1, 's', c2)}\n"
                 f"FROM {h} h JOIN {s} s ON {self.same_key('h', 's', True)}")
+
+    def one_hot(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """1 at each item's class label (column t), 0 elsewhere: times an embedding table stored as
+        a dense layer, it picks the label's row exactly."""
+        n = node.attrs["classes"]
+        return (f"SELECT b, {self.indexed_channels(n, lambda k: f'CASE WHEN t = {k} THEN 1 ELSE 0 END')} "
+                f"FROM {inputs[0]}")
+
+    def upsample(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        c = inputs[0].channels
+        return f"SELECT u.b, u.y, u.x, {self.channels('u', c)} FROM {self.upsampled(inputs[0].name, c)} AS u"
+
+    def avg_pool(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """Each output pixel the mean of its 2x2 block: the block's top-left pixel joined with its
+        three neighbours."""
+        src, c = inputs[0], inputs[0].channels
+        others = {"p1": (0, 1), "p2": (1, 0), "p3": (1, 1)}
+        joins = "".join(f"\nJOIN {src} {a} ON {a}.b = p0.b AND {a}.y = p0.y + {dy} AND {a}.x = p0.x + {dx}"
+                        for a, (dy, dx) in others.items())
+        quarter = self.literal(0.25)
+        mean = (lambda p, q, r, s: f"({p} + {q} + {r} + {s}) * {quarter}")
+        return (f"SELECT p0.b, {self.half('p0.y')} AS y, {self.half('p0.x')} AS x, "
+                f"{self.map_channels(c, mean, 'p0', list(others), cast=True)}\nFROM {src} p0{joins}\n"
+                f"WHERE p0.y % 2 = 0 AND p0.x % 2 = 0")
+
+    def scale_shift(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """x * (1 + scale) + shift per pixel and channel, scale and shift one vector per item
+        (a resnet's time embedding with resnet_time_scale_shift "scale_shift"), then silu."""
+        x, scale, shift = inputs
+        one = self.literal(1.0)
+
+        def modulated(a: str, s: str, t: str) -> str:
+            z = f"({a} * ({one} + {s}) + {t})"
+            return self.silu_expr(z) if node.attrs["silu"] else z
+
+        return (f"SELECT {self.keys('x', True)}, "
+                f"{self.map_channels(node.channels, modulated, 'x', ['ps', 'pt'], cast=not node.attrs['silu'])}\n"
+                f"FROM {x} x JOIN {scale} ps ON ps.b = x.b JOIN {shift} pt ON pt.b = x.b")
 
     def upsampled(self, src: str, channels: int) -> str:
         """Nearest 2x: each pixel of `src` becomes a 2x2 block (a FROM item)."""
@@ -475,23 +518,31 @@ class Engine(ABC):
         return schema
 
     def run(self, program: Program, sample: np.ndarray, timesteps: np.ndarray,
-            on_statement: Callable[[Statement, float, float], None] | None = None) -> np.ndarray:
-        """Execute `program` on `sample` (B, C, H, W) at `timesteps` (B,); return the output (B, C', H, W)."""
+            on_statement: Callable[[Statement, float, float], None] | None = None,
+            class_labels: Sequence[float] | None = None) -> np.ndarray:
+        """Execute `program` on `sample` (B, C, H, W) at `timesteps` (B,) (and `class_labels` (B,)
+        for a class-conditional model); return the output (B, C', H, W)."""
         try:
             self.put_image(SAMPLE, sample)
-            output = self.execute(program, timesteps, on_statement)
+            output = self.execute(program, timesteps, on_statement, class_labels=class_labels)
             return self.fetch_image(output, (sample.shape[0], *program.output_shape))
         finally:
-            self.drop(SAMPLE, TIMESTEPS, *(s.target for s in program.statements))
+            self.drop(SAMPLE, TIMESTEPS, CLASS_LABELS, *(s.target for s in program.statements))
 
     def execute(self, program: Program, timesteps, on_statement=None,
-                on_start: Callable[[Statement], None] | None = None) -> str:
+                on_start: Callable[[Statement], None] | None = None,
+                class_labels: Sequence[float] | None = None) -> str:
         """Run a program on the image already in SAMPLE; return the relation holding its output.
 
         Every relation but the output is dropped as soon as nothing reads it any more.
         `on_start(statement)` is called before each statement, `on_statement(statement, wall, cpu)`
-        after it (either may raise to stop the pass).
+        after it (either may raise to stop the pass). A class-conditional program reads
+        `class_labels` (checked numbers, one per item: `sql_unet.checked_labels`).
         """
+        if program.class_conditional:
+            if class_labels is None:
+                raise SQLDiffusionError("this model is class-conditional: give a class label (--class-label)")
+            self.create(CLASS_LABELS, self.dialect.timesteps(class_labels))
         self.create(TIMESTEPS, self.dialect.timesteps(timesteps))
         for statement in program.statements:
             if on_start:

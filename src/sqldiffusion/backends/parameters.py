@@ -13,12 +13,17 @@ from ..graph.ops import Layer
 
 def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
     """The float32 matrix stored for `layer` (rows x columns)."""
-    p = layer.name
+    p = layer.module
     if layer.kind == "norm":
         return np.stack([tensors[f"{p}.weight"], tensors[f"{p}.bias"]])
     if layer.kind == "dense":
-        weight = tensors[f"{p}.weight"]
-        return _with_bias(weight.reshape(weight.shape[0], -1), tensors[f"{p}.bias"])
+        weight, bias = tensors[f"{p}.weight"], tensors[f"{p}.bias"]
+        if layer.rows is not None:
+            weight, bias = weight[slice(*layer.rows)], bias[slice(*layer.rows)]
+        return _with_bias(weight.reshape(weight.shape[0], -1), bias)
+    if layer.kind == "embedding":  # (classes, features): one-hot inputs times its transpose pick a row
+        table = tensors[f"{p}.weight"]
+        return _with_bias(table.T, np.zeros(table.shape[1], dtype=np.float32))
     if layer.kind == "conv3x3":
         weight = tensors[f"{p}.weight"]  # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
         return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), tensors[f"{p}.bias"])

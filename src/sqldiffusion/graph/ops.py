@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 class Layer:
     """The parameters one primitive reads, as the engine stores them: a matrix of rows.
 
-    ``kind`` says how the diffusers tensors become rows (see `model/layout.py`):
-    ``dense``: rows = output features, columns = inputs then bias (Linear and 1x1 conv);
+    ``kind`` says how the diffusers tensors become rows (see `backends/parameters.py`):
+    ``dense``: rows = output features, columns = inputs then bias (Linear and 1x1 conv); where
+    ``rows`` is given, only the output features from rows[0] up to rows[1] (a Linear split in two);
+    ``embedding``: an embedding table as a dense layer over one-hot inputs (rows = features,
+    columns = classes then a zero bias);
     ``conv3x3``: rows = output channels, columns = (ky, kx, in channel) then bias;
     ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
@@ -29,6 +32,12 @@ class Layer:
     name: str  # the parameter table's name: the diffusers module, e.g. down_blocks.0.resnets.0.conv1
     kind: str
     tensors: dict[str, tuple[int, ...]]  # diffusers tensor name -> shape
+    rows: tuple[int, int] | None = None  # dense: the output features kept (None: all)
+
+    @property
+    def module(self) -> str:
+        """The diffusers module whose tensors it reads (a table name may add `#part`)."""
+        return self.name.split("#")[0]
 
 
 @dataclass
@@ -62,12 +71,17 @@ class Node:
 OPS = {
     "sample": "the input image; attrs: center (x -> 2x - 1)",
     "timesteps": "the timestep of each batch item",
+    "class_labels": "the class label of each batch item (a number, in column t as timesteps)",
+    "one_hot": "a vector per item, 1 at the item's class label, else 0; attrs: classes",
     "time_proj": "sinusoidal embedding; attrs: flip_sin_to_cos, freq_shift",
     "dense": "x @ W.T + b per row (Linear, 1x1 conv); optional 2nd input added, then / scale",
     "conv3x3": "3x3 convolution; attrs: stride, pad (top, left), upsample (nearest 2x first), scale; optional 2nd input added",
     "group_norm": "group normalisation; attrs: groups, eps, silu",
     "silu": "x * sigmoid(x)",
     "concat": "channel concatenation of two images",
+    "upsample": "nearest 2x: each pixel becomes a 2x2 block",
+    "avg_pool": "2x2 mean, stride 2: half the height and width",
+    "scale_shift": "x * (1 + scale) + shift, scale and shift vectors per item (2nd, 3rd inputs); attrs: silu",
     "attention": "multi-head softmax(q k^T / sqrt(d)) v over the pixels; attrs: heads",
 }
 

@@ -36,13 +36,14 @@ class _UNetBuilder:
         check_image_size(cfg, height, width)
         c0 = cfg.block_out_channels[0]
 
-        # 1. time: sinusoidal projection, two linear layers; every resnet reads silu(temb)
+        # 1. time: sinusoidal projection, two linear layers (plus the class embedding, for a
+        # class-conditional model); every resnet reads silu(temb)
         t = g.add("timesteps", (), (), "timesteps")
-        emb = g.add("time_proj", (t,), (c0,), "time_proj",
-                    flip_sin_to_cos=cfg.flip_sin_to_cos, freq_shift=cfg.freq_shift)     # (B, c0)
+        emb = self.time_proj(t, "time_proj")                                          # (B, c0)
         emb = self.dense(emb, "time_embedding.linear_1", cfg.time_embed_dim)        # (B, T)
         emb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.act")
-        emb = self.dense(emb, "time_embedding.linear_2", cfg.time_embed_dim)        # (B, T)
+        classes = self.class_embedding() if cfg.class_conditional else None          # (B, T)
+        emb = self.dense(emb, "time_embedding.linear_2", cfg.time_embed_dim, add=classes)  # (B, T)
         self.temb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.silu")
 
         # 2. pre-process
@@ -60,8 +61,11 @@ class _UNetBuilder:
                     x = self.attention(x, f"down_blocks.{i}.attentions.{j}")
                 skips.append(x)
             if i < len(cfg.down_block_types) - 1:
-                x = self.conv3x3(x, f"down_blocks.{i}.downsamplers.0.conv", out, stride=2,
-                                 pad=cfg.downsample_padding)                          # (B, out, H/2, W/2)
+                name = f"down_blocks.{i}.downsamplers.0"
+                if self.resnet_sampling(kind, cfg.downsample_type, "ResnetDownsampleBlock2D"):
+                    x = self.resnet(x, name, out, resample="down")                        # (B, out, H/2, W/2)
+                else:
+                    x = self.conv3x3(x, f"{name}.conv", out, stride=2, pad=cfg.downsample_padding)
                 skips.append(x)
 
         # 4. mid
@@ -69,8 +73,8 @@ class _UNetBuilder:
             scale = cfg.mid_block_scale_factor
             x = self.resnet(x, "mid_block.resnets.0", self.g[x].channels, scale)
             if cfg.add_attention:
-                x = self.attention(x, "mid_block.attentions.0", scale,
-                                   groups=cfg.attn_norm_num_groups or cfg.norm_num_groups)
+                x = self.attention(x, "mid_block.attentions.0", scale, groups=cfg.mid_attention_groups(),
+                                   norm=cfg.mid_attention_groups() is not None)
             x = self.resnet(x, "mid_block.resnets.1", self.g[x].channels, scale)
 
         # 5. up: each resnet first concatenates the latest skip (diffusers: cat([x, skip], dim=1))
@@ -83,7 +87,11 @@ class _UNetBuilder:
                 if kind == "AttnUpBlock2D":
                     x = self.attention(x, f"up_blocks.{i}.attentions.{j}")
             if i < len(cfg.up_block_types) - 1:
-                x = self.conv3x3(x, f"up_blocks.{i}.upsamplers.0.conv", out, upsample=True)  # (B, out, 2H, 2W)
+                name = f"up_blocks.{i}.upsamplers.0"
+                if self.resnet_sampling(kind, cfg.upsample_type, "ResnetUpsampleBlock2D"):
+                    x = self.resnet(x, name, out, resample="up")                          # (B, out, 2H, 2W)
+                else:
+                    x = self.conv3x3(x, f"{name}.conv", out, upsample=True)
 
         # 6. post-process
         x = self.group_norm(x, "conv_norm_out", silu=True)
@@ -92,20 +100,70 @@ class _UNetBuilder:
         return g
 
     # ---- blocks ---------------------------------------------------------------------------
-    def resnet(self, x: int, name: str, out: int, scale: float = 1.0) -> int:
-        """ResnetBlock2D: (shortcut(x) + conv2(silu(norm2(conv1(silu(norm1(x))) + proj(temb))))) / scale."""
+    @staticmethod
+    def resnet_sampling(kind: str, sample_type: str, resnet_kind: str) -> bool:
+        """Whether a block halves or doubles by a resnet (else a convolution), as diffusers'
+        get_down_block/get_up_block decide: always in the Resnet*sampleBlock2D, by the config's
+        downsample_type/upsample_type in the attention blocks, never in the plain ones."""
+        return kind == resnet_kind or (kind.startswith("Attn") and sample_type == "resnet")
+
+    def resnet(self, x: int, name: str, out: int, scale: float = 1.0, resample: str = "") -> int:
+        """ResnetBlock2D: (shortcut(x) + conv2(silu(norm2(conv1(silu(norm1(x))) + proj(temb))))) / scale.
+
+        `resample` "down" or "up": both paths are halved (2x2 mean) or doubled (nearest) after
+        silu(norm1(x)). With resnet_time_scale_shift "scale_shift", the time embedding's projection
+        is a scale and a shift applied after norm2 instead of a sum before it."""
         h = self.group_norm(x, f"{name}.norm1", silu=True)
-        t = self.dense(self.temb, f"{name}.time_emb_proj", out)                        # (B, out)
-        h = self.conv3x3(h, f"{name}.conv1", out, add=t)                               # (B, out, H, W)
-        h = self.group_norm(h, f"{name}.norm2", silu=True)
+        if resample:
+            op = "avg_pool" if resample == "down" else "upsample"
+            h, x = (self.resized(v, op, f"{name}.{resample}sample") for v in (h, x))
+        if self.cfg.resnet_time_scale_shift == "scale_shift":
+            proj = f"{name}.time_emb_proj"
+            tensors = {f"{proj}.weight": (2 * out, self.cfg.time_embed_dim), f"{proj}.bias": (2 * out,)}
+            scale_v, shift_v = (self.g.add("dense", (self.temb,), (out,), f"{proj}.{part}",
+                                           Layer(f"{proj}#{part}", "dense", tensors, rows)) for part, rows in
+                                (("scale", (0, out)), ("shift", (out, 2 * out))))
+            h = self.conv3x3(h, f"{name}.conv1", out)                                      # (B, out, H, W)
+            h = self.group_norm(h, f"{name}.norm2")
+            h = self.g.add("scale_shift", (h, scale_v, shift_v), self.g[h].shape, f"{name}.scale_shift", silu=True)
+        else:
+            t = self.dense(self.temb, f"{name}.time_emb_proj", out)                        # (B, out)
+            h = self.conv3x3(h, f"{name}.conv1", out, add=t)                               # (B, out, H, W)
+            h = self.group_norm(h, f"{name}.norm2", silu=True)
         shortcut = x if self.g[x].channels == out else self.dense(x, f"{name}.conv_shortcut", out, conv1x1=True)
         return self.conv3x3(h, f"{name}.conv2", out, add=shortcut, scale=scale)
 
-    def attention(self, x: int, name: str, scale: float = 1.0, groups: int | None = None) -> int:
-        """Attention with a residual connection, over all pixels, as diffusers' spatial attention block."""
+    def resized(self, x: int, op: str, label: str) -> int:
+        c, h, w = self.g[x].shape
+        shape = (c, h // 2, w // 2) if op == "avg_pool" else (c, 2 * h, 2 * w)
+        return self.g.add(op, (x,), shape, label)
+
+    def class_embedding(self) -> int:
+        """The class label's embedding (B, T): a row of the embedding table (a dense layer over
+        the label's one-hot vector), or for class_embed_type "timestep" the label embedded as a
+        timestep is (its own two linear layers)."""
+        cfg, g = self.cfg, self.g
+        labels = g.add("class_labels", (), (), "class_labels")
+        if cfg.class_embed_type == "timestep":
+            e = self.time_proj(labels, "class_embedding.time_proj")
+            e = self.dense(e, "class_embedding.linear_1", cfg.time_embed_dim)
+            e = g.add("silu", (e,), (cfg.time_embed_dim,), "class_embedding.act")
+            return self.dense(e, "class_embedding.linear_2", cfg.time_embed_dim)
+        n = cfg.num_class_embeds
+        one_hot = g.add("one_hot", (labels,), (n,), "class_embedding.one_hot", classes=n)
+        layer = Layer("class_embedding", "embedding", {"class_embedding.weight": (n, cfg.time_embed_dim)})
+        return g.add("dense", (one_hot,), (cfg.time_embed_dim,), "class_embedding", layer)
+
+    def time_proj(self, t: int, label: str) -> int:
+        return self.g.add("time_proj", (t,), (self.cfg.block_out_channels[0],), label,
+                          flip_sin_to_cos=self.cfg.flip_sin_to_cos, freq_shift=self.cfg.freq_shift)
+
+    def attention(self, x: int, name: str, scale: float = 1.0, groups: int | None = None, norm: bool = True) -> int:
+        """Attention with a residual connection, over all pixels, as diffusers' spatial attention
+        block (`norm`: after a group norm, as everywhere but some mid blocks)."""
         c, h, w = self.g[x].shape
         heads = self.cfg.heads(c)
-        n = self.group_norm(x, f"{name}.group_norm", groups=groups)
+        n = self.group_norm(x, f"{name}.group_norm", groups=groups) if norm else x
         qkv_tensors = {f"{name}.to_{p}.{t}": ((c, c) if t == "weight" else (c,)) for p in "qkv" for t in ("weight", "bias")}
         qkv = self.g.add("dense", (n,), (3 * c, h, w), f"{name}.qkv", Layer(f"{name}.qkv", "qkv", qkv_tensors),
                          tag="attention")

@@ -9,8 +9,8 @@ from pathlib import Path
 from ..errors import SQLDiffusionError
 from ..fields import Field, check, shown
 
-DOWN_BLOCKS = ("DownBlock2D", "AttnDownBlock2D")
-UP_BLOCKS = ("UpBlock2D", "AttnUpBlock2D")
+DOWN_BLOCKS = ("DownBlock2D", "AttnDownBlock2D", "ResnetDownsampleBlock2D")
+UP_BLOCKS = ("UpBlock2D", "AttnUpBlock2D", "ResnetUpsampleBlock2D")
 MID_BLOCKS = ("UNetMidBlock2D",)
 
 # Bounds well above every public model, and low enough that the graph of any config is built in
@@ -19,6 +19,7 @@ MAX_CHANNELS = 8192
 MAX_BLOCKS = 8
 MAX_LAYERS = 32
 MAX_SIZE = 16384
+MAX_CLASSES = 100_000
 _CHANNELS = Field(int, 1, MAX_CHANNELS)
 
 # Every field the network is built from, with what it may hold.
@@ -42,6 +43,11 @@ FIELDS = {
     "attn_norm_num_groups": Field(int, 1, MAX_CHANNELS, nullable=True),
     "norm_eps": Field(float, 0, 1, low_open=True),
     "add_attention": Field(bool),
+    "num_class_embeds": Field(int, 1, MAX_CLASSES, nullable=True),
+    "class_embed_type": Field(str, choices=("timestep",), nullable=True),
+    "resnet_time_scale_shift": Field(str, choices=("default", "scale_shift")),
+    "downsample_type": Field(str, choices=("conv", "resnet")),
+    "upsample_type": Field(str, choices=("conv", "resnet")),
 }
 
 
@@ -68,11 +74,27 @@ class UNetConfig:
     attn_norm_num_groups: int | None = None  # mid block attention only; None: norm_num_groups
     norm_eps: float = 1e-5
     add_attention: bool = True  # mid block attention
+    num_class_embeds: int | None = None  # class conditioning: an embedding table of this many classes
+    class_embed_type: str | None = None  # "timestep": class labels embedded as timesteps are
+    resnet_time_scale_shift: str = "default"  # "scale_shift": the time embedding scales and shifts norm2
+    downsample_type: str = "conv"  # AttnDownBlock2D's downsampler: a strided conv, or a halving resnet
+    upsample_type: str = "conv"  # AttnUpBlock2D's upsampler: a conv after nearest 2x, or a doubling resnet
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def time_embed_dim(self) -> int:
         return self.time_embedding_dim or 4 * self.block_out_channels[0]
+
+    @property
+    def class_conditional(self) -> bool:
+        """Whether a pass takes a class label per image (diffusers' class_labels)."""
+        return self.class_embed_type is not None or self.num_class_embeds is not None
+
+    def mid_attention_groups(self) -> int | None:
+        """The mid block attention's group norm (None: none), as diffusers' UNetMidBlock2D has it."""
+        if self.attn_norm_num_groups is not None:
+            return self.attn_norm_num_groups
+        return self.norm_num_groups if self.resnet_time_scale_shift == "default" else None
 
     def heads(self, channels: int) -> int:
         head_dim = self.attention_head_dim or channels
@@ -135,8 +157,8 @@ class UNetConfig:
         attn_channels += [c for c, k in zip(reversed(self.block_out_channels), self.up_block_types) if k.startswith("Attn")]
         if self.mid_block_type and self.add_attention:
             attn_channels.append(self.block_out_channels[-1])
-            groups = self.attn_norm_num_groups or self.norm_num_groups
-            if self.block_out_channels[-1] % groups:
+            groups = self.mid_attention_groups()
+            if groups and self.block_out_channels[-1] % groups:
                 fail(f"{self.block_out_channels[-1]} channels cannot be split into attn_norm_num_groups={groups}")
         for c in attn_channels:
             if self.attention_head_dim and c % self.attention_head_dim:
@@ -146,12 +168,7 @@ class UNetConfig:
 # Options we do not implement, with the value that means "off". Anything else gets a one-line error.
 _UNSUPPORTED = {
     "time_embedding_type": ("positional",),
-    "class_embed_type": (None,),
-    "num_class_embeds": (None,),
-    "resnet_time_scale_shift": ("default",),
     "act_fn": ("silu", "swish"),
-    "downsample_type": ("conv",),
-    "upsample_type": ("conv",),
     "cross_attention_dim": (None,),
     "encoder_hid_dim": (None,),
     "addition_embed_type": (None,),

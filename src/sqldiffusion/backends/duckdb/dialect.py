@@ -68,6 +68,9 @@ class DuckDBDialect(Dialect):
             body = f"({body})::FLOAT"
         return f"list_transform({first}.v, lambda {params}: {body}) AS v"
 
+    def indexed_channels(self, n, fn) -> str:
+        return f"list_transform(range({n}), lambda k: ({fn('k')})::FLOAT) AS v"
+
     def dot_channels(self, n, first, second) -> str:
         return f"list_dot_product({first}.v::DOUBLE[], {second}.v::DOUBLE[])"
 

@@ -63,6 +63,9 @@ class HyperDialect(Dialect):
 
         return f"array[{', '.join(value(k) for k in range(1, n + 1))}] AS v"
 
+    def indexed_channels(self, n, fn) -> str:
+        return f"array[{', '.join(f'({fn(str(k))})::REAL' for k in range(n))}] AS v"
+
     def dot_channels(self, n, first, second) -> str:
         # written out in double: Hyper's dot_product sums in float32
         return "(" + " + ".join(f"{first}.v[{k}]::DOUBLE PRECISION * {second}.v[{k}]" for k in range(1, n + 1)) + ")"

@@ -64,6 +64,9 @@ class PostgresDialect(Dialect):
 
         return ", ".join(f"{value(i)} AS c{i}" for i in range(n))
 
+    def indexed_channels(self, n, fn) -> str:
+        return ", ".join(f"({fn(str(k))})::REAL AS c{k}" for k in range(n))
+
     def dot_channels(self, n, first, second) -> str:
         return "(" + " + ".join(f"{first}.c{i}::float8 * {second}.c{i}" for i in range(n)) + ")"
 

@@ -59,6 +59,9 @@ class SparkDialect(Dialect):
         body = _f(fn("a", *[f"{o}.v[k]" for o in others]))
         return f"transform({first}.v, (a, k) -> {body}) AS v"
 
+    def indexed_channels(self, n, fn) -> str:
+        return f"transform(sequence(0, {n - 1}), k -> {_f(fn('k'))}) AS v"
+
     def dot_channels(self, n, first, second) -> str:
         return f"aggregate(zip_with({first}.v, {second}.v, (p, q) -> CAST(p AS DOUBLE) * q), 0D, (acc, z) -> acc + z)"
 
