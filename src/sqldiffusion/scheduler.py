@@ -36,6 +36,13 @@ class NoiseSchedule:
     timestep_spacing: str = "leading"
     steps_offset: int = 0
     set_alpha_to_one: bool = True  # DDIM: the cumulative alpha "before" timestep 0
+    # consistency models (CMStochasticIterativeScheduler's fields and defaults)
+    sigma_min: float = 0.002
+    sigma_max: float = 80.0
+    sigma_data: float = 0.5
+    s_noise: float = 1.0
+    rho: float = 7.0
+    clip_denoised: bool = True
     given: frozenset = frozenset()  # the keys the config names (other algorithms' defaults differ)
 
     @classmethod
@@ -193,7 +200,8 @@ class StepRule:
 # best on the demo model within 8 UNet passes (benchmarks/samplers.py, BENCHMARKS.md).
 DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m", True, 6
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)  # the blog's schedule, one flag away (--blog)
-SAMPLERS = ("ddpm", "ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
+SAMPLERS = ("ddpm", "ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun",
+            "consistency")
 KARRAS_SAMPLERS = ("dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "heun")  # diffusers' use_karras_sigmas
 STOCHASTIC = {"dpmpp-2m-sde": "dpmpp-2m", "euler-a": "euler"}  # samplers that draw noise at every step
 

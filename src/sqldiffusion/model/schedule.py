@@ -23,6 +23,13 @@ SCHEDULE_FIELDS = {
     "timestep_spacing": Field(str, choices=SPACINGS),
     "steps_offset": Field(int, 0, MAX_TRAIN_TIMESTEPS),
     "set_alpha_to_one": Field(bool),
+    # consistency models (CMStochasticIterativeScheduler): Karras sigmas from sigma_max to sigma_min
+    "sigma_min": Field(float, 0, 1e4, low_open=True),
+    "sigma_max": Field(float, 0, 1e4, low_open=True),
+    "sigma_data": Field(float, 0, 1e4, low_open=True),
+    "s_noise": Field(float, 0, 10),
+    "rho": Field(float, 0, 100, low_open=True),
+    "clip_denoised": Field(bool),
 }
 
 
@@ -42,6 +49,8 @@ def checked_schedule_config(config: dict | None) -> dict:
     known = {k: check("scheduler config", k, config[k], spec)
              for k, spec in SCHEDULE_FIELDS.items() if config.get(k) is not None}
     total, offset = known.get("num_train_timesteps", 1000), known.get("steps_offset", 0)
+    if known.get("sigma_min", 0.002) >= known.get("sigma_max", 80.0):
+        raise SQLDiffusionError("scheduler config: sigma_min must be below sigma_max")
     if offset >= total:
         raise SQLDiffusionError(f"scheduler config: steps_offset {offset} is not below num_train_timesteps {total}")
     return known

@@ -10,12 +10,13 @@ from ..fields import shown
 from ..scheduler import KARRAS_SAMPLERS, SAMPLERS, NoiseSchedule, StepRule, make_rule
 from .alphas import DDIMScheduler, DDPMScheduler, PNDMScheduler
 from .base import Scheduler
+from .consistency import ConsistencyScheduler
 from .dpm import DPMSolver2M, DPMSolver2MSDE, DPMSolver3M, UniPCScheduler
 from .sigmas import EulerAncestralScheduler, EulerScheduler, HeunScheduler
 
 SCHEDULERS: dict[str, type[Scheduler]] = {cls.name: cls for cls in (
     DDPMScheduler, DDIMScheduler, PNDMScheduler, DPMSolver2M, DPMSolver3M, DPMSolver2MSDE, UniPCScheduler, EulerScheduler,
-    EulerAncestralScheduler, HeunScheduler)}
+    EulerAncestralScheduler, HeunScheduler, ConsistencyScheduler)}
 assert tuple(SCHEDULERS) == SAMPLERS
 
 
@@ -62,7 +63,8 @@ def plan(schedule: NoiseSchedule, steps: int | None = None, timesteps: Sequence[
 
 CONFIG_CLASSES = {"DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "PNDMScheduler": "pndm", "UniPCMultistepScheduler": "unipc",
                   "EulerDiscreteScheduler": "euler",
-                  "EulerAncestralDiscreteScheduler": "euler-a", "HeunDiscreteScheduler": "heun"}
+                  "EulerAncestralDiscreteScheduler": "euler-a", "HeunDiscreteScheduler": "heun",
+                  "CMStochasticIterativeScheduler": "consistency"}
 
 
 def sampler_of_config(config: dict | None) -> tuple[str, bool]:

@@ -33,7 +33,8 @@ from .diagram import module_of
 
 # the page's samplers: the rule's sampler and whether it adds noise (none: DDPM without added noise)
 # the page's sampler choices: (sampler, whether DDPM adds its noise); "none" is the blog's average butterfly
-SAMPLERS = {**{name: (name, True) for name in ALL_SAMPLERS}, "none": ("ddpm", False)}
+# the page's samplers: every one but the consistency models' (the page serves DDPM-family models)
+SAMPLERS = {**{name: (name, True) for name in ALL_SAMPLERS if name != "consistency"}, "none": ("ddpm", False)}
 MAX_BATCH = 16
 MAX_QUEUED = 16  # jobs waiting behind the running one
 MAX_SEED = 2 ** 63 - 1
