@@ -144,4 +144,20 @@ def test_the_command_line_draws_a_consistency_model_in_one_pass(consistency_mode
     np.testing.assert_allclose(np.load(tmp_path / "s.npy"), expected, atol=1e-4, rtol=0)
     bad = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--class-label", "penguin", "--no-ascii",
                                    "--out", str(tmp_path / "q.png")])
-    assert "--class-label 'penguin': give a class number" in str(bad.exception)
+    assert "class label 'penguin': names are ImageNet's 1000 classes; this model has 10 classes" in str(bad.exception)
+
+
+@pytest.mark.parametrize("label, number", [("145", 145), ("king_penguin", 145), ("King Penguin", 145),
+                                           ("Aptenodytes patagonica", 145), ("tench", 0), ("toilet_tissue", 999)])
+def test_imagenet_class_names(label, number):
+    from sqldiffusion.classes import class_number, imagenet_classes
+
+    assert len(imagenet_classes()) == 1000
+    assert class_number(label, 1000) == number
+
+
+def test_an_unknown_class_name_gets_one_line():
+    from sqldiffusion.classes import class_number
+
+    with pytest.raises(SQLDiffusionError, match="'penguin' is not an ImageNet class name \\(did you mean king penguin"):
+        class_number("penguin", 1000)

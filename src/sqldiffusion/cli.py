@@ -119,14 +119,16 @@ def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, 
     return sampler, steps, timestep_list, karras
 
 
-def _class_labels(text: str | None) -> list[int] | None:
-    """--class-label: one whole number, or one per image, comma-separated."""
+def _class_labels(text: str | None, config) -> list[int] | None:
+    """--class-label: one class, or one per image, comma-separated; each a number or, for a model
+    of ImageNet's classes, a name (king_penguin)."""
+    from .classes import class_number
+
     if text is None:
         return None
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise SQLDiffusionError(f"--class-label {text[:40]!r}: give a class number, or one per image (3,7)") from None
+    if not text.strip():
+        raise SQLDiffusionError("--class-label is empty: give a class number, or one per image (3,7)")
+    return [class_number(part, config.num_class_embeds) for part in text.split(",")]
 
 
 def force_option(command):
@@ -200,8 +202,8 @@ def sampling_options(command):
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
         click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
         click.option("--class-label", "class_label",
-                     help="Class-conditional models: the class of every image, or one per image (3,7) "
-                          "[default: drawn with the seed]."),
+                     help="Class-conditional models: the class of every image, or one per image (3,7); "
+                          "ImageNet models take names too (king_penguin) [default: drawn with the seed]."),
         click.option("--batch", type=int, help="Images in one run [default: 1, or as many as --init-noise holds]."),
         click.option("--out", "out", default="sqldiffusion.png", show_default=True,
                      type=click.Path(dir_okay=False, path_type=Path),
@@ -259,7 +261,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
                                                             no_noise, editing=image is not None,
                                                             configured=sampler_of_config(loaded.scheduler_config)[0])
     rule = make_rule(sampler, eta, not no_noise, karras)
-    labels = _class_labels(class_label)
+    labels = _class_labels(class_label, loaded.config)
     if karras and image is not None:
         raise SQLDiffusionError("--karras applies to generate; edit runs the plain DPM-Solver++ plan")
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None

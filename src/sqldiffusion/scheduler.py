@@ -36,6 +36,7 @@ class NoiseSchedule:
     timestep_spacing: str = "leading"
     steps_offset: int = 0
     set_alpha_to_one: bool = True  # DDIM: the cumulative alpha "before" timestep 0
+    prediction_type: str = "epsilon"  # what the model's output is: the noise, v, or the clean sample
     # consistency models (CMStochasticIterativeScheduler's fields and defaults)
     sigma_min: float = 0.002
     sigma_max: float = 80.0

@@ -4,7 +4,7 @@ it is read (the scheduler turns it into plans and SQL: scheduler.py)."""
 from __future__ import annotations
 
 from ..errors import SQLDiffusionError
-from ..fields import Field, check, shown
+from ..fields import Field, check
 
 BETA_SCHEDULES = ("linear", "scaled_linear", "squaredcos_cap_v2")
 VARIANCE_TYPES = ("fixed_small", "fixed_large")
@@ -23,6 +23,7 @@ SCHEDULE_FIELDS = {
     "timestep_spacing": Field(str, choices=SPACINGS),
     "steps_offset": Field(int, 0, MAX_TRAIN_TIMESTEPS),
     "set_alpha_to_one": Field(bool),
+    "prediction_type": Field(str, choices=("epsilon", "v_prediction", "sample")),
     # consistency models (CMStochasticIterativeScheduler): Karras sigmas from sigma_max to sigma_min
     "sigma_min": Field(float, 0, 1e4, low_open=True),
     "sigma_max": Field(float, 0, 1e4, low_open=True),
@@ -39,9 +40,6 @@ def checked_schedule_config(config: dict | None) -> dict:
     if config is not None and not isinstance(config, dict):
         raise SQLDiffusionError("scheduler config: expected a JSON object of scheduler settings")
     config = dict(config or {})
-    if config.get("prediction_type", "epsilon") != "epsilon":
-        raise SQLDiffusionError(f"scheduler config: prediction_type {shown(config['prediction_type'])} is not "
-                                "supported; only models that predict the noise ('epsilon') are")
     if config.get("thresholding"):
         raise SQLDiffusionError("scheduler config: dynamic thresholding is not supported; set thresholding false")
     if config.get("trained_betas") is not None:

@@ -8,7 +8,7 @@ from ..errors import SQLDiffusionError
 from ..program import SAMPLE
 from ..literals import number
 from ..scheduler import SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql, spaced_timesteps
-from .base import COEFFICIENTS, EPS_HISTORY, NEXT, SAVED, Scheduler, predict_x0, replace_sample
+from .base import COEFFICIENTS, EPSILON, as_epsilon, EPS_HISTORY, NEXT, SAVED, Scheduler, predict_x0, replace_sample
 
 
 class AlphaScheduler(Scheduler):
@@ -33,11 +33,12 @@ class AlphaScheduler(Scheduler):
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         schedule = self.schedule
         engine.create(COEFFICIENTS, coefficients_sql(self.rule(), schedule, self.planned[i], self.prev(i)))
+        eps = as_epsilon(engine, schedule, eps, channels)
         clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
         if predict:
             predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}", clip)
         replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
-        engine.drop(COEFFICIENTS)
+        engine.drop(COEFFICIENTS, *([EPSILON] if eps == EPSILON else []))
 
 
 class DDPMScheduler(AlphaScheduler):
@@ -77,6 +78,7 @@ class PNDMScheduler(AlphaScheduler):
     passes. The transfer from t to t' with e: sqrt(a'/a) x - (a' - a) e / (a sqrt(1 - a') +
     sqrt(a (1 - a) a')), a and a' the cumulative alphas (a' = 1 past the end only with
     set_alpha_to_one, off unless the config says so, as PNDMScheduler)."""
+    predictions = ("epsilon",)  # its multistep sums model outputs of different samples
 
     name, diffusers_class = "pndm", "PNDMScheduler"
     defaults = {"set_alpha_to_one": False}

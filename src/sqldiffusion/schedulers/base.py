@@ -41,9 +41,10 @@ STEPPED = "sqld_stepped"  # Heun: the first evaluation's step, before SAMPLE is 
 EPS_HISTORY = ("sqld_eps_before", "sqld_eps_before2", "sqld_eps_before3")  # PNDM: earlier model outputs
 CORRECTED = "sqld_corrected"  # UniPC: the last corrected sample
 CORRECTING = "sqld_correcting"  # UniPC: the corrector's coefficients
-RELATIONS = (SCHEDULE, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED, STEPPED,
-             CORRECTED,
-             CORRECTING)
+EPSILON = "sqld_epsilon"  # the noise a v- or x0-predicting model's output implies
+RELATIONS = (SCHEDULE, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED,
+             STEPPED, CORRECTED, CORRECTING, EPSILON)
+PREDICTIONS = ("epsilon", "v_prediction", "sample")  # what a model's output may be (diffusers' prediction_type)
 
 
 class Scheduler:
@@ -53,6 +54,7 @@ class Scheduler:
     diffusers_class = ""  # the diffusers scheduler it matches
     defaults: dict = {}  # the schedule's fields this algorithm defaults otherwise, where the config is silent
     karras_allowed = False  # whether use_karras_sigmas applies
+    predictions = PREDICTIONS  # the prediction types it takes
     order = 1  # UNet passes per step
 
     def __init__(self, schedule: NoiseSchedule, use_karras_sigmas: bool = False) -> None:
@@ -60,6 +62,11 @@ class Scheduler:
             raise SQLDiffusionError(f"--karras (use_karras_sigmas) does not apply to {self.name}; it applies to "
                                     f"{', '.join(karras_samplers())}")
         self.schedule = replace(schedule, **{k: v for k, v in self.defaults.items() if k not in schedule.given})
+        if self.schedule.prediction_type not in self.predictions:
+            raise SQLDiffusionError(f"the {self.name} sampler takes models that predict "
+                                    f"{' or '.join(self.predictions)}; this one predicts "
+                                    f"{self.schedule.prediction_type} (ddpm, ddim, dpmpp-*, unipc and euler take "
+                                    "every kind)")
         self.karras = bool(use_karras_sigmas)
         self.planned: list[float] = []
 
@@ -150,6 +157,20 @@ def predict_x0(engine, eps: str, channels: int, levels: str, clip: float | None 
     engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM ({levels}) AS l")
     engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
     engine.drop(PREDICTING)
+
+
+def as_epsilon(engine, schedule: NoiseSchedule, output: str, channels: int) -> str:
+    """The relation holding the noise the model's `output` implies at this pass, whose levels are
+    COEFFICIENTS' sa and sb (x_t = sa x0 + sb eps): the output itself for an epsilon model, else
+    EPSILON: sa v + sb x_t for v_prediction, (x_t - sa x0) / sb for sample. Every scheduler then
+    steps on the noise, as diffusers' convert their model output to the x0 and noise they use."""
+    kind = schedule.prediction_type
+    if kind == "epsilon":
+        return output
+    formula = (lambda x, v: f"c.sa * {v} + c.sb * {x}") if kind == "v_prediction" else \
+        (lambda x, x0: f"({x} - c.sa * {x0}) / c.sb")
+    engine.create(EPSILON, engine.dialect.pixelwise(channels, formula, [SAMPLE, output], COEFFICIENTS))
+    return EPSILON
 
 
 def replace_sample(engine, select: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..program import SAMPLE
 from ..scheduler import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
-from .base import COEFFICIENTS, CORRECTED, CORRECTING, HISTORY, NEXT, PREDICTION, Scheduler, predict_x0, replace_sample
+from .base import COEFFICIENTS, EPSILON, as_epsilon, CORRECTED, CORRECTING, HISTORY, NEXT, PREDICTION, Scheduler, predict_x0, replace_sample
 
 
 def lam(name: str) -> str:
@@ -89,10 +89,11 @@ class DPMSolverScheduler(Scheduler):
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         kept = HISTORY[:self.order_at(i) - 1]
         engine.create(COEFFICIENTS, self.coefficients_sql(i))
+        eps = as_epsilon(engine, self.schedule, eps, channels)
         predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}")
         replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels,
                                                             history=kept))
-        engine.drop(COEFFICIENTS, HISTORY[1])
+        engine.drop(COEFFICIENTS, HISTORY[1], *([EPSILON] if eps == EPSILON else []))
         if i >= 1 and self.solver_order == 3:  # x0 of two steps before is kept too
             engine.rename(HISTORY[0], HISTORY[1])
         else:
@@ -147,6 +148,7 @@ class UniPCScheduler(DPMSolverScheduler):
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         engine.create(COEFFICIENTS, self.coefficients_sql(i))
+        eps = as_epsilon(engine, self.schedule, eps, channels)
         predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}")
         if i > 0:  # UniC: the corrected sample, from the last one, x0 before (two orders) and x0 now
             relations = [CORRECTED, HISTORY[0], PREDICTION] + ([HISTORY[1]] if self.order_at(i - 1) == 2 else [])
@@ -161,7 +163,7 @@ class UniPCScheduler(DPMSolverScheduler):
         relations = [CORRECTED, PREDICTION] + ([HISTORY[0]] if self.order_at(i) == 2 else [])
         formula = lambda x, m0, *m1: f"c.q * {x} + c.p * {m0}" + (f" + c.u1 * {m1[0]}" if m1 else "")  # noqa: E731
         replace_sample(engine, engine.dialect.pixelwise(channels, formula, relations, COEFFICIENTS))
-        engine.drop(COEFFICIENTS, HISTORY[1])
+        engine.drop(COEFFICIENTS, HISTORY[1], *([EPSILON] if eps == EPSILON else []))
         if i >= 1:
             engine.rename(HISTORY[0], HISTORY[1])
         engine.rename(PREDICTION, HISTORY[0])

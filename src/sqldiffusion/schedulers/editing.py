@@ -16,6 +16,7 @@ MASK = "sqld_mask"  # 1 where the picture's pixel is kept, 0 where it is filled 
 class DDIMInverseScheduler(Scheduler):
     """From a clean picture up the ascending DDIM plan: at each level, a UNet pass and the DDIM
     step run backwards, to the noise x_T that DDIM (eta 0) turns back into about the picture."""
+    predictions = ("epsilon",)
 
     name, diffusers_class = "ddim-inverse", "DDIMInverseScheduler"
 
@@ -41,6 +42,7 @@ class RePaintScheduler(Scheduler):
     before it is a RePaint step (a UNet pass; DDIM's update for the pixels to fill, the picture
     noised to the same level for the known ones, blended by MASK); each one above it an undo step,
     no UNet pass, that noises the sample `gap` timesteps back up. Every step draws noise."""
+    predictions = ("epsilon",)
 
     name, diffusers_class = "repaint", "RePaintScheduler"
 

@@ -18,7 +18,7 @@ from ..fields import shown
 from ..literals import number
 from ..program import SAMPLE
 from ..scheduler import interpolated_sigmas, karras_plan, karras_sql
-from .base import COEFFICIENTS, DERIVATIVE, LEVELS, SAVED, STEPPED, Scheduler, predict_x0, replace_sample
+from .base import COEFFICIENTS, EPSILON, as_epsilon, DERIVATIVE, LEVELS, SAVED, STEPPED, Scheduler, predict_x0, replace_sample
 
 
 class SigmaScheduler(Scheduler):
@@ -115,10 +115,11 @@ class EulerScheduler(SigmaScheduler):
         down, up = self.down_and_up()
         engine.create(COEFFICIENTS, f"SELECT 1 / ks AS sa, s / ks AS sb, 0.0 AS p, ks / kn AS q, ({down} - s) / kn AS r, "
                                     f"{up} / kn AS sigma FROM ({self.pass_sigmas(i)}) AS l")
+        eps = as_epsilon(engine, self.schedule, eps, channels)
         if predict:
             self.predict(engine, eps, channels)
         replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels))
-        engine.drop(COEFFICIENTS)
+        engine.drop(COEFFICIENTS, *([EPSILON] if eps == EPSILON else []))
 
 
 class EulerAncestralScheduler(EulerScheduler):
@@ -126,6 +127,7 @@ class EulerAncestralScheduler(EulerScheduler):
     sigma_down^2 = n^2 - sigma_up^2."""
 
     name, diffusers_class, karras_allowed = "euler-a", "EulerAncestralDiscreteScheduler", False
+    predictions = ("epsilon", "v_prediction")  # as EulerAncestralDiscreteScheduler
 
     def adds_noise(self, i: int) -> bool:
         return i < len(self.planned) - 1
@@ -139,6 +141,7 @@ class HeunScheduler(SigmaScheduler):
     """Two UNet passes per step but the last: an Euler step to the next sigma, then the model again
     there, and the step redone from where it began with the mean of the two derivatives. x0 is
     clipped where the config asks (clip_sample; off unless it says so, as HeunDiscreteScheduler)."""
+    predictions = ("epsilon",)
 
     name, diffusers_class, karras_allowed, order = "heun", "HeunDiscreteScheduler", True, 2
     defaults = {"timestep_spacing": "linspace", "beta_start": 0.00085, "beta_end": 0.012, "clip_sample": False}
