@@ -34,7 +34,7 @@ def with_config(folder, **changes):
 @pytest.mark.parametrize("changes, words", [
     (dict(down_block_types=["DownBlock2D", "CrossAttnDownBlock2D"]), "down block type 'CrossAttnDownBlock2D' is not supported"),
     (dict(up_block_types=["SkipUpBlock2D", "UpBlock2D"]), "up block type 'SkipUpBlock2D' is not supported"),
-    (dict(class_embed_type="identity"), "class_embed_type is 'identity'; it must be one of timestep"),
+    (dict(class_embed_type="projection"), "class_embed_type is 'projection'; it must be one of timestep, identity"),
     (dict(time_embedding_type="fourier"), "time_embedding_type='fourier' is not supported"),
     (dict(resnet_time_scale_shift="spatial"), "resnet_time_scale_shift is 'spatial'; it must be one of default, scale_shift"),
     (dict(cross_attention_dim=768), "cross_attention_dim=768 is not supported"),

@@ -25,6 +25,7 @@ VARIANTS = {
     "consistency": {},
     "mid attention without a norm": dict(attn_norm_num_groups=None),
     "class embedded as a timestep": dict(class_embed_type="timestep"),
+    "class embedding given": dict(class_embed_type="identity", num_class_embeds=None),
     "three levels, attention blocks resampling by resnets": dict(
         block_out_channels=[16, 32, 32], down_block_types=["ResnetDownsampleBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"],
         up_block_types=["AttnUpBlock2D", "AttnUpBlock2D", "ResnetUpsampleBlock2D"]),
@@ -60,6 +61,8 @@ def test_variant_pass_equals_diffusers(name, engine, variant_models):
     sample = random_sample(2, 3, 16, seed=1)
     timesteps = np.array([1095.5, 3.25])  # consistency models' timesteps: 250 ln(sigma), fractional, above 1000
     labels = [3, 7] if config.get("num_class_embeds") or config.get("class_embed_type") else None
+    if config.get("class_embed_type") == "identity":  # the embeddings themselves, (B, time_embed_dim)
+        labels = random_sample(2, 4 * 16, 1, 1, seed=3)[:, :, 0, 0]
     expected = diffusers_pass(model, sample, timesteps, labels)
     got = SQLUNet(folder, engine)(sample, timesteps, class_labels=labels)
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
@@ -88,13 +91,22 @@ def test_bad_labels_get_one_line(labels, message, variant_models):
     assert "\n" not in str(caught.value)
 
 
+def test_given_class_embeddings_are_checked(variant_models):
+    _, folder, _ = variant_models["class embedding given"]
+    net = SQLUNet(folder)
+    with pytest.raises(SQLDiffusionError, match=r"give class_labels as 64 numbers, or an array \(2, 64\)"):
+        net(random_sample(2, 3, 16), 10.0, class_labels=[1.0, 2.0])
+    with pytest.raises(SQLDiffusionError, match="NaN"):
+        net(random_sample(2, 3, 16), 10.0, class_labels=np.full(64, np.nan))
+
+
 def test_a_label_for_a_model_without_classes(small_model):
     with pytest.raises(SQLDiffusionError, match="not class-conditional"):
         SQLUNet(small_model[1])(random_sample(1, 3, 16), 10.0, class_labels=3)
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("class_embed_type", "identity", "class_embed_type is 'identity'; it must be one of timestep"),
+    ("class_embed_type", "projection", "class_embed_type is 'projection'; it must be one of timestep, identity"),
     ("resnet_time_scale_shift", "spatial", "resnet_time_scale_shift is 'spatial'"),
     ("downsample_type", "fir", "downsample_type is 'fir'"),
     ("num_class_embeds", 0, "num_class_embeds is 0"),
@@ -103,3 +115,15 @@ def test_a_label_for_a_model_without_classes(small_model):
 def test_unsupported_options_get_one_line(key, value, message):
     with pytest.raises(SQLDiffusionError, match=message.replace("(", r"\(").replace(")", r"\)")):
         UNetConfig.from_dict({**CONSISTENCY, key: value})
+
+
+def test_the_command_line_leaves_given_embeddings_to_python(variant_models, tmp_path):
+    from click.testing import CliRunner
+
+    from sqldiffusion.cli import cli
+
+    _, folder, _ = variant_models["class embedding given"]
+    result = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--class-label", "3", "--no-ascii",
+                                      "--out", str(tmp_path / "p.png")])
+    assert "takes its class embeddings as vectors" in str(result.exception)
+    assert not (tmp_path / "p.png").exists()

@@ -126,6 +126,9 @@ def _class_labels(text: str | None, config) -> list[int] | None:
 
     if text is None:
         return None
+    if config.class_embed_type == "identity":
+        raise SQLDiffusionError("this model takes its class embeddings as vectors (class_embed_type identity): "
+                                "give them in Python, pipe(class_labels=...); --class-label takes numbers")
     if not text.strip():
         raise SQLDiffusionError("--class-label is empty: give a class number, or one per image (3,7)")
     return [class_number(part, config.num_class_embeds) for part in text.split(",")]

@@ -17,7 +17,8 @@ from .model.config import UNetConfig
 SAMPLE = "sqld_sample"  # the input image, filled by the engine (or by the sampler's noise)
 TIMESTEPS = "sqld_timesteps"  # (b, t) one timestep per batch item
 CLASS_LABELS = "sqld_class_labels"  # (b, t) one class label per batch item, for class-conditional models
-INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS}  # relations the engine fills, by op
+# relations the engine fills, by op (class embeddings, for class_embed_type "identity": an image (T, 1, 1) per item)
+INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS, "class_embeddings": CLASS_LABELS}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def render(graph: Graph, dialect, schema: str) -> Program:
                      if last_use[i] == node.id and names[i] not in (SAMPLE, *INPUTS.values()))
         statements.append(Statement(names[node.id], sql, node.label, node.kind, dead, node.op, tuple(node.shape)))
     out = graph[graph.output]
-    conditional = any(node.op == "class_labels" for node in graph.nodes)
+    conditional = any(node.op in ("class_labels", "class_embeddings") for node in graph.nodes)
     return Program(tuple(statements), names[out.id], out.shape, conditional)
 
 

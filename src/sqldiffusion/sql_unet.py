@@ -67,6 +67,8 @@ class SQLUNet:
             return None
         if class_labels is None:
             raise SQLDiffusionError("this model is class-conditional: give a class label (--class-label)")
+        if cfg.class_embed_type == "identity":
+            return self.checked_embeddings(class_labels, batch)
         labels = np.atleast_1d(np.asarray(class_labels))
         if labels.ndim != 1 or labels.size not in (1, batch) or not np.issubdtype(labels.dtype, np.number) \
                 or np.issubdtype(labels.dtype, np.bool_):
@@ -81,6 +83,22 @@ class SQLUNet:
                 raise SQLDiffusionError(f"class label {bad[0]:g} is not one of this model's classes: give a whole "
                                         f"number from 0 to {cfg.num_class_embeds - 1}")
         return [float(v) for v in np.broadcast_to(labels, (batch,))]
+
+    def checked_embeddings(self, given, batch: int) -> np.ndarray:
+        """class_embed_type "identity": the class embeddings themselves, (T,) for every image or (B, T)."""
+        width = self.config.time_embed_dim
+        try:
+            array = np.asarray(given, dtype=np.float32)
+        except (TypeError, ValueError):
+            array = np.zeros((0,))
+        if array.ndim == 1:
+            array = array[None]
+        if array.ndim != 2 or array.shape[1] != width or array.shape[0] not in (1, batch):
+            raise SQLDiffusionError(f"this model takes its class embeddings given (class_embed_type identity): "
+                                    f"give class_labels as {width} numbers, or an array ({batch}, {width})")
+        if not np.isfinite(array).all():
+            raise SQLDiffusionError("a class embedding holds NaN or infinite values")
+        return np.broadcast_to(array, (batch, width)).copy()
 
     def time_embedding(self, timesteps: Sequence[float]) -> np.ndarray:
         """The sinusoidal timestep embedding (time_proj) of each timestep, computed in SQL: (T, C)."""

@@ -170,6 +170,9 @@ class Dialect(ABC):
         return (f"SELECT b, {self.indexed_channels(n, lambda k: f'CASE WHEN t = {k} THEN 1 ELSE 0 END')} "
                 f"FROM {inputs[0]}")
 
+    def vector_of(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        return f"SELECT c.b, {self.channels('c', node.channels)} FROM {inputs[0]} c"
+
     def upsample(self, node: Node, inputs: list[Relation], table: str | None) -> str:
         c = inputs[0].channels
         return f"SELECT u.b, u.y, u.x, {self.channels('u', c)} FROM {self.upsampled(inputs[0].name, c)} AS u"
@@ -537,12 +540,15 @@ class Engine(ABC):
         Every relation but the output is dropped as soon as nothing reads it any more.
         `on_start(statement)` is called before each statement, `on_statement(statement, wall, cpu)`
         after it (either may raise to stop the pass). A class-conditional program reads
-        `class_labels` (checked numbers, one per item: `sql_unet.checked_labels`).
+        `class_labels` (checked numbers, one per item, or embeddings (B, T): `sql_unet.checked_labels`).
         """
         if program.class_conditional:
             if class_labels is None:
                 raise SQLDiffusionError("this model is class-conditional: give a class label (--class-label)")
-            self.create(CLASS_LABELS, self.dialect.timesteps(class_labels))
+            if np.ndim(class_labels) == 2:  # embeddings (B, T), as one-pixel images
+                self.put_image(CLASS_LABELS, np.asarray(class_labels, dtype=np.float32)[:, :, None, None])
+            else:
+                self.create(CLASS_LABELS, self.dialect.timesteps(class_labels))
         self.create(TIMESTEPS, self.dialect.timesteps(timesteps))
         for statement in program.statements:
             if on_start:

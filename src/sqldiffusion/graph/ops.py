@@ -72,6 +72,8 @@ OPS = {
     "sample": "the input image; attrs: center (x -> 2x - 1)",
     "timesteps": "the timestep of each batch item",
     "class_labels": "the class label of each batch item (a number, in column t as timesteps)",
+    "class_embeddings": "the class embedding of each batch item, given (an image of one pixel)",
+    "vector_of": "a one-pixel image as a vector per item",
     "one_hot": "a vector per item, 1 at the item's class label, else 0; attrs: classes",
     "time_proj": "sinusoidal embedding; attrs: flip_sin_to_cos, freq_shift",
     "dense": "x @ W.T + b per row (Linear, 1x1 conv); optional 2nd input added, then / scale",

@@ -141,8 +141,11 @@ class _UNetBuilder:
     def class_embedding(self) -> int:
         """The class label's embedding (B, T): a row of the embedding table (a dense layer over
         the label's one-hot vector), or for class_embed_type "timestep" the label embedded as a
-        timestep is (its own two linear layers)."""
+        timestep is (its own two linear layers), or for "identity" the embedding itself, given."""
         cfg, g = self.cfg, self.g
+        if cfg.class_embed_type == "identity":  # the caller's own embeddings, one vector (T,) per image
+            given = g.add("class_embeddings", (), (cfg.time_embed_dim, 1, 1), "class_embeddings")
+            return g.add("vector_of", (given,), (cfg.time_embed_dim,), "class_embedding")
         labels = g.add("class_labels", (), (), "class_labels")
         if cfg.class_embed_type == "timestep":
             e = self.time_proj(labels, "class_embedding.time_proj")

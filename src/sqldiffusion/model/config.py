@@ -44,7 +44,7 @@ FIELDS = {
     "norm_eps": Field(float, 0, 1, low_open=True),
     "add_attention": Field(bool),
     "num_class_embeds": Field(int, 1, MAX_CLASSES, nullable=True),
-    "class_embed_type": Field(str, choices=("timestep",), nullable=True),
+    "class_embed_type": Field(str, choices=("timestep", "identity"), nullable=True),
     "resnet_time_scale_shift": Field(str, choices=("default", "scale_shift")),
     "downsample_type": Field(str, choices=("conv", "resnet")),
     "upsample_type": Field(str, choices=("conv", "resnet")),
@@ -75,7 +75,7 @@ class UNetConfig:
     norm_eps: float = 1e-5
     add_attention: bool = True  # mid block attention
     num_class_embeds: int | None = None  # class conditioning: an embedding table of this many classes
-    class_embed_type: str | None = None  # "timestep": class labels embedded as timesteps are
+    class_embed_type: str | None = None  # "timestep": labels embedded as timesteps are; "identity": given embedded
     resnet_time_scale_shift: str = "default"  # "scale_shift": the time embedding scales and shifts norm2
     downsample_type: str = "conv"  # AttnDownBlock2D's downsampler: a strided conv, or a halving resnet
     upsample_type: str = "conv"  # AttnUpBlock2D's upsampler: a conv after nearest 2x, or a doubling resnet
