@@ -127,3 +127,18 @@ def test_the_command_line_leaves_given_embeddings_to_python(variant_models, tmp_
                                       "--out", str(tmp_path / "p.png")])
     assert "takes its class embeddings as vectors" in str(result.exception)
     assert not (tmp_path / "p.png").exists()
+
+
+def test_one_pass_on_the_command_line_takes_class_labels(variant_models, tmp_path):
+    from click.testing import CliRunner
+
+    from sqldiffusion.cli import cli
+
+    model, folder, _ = variant_models["consistency"]
+    sample = random_sample(2, 3, 16, seed=9)
+    np.save(tmp_path / "x.npy", sample)
+    result = CliRunner().invoke(cli, ["unet", "-m", str(folder), "-i", str(tmp_path / "x.npy"), "-t", "1095.5,80.9",
+                                      "--class-label", "1,8", "-o", str(tmp_path / "o.npy")])
+    assert result.exit_code == 0, result.output
+    expected = diffusers_pass(model, sample, np.array([1095.5, 80.9]), [1, 8])
+    np.testing.assert_allclose(np.load(tmp_path / "o.npy"), expected, atol=1e-4, rtol=0)

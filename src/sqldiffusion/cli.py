@@ -160,10 +160,11 @@ def cli() -> None:
 @click.option("--output", "-o", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the predicted noise (.npy, same shape as the input).")
 @engine_options
+@click.option("--class-label", "class_label", help="Class-conditional models: one class, or one per image (3,7).")
 @click.option("--show-sql", is_flag=True, help="Print the SQL program of the pass.")
 @click.option("--profile", is_flag=True, help="Print the time of every statement and per layer kind.")
 @force_option
-def unet(model, input_path, timestep, output_path, engine, database, show_sql, profile, force) -> None:
+def unet(model, input_path, timestep, output_path, engine, database, class_label, show_sql, profile, force) -> None:
     """One UNet pass in SQL: predict the noise in a sample."""
     from . import pictures
     from .outputs import check_output
@@ -179,7 +180,8 @@ def unet(model, input_path, timestep, output_path, engine, database, show_sql, p
     if show_sql:
         click.echo(net.program(*sample.shape[2:]).text())
     timings: list[tuple[str, str, float, float]] = []
-    out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.kind, wall, cpu)))
+    out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.kind, wall, cpu)),
+              class_labels=_class_labels(class_label, net.config))
     if single:
         out = out[0]
     pictures.save_npy(output_path, out)
