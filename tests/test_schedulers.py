@@ -280,11 +280,11 @@ def test_the_page_offers_every_sampler_and_karras_where_it_applies():
     assert [name.strip(' "') for name in karras.split(",")] == list(KARRAS_SAMPLERS)
 
 
-PREDICTING = ("ddim", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a")
+PREDICTING = ("ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
 
 
 @pytest.mark.parametrize("sampler, prediction", [(s, p) for s in PREDICTING for p in ("v_prediction", "sample")
-                                                 if (s, p) != ("euler-a", "sample")])  # diffusers' has no x0 mode
+                                                 if p == "v_prediction" or s not in ("euler-a", "pndm")])  # diffusers' PNDM and ancestral Euler have no x0 mode
 def test_every_step_of_a_v_or_x0_model_equals_diffusers(sampler, prediction):
     """The model's output read as v or as the clean sample, as diffusers' schedulers read it."""
     from sqldiffusion.backends import get_engine
@@ -297,8 +297,7 @@ def test_every_step_of_a_v_or_x0_model_equals_diffusers(sampler, prediction):
         engine.close()
 
 
-@pytest.mark.parametrize("sampler, prediction, takes", [("pndm", "v_prediction", "epsilon"),
-                                                       ("heun", "sample", "epsilon"),
+@pytest.mark.parametrize("sampler, prediction, takes", [("pndm", "sample", "epsilon or v_prediction"),
                                                        ("euler-a", "sample", "epsilon or v_prediction")])
 def test_samplers_that_take_fewer_prediction_types_say_so(sampler, prediction, takes):
     with pytest.raises(SQLDiffusionError, match=f"the {sampler} sampler takes models that predict {takes}; "

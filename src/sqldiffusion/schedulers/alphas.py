@@ -77,8 +77,10 @@ class PNDMScheduler(AlphaScheduler):
     correct the first step (the mean of the two outputs, from the first sample). n steps, n + 1
     passes. The transfer from t to t' with e: sqrt(a'/a) x - (a' - a) e / (a sqrt(1 - a') +
     sqrt(a (1 - a) a')), a and a' the cumulative alphas (a' = 1 past the end only with
-    set_alpha_to_one, off unless the config says so, as PNDMScheduler)."""
-    predictions = ("epsilon",)  # its multistep sums model outputs of different samples
+    set_alpha_to_one, off unless the config says so, as PNDMScheduler). A v-predicting model's
+    combined output is turned into noise at the transfer's own sample and level, as diffusers' is:
+    e = sqrt(a) v + sqrt(1 - a) x, folded into the transfer's coefficients."""
+    predictions = ("epsilon", "v_prediction")  # as PNDMScheduler
 
     name, diffusers_class = "pndm", "PNDMScheduler"
     defaults = {"set_alpha_to_one": False}
@@ -115,13 +117,17 @@ class PNDMScheduler(AlphaScheduler):
         bars = (f"SELECT (SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t)}) AS a,\n"
                 f"       COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(prev)}), {final}) AS ap")
         e = "(ap - a) / (a * sqrt(1 - ap) + sqrt(a * (1 - a) * ap))"
-        rs = ", ".join(f"({number(-w)}) * {e} AS r{k}" for k, w in enumerate(weights))
-        return f"SELECT sqrt(ap / a) AS q, {rs} FROM ({bars}) AS b"
+        v = self.schedule.prediction_type == "v_prediction"
+        rs = ", ".join(f"({number(-w)}) * {e}{' * sqrt(a)' if v else ''} AS r{k}" for k, w in enumerate(weights))
+        q = f"sqrt(ap / a) - {e} * sqrt(1 - a)" if v else "sqrt(ap / a)"  # the weights sum to 1
+        return f"SELECT {q} AS q, {rs} FROM ({bars}) AS b"
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         t, gap = self.timesteps[i], self.gap
         if predict:
-            predict_x0(engine, eps, channels, add_noise_sql(t))
+            engine.create(COEFFICIENTS, add_noise_sql(t))
+            predict_x0(engine, as_epsilon(engine, self.schedule, eps, channels), channels, add_noise_sql(t))
+            engine.drop(COEFFICIENTS, EPSILON)
         if i == 1:  # the first step again, from its sample, with the mean output
             engine.create(COEFFICIENTS, self.transfer_sql(t + gap, t, (0.5, 0.5)))
             relations = [SAVED, eps, EPS_HISTORY[0]]

@@ -65,8 +65,8 @@ class Scheduler:
         if self.schedule.prediction_type not in self.predictions:
             raise SQLDiffusionError(f"the {self.name} sampler takes models that predict "
                                     f"{' or '.join(self.predictions)}; this one predicts "
-                                    f"{self.schedule.prediction_type} (ddpm, ddim, dpmpp-*, unipc and euler take "
-                                    "every kind)")
+                                    f"{self.schedule.prediction_type} (ddpm, ddim, dpmpp-*, unipc, euler and heun "
+                                    "take every kind)")
         self.karras = bool(use_karras_sigmas)
         self.planned: list[float] = []
 

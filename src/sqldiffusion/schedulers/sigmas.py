@@ -141,7 +141,6 @@ class HeunScheduler(SigmaScheduler):
     """Two UNet passes per step but the last: an Euler step to the next sigma, then the model again
     there, and the step redone from where it began with the mean of the two derivatives. x0 is
     clipped where the config asks (clip_sample; off unless it says so, as HeunDiscreteScheduler)."""
-    predictions = ("epsilon",)
 
     name, diffusers_class, karras_allowed, order = "heun", "HeunDiscreteScheduler", True, 2
     defaults = {"timestep_spacing": "linspace", "beta_start": 0.00085, "beta_end": 0.012, "clip_sample": False}
@@ -166,6 +165,7 @@ class HeunScheduler(SigmaScheduler):
         engine.create(COEFFICIENTS, f"SELECT 1 / ks AS sa, s / ks AS sb, (s - n) / (s * kn) AS p, "
                                     f"ks * n / (s * kn) AS q, 0.0 AS r, 0.0 AS sigma, -1 / s AS dp, ks / s AS dq "
                                     f"FROM ({self.pass_sigmas(b)}) AS l")
+        eps = as_epsilon(engine, self.schedule, eps, channels)
         if predict:
             self.predict(engine, eps, channels, self.clip)
         dialect, clip = engine.dialect, self.clip
@@ -175,8 +175,7 @@ class HeunScheduler(SigmaScheduler):
                 channels, lambda x, e: f"c.dp * {self.x0(x, e)} + c.dq * {x}", [SAMPLE, eps], COEFFICIENTS))
             engine.drop(SAVED)
             engine.rename(SAMPLE, SAVED)
-        engine.drop(COEFFICIENTS)
-        engine.drop(SAMPLE)
+        engine.drop(COEFFICIENTS, SAMPLE, *([EPSILON] if eps == EPSILON else []))
         engine.rename(STEPPED, SAMPLE)
 
     def second_order(self, engine, b: int, eps: str, channels: int, predict: bool) -> None:
@@ -184,12 +183,13 @@ class HeunScheduler(SigmaScheduler):
         engine.create(COEFFICIENTS, f"SELECT 1 / kn AS sa, n / kn AS sb, -(n - s) / (2 * kn * n) AS p, "
                                     f"(n - s) / (2 * n) AS q, ks / kn AS w, (n - s) / (2 * kn) AS v "
                                     f"FROM ({self.pass_sigmas(b - 1)}) AS l")
+        eps = as_epsilon(engine, self.schedule, eps, channels)
         if predict:
             self.predict(engine, eps, channels, self.clip)
         formula = lambda x, e, saved, d: f"c.p * {self.x0(x, e)} + c.q * {x} + c.w * {saved} + c.v * {d}"  # noqa: E731
         replace_sample(engine, engine.dialect.pixelwise(channels, formula, [SAMPLE, eps, SAVED, DERIVATIVE],
                                                         COEFFICIENTS))
-        engine.drop(COEFFICIENTS, SAVED, DERIVATIVE)
+        engine.drop(COEFFICIENTS, SAVED, DERIVATIVE, *([EPSILON] if eps == EPSILON else []))
 
     def x0(self, x: str, e: str) -> str:
         x0 = f"({x} - c.sb * {e}) / c.sa"
