@@ -283,8 +283,9 @@ def test_the_page_offers_every_sampler_and_karras_where_it_applies():
 PREDICTING = ("ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
 
 
+# diffusers' PNDM and ancestral Euler have no x0 mode
 @pytest.mark.parametrize("sampler, prediction", [(s, p) for s in PREDICTING for p in ("v_prediction", "sample")
-                                                 if p == "v_prediction" or s not in ("euler-a", "pndm")])  # diffusers' PNDM and ancestral Euler have no x0 mode
+                                                 if p == "v_prediction" or s not in ("euler-a", "pndm")])
 def test_every_step_of_a_v_or_x0_model_equals_diffusers(sampler, prediction):
     """The model's output read as v or as the clean sample, as diffusers' schedulers read it."""
     from sqldiffusion.backends import get_engine
