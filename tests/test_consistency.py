@@ -123,6 +123,8 @@ def test_the_pipeline_samples_a_consistency_model_by_its_own_scheduler(consisten
                            for s in (0, 0, 1))
     np.testing.assert_array_equal(first, again)
     assert np.abs(first - other).max() > 1e-3 and np.abs(first).max() <= 1.0 + 1e-6
+    one = pipe(init_noise=noise[0], output_type="latent").images  # one image without its batch axis: one label drawn
+    assert one.shape == (1, 3, 16, 16)
     with pytest.raises(SQLDiffusionError, match="samples with --sampler consistency, not ddim"):
         pipe(sampler="ddim")
 

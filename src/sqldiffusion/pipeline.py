@@ -106,7 +106,7 @@ class SQLDiffusionPipeline:
             num_inference_steps = 1000
         scheduler.set_timesteps(None if timesteps is not None else num_inference_steps, timesteps)
         seed = resolve_seed(seed, generator)
-        batch = batch_size if init_noise is None else len(init_noise)
+        batch = batch_size if init_noise is None else 1 if np.ndim(init_noise) == 3 else len(init_noise)
         if class_labels is None:
             class_labels = default_labels(self.unet.config, batch, seed)
         with self.progress_bar(len(scheduler.timesteps)) as bar:

@@ -17,8 +17,6 @@ sb = -c_out / (c_skip k); x_prev = p x0 + sigma z with p = 1 / k_next.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from ..literals import number
@@ -35,9 +33,6 @@ class ConsistencyScheduler(Scheduler):
         steps = self.checked_steps(steps, default=1)
         ratio = self.schedule.num_train_timesteps // steps
         return [int(t) for t in (np.arange(0, steps) * ratio).round()[::-1]]
-
-    def custom_plan(self, timesteps: Sequence[float]) -> list[float]:
-        return super().custom_plan(timesteps)  # whole, strictly descending, below num_train_timesteps
 
     def ramp(self) -> list[float]:
         """Each pass's place on the Karras ramp, 0 (sigma_max) to 1 (sigma_min): diffusers reads the
@@ -64,7 +59,7 @@ class ConsistencyScheduler(Scheduler):
         inverse = f"(1::{d} / {dialect.number(s.rho)})"
         low, high = f"power({dialect.number(s.sigma_min)}::{d}, {inverse})", f"power({dialect.number(s.sigma_max)}::{d}, {inverse})"
         sigma = f"power({high} + r.t * ({low} - {high}), {dialect.number(s.rho)})"
-        rows = dialect.timesteps([*self.ramp()])
+        rows = dialect.timesteps(self.ramp())
         end = dialect.timesteps([s.sigma_min])
         return (f"SELECT r.b, {dialect.cast(dialect.cast(sigma, dialect.real), d)} AS sigma FROM ({rows}) AS r\n"
                 f"UNION ALL SELECT e.b + {len(self.planned)} AS b, {dialect.cast(dialect.cast('e.t', dialect.real), d)} "
