@@ -87,7 +87,12 @@ class DuckDBEngine(Engine):
 
     # ---- relations ----------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+        self.execute_sql(create_sql(name, select))
+
+
+def create_sql(name: str, select: str) -> str:
+    """The statement that makes the temporary relation `name` (replacing one) from a SELECT."""
+    return f"CREATE OR REPLACE TEMP TABLE {name} AS {select}"
 
 
 def _is_sqlite(path: str) -> bool:

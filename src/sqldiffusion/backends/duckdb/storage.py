@@ -21,32 +21,37 @@ _UPLOAD = "sqld_upload"
 
 
 def store_layer(con: duckdb.DuckDBPyConnection, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+    upload(con, *layer_upload(table, layer, tensors))
+
+
+def layer_upload(table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> tuple[np.ndarray, str]:
+    """What creates `layer`'s table: its values, flat float32, and the statement that builds the
+    table from them, whose {values} is a relation of rows (i BIGINT, a FLOAT) holding them."""
     if layer.kind.startswith("winograd"):
         conv = layer.name.split("#")[0]
-        store_winograd(con, table, *winograd_weights(conv, tensors, int(layer.kind.removeprefix("winograd"))))
-    else:
-        store_matrix(con, table, layer_matrix(layer, tensors))
+        kernels, bias = winograd_weights(conv, tensors, int(layer.kind.removeprefix("winograd")))
+        return kernels.ravel(), winograd_table_sql(table, kernels.shape, bias)
+    matrix = layer_matrix(layer, tensors)
+    return matrix.ravel(), matrix_table_sql(table, matrix.shape[1])
 
 
-def store_matrix(con, table: str, matrix: np.ndarray) -> None:
-    """One row: `m`, the matrix as a list of rows."""
-    cols = matrix.shape[1]
-    upload(con, matrix.ravel(), f"CREATE TABLE {table} AS SELECT list(r ORDER BY o) AS m FROM "
-                                f"(SELECT i // {cols} AS o, list(a ORDER BY i) AS r FROM {{values}} GROUP BY 1)")
+def matrix_table_sql(table: str, cols: int) -> str:
+    """One row: `m`, the matrix (of `cols` columns) as a list of rows."""
+    return (f"CREATE TABLE {table} AS SELECT list(r ORDER BY o) AS m FROM "
+            f"(SELECT i // {cols} AS o, list(a ORDER BY i) AS r FROM {{values}} GROUP BY 1)")
 
 
-def store_winograd(con, table: str, kernels: np.ndarray, bias: np.ndarray) -> None:
+def winograd_table_sql(table: str, shape: tuple[int, int, int], bias: np.ndarray) -> str:
     """One row: u00, u01, ..., each tile position's (out, in) transformed kernels as a list of rows; bias."""
-    positions, out, cin = kernels.shape
+    positions, out, cin = shape
     side = int(round(positions ** 0.5))
     columns = ", ".join(f"list(r ORDER BY o) FILTER (WHERE p = {side * i + j}) AS u{i}{j}"
                         for i in range(side) for j in range(side))
     # the bias (one float per output) as a literal: repr of a float32 is exact once cast back
     bias_list = f"[{', '.join(repr(float(b)) for b in bias)}]::FLOAT[]"
-    upload(con, kernels.ravel(),
-           f"CREATE TABLE {table} AS SELECT {columns}, {bias_list} AS bias FROM "
-           f"(SELECT i // {out * cin} AS p, i // {cin} % {out} AS o, list(a ORDER BY i) AS r "
-           f"FROM {{values}} GROUP BY 1, 2)")
+    return (f"CREATE TABLE {table} AS SELECT {columns}, {bias_list} AS bias FROM "
+            f"(SELECT i // {out * cin} AS p, i // {cin} % {out} AS o, list(a ORDER BY i) AS r "
+            f"FROM {{values}} GROUP BY 1, 2)")
 
 
 def upload(con, flat: np.ndarray, sql: str) -> None:
@@ -56,6 +61,17 @@ def upload(con, flat: np.ndarray, sql: str) -> None:
         con.execute(sql.format(values=f"(SELECT i, a FROM {_UPLOAD})"))
     finally:
         con.unregister(_UPLOAD)
+
+
+def half_values_sql(relation: str) -> str:
+    """A {values} relation (i BIGINT, a FLOAT) from `relation` (i, h USMALLINT): IEEE fp16 bits, h,
+    widened to the float32 they denote, exactly (a mantissa of 11 bits times a power of two). For
+    a page, whose download is its first cost, to ship half the bytes of float32 weights."""
+    scale = ", ".join(repr(2.0 ** (max(e, 1) - 25)) for e in range(31))  # by exponent field; 0: subnormals
+    mantissa = "CASE WHEN (h::INTEGER >> 10) & 31 = 0 THEN h::INTEGER & 1023 ELSE (h::INTEGER & 1023) + 1024 END"
+    sign = "CASE WHEN h::INTEGER >= 32768 THEN -1.0 ELSE 1.0 END"
+    return (f"(SELECT i::BIGINT AS i, ({sign} * ({mantissa})::DOUBLE * [{scale}][((h::INTEGER >> 10) & 31) + 1])::FLOAT "
+            f"AS a FROM {relation})")
 
 
 def put_image(con, name: str, image: np.ndarray) -> None:
@@ -69,8 +85,13 @@ def put_image(con, name: str, image: np.ndarray) -> None:
 
 def fetch_image(con, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
     b, c, h, w = shape
-    (flat,) = con.execute(f"SELECT flatten(list(v ORDER BY b, y, x)) FROM {name}").fetchone()
+    (flat,) = con.execute(fetch_image_sql(name)).fetchone()
     return np.asarray(flat, dtype=np.float32).reshape(b, h, w, c).transpose(0, 3, 1, 2).copy()
+
+
+def fetch_image_sql(name: str) -> str:
+    """One row, one list: the image relation's channels pixel by pixel, (B, H, W, C) flattened."""
+    return f"SELECT flatten(list(v ORDER BY b, y, x)) AS v FROM {name}"
 
 
 def fetch_vectors(con, name: str) -> np.ndarray:

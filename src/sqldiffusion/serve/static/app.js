@@ -1,14 +1,11 @@
-// The page: settings, the event stream of a run, the UNet diagram with its SQL, the gallery.
+// The page: settings, the event stream of a run, the UNet diagram (diagram.js) with its SQL, the gallery.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
 let state = null;          // /api/state
 let current = null;        // the model shown in the diagram
 let job = null;            // {id, source}
 let blockOf = [];          // statement index -> block name, for the model running
 let times = {};            // block name -> seconds in the current pass
-let lit = null;            // the block whose statement runs now
 
 // ---- settings -------------------------------------------------------------------------------
 const KARRAS = ["dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "heun"];  // samplers with Karras sigmas
@@ -111,20 +108,7 @@ async function cancel() {
   });
 }
 
-function ms(seconds) {
-  return seconds >= 1 ? `${seconds.toFixed(2)} s` : `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)} ms`;
-}
-
-// ---- the diagram ----------------------------------------------------------------------------
-function blockNode(name) { return document.querySelector(`.block[data-name="${CSS.escape(name || "")}"]`); }
-
-function light(name) {
-  if (lit === name) return;
-  if (lit) { const old = blockNode(lit); if (old) old.classList.remove("active"); }
-  lit = name;
-  if (name) { const node = blockNode(name); if (node) node.classList.add("active"); }
-}
-
+// ---- the model shown ----------------------------------------------------------------------
 function showModel(key) {
   const model = state.models.find((m) => m.key === key);
   if (!model || current === model) return;
@@ -136,101 +120,6 @@ function showModel(key) {
   $("program").textContent = "loading…";
   fetch(`/api/models/${state.models.indexOf(model)}/program`).then((r) => r.text()).then((text) => {
     $("program").textContent = text;
-  });
-}
-
-function place(blocks) {
-  // the U: input and down path on the left going down, the middle at the bottom, the up path on the
-  // right going up to the output; the time embedding at the top between them
-  const downs = blocks.filter((b) => b.kind === "down"), ups = blocks.filter((b) => b.kind === "up");
-  const ins = blocks.filter((b) => b.kind === "in"), outs = blocks.filter((b) => b.kind === "out").reverse();
-  const W = 190, H = 50, gap = 18, left = 10, right = 10 + 2 * (W + 60);
-  const rows = Math.max(ins.length + downs.length, outs.length + ups.length);
-  const at = {};
-  ins.concat(downs).forEach((b, i) => { at[b.name] = {x: left, y: 10 + i * (H + gap)}; });
-  outs.concat(ups.slice().reverse()).forEach((b, i) => {
-    at[b.name] = {x: right, y: 10 + (rows - outs.length - ups.length + i) * (H + gap)};
-  });
-  const bottom = 10 + rows * (H + gap);
-  for (const b of blocks) {
-    if (b.kind === "mid") at[b.name] = {x: (left + right) / 2, y: bottom};
-    else if (b.kind === "time") at[b.name] = {x: (left + right) / 2, y: 10};
-    else if (!at[b.name]) at[b.name] = {x: (left + right) / 2, y: bottom + H + gap};
-  }
-  const others = blocks.some((b) => !["in", "down", "mid", "up", "out", "time"].includes(b.kind));
-  return {at, W, H, width: right + W + 10, height: bottom + H + 10 + (others ? H + gap : 0)};
-}
-
-function el(tag, attrs, parent) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function drawDiagram(d) {
-  const svg = $("diagram");
-  svg.innerHTML = "";
-  const {at, W, H, width, height} = place(d.blocks);
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  const defs = el("defs", {}, svg);
-  const marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
-                               orient: "auto-start-reverse"}, defs);
-  el("path", {d: "M0,0 L10,5 L0,10 z", fill: "#868e96"}, marker);
-  const centre = (n) => ({x: at[n].x + W / 2, y: at[n].y + H / 2});
-  for (const [from, to] of d.skips) {      // skip connections
-    const a = centre(from), b = centre(to);
-    el("path", {class: "skip", d: `M${a.x + W / 2},${a.y} C${a.x + W},${a.y} ${b.x - W},${b.y} ${b.x - W / 2},${b.y}`}, svg);
-  }
-  const flow = d.blocks.filter((b) => b.kind !== "time");
-  for (let i = 1; i < flow.length; i++) {  // the order a pass runs them in
-    const a = centre(flow[i - 1].name), b = centre(flow[i].name);
-    const down = b.y > a.y + 1, up = b.y < a.y - 1;
-    const start = down ? {x: a.x, y: a.y + H / 2} : up ? {x: a.x, y: a.y - H / 2} : {x: a.x + W / 2, y: a.y};
-    const end = down ? {x: b.x, y: b.y - H / 2} : up ? {x: b.x, y: b.y + H / 2} : {x: b.x - W / 2, y: b.y};
-    if (Math.abs(a.x - b.x) > 1 && (down || up)) { // into or out of the middle: a bend
-      el("path", {class: "flow", d: `M${start.x},${start.y} C${start.x},${end.y} ${start.x},${end.y} ${end.x + (b.x > a.x ? -W / 2 : W / 2)},${b.y}`}, svg);
-    } else {
-      el("line", {class: "flow", x1: start.x, y1: start.y, x2: end.x, y2: end.y}, svg);
-    }
-  }
-  for (const block of d.blocks) {
-    const g = el("g", {class: `block kind-${block.kind}`, "data-name": block.name, tabindex: 0,
-                       transform: `translate(${at[block.name].x},${at[block.name].y})`}, svg);
-    el("rect", {width: W, height: H}, g);
-    const title = el("text", {x: 8, y: 17}, g);
-    title.textContent = block.name;
-    const sub = el("text", {x: 8, y: 31, class: "small"}, g);
-    sub.textContent = `${block.type ? block.type + " " : ""}→ ${block.shape.join("×")}`;
-    const time = el("text", {x: 8, y: 44, class: "small time"}, g);
-    time.textContent = `${block.statements.length} statement${block.statements.length > 1 ? "s" : ""}`;
-    g.addEventListener("click", () => showBlock(block));
-  }
-}
-
-function showBlock(block) {
-  for (const node of document.querySelectorAll(".block.selected")) node.classList.remove("selected");
-  blockNode(block.name).classList.add("selected");
-  const box = $("block-sql");
-  box.innerHTML = "";
-  const head = document.createElement("h2");
-  head.textContent = `${block.name}: ${block.statements.length} statement(s)`;
-  box.appendChild(head);
-  block.statements.forEach((s, i) => {
-    const details = document.createElement("details");
-    details.className = "statement";
-    details.open = i === 0;
-    const summary = document.createElement("summary");
-    summary.textContent = s.label;
-    const meta = document.createElement("span");
-    meta.className = "meta";
-    meta.textContent = `${s.op} → ${s.target}, shape ${s.shape.join("×")}`;
-    summary.appendChild(meta);
-    const pre = document.createElement("pre");
-    pre.className = "sql";
-    pre.textContent = s.sql;
-    details.append(summary, pre);
-    box.appendChild(details);
   });
 }
 

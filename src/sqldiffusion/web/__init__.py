@@ -1,0 +1,1 @@
+"""`sqldiffusion export-web`: a static page where DuckDB-WASM runs the network's SQL in a browser."""

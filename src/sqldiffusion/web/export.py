@@ -1,0 +1,301 @@
+"""The static folder `sqldiffusion export-web` writes: the page, the model's weights, the SQL it runs.
+
+    OUT_DIR/index.html, page.js, runner.js, diagram.js, style.css   the page (no server code)
+    OUT_DIR/manifest.json   model digest, DuckDB-WASM version and location, samplers, sizes, files
+    OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram
+    OUT_DIR/runs.json       every exported run, recorded statement by statement (web/record.py)
+    OUT_DIR/weights.bin     each table's values, little-endian: fp16 where that is exact, else float32
+    OUT_DIR/duckdb-wasm/    DuckDB-WASM and its Arrow library, when copied from a local npm install
+
+Every statement is the DuckDB engine's, made by the same dialect, import, program and loop that a
+native run uses, at one thread (`Recorder`). The page creates each table from its values with the
+statement the engine's import runs; fp16 values are widened to float32 in SQL, exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..backends.duckdb.storage import half_values_sql
+from ..errors import SQLDiffusionError
+from ..graph import build_unet
+from ..model import Model
+from ..pipeline import image_size, relations
+from ..preflight import estimate, gib
+from ..scheduler import BLOG_TIMESTEPS, NoiseSchedule, make_rule
+from ..schedulers import plan
+from ..serve.diagram import diagram
+from ..sql_unet import SQLUNet
+from .record import Recorder, record_run
+
+PINNED = "1.32.0"  # @duckdb/duckdb-wasm: DuckDB v1.4.3 inside (docs/browser.md)
+PACKAGES = {"@duckdb/duckdb-wasm": PINNED, "apache-arrow": "17.0.0", "flatbuffers": "24.12.23", "tslib": "2.9.1"}
+CDN = "https://cdn.jsdelivr.net/npm/"  # serves each npm package's files as they are, by version
+# what the page loads of each package, as npm lays it out (the Arrow library's ES modules, whole)
+ENTRY = {"@duckdb/duckdb-wasm": "dist/duckdb-browser.mjs", "apache-arrow": "Arrow.dom.mjs",
+         "flatbuffers": "mjs/flatbuffers.js", "tslib": "tslib.es6.mjs"}
+BUNDLES = {"eh": ("dist/duckdb-eh.wasm", "dist/duckdb-browser-eh.worker.js"),
+           "mvp": ("dist/duckdb-mvp.wasm", "dist/duckdb-browser-mvp.worker.js")}
+MAX_BATCH = 4
+PAGE_MEMORY = 3 << 30  # a run's estimated peak a page may need: DuckDB-WASM addresses at most 4 GiB
+UPLOAD = "sqld_upload"  # the relation the page inserts each table's values as: (i INTEGER, h USMALLINT | a FLOAT)
+FORMAT = "sqldiffusion-web/1"
+STATIC = Path(__file__).resolve().parent / "static"
+SHARED = Path(__file__).resolve().parent.parent / "serve" / "static"  # the look and the diagram, shared with serve
+PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "diagram.js": SHARED, "style.css": SHARED,
+              "web.css": STATIC}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One exported way to sample: a sampler and its plan."""
+
+    key: str  # how the page's settings and URL name it: "dpmpp-2m-karras/6"
+    label: str
+    sampler: str
+    karras: bool
+    add_noise: bool
+    steps: int
+    timesteps: tuple[float, ...]
+
+
+def recipes(schedule: NoiseSchedule, choices: list[tuple[str, int | None, tuple | None, bool]]) -> list[Recipe]:
+    """The runs to export, from (sampler, steps, timesteps, karras) as the command line chose them."""
+    made: dict[str, Recipe] = {}
+    for sampler, steps, timesteps, karras in choices:
+        rule = make_rule(sampler, 0.0, True, karras)
+        visited = tuple(plan(schedule, steps=steps, timesteps=timesteps, sampler=sampler, karras=karras))
+        blog = timesteps is not None and tuple(timesteps) == BLOG_TIMESTEPS
+        name = sampler + ("-karras" if rule.karras else "")
+        key = f"{name}/{'blog' if blog else len(visited)}"
+        label = (f"{sampler}{' (Karras sigmas)' if rule.karras else ''}, "
+                 f"{'the blog’s schedule' if blog else f'{len(visited)} steps'}")
+        made[key] = Recipe(key, label, sampler, rule.karras, rule.add_noise, len(visited), visited)
+    return list(made.values())
+
+
+def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: str | None = None,
+               max_batch: int = MAX_BATCH, on_progress=None) -> dict:
+    """Write the page's folder for `model` and the `chosen` runs, batches 1 .. max_batch. Returns the manifest.
+
+    The folder is written beside `out_dir` and moved into place at the end: a failure leaves what
+    was there. An existing `out_dir` is replaced only if it is empty or an earlier export."""
+    say = on_progress or (lambda line: None)
+    out_dir = Path(out_dir)
+    _check_target(out_dir)
+    config = model.config
+    if config.class_conditional:
+        raise SQLDiffusionError("this model is class-conditional; the page does not take class labels yet: "
+                                "export a model that is not")
+    if not 1 <= max_batch <= MAX_BATCH:
+        raise SQLDiffusionError(f"--max-batch {max_batch}: a page makes 1 to {MAX_BATCH} images at once")
+    height, width = image_size(config)
+    need = estimate(config, height, width, max_batch)
+    if need.total > PAGE_MEMORY:
+        raise SQLDiffusionError(f"a run of {max_batch} image(s) of {height}x{width} would need about {gib(need.total)}, "
+                                f"more than a page's DuckDB can hold ({gib(PAGE_MEMORY)} of its 4 GiB); "
+                                "export a smaller model or a smaller --max-batch")
+    source = wasm_source(duckdb_wasm)
+    recorder = Recorder()
+    net = SQLUNet(model, recorder)
+    program = net.program(height, width)
+    schedule = NoiseSchedule.from_config(model.scheduler_config)
+    say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
+    runs = {f"{r.key}@{b}": record_run(net, schedule, r, b) for r in chosen for b in range(1, max_batch + 1)}
+    read = _tables_read(config, height, width, recorder, net.schema)
+    tables, blob = _weights([recorder.uploads[t] for t in read])
+    network = {"schema": net.schema, "tables": tables, "program": _statements(recorder, program),
+               "output": program.output, "output_shape": list(program.output_shape),
+               "diagram": diagram(config, program, height, width, recorder.dialect),
+               "cleanup": _dropped(recorder, relations(program)),
+               "setup": ["SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
+                         "SET preserve_insertion_order = false",
+                         f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(net.schema)}"]}
+    with tempfile.TemporaryDirectory(dir=out_dir.resolve().parent, prefix=f".{out_dir.name}.") as tmp:
+        work = Path(tmp) / "out"
+        work.mkdir()
+        files = {"weights.bin": blob, "network.json": _json(network), "runs.json": _json(runs)}
+        for name, data in files.items():
+            (work / name).write_bytes(data)
+        packages = copy_wasm(source, work / "duckdb-wasm", say) if source["local"] else source["packages"]
+        manifest = {
+            "format": FORMAT,
+            "model": {"name": model.name, "digest": model.digest, "shape": [config.in_channels, height, width],
+                      "parameters": int(sum(t["count"] for t in tables))},
+            "duckdb_wasm": {"version": PINNED, "location": "duckdb-wasm/" if source["local"] else source["url"],
+                            "packages": packages},
+            "recipes": [asdict(r) for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
+            "memory": {str(b): estimate(config, height, width, b).total for b in range(1, max_batch + 1)},
+            "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                      for name, data in files.items()},
+        }
+        (work / "manifest.json").write_bytes(_json(manifest))
+        _write_page(work, source, packages)
+        _swap_in(work, out_dir)
+    say(f"wrote {out_dir}: {len(blob) / 1e6:.1f} MB of weights, {len(runs)} recorded run(s)")
+    return manifest
+
+
+# ---- where the page's DuckDB-WASM comes from ---------------------------------------------------
+def wasm_source(given: str | None) -> dict:
+    """A URL (an npm CDN's root; default jsDelivr) or a local npm install to copy from."""
+    given = CDN if given is None else given
+    if re.match(r"^https?://", given):
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d+)?(/[A-Za-z0-9._~\-/@+]*)?", given):
+            raise SQLDiffusionError(f"--duckdb-wasm {given}: give a plain URL (letters, digits and ./-_~@+ only)")
+        url = given if given.endswith("/") else given + "/"
+        return {"local": False, "url": url, "packages": dict(PACKAGES)}
+    return {"local": True, "root": _node_modules(Path(given))}
+
+
+def _node_modules(given: Path) -> Path:
+    """The node_modules folder holding @duckdb/duckdb-wasm, from its dist/, its package folder, the
+    node_modules folder itself or the folder npm installed into."""
+    for candidate in (given.parent.parent.parent, given.parent.parent, given, given / "node_modules"):
+        package = candidate / "@duckdb" / "duckdb-wasm" / "package.json"
+        if package.is_file():
+            version = json.loads(package.read_text()).get("version")
+            if version != PINNED:
+                raise SQLDiffusionError(f"--duckdb-wasm {given} holds @duckdb/duckdb-wasm {version}; the page is "
+                                        f"made for {PINNED}: npm install @duckdb/duckdb-wasm@{PINNED}")
+            return candidate
+    raise SQLDiffusionError(f"--duckdb-wasm {given}: no @duckdb/duckdb-wasm there; give the folder npm installed "
+                            f"it into (npm install @duckdb/duckdb-wasm@{PINNED}), its dist/ folder, or a URL")
+
+
+def copy_wasm(source: dict, target: Path, say) -> dict:
+    """Copy what the page loads of each package, laid out as npm lays it out. Returns the versions."""
+    root: Path = source["root"]
+    versions = {}
+    for name in PACKAGES:
+        folder = root / name
+        if not (folder / ENTRY[name]).is_file():
+            raise SQLDiffusionError(f"--duckdb-wasm: {name} is missing from {root}; install @duckdb/duckdb-wasm "
+                                    f"with npm there (it brings {name} along)")
+        versions[name] = json.loads((folder / "package.json").read_text()).get("version")
+        if name == "@duckdb/duckdb-wasm":
+            wanted = ["dist/duckdb-browser.mjs", *(path for pair in BUNDLES.values() for path in pair)]
+        elif name == "apache-arrow":
+            wanted = [str(p.relative_to(folder)) for p in folder.rglob("*.mjs")
+                      if p.relative_to(folder).parts[0] != "bin"]
+        elif name == "flatbuffers":
+            wanted = [str(p.relative_to(folder)) for p in (folder / "mjs").rglob("*.js")]
+        else:
+            wanted = [ENTRY[name]]
+        for path in wanted:
+            (target / name / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(folder / path, target / name / path)
+    say(f"copied DuckDB-WASM {versions['@duckdb/duckdb-wasm']} into duckdb-wasm/")
+    return versions
+
+
+def _write_page(work: Path, source: dict, packages: dict) -> None:
+    """The page's files; index.html with the import map that names where each package lives."""
+    base = {name: (f"./duckdb-wasm/{name}/" if source["local"] else f"{source['url']}{name}@{packages[name]}/")
+            for name in PACKAGES}
+    imports = {name: base[name] + ENTRY[name] for name in PACKAGES}
+    bundles = {kind: {"mainModule": base["@duckdb/duckdb-wasm"] + wasm, "mainWorker": base["@duckdb/duckdb-wasm"] + worker}
+               for kind, (wasm, worker) in BUNDLES.items()}
+    importmap = json.dumps({"imports": imports}, indent=1).replace("</", "<\\/")
+    remote = "" if source["local"] else " " + re.match(r"^https?://[^/]+", source["url"]).group(0)
+    digest = hashlib.sha256(importmap.encode()).digest()
+    csp = (f"default-src 'none'; script-src 'self'{remote} 'wasm-unsafe-eval' 'sha256-{base64.b64encode(digest).decode()}' "
+           f"blob:; worker-src 'self' blob:; connect-src 'self'{remote}; img-src 'self' data: blob:; style-src 'self'; "
+           "base-uri 'none'; form-action 'none'")
+    for name, folder in PAGE_FILES.items():
+        text = (folder / name).read_text()
+        if name == "index.html":
+            text = (text.replace("<!--IMPORTMAP-->", f'<script type="importmap">{importmap}</script>')
+                    .replace("<!--CSP-->", f'<meta http-equiv="Content-Security-Policy" content="{csp}">'))
+        (work / name).write_text(text)
+    (work / "bundles.json").write_bytes(_json(bundles))
+
+
+# ---- what the page runs ------------------------------------------------------------------------
+def _tables_read(config, height: int, width: int, recorder: Recorder, schema: str) -> list[str]:
+    """The parameter tables a pass at this size reads, in the order the import made them."""
+    graph = recorder.dialect.lower(build_unet(config, height, width))
+    read = {recorder.dialect.table(schema, node.layer.name) for node in graph.nodes if node.layer}
+    return [table for table in recorder.uploads if table in read]
+
+
+def _statements(recorder: Recorder, program) -> list[dict]:
+    """The program as the engine runs it: each statement's CREATE and the DROPs after it."""
+    out = []
+    for s in program.statements:
+        recorder.ops = []
+        recorder.create(s.target, s.sql)
+        create = recorder.ops.pop()["sql"]
+        recorder.drop(*s.drops)
+        out.append({"target": s.target, "create": create, "drops": [op["sql"] for op in recorder.ops],
+                    "label": s.label, "kind": s.kind, "op": s.op, "shape": list(s.shape)})
+    return out
+
+
+def _dropped(recorder: Recorder, names) -> list[str]:
+    recorder.ops = []
+    recorder.drop(*names)
+    return [op["sql"] for op in recorder.ops]
+
+
+def _weights(uploads) -> tuple[list[dict], bytes]:
+    """Each table's values in one blob (4-byte aligned), fp16 bits where they widen back exactly."""
+    tables, parts, offset = [], [], 0
+    for upload in uploads:
+        values = np.ascontiguousarray(upload.values, dtype=np.float32)
+        half = values.astype(np.float16)
+        if np.isfinite(half).all() and np.array_equal(half.astype(np.float32), values):
+            data, encoding, relation = half.view("<u2").tobytes(), "f16", half_values_sql(UPLOAD)
+        else:
+            data, encoding, relation = values.astype("<f4").tobytes(), "f32", f"(SELECT i::BIGINT AS i, a FROM {UPLOAD})"
+        data += b"\0" * (-len(data) % 4)
+        tables.append({"table": upload.table, "encoding": encoding, "count": int(values.size), "offset": offset,
+                       "sql": upload.sql.format(values=relation)})
+        parts.append(data)
+        offset += len(data)
+    return tables, b"".join(parts)
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+# ---- the folder ----------------------------------------------------------------------------------
+def _check_target(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SQLDiffusionError(f"{out_dir} is a file; give export-web a folder to write (a new name makes one)")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not _is_export(out_dir):
+        raise SQLDiffusionError(f"{out_dir} holds files that are not an export-web folder; give a new or empty folder")
+    parent = out_dir.resolve().parent
+    if not parent.is_dir():
+        raise SQLDiffusionError(f"{out_dir}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise SQLDiffusionError(f"{out_dir}: cannot write in folder {parent}")
+
+
+def _is_export(folder: Path) -> bool:
+    try:
+        return json.loads((folder / "manifest.json").read_text()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _swap_in(work: Path, out_dir: Path) -> None:
+    """Move the finished folder into place; an earlier export there is removed only after."""
+    old = None
+    if out_dir.exists():
+        old = work.parent / "old"
+        os.replace(out_dir, old)
+    os.replace(work, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
