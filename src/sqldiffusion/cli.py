@@ -680,6 +680,47 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
     pictures.write_text(out, lambda f: write_script(f, loaded, visited, rule, seed, batch))
 
 
+@cli.command("export-web")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
+@click.option("--duckdb-wasm", "duckdb_wasm", metavar="DIR|URL",
+              help="Where the page loads DuckDB-WASM from: a folder npm installed @duckdb/duckdb-wasm into (copied "
+                   "into OUT_DIR), or an npm CDN's URL [default: jsDelivr, the pinned version].")
+@click.option("--sampler", "samplers", multiple=True, help=f"A sampler to offer (repeatable): {', '.join(SAMPLERS)} "
+                                                           "[default: as generate's].")
+@click.option("--steps", "step_counts", multiple=True, type=int, help="A number of steps to offer (repeatable).")
+@click.option("--karras", is_flag=True, help=f"Karras sigmas for the samplers that take them: {', '.join(KARRAS_SAMPLERS)}.")
+@click.option("--blog", is_flag=True, help="Also offer the blog's schedule (DDPM, 500, 250, 125, 60, 0).")
+@click.option("--max-batch", default=4, show_default=True, type=int, help="The most images the page makes at once (1-4).")
+@click.option("--quiet", "-q", is_flag=True, help="No messages.")
+def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog, max_batch, quiet) -> None:
+    """Write a static folder where a browser runs the network as SQL in DuckDB-WASM (no server code)."""
+    from .model import load_model
+    from .scheduler import NoiseSchedule, parse_timesteps
+    from .schedulers import sampler_of_config
+    from .web.export import export_web as write_folder, recipes
+
+    loaded = load_model(model)
+    configured = sampler_of_config(loaded.scheduler_config)[0]
+    if karras and samplers and not set(samplers) & set(KARRAS_SAMPLERS):
+        raise SQLDiffusionError(f"--karras applies to {', '.join(KARRAS_SAMPLERS)}; none of the samplers given takes it")
+    chosen = []
+    if samplers or step_counts or karras or not blog:
+        for sampler in samplers or [None]:
+            for steps in step_counts or [None]:
+                takes = karras and (sampler is None or sampler in KARRAS_SAMPLERS)
+                name, count, listed, with_karras = _choose_sampler(sampler, steps, None, takes, False, 0.0, False,
+                                                                   configured=configured)
+                chosen.append((name, count, None if listed is None else tuple(parse_timesteps(listed)), with_karras))
+    if blog:
+        chosen.append(("ddpm", None, BLOG, False))
+    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    write_folder(out_dir, loaded, recipes(NoiseSchedule.from_config(loaded.scheduler_config), chosen), duckdb_wasm,
+                 max_batch, say)
+    say(f"serve it with: python -m http.server --bind 127.0.0.1 --directory {out_dir} 8000, "
+        "then open http://127.0.0.1:8000/")
+
+
 @cli.command("import")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @engine_options
