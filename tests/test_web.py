@@ -45,7 +45,7 @@ def assert_close(got: np.ndarray, want: np.ndarray) -> None:
 
 def wasm_modules() -> Path:
     if not (MODULES / "@duckdb" / "duckdb-wasm" / "package.json").is_file():
-        pytest.skip(f"DuckDB-WASM is not installed: npm install --prefix tests/web (as .ci/run does)")
+        pytest.skip("DuckDB-WASM is not installed: npm install --prefix tests/web (as .ci/run does)")
     return MODULES
 
 
@@ -180,6 +180,15 @@ def test_export_refusals_lose_nothing(tmp_path, demo, small_model):
     assert not any((tmp_path / name).exists() for name in "abcd")
 
 
+def test_a_class_conditional_model_is_refused_in_one_line(tmp_path):
+    from conftest import SMALL, make_unet, save_unet
+
+    folder = save_unet(make_unet({**SMALL, "num_class_embeds": 4}), tmp_path / "unet")
+    with pytest.raises(SQLDiffusionError, match="class-conditional"):
+        export_web(tmp_path / "site", load_model(folder), default_recipes(load_model(folder)))
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_new_export_replaces_an_earlier_one(tmp_path, demo):
     out = tmp_path / "site"
     export_web(out, demo, default_recipes(demo), max_batch=1)
@@ -274,7 +283,7 @@ def open_page(browser, url: str, init_script: str | None = None, replace: dict |
         if replace and name in replace:
             status, body = replace[name]
             r.fulfill(status=status, body=body)
-        elif url_.startswith(("http://127.0.0.1:", "blob:", "data:")):
+        elif url_.startswith(("http://127.0.0.1:", "blob:", "data:", "file:")):
             r.continue_()
         else:
             page.outside.append(url_)
@@ -367,3 +376,10 @@ def test_the_page_says_what_is_wrong_in_one_line(browser, local_export, trouble,
         assert page.outside == []
     finally:
         server.shutdown()
+
+
+@pytest.mark.slow
+def test_a_page_opened_as_a_file_says_how_to_serve_it(browser, local_export):
+    page = open_page(browser, (local_export / "index.html").as_uri())
+    assert finished(page, 30_000) == "error"
+    assert page.inner_text("#error").startswith("this page cannot run from a file:// URL: serve its folder over HTTP")

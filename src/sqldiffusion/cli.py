@@ -691,7 +691,7 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
 @click.option("--steps", "step_counts", multiple=True, type=int, help="A number of steps to offer (repeatable).")
 @click.option("--karras", is_flag=True, help=f"Karras sigmas for the samplers that take them: {', '.join(KARRAS_SAMPLERS)}.")
 @click.option("--blog", is_flag=True, help="Also offer the blog's schedule (DDPM, 500, 250, 125, 60, 0).")
-@click.option("--max-batch", default=4, show_default=True, type=int, help="The most images the page makes at once (1-4).")
+@click.option("--max-batch", type=int, help="The most images the page makes at once, 1-4 [default: as many as fit].")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
 def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog, max_batch, quiet) -> None:
     """Write a static folder where a browser runs the network as SQL in DuckDB-WASM (no server code)."""

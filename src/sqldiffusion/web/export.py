@@ -1,6 +1,6 @@
 """The static folder `sqldiffusion export-web` writes: the page, the model's weights, the SQL it runs.
 
-    OUT_DIR/index.html, page.js, runner.js, diagram.js, style.css   the page (no server code)
+    OUT_DIR/index.html, page.js, runner.js, notice.js, diagram.js, *.css   the page (no server code)
     OUT_DIR/manifest.json   model digest, DuckDB-WASM version and location, samplers, sizes, files
     OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram
     OUT_DIR/runs.json       every exported run, recorded statement by statement (web/record.py)
@@ -52,8 +52,8 @@ UPLOAD = "sqld_upload"  # the relation the page inserts each table's values as: 
 FORMAT = "sqldiffusion-web/1"
 STATIC = Path(__file__).resolve().parent / "static"
 SHARED = Path(__file__).resolve().parent.parent / "serve" / "static"  # the look and the diagram, shared with serve
-PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "diagram.js": SHARED, "style.css": SHARED,
-              "web.css": STATIC}
+PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "notice.js": STATIC, "diagram.js": SHARED,
+              "style.css": SHARED, "web.css": STATIC}
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,9 @@ def recipes(schedule: NoiseSchedule, choices: list[tuple[str, int | None, tuple 
 
 
 def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: str | None = None,
-               max_batch: int = MAX_BATCH, on_progress=None) -> dict:
-    """Write the page's folder for `model` and the `chosen` runs, batches 1 .. max_batch. Returns the manifest.
+               max_batch: int | None = None, on_progress=None) -> dict:
+    """Write the page's folder for `model` and the `chosen` runs, batches 1 .. max_batch (default: as
+    many as fit in a page's memory, up to MAX_BATCH). Returns the manifest.
 
     The folder is written beside `out_dir` and moved into place at the end: a failure leaves what
     was there. An existing `out_dir` is replaced only if it is empty or an earlier export."""
@@ -97,9 +98,12 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     if config.class_conditional:
         raise SQLDiffusionError("this model is class-conditional; the page does not take class labels yet: "
                                 "export a model that is not")
+    height, width = image_size(config)
+    if max_batch is None:  # as many as fit, up to MAX_BATCH
+        fitting = [b for b in range(1, MAX_BATCH + 1) if estimate(config, height, width, b).total <= PAGE_MEMORY]
+        max_batch = fitting[-1] if fitting else 1
     if not 1 <= max_batch <= MAX_BATCH:
         raise SQLDiffusionError(f"--max-batch {max_batch}: a page makes 1 to {MAX_BATCH} images at once")
-    height, width = image_size(config)
     need = estimate(config, height, width, max_batch)
     if need.total > PAGE_MEMORY:
         raise SQLDiffusionError(f"a run of {max_batch} image(s) of {height}x{width} would need about {gib(need.total)}, "

@@ -2,7 +2,8 @@
 // Web Worker, creates the weight tables and replays a recorded run at the seed asked for, lighting
 // the diagram (diagram.js) statement by statement and drawing x_t and x0 after every step.
 // URL parameters: seed, sampler, steps, batch, autorun=1. When a run ends, document.body.dataset.state
-// is "done" (window.sqldiffusionResult = {shape: [B, C, H, W], data}: the final sample in [-1, 1]),
+// is "done" (window.sqldiffusionResult = {shape: [B, C, H, W], data}: the final sample in [-1, 1], with
+// the run's seconds, each pass's and when the first step was drawn, in ms since the page began loading),
 // "cancelled" or "error"; the one line saying what went wrong is in #error.
 import * as runner from "./runner.js";
 
@@ -209,17 +210,24 @@ async function generate(event) {
   $("bar-fill").style.width = "0";
   say(`Running ${recipe.label}, seed ${$("seed").value}: ${network.program.length} statements a pass.`);
   const began = performance.now();
+  const passes = [];           // seconds of each UNet pass's statements
+  let firstStep = null;        // ms since the page started loading, when the first step was drawn
   try {
     const result = await runner.run(conn, network, ops, seed, {
       cancelled: () => cancelRequested,
       onStatement: (index, seconds) => {
         if (seconds === null) {
-          if (index === 0) { times = {}; for (const b of document.querySelectorAll(".block")) b.classList.remove("ran"); }
+          if (index === 0) {
+            times = {};
+            passes.push(0);
+            for (const b of document.querySelectorAll(".block")) b.classList.remove("ran");
+          }
           light(blockOf[index]);
           return;
         }
         const name = blockOf[index];
         times[name] = (times[name] || 0) + seconds;
+        passes[passes.length - 1] += seconds;
         const node = blockNode(name);
         if (node) { node.classList.add("ran"); node.querySelector(".time").textContent = ms(times[name]); }
       },
@@ -230,12 +238,15 @@ async function generate(event) {
         $("progress").textContent = `step ${done}/${step.total}   t=${Number(step.timestep.toFixed(3))}   ` +
           `${elapsed.toFixed(1)} s elapsed, ${(elapsed / done * (step.total - done)).toFixed(1)} s left`;
         $("bar-fill").style.width = `${100 * done / step.total}%`;
+        if (firstStep === null) firstStep = performance.now();
       },
     });
     light(null);
     $("sample").src = picture(result, shape);
-    window.sqldiffusionResult = {shape, data: Array.from(runner.channelsFirst(result, shape))};
-    say(`Done in ${((performance.now() - began) / 1000).toFixed(2)} s, all of it SQL in DuckDB-WASM.`);
+    const seconds = (performance.now() - began) / 1000;
+    window.sqldiffusionResult = {shape, data: Array.from(runner.channelsFirst(result, shape)),
+                                 seconds, pass_seconds: passes, first_step_ms: firstStep};
+    say(`Done in ${seconds.toFixed(2)} s, all of it SQL in DuckDB-WASM.`);
     document.body.dataset.state = "done";
   } catch (e) {
     light(null);
