@@ -364,6 +364,8 @@ def test_the_page_from_a_cdn(browser, demo, native, tmp_path):
     ({"weights.bin": (200, b"\0" * 64)}, "weights.bin is corrupt"),
     ({"network.json": (200, b"{")}, "network.json is corrupt"),
     ("delete window.WebAssembly;", "this browser cannot run WebAssembly"),
+    ("Object.defineProperty(Navigator.prototype, 'deviceMemory', {get: () => 0.25});",
+     "a run of 1 image(s) needs about 0.5 GiB, more than this device has (0.25 GiB)"),
 ])
 def test_the_page_says_what_is_wrong_in_one_line(browser, local_export, trouble, line):
     server, url = serve(local_export)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from .errors import RunFailed, SQLDiffusionError
+from .errors import RunFailed, SQLDiffusionError, first_line
 from .redact import redact
 from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
 from .backends import BACKENDS
@@ -99,7 +99,7 @@ def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) ->
 
 def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=False, configured="ddpm"):
     """(sampler, steps, timestep_list, karras) of a sampling command's options: `--blog` is
-    `--sampler ddpm --timesteps 500,250,125,60,0`; no sampler option at all is the default
+    `--sampler ddpm --timesteps BLOG_TIMESTEPS`; no sampler option at all is the default
     (DEFAULT_SAMPLER; `edit` keeps DDPM on the blog's schedule); a plan given without --sampler
     is DDPM's, as it always was. A consistency model (`configured`, from its scheduler config)
     samples with its own scheduler whatever the options."""
@@ -200,7 +200,7 @@ def sampling_options(command):
         click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise)."),
         click.option("--sampler", help=f"{', '.join(SAMPLERS)} (the fast solvers take 8 steps unless told) "
                                        "[default: dpmpp-2m --karras, 6 steps; ddpm with --steps or --timesteps]."),
-        click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0."),
+        click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}."),
         click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
         click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "
                                                     f"{', '.join(KARRAS_SAMPLERS)}."),
@@ -607,7 +607,7 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
 @click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
-@click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0.")
+@click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}.")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
@@ -653,7 +653,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
 @click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
-@click.option("--blog", is_flag=True, help="The blog's schedule: --sampler ddpm --timesteps 500,250,125,60,0.")
+@click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}.")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
@@ -690,7 +690,7 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
                                                            "[default: as generate's].")
 @click.option("--steps", "step_counts", multiple=True, type=int, help="A number of steps to offer (repeatable).")
 @click.option("--karras", is_flag=True, help=f"Karras sigmas for the samplers that take them: {', '.join(KARRAS_SAMPLERS)}.")
-@click.option("--blog", is_flag=True, help="Also offer the blog's schedule (DDPM, 500, 250, 125, 60, 0).")
+@click.option("--blog", is_flag=True, help=f"Also offer the blog's schedule (DDPM, {BLOG_TIMESTEPS}).")
 @click.option("--max-batch", type=int, help="The most images the page makes at once, 1-4 [default: as many as fit].")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
 def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog, max_batch, quiet) -> None:
@@ -792,8 +792,7 @@ def _load_npy(path: Path, option: str) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
-        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise SQLDiffusionError(f"{option} {path}: not a readable .npy array ({reason}); "
+        raise SQLDiffusionError(f"{option} {path}: not a readable .npy array ({first_line(e)}); "
                                 "save one with numpy.save") from None
     return array
 

@@ -11,6 +11,12 @@ class SQLDiffusionError(Exception):
     exit_code = 2
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (its type's name if it has none): what a one-line
+    message quotes of a driver's or library's error."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 class RunFailed(SQLDiffusionError):
     """A run that was valid failed on its way (e.g. its result could not be written): status 1."""
 

@@ -10,8 +10,9 @@ import numpy as np
 
 from . import pictures
 from .pipeline import SQLDiffusionPipeline
+from .scheduler import BLOG_TIMESTEPS
 
-BLOG_SCHEDULE = [500, 250, 125, 60, 0]
+BLOG_SCHEDULE = list(BLOG_TIMESTEPS)
 
 
 def embedding_picture(embedding: np.ndarray, height: int = 256) -> np.ndarray:
@@ -41,7 +42,7 @@ def make_figures(model, out: Path, engine: str = "duckdb", database: str | None 
 
     runs = [
         ("one_shot_999.png", dict(timesteps=[total - 1]), "the prediction of x0 in one step from pure noise"),
-        ("four_steps.png", dict(timesteps=BLOG_SCHEDULE), "the blog's schedule 500, 250, 125, 60, 0"),
+        ("four_steps.png", dict(timesteps=BLOG_SCHEDULE), f"the blog's schedule {', '.join(map(str, BLOG_SCHEDULE))}"),
         ("all_steps.png", dict(num_inference_steps=all_steps or total), "every step, with added noise"),
         ("all_steps_no_noise.png", dict(num_inference_steps=all_steps or total, add_noise=False),
          "every step, without added noise: the 'average' picture"),

@@ -14,7 +14,6 @@ fails writes nothing, and a rerun skips the seeds already there.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from .errors import SQLDiffusionError
 from .fields import shown
+from .pictures import png_bytes
 
 DATASET = "pictures.parquet"  # under the output folder
 SCHEMA = "seed BIGINT, model STRING, digest STRING, engine STRING, settings STRING, png BINARY"
@@ -68,16 +68,6 @@ def check_engine(engine: str, dsn: str | None) -> None:
                                 "and --dsn goes with --engine postgres alone")
 
 
-def picture_png(samples) -> bytes:
-    from PIL import Image
-
-    from .pictures import to_pixels
-
-    buffer = io.BytesIO()
-    Image.fromarray(to_pixels(samples)[0]).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 _NETS: dict = {}  # per Python worker: (model, engine, dsn) -> SQLUNet, so an executor imports a model once
 
 
@@ -101,7 +91,7 @@ def make_pictures(recipe: Recipe, seeds, net=None):
     for seed in seeds:
         samples = pipe(**replanned(recipe.timesteps, recipe.karras), seed=int(seed), sampler=recipe.sampler,
                        eta=recipe.eta, add_noise=recipe.add_noise, output_type="latent").images
-        yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, picture_png(samples))
+        yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, png_bytes(samples))
 
 
 def _task(recipe: Recipe, engine: str = "duckdb", dsn: str | None = None):

@@ -90,6 +90,17 @@ def colour_art(image: np.ndarray, columns: int = COLUMNS) -> str:
     return "\n".join(lines)
 
 
+def png_bytes(samples: np.ndarray) -> bytes:
+    """Samples (B, C, H, W) in [-1, 1] as one PNG at their own size (a grid, 1 pixel apart, for a batch)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(grid(to_pixels(samples), gap=1 if len(samples) > 1 else 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def grid(images: np.ndarray, columns: int | None = None, scale: int = 1, gap: int = 2) -> np.ndarray:
     """uint8 (N, H, W, 3) images side by side, `columns` per row (about square by default), enlarged."""
     n, h, w, _ = images.shape

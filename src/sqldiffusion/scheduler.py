@@ -172,7 +172,7 @@ def parse_timesteps(text: str) -> list[int]:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise SQLDiffusionError(f"--timesteps {shown(text)}: expected whole numbers separated by commas, "
-                                "such as 500,250,125,60,0") from None
+                                f"such as {','.join(map(str, BLOG_TIMESTEPS))}") from None
 
 
 SCHEDULE = "sqld_schedule"  # (t INTEGER, alpha_bar DOUBLE): cumulative product of alphas, float32-rounded

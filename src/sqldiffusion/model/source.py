@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SQLDiffusionError
+from ..errors import SQLDiffusionError, first_line
 from .config import UNetConfig
 from .schedule import checked_schedule_config
 from .weights import check_tensors, normalise_names, read_safetensors
@@ -114,8 +114,7 @@ def _download(repo_id: str) -> Path:
     except RepositoryNotFoundError:
         raise SQLDiffusionError(f"{repo_id}: no such model on the Hugging Face Hub (or it is private)") from None
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise SQLDiffusionError(
-            f"cannot fetch {repo_id} from the Hugging Face Hub and it is not in the local cache ({reason}); "
+            f"cannot fetch {repo_id} from the Hugging Face Hub and it is not in the local cache ({first_line(e)}); "
             "connect to the internet once, or pass a local model folder"
         ) from None

@@ -10,7 +10,6 @@ ends within about a second and leaves the engine usable.
 from __future__ import annotations
 
 import base64
-import io
 import math
 import threading
 import time
@@ -18,10 +17,10 @@ import uuid
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
-from ..errors import SQLDiffusionError
+from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
-from ..pictures import grid, to_pixels
+from ..pictures import png_bytes
 from ..pipeline import SQLDiffusionPipeline, image_size, relations, replanned
 from ..preflight import check_fits
 from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule, make_rule,
@@ -240,7 +239,7 @@ class Runner:
             except Exception as e:  # noqa: BLE001 - a failure after the pictures (the gallery's write)
                 if not job.finished:  # ends the job, never the runner
                     job.state = "failed"
-                    job.emit("failed", message=_first_line(e))
+                    job.emit("failed", message=first_line(e))
             finally:
                 with self._lock:
                     self.running = None
@@ -286,7 +285,7 @@ class Runner:
                 job.emit("cancelled", reason="cancelled")
             else:
                 job.state = "failed"
-                job.emit("failed", message=_first_line(e))
+                job.emit("failed", message=first_line(e))
             if not isinstance(e, Exception):  # Ctrl-C, exit: after the page has heard, it goes on up
                 raise
             return
@@ -305,18 +304,5 @@ class Runner:
             pass
 
 
-def png_bytes(samples) -> bytes:
-    """Samples (B, C, H, W) in [-1, 1] as one PNG at their own size (a grid for a batch)."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(grid(to_pixels(samples), gap=1 if len(samples) > 1 else 0)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def png_data(samples) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(samples)).decode()
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

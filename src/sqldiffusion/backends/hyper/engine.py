@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from ...errors import SQLDiffusionError
+from ...errors import SQLDiffusionError, first_line
 from ...graph.ops import Layer
 from ...program import TIMESTEPS
 from ..contract import Engine, SessionWeights
@@ -34,10 +34,6 @@ LOOKAHEAD = 2  # layer files written ahead of the one being loaded
 def _shut(con, process) -> None:
     con.close()
     process.close()
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _bind(sql: str, params: Sequence) -> str:
@@ -82,7 +78,7 @@ class HyperEngine(SessionWeights, Engine):
             self.process = HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_config": ""})
             self.con = Connection(self.process.endpoint)
         except HyperException as e:
-            raise SQLDiffusionError(f"cannot start Hyper: {_first_line(e)}") from None
+            raise SQLDiffusionError(f"cannot start Hyper: {first_line(e)}") from None
         # closed with the engine, or when it is collected or the interpreter exits: hyperd never outlives us
         self._closer = weakref.finalize(self, _shut, self.con, self.process)
         self.dialect = HyperDialect()

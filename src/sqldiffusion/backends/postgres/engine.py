@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 
-from ...errors import SQLDiffusionError
+from ...errors import SQLDiffusionError, first_line
 from ...redact import redact
 from ...graph.ops import Layer
 from ..contract import Engine
@@ -19,10 +19,6 @@ from .dialect import PostgresDialect
 from .server import ThrowawayServer
 
 _IMPORT_LOCK = 7_420_531_011  # advisory lock key: one import at a time per database
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 class PostgresEngine(Engine):
@@ -46,7 +42,7 @@ class PostgresEngine(Engine):
             self.con = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
         except psycopg.Error as e:
             self._stop_server()
-            raise SQLDiffusionError(redact(f"cannot connect to PostgreSQL at {dsn}: {_first_line(e)}; "
+            raise SQLDiffusionError(redact(f"cannot connect to PostgreSQL at {dsn}: {first_line(e)}; "
                                            "check the DSN and that the server is running", dsn)) from None
         self.con.execute("SET jit = off")  # measured: JIT compilation costs a third more on these queries
         self.con.execute("SET work_mem = '256MB'")
@@ -87,7 +83,7 @@ class PostgresEngine(Engine):
         try:
             return super().import_model(model, layers, on_layer)
         except psycopg.errors.InsufficientPrivilege as e:
-            raise SQLDiffusionError(f"PostgreSQL refused the import ({_first_line(e)}); the user needs the "
+            raise SQLDiffusionError(f"PostgreSQL refused the import ({first_line(e)}); the user needs the "
                                     "CREATE privilege on the database and SELECT on public.sqldiffusion_models") from None
 
     # ---- relations ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import SQLDiffusionError
+from ...errors import SQLDiffusionError, first_line
 from ..contract import Engine, SessionWeights
 from . import storage
 from .dialect import SparkDialect
@@ -61,11 +61,6 @@ class SparkTarget:
     session: object = None
     scratch: str | None = None  # where relations are written (default: a temporary folder)
     warehouse: str | None = None  # where imported weights are kept and found again by later runs
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return (text.splitlines() or [type(error).__name__])[0]
 
 
 COMPLETE = "_IMPORTED"  # written last into a model's warehouse folder
@@ -126,7 +121,7 @@ def open_session(target: SparkTarget):
     try:
         spark = builder.getOrCreate()
     except Exception as e:  # noqa: BLE001 - no Java, a bad master URL: the JVM's own words
-        raise SQLDiffusionError(f"cannot start Spark ({_first_line(e)}); it needs Java 17 "
+        raise SQLDiffusionError(f"cannot start Spark ({first_line(e)}); it needs Java 17 "
                                 "(apt-get install openjdk-17-jre-headless) or JAVA_HOME set") from None
     spark.sparkContext.setLogLevel(os.environ.get("SQLDIFFUSION_SPARK_LOG", "FATAL"))
     return spark

@@ -1,0 +1,255 @@
+"""Every primitive of graph/ops.py on its own, on every engine, against torch: a graph of one
+primitive (and the few nodes that feed it), its weights imported as any model's are, run by the
+engine. A bug in one backend's primitive fails here as that primitive, not as a whole-UNet mismatch.
+(Spark runs its passes in tests/test_spark.py: a statement there costs seconds.)"""
+
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from conftest import random_sample
+from sqldiffusion.graph.ops import OPS, Graph, Layer
+from sqldiffusion.program import CLASS_LABELS, SAMPLE, TIMESTEPS, render
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+B, C, H, W = 2, 8, 6, 6
+TIMES = [999.0, 3.5]
+
+
+class Weights:
+    """What an engine's import reads of a model: its digest, name, config and named tensors."""
+
+    def __init__(self, tensors: dict[str, np.ndarray]) -> None:
+        self.arrays = {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
+        digest = hashlib.sha256()
+        for name in sorted(self.arrays):
+            digest.update(name.encode() + self.arrays[name].tobytes())
+        self.digest, self.name, self.config = digest.hexdigest(), "primitive", SimpleNamespace(raw={})
+
+    def tensors(self, expected) -> dict[str, np.ndarray]:
+        return {name: self.arrays[name] for name in expected}
+
+
+def run(engine, graph: Graph, tensors: dict, sample=None, timesteps=TIMES, labels=None) -> np.ndarray:
+    """The graph's output on `engine`, as an array (B, C, H, W) or (B, C)."""
+    schema = engine.import_model(Weights(tensors), engine.dialect.stored_layers(graph))
+    program = render(engine.dialect.lower(graph), engine.dialect, schema)
+    try:
+        if sample is not None:
+            engine.put_image(SAMPLE, sample)
+        out = engine.execute(program, timesteps, class_labels=labels)
+        shape = graph[graph.output].shape
+        return engine.fetch_image(out, (len(timesteps), *shape)) if len(shape) == 3 else engine.fetch_vectors(out)
+    finally:
+        engine.drop(SAMPLE, TIMESTEPS, CLASS_LABELS, *(s.target for s in program.statements))
+
+
+def close(got, expected, atol=1e-5):
+    np.testing.assert_allclose(got, np.asarray(expected), atol=atol, rtol=1e-5)
+
+
+def weights(*shape, seed=0):
+    values = np.random.default_rng(seed).standard_normal(shape) / np.sqrt(np.prod(shape[1:]) or 1)
+    return values.astype(np.float32)
+
+
+def image_graph(channels=C, height=H, width=W):
+    g = Graph()
+    return g, g.add("sample", (), (channels, height, width), "sample")
+
+
+def conv(g, x, name, cin, cout, **attrs):
+    c, h, w = g[x].shape
+    scale = 2 if attrs.get("upsample") else 1
+    shape = (cout, h * scale // attrs.get("stride", 1), w * scale // attrs.get("stride", 1))
+    layer = Layer(name, "conv3x3", {f"{name}.weight": (cout, cin, 3, 3), f"{name}.bias": (cout,)})
+    inputs = (x,) if "add" not in attrs else (x, attrs.pop("add"))
+    return g.add("conv3x3", inputs, shape, name, layer, **{"stride": 1, "pad": 1, "upsample": False, "scale": 1.0, **attrs})
+
+
+def conv_tensors(name, cin, cout, seed=0):
+    return {f"{name}.weight": weights(cout, cin, 3, 3, seed=seed), f"{name}.bias": weights(cout, seed=seed + 1)}
+
+
+def tt(a):
+    return torch.from_numpy(np.asarray(a))
+
+
+X = random_sample(B, C, H, seed=5)
+
+
+@pytest.mark.parametrize("stride, pad, upsample", [(1, 1, False), (2, 1, False), (2, 0, False), (1, 1, True)],
+                         ids=["same", "stride 2", "stride 2 padded after", "upsampled first"])
+def test_conv3x3(engine, stride, pad, upsample):
+    g, x = image_graph()
+    g.output = conv(g, x, "c", C, 6, stride=stride, pad=pad, upsample=upsample)
+    t = conv_tensors("c", C, 6)
+    source = tt(X)
+    if upsample:
+        source = F.interpolate(source, scale_factor=2, mode="nearest")
+    if pad == 0:  # diffusers' downsample_padding 0: one row and column of zeros after, none before
+        source = F.pad(source, (0, 1, 0, 1))
+    expected = F.conv2d(source, tt(t["c.weight"]), tt(t["c.bias"]), stride=stride, padding=pad)
+    close(run(engine, g, t, X), expected)
+
+
+def test_conv3x3_adds_a_residual_then_scales(engine):
+    g, x = image_graph()
+    skip = g.add("silu", (x,), g[x].shape, "skip")
+    g.output = conv(g, x, "c", C, C, add=skip, scale=2.0)
+    t = conv_tensors("c", C, C)
+    expected = (F.conv2d(tt(X), tt(t["c.weight"]), tt(t["c.bias"]), padding=1) + F.silu(tt(X))) / 2
+    close(run(engine, g, t, X), expected)
+
+
+def test_winograd_conv3x3_on_duckdb():
+    """DuckDB's lowering of a stride-1 3x3 convolution (F(2x2, 3x3), kernels transformed at import)."""
+    from sqldiffusion.backends import get_engine
+    from sqldiffusion.backends.duckdb.dialect import DuckDBDialect
+
+    engine = get_engine("duckdb")
+    engine.dialect = DuckDBDialect(parts=2, winograd_min_work=0, winograd_min_channels=1)
+    try:
+        g, x = image_graph()
+        g.output = conv(g, x, "c", C, 6)
+        assert engine.dialect.lower(g)[g.output].op == "winograd_conv3x3"
+        t = conv_tensors("c", C, 6)
+        close(run(engine, g, t, X), F.conv2d(tt(X), tt(t["c.weight"]), tt(t["c.bias"]), padding=1))
+    finally:
+        engine.close()
+
+
+def dense_layer(name, cin, cout, conv1x1=False):
+    shape = (cout, cin, 1, 1) if conv1x1 else (cout, cin)
+    return Layer(name, "dense", {f"{name}.weight": shape, f"{name}.bias": (cout,)}), \
+        {f"{name}.weight": weights(*shape, seed=2), f"{name}.bias": weights(cout, seed=3)}
+
+
+def test_dense_as_a_1x1_convolution_with_a_residual(engine):
+    g, x = image_graph()
+    skip = g.add("silu", (x,), g[x].shape, "skip")
+    layer, t = dense_layer("d", C, C, conv1x1=True)
+    g.output = g.add("dense", (x, skip), (C, H, W), "d", layer, scale=1.5)
+    expected = (F.conv2d(tt(X), tt(t["d.weight"]), tt(t["d.bias"])) + F.silu(tt(X))) / 1.5
+    close(run(engine, g, t, X), expected)
+
+
+def time_embedding(flip: bool, shift: float, dim: int = C):
+    from diffusers.models.embeddings import get_timestep_embedding
+
+    return get_timestep_embedding(torch.tensor(TIMES), dim, flip_sin_to_cos=flip, downscale_freq_shift=shift)
+
+
+@pytest.mark.parametrize("flip, shift", [(True, 0.0), (False, 1.0)])
+def test_time_proj(engine, flip, shift):
+    g = Graph()
+    t = g.add("timesteps", (), (), "timesteps")
+    g.output = g.add("time_proj", (t,), (C,), "time_proj", flip_sin_to_cos=flip, freq_shift=shift)
+    close(run(engine, g, {}), time_embedding(flip, shift))
+
+
+def test_dense_on_vectors_then_silu(engine):
+    g = Graph()
+    t = g.add("timesteps", (), (), "timesteps")
+    p = g.add("time_proj", (t,), (C,), "time_proj", flip_sin_to_cos=True, freq_shift=0.0)
+    layer, tensors = dense_layer("linear", C, 12)
+    d = g.add("dense", (p,), (12,), "linear", layer)
+    g.output = g.add("silu", (d,), (12,), "act")
+    expected = F.silu(F.linear(time_embedding(True, 0.0), tt(tensors["linear.weight"]), tt(tensors["linear.bias"])))
+    close(run(engine, g, tensors), expected)
+
+
+@pytest.mark.parametrize("silu", [False, True])
+def test_group_norm(engine, silu):
+    g, x = image_graph()
+    layer = Layer("n", "norm", {"n.weight": (C,), "n.bias": (C,)})
+    g.output = g.add("group_norm", (x,), (C, H, W), "n", layer, groups=4, eps=1e-6, silu=silu)
+    t = {"n.weight": 1 + weights(C, seed=4), "n.bias": weights(C, seed=5)}
+    expected = F.group_norm(tt(X * 3 + 1), 4, tt(t["n.weight"]), tt(t["n.bias"]), eps=1e-6)
+    close(run(engine, g, t, X * 3 + 1), F.silu(expected) if silu else expected)
+
+
+def test_attention(engine):
+    """The qkv projection (one stacked dense layer) and multi-head attention over the pixels."""
+    g, x = image_graph()
+    tensors, layer_tensors = {}, {}
+    for k, p in enumerate("qkv"):
+        for part, shape in (("weight", (C, C)), ("bias", (C,))):
+            tensors[f"a.to_{p}.{part}"] = weights(*shape, seed=10 + 2 * k + (part == "bias"))
+            layer_tensors[f"a.to_{p}.{part}"] = shape
+    qkv = g.add("dense", (x,), (3 * C, H, W), "a.qkv", Layer("a.qkv", "qkv", layer_tensors), tag="attention")
+    g.output = g.add("attention", (qkv,), (C, H, W), "a.attention", heads=2)
+    tokens = tt(X).flatten(2).transpose(1, 2)  # (B, HW, C)
+    q, k, v = (F.linear(tokens, tt(tensors[f"a.to_{p}.weight"]), tt(tensors[f"a.to_{p}.bias"])) for p in "qkv")
+    split = lambda z: z.reshape(B, H * W, 2, C // 2).transpose(1, 2)  # noqa: E731
+    out = F.scaled_dot_product_attention(split(q), split(k), split(v))  # (B, heads, HW, d)
+    expected = out.transpose(1, 2).reshape(B, H * W, C).transpose(1, 2).reshape(B, C, H, W)
+    close(run(engine, g, tensors, X), expected)
+
+
+def test_silu_and_concat(engine):
+    g, x = image_graph()
+    s = g.add("silu", (x,), g[x].shape, "act")
+    g.output = g.add("concat", (x, s), (2 * C, H, W), "cat")
+    close(run(engine, g, {}, X), torch.cat([tt(X), F.silu(tt(X))], dim=1))
+
+
+def test_upsample_and_avg_pool(engine):
+    g, x = image_graph()
+    up = g.add("upsample", (x,), (C, 2 * H, 2 * W), "up")
+    s = g.add("silu", (up,), (C, 2 * H, 2 * W), "act")  # so that pooling does not undo upsampling exactly
+    g.output = g.add("avg_pool", (s,), (C, H, W), "down")
+    expected = F.avg_pool2d(F.silu(F.interpolate(tt(X), scale_factor=2, mode="nearest")), 2)
+    close(run(engine, g, {}, X), expected)
+
+
+def test_scale_shift(engine):
+    g, x = image_graph()
+    t = g.add("timesteps", (), (), "timesteps")
+    p = g.add("time_proj", (t,), (C,), "time_proj", flip_sin_to_cos=True, freq_shift=0.0)
+    tensors = {"proj.weight": weights(2 * C, C, seed=6), "proj.bias": weights(2 * C, seed=7)}
+    spec = {"proj.weight": (2 * C, C), "proj.bias": (2 * C,)}
+    scale = g.add("dense", (p,), (C,), "proj.scale", Layer("proj#scale", "dense", spec, (0, C)))
+    shift = g.add("dense", (p,), (C,), "proj.shift", Layer("proj#shift", "dense", spec, (C, 2 * C)))
+    g.output = g.add("scale_shift", (x, scale, shift), (C, H, W), "ss", silu=True)
+    both = F.linear(time_embedding(True, 0.0), tt(tensors["proj.weight"]), tt(tensors["proj.bias"]))
+    expected = F.silu(tt(X) * (1 + both[:, :C, None, None]) + both[:, C:, None, None])
+    close(run(engine, g, tensors, X), expected)
+
+
+def test_one_hot_class_embedding(engine):
+    g = Graph()
+    labels = g.add("class_labels", (), (), "class_labels")
+    one_hot = g.add("one_hot", (labels,), (5,), "one_hot", classes=5)
+    layer = Layer("emb", "embedding", {"emb.weight": (5, C)})
+    g.output = g.add("dense", (one_hot,), (C,), "emb", layer)
+    table = weights(5, C, seed=8)
+    close(run(engine, g, {"emb.weight": table}, labels=[4, 1]), table[[4, 1]])
+
+
+def test_vector_of_given_embeddings(engine):
+    g = Graph()
+    given = g.add("class_embeddings", (), (C, 1, 1), "class_embeddings")
+    g.output = g.add("vector_of", (given,), (C,), "vector_of")
+    embeddings = weights(B, C, seed=9)
+    close(run(engine, g, {}, labels=embeddings), embeddings)
+
+
+def test_centred_sample(engine):
+    g = Graph()
+    g.output = g.add("sample", (), (C, H, W), "sample", center=True)
+    close(run(engine, g, {}, X), 2 * X - 1)
+
+
+def test_every_primitive_is_tested_here():
+    import re
+    from pathlib import Path
+
+    text = Path(__file__).read_text()
+    tested = set(re.findall(r'g\.add\("(\w+)"', text)) | {"conv3x3"}  # conv() adds it
+    assert set(OPS) <= tested, set(OPS) - tested
