@@ -136,16 +136,16 @@ def test_options_that_contradict_each_other_get_one_line(tmp_path):
     np.save(x, random_sample(1, 3, 16))
     cases = [
         (["generate", "--init-noise", x, "--batch", "3"], "holds 1 image"),
-        (["generate", "--engine", "duckdb", "--dsn", "postgresql://me@127.0.0.1:1/db"], "--dsn names a PostgreSQL"),
-        (["generate", "--db", tmp_path / "f.duckdb", "--engine", "postgres"], "--db names a DuckDB file"),
+        (["generate", "--engine", "duckdb", "--dsn", "postgresql://me@127.0.0.1:1/db"], "--dsn applies to --engine postgres, not duckdb"),
+        (["generate", "--db", tmp_path / "f.duckdb", "--engine", "postgres"], "--db applies to --engine duckdb, not postgres"),
         (["generate", "--no-noise", "--sampler", "ddim"], "applies to the ddpm sampler"),
         (["import"], "would be discarded"),
         (["import", "--engine", "postgres"], "would be discarded"),
         (["import", "--engine", "hyper"], "nothing to import ahead"),
-        (["generate", "--db", tmp_path / "f.duckdb", "--engine", "hyper"], "keeps its weights per run"),
+        (["generate", "--db", tmp_path / "f.duckdb", "--engine", "hyper"], "--db applies to --engine duckdb, not hyper"),
         (["import", "--engine", "spark"], "nothing to import ahead"),
-        (["generate", "--master", "local[2]"], "apply to --engine spark"),
-        (["generate", "--warehouse", tmp_path], "apply to --engine spark"),
+        (["generate", "--master", "local[2]"], "--master applies to --engine spark, not duckdb"),
+        (["generate", "--warehouse", tmp_path], "--warehouse applies to --engine spark, not duckdb"),
         (["generate", "--engine", "spark", "--spark-conf", "novalue"], "give KEY=VALUE"),
         (["generate-many", "--seeds", "9-3", "--output", tmp_path / "many"], "runs backwards"),
     ]

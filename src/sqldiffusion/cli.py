@@ -15,58 +15,65 @@ import numpy as np
 from .errors import RunFailed, SQLDiffusionError, first_line
 from .redact import redact
 from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
-from .backends import BACKENDS
+from .backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engine_class
+from .many import ENGINES as MANY_ENGINES
 
 
 def engine_options(command):
-    """--engine, --db (DuckDB file) and --dsn (PostgreSQL server), resolved into `engine` and `database`."""
+    """--engine and every engine option the backends declare (backends/options.py), resolved into
+    `engine` and `database` (the engine's target, made by its backend from its options)."""
+    declared = _declared_options()
+
     @functools.wraps(command)
-    def resolved(*args, engine, db, dsn, master, spark_conf, warehouse, max_memory, **kwargs):
+    def resolved(*args, engine, max_memory, **kwargs):
         from . import preflight
 
         preflight.given_limit = preflight.parse_size(max_memory) if max_memory is not None else None
+        values = {flag: kwargs.pop(option.dest) for flag, (option, _) in declared.items()}
+        given = [flag for flag, value in values.items() if value not in (None, ())]
         if engine is None:
-            engine = "postgres" if dsn else "duckdb"  # a DSN names a PostgreSQL server
-        if (master or spark_conf or warehouse) and engine != "spark":
-            raise SQLDiffusionError(f"--master, --spark-conf and --warehouse apply to --engine spark, not {engine}")
-        if dsn and engine != "postgres":
-            raise SQLDiffusionError(f"--dsn names a PostgreSQL server but --engine is {engine}; "
-                                    "drop one of them")
-        if db and engine != "duckdb":
-            raise SQLDiffusionError(f"--db names a DuckDB file but --engine is {engine}"
-                                    + ("; for PostgreSQL give --dsn postgresql://..." if engine == "postgres" else
-                                       " (which keeps its weights per run); drop --db"))
-        database = dsn if engine == "postgres" else db
-        if engine == "spark":
-            database = _spark_target(master, spark_conf, warehouse)
+            selecting = {backend for flag in given if declared[flag][0].selects for backend in declared[flag][1]}
+            engine = selecting.pop() if len(selecting) == 1 else DEFAULT_ENGINE
+        misplaced = [flag for flag in given if engine not in declared[flag][1]]
+        if misplaced:
+            owners = sorted({backend for flag in misplaced for backend in declared[flag][1]})
+            raise SQLDiffusionError(f"{_listed(misplaced)} appl{'ies' if len(misplaced) == 1 else 'y'} to "
+                                    f"--engine {' or '.join(owners)}, not {engine}; drop "
+                                    f"{'it' if len(misplaced) == 1 else 'them'} or choose that engine")
+        own = {declared[flag][0].dest: value for flag, value in values.items() if engine in declared[flag][1]}
+        database = backend_package(engine).target(**own)
         return command(*args, engine=engine, database=database, **kwargs)
 
     resolved = click.option("--max-memory", metavar="SIZE",
                             help="Memory a run may use, e.g. 8G [default: what the machine has available]; "
                                  "a run estimated to need more is refused before it starts.")(resolved)
-    resolved = click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
-                            help="A Spark setting (repeatable), e.g. spark.executor.memory=4g.")(resolved)
-    resolved = click.option("--warehouse", type=click.Path(file_okay=False),
-                            help="Spark: a folder where imported weights are kept for later runs.")(resolved)
-    resolved = click.option("--master", help="Spark master URL [default: local[*]].")(resolved)
-    resolved = click.option("--dsn", help="PostgreSQL server, postgresql://user@host:port/db "
-                                          "[default: a throwaway server for this run].")(resolved)
-    resolved = click.option("--db", type=click.Path(dir_okay=False),
-                            help="DuckDB database file [default: in memory].")(resolved)
+    for flag, (option, _) in reversed(declared.items()):
+        resolved = click.option(flag, option.dest, help=option.help, metavar=option.metavar,
+                                multiple=option.kind == "pairs", type=_OPTION_TYPES[option.kind])(resolved)
+    selecting = [f"{backend} with {flag}" for flag, (option, backends) in declared.items() if option.selects
+                 for backend in backends]
     return click.option("--engine", type=click.Choice(list(BACKENDS)),
-                        help="Database engine [default: duckdb, or postgres with --dsn].")(resolved)
+                        help=f"Database engine [default: {DEFAULT_ENGINE}{', or ' if selecting else ''}"
+                             f"{', '.join(selecting)}].")(resolved)
 
 
-def _spark_target(master: str | None, settings: tuple[str, ...], warehouse: str | None = None):
-    from .backends.spark.engine import SparkTarget
+_OPTION_TYPES = {"text": None, "pairs": None, "file": click.Path(dir_okay=False), "folder": click.Path(file_okay=False)}
 
-    conf = {}
-    for setting in settings:
-        key, sep, value = setting.partition("=")
-        if not sep or not key.strip():
-            raise SQLDiffusionError(f"--spark-conf {setting!r}: give KEY=VALUE, e.g. spark.executor.memory=4g")
-        conf[key.strip()] = value.strip()
-    return SparkTarget(master=master, conf=conf, warehouse=warehouse)
+
+def _declared_options() -> dict:
+    """flag -> (option, the backends declaring it), in the registry's order; one flag, one meaning."""
+    declared: dict = {}
+    for backend in BACKENDS:
+        for option in backend_package(backend).OPTIONS:
+            known = declared.setdefault(option.flag, (option, []))
+            if (known[0].kind, known[0].dest) != (option.kind, option.dest):
+                raise RuntimeError(f"backends declare {option.flag} twice with two meanings")
+            known[1].append(backend)
+    return declared
+
+
+def _listed(flags: list[str]) -> str:
+    return flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} and {flags[-1]}"
 
 
 def _planned(loaded, steps: int | None, timestep_list: str | None, rule) -> list[int]:
@@ -139,11 +146,7 @@ def force_option(command):
 
 
 def _where(engine: str, database) -> str:
-    if engine == "spark":
-        return f"Spark ({database.master or 'local[*]'})"
-    if engine == "postgres":
-        return "a throwaway PostgreSQL server" if database is None else "PostgreSQL"
-    return database or "DuckDB in memory"
+    return engine_class(engine).describe(database)
 
 
 @click.group()
@@ -598,7 +601,7 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--table", help="Or a table of the Spark session's catalog to append the results to.")
 @click.option("--model", "-m", default="demo", show_default=True,
               help="'demo', a model folder every executor can read, or a Hub id.")
-@click.option("--engine", type=click.Choice(["duckdb", "postgres", "spark"]), default="duckdb", show_default=True,
+@click.option("--engine", type=click.Choice(list(MANY_ENGINES)), default=MANY_ENGINES[0], show_default=True,
               help="duckdb: each task runs the SQL in its own embedded DuckDB; postgres: on the server at --dsn; "
                    "spark: as Spark SQL.")
 @click.option("--dsn", help="With --engine postgres: the server every task connects to (postgresql://...).")
@@ -637,7 +640,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
     recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise, rule.karras)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     say(f"starting Spark ({master or 'local[*]'})")
-    spark = open_session(_spark_target(master, spark_conf))
+    spark = open_session(backend_package("spark").target(master=master, spark_conf=spark_conf))
     bar = ProgressBar(len(chosen), enabled=not quiet and sys.stderr.isatty())
     try:
         with bar:
@@ -728,16 +731,16 @@ def import_model(model, engine, database) -> None:
     """Import a model's weights into a database (once; later runs reuse them)."""
     from .sql_unet import SQLUNet
 
-    if engine in ("hyper", "spark"):
-        why = "Hyper stores arrays only in temporary tables" if engine == "hyper" else \
-            "a Spark session's relations are its own"
-        raise SQLDiffusionError(f"the {engine} engine keeps weights only for the run that imports them ({why}): "
-                                "there is nothing to import ahead; use --engine duckdb --db FILE or "
-                                "--engine postgres --dsn ...")
+    kind = engine_class(engine)
+    if not kind.durable:
+        keeping = [f"--engine {b} {option.flag} {option.metavar or 'VALUE'}" for b in BACKENDS if b != engine and engine_class(b).durable
+                   for option in backend_package(b).OPTIONS]
+        raise SQLDiffusionError(f"the {engine} engine keeps weights only for the run that imports them "
+                                f"({kind.why_not_durable}): there is nothing to import ahead; use "
+                                f"{' or '.join(keeping) or 'an engine that keeps them'}")
     if database is None:
-        kind = "a DuckDB in memory" if engine == "duckdb" else "a throwaway PostgreSQL server"
-        raise SQLDiffusionError(f"import into {kind} would be discarded at once: give --db FILE (DuckDB) "
-                                "or --dsn postgresql://... (PostgreSQL)")
+        flags = " or ".join(f"{option.flag} {option.metavar or 'VALUE'}" for option in backend_package(engine).OPTIONS)
+        raise SQLDiffusionError(f"import into {kind.describe(None)} would be discarded at once: give {flags or 'a database to keep them in'}")
     net = SQLUNet(model, engine, database)
     click.echo(f"{model} is in {_where(engine, database)}, schema {net.schema}")
     net.engine.close()

@@ -60,9 +60,14 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(seeds)
 
 
+# where the tasks' SQL runs: an embedded DuckDB in every task, the PostgreSQL server at a DSN (each
+# task connects to it), or Spark SQL on the driver's session
+ENGINES = ("duckdb", "postgres", "spark")
+
+
 def check_engine(engine: str, dsn: str | None) -> None:
-    if engine not in ("duckdb", "postgres", "spark"):
-        raise SQLDiffusionError(f"engine {engine!r}: generate-many runs on duckdb, postgres or spark")
+    if engine not in ENGINES:
+        raise SQLDiffusionError(f"engine {engine!r}: generate-many runs on {', '.join(ENGINES[:-1])} or {ENGINES[-1]}")
     if (engine == "postgres") != (dsn is not None):
         raise SQLDiffusionError("--engine postgres needs --dsn postgresql://... (the server every task connects to), "
                                 "and --dsn goes with --engine postgres alone")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .backends import DEFAULT as DEFAULT_ENGINE
 from .errors import SQLDiffusionError
 from .events import Event, StatementFinished, StatementStarted, Step, StepFinished
 from .model import Model
@@ -58,7 +59,7 @@ class SQLDiffusionPipeline:
         return ProgressBar(total, enabled=not disabled if disabled is not None else sys.stderr.isatty())
 
     @classmethod
-    def from_pretrained(cls, model: str | Path | Model = "demo", engine: str = "duckdb",
+    def from_pretrained(cls, model: str | Path | Model = "demo", engine: str = DEFAULT_ENGINE,
                         database: str | None = None) -> "SQLDiffusionPipeline":
         """Load a model (folder, Hub id, or "demo") and import it into the engine (once per database)."""
         return cls(SQLUNet(model, engine, database))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backends import get_engine
+from .backends import DEFAULT as DEFAULT_ENGINE, get_engine
 from .errors import SQLDiffusionError
 from .graph import check_image_size, unet_layers
 from .model import Model, load_model
@@ -24,7 +24,7 @@ class SQLUNet:
     >>> eps = net(sample, 999)                    # sample: float32 (B, C, H, W)
     """
 
-    def __init__(self, model: str | Path | Model, engine="duckdb", database: str | None = None,
+    def __init__(self, model: str | Path | Model, engine=DEFAULT_ENGINE, database: str | None = None,
                  on_import: Callable[[int, int], None] | None = None, max_memory: int | None = None) -> None:
         self.model = model if isinstance(model, Model) else load_model(model)
         self.config = self.model.config
@@ -134,7 +134,7 @@ class SQLUNet:
         return sample.astype(np.float32), np.broadcast_to(timesteps, (b,)).copy()
 
 
-def unet(model: str | Path | Model, sample: np.ndarray, timestep, engine: str = "duckdb",
+def unet(model: str | Path | Model, sample: np.ndarray, timestep, engine: str = DEFAULT_ENGINE,
          database: str | None = None, class_labels=None) -> np.ndarray:
     """One backbone pass in SQL: the model's output for `sample` at `timestep`, same shape as `sample`.
 

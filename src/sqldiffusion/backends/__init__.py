@@ -1,7 +1,8 @@
 """Backends: one folder per engine (dialect, storage, engine) behind the contract in `contract.py`.
 
 BACKENDS is the one registry every part reads: `get_engine`, the command line's `--engine`
-choices and the tests' engine fixtures. Adding an engine is one folder and one line here
+and engine options (each backend's package declares its own: `backends/options.py`) and the
+tests' engine fixtures. Adding an engine is one folder and one line here
 (docs/backends.md).
 """
 
@@ -27,6 +28,14 @@ def _entry(name: str) -> tuple[str, str, str]:
     if name not in BACKENDS:
         raise SQLDiffusionError(f"unknown engine {name!r} (available: {', '.join(BACKENDS)})")
     return BACKENDS[name]
+
+
+DEFAULT = next(iter(BACKENDS))  # the engine when none is named (and no option selects one)
+
+
+def backend_package(name: str):
+    """A backend's package: its OPTIONS and target() (backends/options.py), no driver loaded."""
+    return importlib.import_module(_entry(name)[0])
 
 
 def dialect_class(name: str):

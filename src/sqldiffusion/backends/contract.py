@@ -403,6 +403,12 @@ class Engine(ABC):
     placeholder: str = "?"  # how the driver marks a bound parameter
     layout: str = ""  # the storage layout's version where a backend has had several
     durable: bool = True  # whether it can make ordinary tables (False: temporary ones only, gone with it)
+    why_not_durable: str = ""  # where it is not durable, why its weights last one run only
+
+    @classmethod
+    def describe(cls, database=None) -> str:
+        """Where a run on this engine happens, given its target (`database`), for messages."""
+        return cls.name
 
     # ---- what a backend writes ----------------------------------------------------------------
     @abstractmethod

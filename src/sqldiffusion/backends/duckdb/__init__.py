@@ -1,1 +1,9 @@
 """The DuckDB backend: embedded, the default. Dialect, storage and engine; see docs/backends.md."""
+
+from ..options import Option
+
+OPTIONS = (Option("--db", "DuckDB database file [default: in memory].", kind="file", metavar="FILE"),)
+
+
+def target(db: str | None = None) -> str | None:
+    return db

@@ -47,6 +47,10 @@ class DuckDBEngine(Engine):
         threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
         self.dialect = DuckDBDialect(parts=max(1, min(int(threads), MAX_PARTS)))
 
+    @classmethod
+    def describe(cls, database=None) -> str:
+        return database or "DuckDB in memory"
+
     def close(self) -> None:
         self.con.close()
 

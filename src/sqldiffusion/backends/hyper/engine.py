@@ -62,6 +62,11 @@ class HyperEngine(SessionWeights, Engine):
     name = "hyper"
     storage = storage
     durable = False  # no database file: every table is temporary
+    why_not_durable = "Hyper stores arrays only in temporary tables"
+
+    @classmethod
+    def describe(cls, database=None) -> str:
+        return "Hyper (a process of its own for this run)"
 
     def __init__(self, database: str | None = None) -> None:
         if database is not None:

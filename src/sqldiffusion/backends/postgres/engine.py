@@ -28,6 +28,10 @@ class PostgresEngine(Engine):
     registry = "public.sqldiffusion_models"
     placeholder = "%s"
 
+    @classmethod
+    def describe(cls, database=None) -> str:
+        return "a throwaway PostgreSQL server" if database is None else "PostgreSQL"
+
     def __init__(self, dsn: str | None = None) -> None:
         try:
             import psycopg

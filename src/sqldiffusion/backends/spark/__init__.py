@@ -1,1 +1,23 @@
 """Apache Spark: the network as Spark SQL (`--engine spark`)."""
+
+from ...errors import SQLDiffusionError
+from ..options import Option
+
+OPTIONS = (
+    Option("--master", "Spark master URL [default: local[*]].", metavar="URL"),
+    Option("--spark-conf", "A Spark setting (repeatable), e.g. spark.executor.memory=4g.", kind="pairs",
+           metavar="KEY=VALUE"),
+    Option("--warehouse", "Spark: a folder where imported weights are kept for later runs.", kind="folder", metavar="FOLDER"),
+)
+
+
+def target(master: str | None = None, spark_conf: tuple[str, ...] = (), warehouse: str | None = None):
+    from .engine import SparkTarget
+
+    conf = {}
+    for setting in spark_conf:
+        key, sep, value = setting.partition("=")
+        if not sep or not key.strip():
+            raise SQLDiffusionError(f"--spark-conf {setting!r}: give KEY=VALUE, e.g. spark.executor.memory=4g")
+        conf[key.strip()] = value.strip()
+    return SparkTarget(master=master, conf=conf, warehouse=warehouse)

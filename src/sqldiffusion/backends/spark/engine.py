@@ -131,6 +131,11 @@ class SparkEngine(SessionWeights, Engine):
     name = "spark"
     storage = storage
     durable = False  # relations are views of the session
+    why_not_durable = "a Spark session's relations are its own"
+
+    @classmethod
+    def describe(cls, database=None) -> str:
+        return f"Spark ({getattr(database, 'master', None) or 'local[*]'})"
 
     def __init__(self, database: SparkTarget | str | None = None) -> None:
         target = database if isinstance(database, SparkTarget) else SparkTarget(master=database)

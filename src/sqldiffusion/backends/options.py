@@ -1,0 +1,24 @@
+"""The command-line options a backend takes, as it declares them in its package (`OPTIONS`) with
+`target(**values)`, which makes the engine's target (the `database` its Engine is given) from
+their values. The command line builds `--engine` and every engine option from these
+declarations; an option two backends declare (the same flag) is one option with one meaning.
+Declarations live in each backend's package, not its engine module, so that listing them loads
+no driver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str  # "--db"
+    help: str
+    kind: str = "text"  # text, file (a path to a file), folder, or pairs (repeatable KEY=VALUE)
+    metavar: str | None = None
+    selects: bool = False  # given without --engine, it chooses the backend declaring it
+
+    @property
+    def dest(self) -> str:
+        """The name of its value among target()'s keyword arguments."""
+        return self.flag.lstrip("-").replace("-", "_")
