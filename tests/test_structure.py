@@ -112,6 +112,14 @@ def test_every_backend_fills_in_the_contract(name):
         assert callable(getattr(dialect, op, None)), f"{name} renders no {op}"
     for op, method in dialect.lowered_ops.items():
         assert callable(getattr(dialect, method, None)), f"{name} lowers to {op} but renders none"
+    # its command-line options, declared in its package (no driver loaded), and where its runs happen
+    from sqldiffusion.backends import backend_package
+    from sqldiffusion.backends.options import Option
+
+    package = backend_package(name)
+    assert all(isinstance(o, Option) for o in package.OPTIONS) and callable(package.target)
+    assert set(inspect.signature(package.target).parameters) == {o.dest for o in package.OPTIONS}
+    assert isinstance(engine.describe(None), str) and (engine.durable or engine.why_not_durable)
 
 
 def golden_dialect(name: str):
