@@ -91,9 +91,9 @@ def test_interrupt_stops_a_running_statement_and_the_engine_stays_usable(engine_
     timer.start()
     began = time.perf_counter()
     with pytest.raises(Exception):
-        engine.execute_sql(endless)
+        engine.query(endless)
     assert time.perf_counter() - began < 5
-    assert engine.execute_sql("SELECT 41 + 1")[0][0] == 42
+    assert engine.query("SELECT 41 + 1")[0][0] == 42
 
 
 # ---- the diagram -------------------------------------------------------------------------------
@@ -490,7 +490,7 @@ def test_cancel_interrupts_a_long_statement(tmp_path):
             time.sleep(0.01)
         assert job.state == "cancelled" and time.perf_counter() - asked < 1.0
         assert engine.query("SELECT count(*) FROM duckdb_tables() WHERE temporary")[0][0] == 0
-        assert engine.execute_sql("SELECT 1")[0][0] == 1
+        assert engine.query("SELECT 1")[0][0] == 1
     finally:
         runner.stop()
         engine.close()

@@ -89,7 +89,7 @@ def test_a_warehouse_keeps_the_weights_for_later_runs(spark_net, tmp_path, monke
         reused = SQLUNet(net.folder, again)
         layers = reused.engine.dialect.stored_layers(unet_layers(reused.config))
         layer = next(layer for layer in layers if layer.name == "conv_in")
-        (stored,) = again.execute_sql(f"SELECT m FROM {again.dialect.table(schema, 'conv_in')}")[0]
+        (stored,) = again.query(f"SELECT m FROM {again.dialect.table(schema, 'conv_in')}")[0]
         monkeypatch.undo()
         tensors = reused.model.tensors({name: shape for one in layers for name, shape in one.tensors.items()})
         np.testing.assert_array_equal(np.asarray(stored, dtype=np.float32), layer_matrix(layer, tensors))
@@ -113,7 +113,7 @@ def test_a_layer_is_stored_exactly_either_way(spark_engine, monkeypatch, jvm_row
         monkeypatch.setattr(storage, "_local_matrix", lambda *a: (_ for _ in ()).throw(RuntimeError("no JVM")))
     try:
         storage.store_layer(spark_engine, "`sqld_test.c`", layer, tensors)
-        (stored,) = spark_engine.execute_sql("SELECT m FROM `sqld_test.c`")[0]
+        (stored,) = spark_engine.query("SELECT m FROM `sqld_test.c`")[0]
     finally:
         spark_engine.drop("`sqld_test.c`")
     np.testing.assert_array_equal(np.asarray(stored, dtype=np.float32), layer_matrix(layer, tensors))

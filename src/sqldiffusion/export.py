@@ -41,10 +41,12 @@ class ScriptWriter(Engine):
     def close(self) -> None:
         pass
 
-    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
         assert not params, "a script binds no parameters"
         self.out.write(sql.rstrip() + ";\n")
-        return []
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        raise SQLDiffusionError("a script cannot hand rows back to Python")
 
     def transaction(self):
         return nullcontext()

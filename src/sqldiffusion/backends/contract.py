@@ -415,8 +415,12 @@ class Engine(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        """Run one statement (with `params` bound to its placeholders) and return its rows."""
+    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
+        """Run one statement that returns no rows, with `params` bound to its placeholders."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Run one statement that returns rows (a SELECT), with `params` bound; return its rows."""
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager:
@@ -425,6 +429,11 @@ class Engine(ABC):
     @abstractmethod
     def create(self, name: str, select: str) -> None:
         """A temporary relation `name` from a SELECT, replacing any relation of that name."""
+
+    def refill(self, name: str, select: str) -> None:
+        """As `create`, for a relation made again at every pass with the same columns (a program's
+        statements, the timesteps): an engine may keep its table and refill it (Hyper does)."""
+        self.create(name, select)
 
     def put_image(self, name: str, image: np.ndarray) -> None:
         """Upload a float32 (B, C, H, W) array as the image relation `name` (replacing one)."""
@@ -457,9 +466,6 @@ class Engine(ABC):
         """Inside the import transaction: wait for any other process importing into this database."""
 
     # ---- written once for every backend -------------------------------------------------------
-    def query(self, sql: str) -> list[tuple]:
-        return self.execute_sql(sql)
-
     def drop(self, *names: str) -> None:
         for name in names:
             self.execute_sql(f"DROP TABLE IF EXISTS {name}")
@@ -478,7 +484,7 @@ class Engine(ABC):
         """The schema the registry lists for `model` (in whatever layout it was imported)."""
         if not self.registry_exists():
             return None
-        rows = self.execute_sql(f"SELECT schema_name FROM {self.registry} WHERE digest = {self.placeholder}",
+        rows = self.query(f"SELECT schema_name FROM {self.registry} WHERE digest = {self.placeholder}",
                                 [model.digest])
         return rows[0][0] if rows else None
 
@@ -555,12 +561,12 @@ class Engine(ABC):
                 self.put_image(CLASS_LABELS, np.asarray(class_labels, dtype=np.float32)[:, :, None, None])
             else:
                 self.create(CLASS_LABELS, self.dialect.timesteps(class_labels))
-        self.create(TIMESTEPS, self.dialect.timesteps(timesteps))
+        self.refill(TIMESTEPS, self.dialect.timesteps(timesteps))
         for statement in program.statements:
             if on_start:
                 on_start(statement)
             wall, cpu = time.perf_counter(), cpu_seconds()
-            self.create(statement.target, statement.sql)
+            self.refill(statement.target, statement.sql)
             self.drop(*statement.drops)
             if on_statement:
                 on_statement(statement, time.perf_counter() - wall, cpu_seconds() - cpu)

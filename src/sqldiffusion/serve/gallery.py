@@ -28,7 +28,7 @@ class Gallery:
         engine.execute_sql(f"CREATE {temp}TABLE IF NOT EXISTS {TABLE} (id TEXT NOT NULL, created_at TEXT NOT NULL, "
                            "model TEXT, digest TEXT, engine TEXT, seed BIGINT, sampler TEXT, schedule TEXT, "
                            "batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL)")
-        rows = engine.execute_sql(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created_at DESC, id")
+        rows = engine.query(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created_at DESC, id")
         entries = [dict(zip(COLUMNS, row)) for row in rows]
         self._entries = [e for e in entries if readable(e)]
         if len(self._entries) < len(entries):  # a damaged row is left in the table, unlisted

@@ -59,11 +59,13 @@ class Recorder(DuckDBEngine):
     def interrupt(self) -> None:
         pass
 
-    def execute_sql(self, sql, params=()) -> list[tuple]:
+    def execute_sql(self, sql, params=()) -> None:
         if params:
             raise SQLDiffusionError("a recorded run binds no parameters")
         self.ops.append({"sql": sql})
-        return []
+
+    def query(self, sql, params=()) -> list[tuple]:
+        raise SQLDiffusionError("a recorded run cannot hand rows back")
 
     def transaction(self):
         return nullcontext()

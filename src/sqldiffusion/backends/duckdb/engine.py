@@ -57,9 +57,11 @@ class DuckDBEngine(Engine):
     def interrupt(self) -> None:
         self.con.interrupt()
 
-    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        result = self.con.execute(sql, list(params)) if params else self.con.execute(sql)
-        return result.fetchall() if result.description else []
+    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
+        self.con.execute(sql, list(params)) if params else self.con.execute(sql)
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return (self.con.execute(sql, list(params)) if params else self.con.execute(sql)).fetchall()
 
     @contextmanager
     def transaction(self):

@@ -9,7 +9,6 @@ under a millisecond, and a UNet pass is hundreds of statements.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import weakref
 from collections import deque
@@ -19,15 +18,10 @@ from contextlib import contextmanager
 
 from ...errors import SQLDiffusionError, first_line
 from ...graph.ops import Layer
-from ...program import TIMESTEPS
 from ..contract import Engine, SessionWeights
 from . import storage
 from .dialect import HyperDialect
 
-# the relations a program makes (program.render names them sqld_t<node>) are always (b, y, x, v)
-# or (b, v), and the timesteps (b, t): a table of such a name is refilled rather than made again (a
-# SELECT of the other form fails the INSERT and makes it again)
-_REFILLED = re.compile(r"sqld_t\d+|" + re.escape(TIMESTEPS))
 LOOKAHEAD = 2  # layer files written ahead of the one being loaded
 
 
@@ -97,13 +91,11 @@ class HyperEngine(SessionWeights, Engine):
     def interrupt(self) -> None:
         self.con.cancel()
 
-    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        if params:
-            sql = _bind(sql, params)
-        if sql.lstrip().upper().startswith(("SELECT", "WITH", "VALUES")):
-            return [tuple(row) for row in self.con.execute_list_query(sql)]
-        self.con.execute_command(sql)
-        return []
+    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
+        self.con.execute_command(_bind(sql, params) if params else sql)
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return [tuple(row) for row in self.con.execute_list_query(_bind(sql, params) if params else sql)]
 
     @contextmanager
     def transaction(self):
@@ -151,7 +143,9 @@ class HyperEngine(SessionWeights, Engine):
         return schema
 
     # ---- relations ----------------------------------------------------------------------------
-    def create(self, name: str, select: str) -> None:
+    def refill(self, name: str, select: str) -> None:
+        """A relation made at every pass keeps its table: emptied and filled again (a SELECT of
+        other columns fails the INSERT and makes the table again)."""
         if name in self._kept:
             if self._kept[name]:
                 self.con.execute_command(f"TRUNCATE TABLE {name}")
@@ -161,10 +155,13 @@ class HyperEngine(SessionWeights, Engine):
                 return
             except self._error:
                 del self._kept[name]
+        self.create(name, select)
+        self._kept[name] = True
+
+    def create(self, name: str, select: str) -> None:
+        self._kept.pop(name, None)
         self.con.execute_command(f"DROP TABLE IF EXISTS {name}")
         self.con.execute_command(f"CREATE TEMP TABLE {name} AS {select}")
-        if _REFILLED.fullmatch(name):
-            self._kept[name] = True
 
     def drop(self, *names: str) -> None:
         for name in names:

@@ -64,9 +64,11 @@ class PostgresEngine(Engine):
     def interrupt(self) -> None:
         self.con.cancel_safe()
 
-    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        cursor = self.con.execute(sql, list(params) if params else None)
-        return cursor.fetchall() if cursor.description else []
+    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
+        self.con.execute(sql, list(params) if params else None)
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return self.con.execute(sql, list(params) if params else None).fetchall()
 
     def transaction(self):
         return self.con.transaction()

@@ -169,11 +169,12 @@ class SparkEngine(SessionWeights, Engine):
     def interrupt(self) -> None:
         self.spark.sparkContext.cancelAllJobs()
 
-    def execute_sql(self, sql: str, params: Sequence = ()) -> list[tuple]:
+    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
+        self.spark.sql(sql, args=list(params)) if params else self.spark.sql(sql)
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         frame = self.spark.sql(sql, args=list(params)) if params else self.spark.sql(sql)
-        if sql.lstrip().upper().startswith(("SELECT", "WITH", "VALUES")):
-            return [tuple(row) for row in frame.collect()]
-        return []
+        return [tuple(row) for row in frame.collect()]
 
     @contextmanager
     def transaction(self):
