@@ -387,6 +387,31 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class Storage(ABC):
+    """How a backend holds tensors, bound to one engine: the parameter tables an import makes, and
+    the uploads and fetches of a run. Each backend's storage.py defines one over its layout
+    (docs/backends.md, "How tensors are laid out")."""
+
+    def __init__(self, engine: "Engine") -> None:
+        self.engine = engine
+
+    @abstractmethod
+    def store_layer(self, table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+        """Create the parameter table `table` of `layer` and fill it from the diffusers `tensors`."""
+
+    @abstractmethod
+    def put_image(self, name: str, image: np.ndarray) -> None:
+        """Make the image relation `name` (which does not exist) from a float32 (B, C, H, W) array."""
+
+    @abstractmethod
+    def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
+        """The image relation `name` as a float32 array of `shape` (B, C, H, W)."""
+
+    @abstractmethod
+    def fetch_vectors(self, name: str) -> np.ndarray:
+        """A vector relation (b, ...) as a float32 (B, C) array, in batch order."""
+
+
 class Engine(ABC):
     """A connection to one database, its `dialect`, and the few things only it knows how to do.
 
@@ -396,8 +421,7 @@ class Engine(ABC):
 
     name: str = ""
     dialect: Dialect
-    storage = None  # the backend's storage module: store_layer, put_image, fetch_image, fetch_vectors
-    con = None  # its driver's connection, which the storage functions take first
+    storage: Storage  # its storage, bound to it (made in its __init__)
     database: str | None = None
     registry: str = "sqldiffusion_models"  # the registry table, as statements name it
     placeholder: str = "?"  # how the driver marks a bound parameter
@@ -438,19 +462,19 @@ class Engine(ABC):
     def put_image(self, name: str, image: np.ndarray) -> None:
         """Upload a float32 (B, C, H, W) array as the image relation `name` (replacing one)."""
         self.drop(name)
-        self.storage.put_image(self.con, name, image)
+        self.storage.put_image(name, image)
 
     def fetch_image(self, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
         """The image relation `name` as a float32 (B, C, H, W) array."""
-        return self.storage.fetch_image(self.con, name, shape)
+        return self.storage.fetch_image(name, shape)
 
     def fetch_vectors(self, name: str) -> np.ndarray:
         """A vector relation (b, ...) as a (B, C) array."""
-        return self.storage.fetch_vectors(self.con, name)
+        return self.storage.fetch_vectors(name)
 
     def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
         """Create and fill the parameter table of `layer` in `schema`, in this backend's layout."""
-        self.storage.store_layer(self.con, self.dialect.table(schema, layer.name), layer, tensors)
+        self.storage.store_layer(self.dialect.table(schema, layer.name), layer, tensors)
 
     @abstractmethod
     def registry_exists(self) -> bool: ...

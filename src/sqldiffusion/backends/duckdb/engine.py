@@ -22,7 +22,6 @@ LOCKED_DOWN = {"autoinstall_known_extensions": False, "autoload_known_extensions
 
 class DuckDBEngine(Engine):
     name = "duckdb"
-    storage = storage
     layout = storage.LAYOUT
 
     def __init__(self, database: str | None = None) -> None:
@@ -37,6 +36,7 @@ class DuckDBEngine(Engine):
             self.con = duckdb.connect(self.database, read_only=self.read_only, config=LOCKED_DOWN)
         except (duckdb.IOException, duckdb.Error) as e:
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first_line(e)}") from None
+        self.storage = storage.DuckDBStorage(self)
         # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
         # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
         self.con.execute("SET preserve_insertion_order = false")

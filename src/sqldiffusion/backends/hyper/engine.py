@@ -54,7 +54,6 @@ def _bind(sql: str, params: Sequence) -> str:
 
 class HyperEngine(SessionWeights, Engine):
     name = "hyper"
-    storage = storage
     durable = False  # no database file: every table is temporary
     why_not_durable = "Hyper stores arrays only in temporary tables"
 
@@ -81,6 +80,7 @@ class HyperEngine(SessionWeights, Engine):
         # closed with the engine, or when it is collected or the interpreter exits: hyperd never outlives us
         self._closer = weakref.finalize(self, _shut, self.con, self.process)
         self.dialect = HyperDialect()
+        self.storage = storage.HyperStorage(self)
         self._imported: set[str] = set()
         self._kept: dict[str, bool] = {}  # refilled relations -> whether they hold rows
         self.database = None
@@ -122,14 +122,14 @@ class HyperEngine(SessionWeights, Engine):
         # the next layers' files are written (by DuckDB, in a thread) while Hyper reads this one's:
         # both release the GIL; the folder goes, whatever happens
         with tempfile.TemporaryDirectory(prefix="sqld_weights_") as folder, ThreadPoolExecutor(1) as pool:
-            ahead = deque(pool.submit(self.storage.write_layer, layer, tensors, folder) for layer in layers[:LOOKAHEAD])
+            ahead = deque(pool.submit(storage.write_layer, layer, tensors, folder) for layer in layers[:LOOKAHEAD])
             try:
                 for i, layer in enumerate(layers):
                     written = ahead.popleft().result()
                     if i + LOOKAHEAD < len(layers):
-                        ahead.append(pool.submit(self.storage.write_layer, layers[i + LOOKAHEAD], tensors, folder))
+                        ahead.append(pool.submit(storage.write_layer, layers[i + LOOKAHEAD], tensors, folder))
                     made.append(self.dialect.table(schema, layer.name))
-                    self.storage.load_layer(self.con, made[-1], written)
+                    storage.load_layer(self.con, made[-1], written)
                     os.unlink(written[0])  # disk: at most LOOKAHEAD + 1 layers at a time
                     if on_layer:
                         on_layer(i + 1, len(layers))

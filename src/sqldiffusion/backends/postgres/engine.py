@@ -23,7 +23,6 @@ _IMPORT_LOCK = 7_420_531_011  # advisory lock key: one import at a time per data
 
 class PostgresEngine(Engine):
     name = "postgres"
-    storage = storage
     dialect = PostgresDialect()
     registry = "public.sqldiffusion_models"
     placeholder = "%s"
@@ -38,6 +37,7 @@ class PostgresEngine(Engine):
         except ImportError:
             raise SQLDiffusionError("the postgres engine needs psycopg: pip install 'sqldiffusion[postgres]'") from None
         self.server = None
+        self.storage = storage.PostgresStorage(self)
         if dsn is None:
             self.server = ThrowawayServer.start()
             dsn = self.server.dsn

@@ -129,7 +129,6 @@ def open_session(target: SparkTarget):
 
 class SparkEngine(SessionWeights, Engine):
     name = "spark"
-    storage = storage
     durable = False  # relations are views of the session
     why_not_durable = "a Spark session's relations are its own"
 
@@ -146,7 +145,7 @@ class SparkEngine(SessionWeights, Engine):
             raise SQLDiffusionError(f"the spark engine needs Spark 4.2 or newer (vector_inner_product); "
                                     f"this is {self.spark.version}")
         self.dialect = SparkDialect()
-        self.con = self
+        self.storage = storage.SparkStorage(self)
         self._frames: dict[str, tuple] = {}  # view name -> (its DataFrame, its scratch Parquet folder or None)
         self.warehouse = target.warehouse
         self._made = 0
@@ -262,7 +261,7 @@ class SparkEngine(SessionWeights, Engine):
     def store_layer(self, schema: str, layer, tensors) -> None:
         kept = self._kept_folder(schema)
         path = str(kept / _file_name(layer.name)) if kept is not None else None
-        storage.store_layer(self, self.dialect.table(schema, layer.name), layer, tensors, path)
+        self.storage.store_layer(self.dialect.table(schema, layer.name), layer, tensors, path)
 
     def _kept_folder(self, schema: str) -> Path | None:
         return Path(self.warehouse) / schema if self.warehouse else None

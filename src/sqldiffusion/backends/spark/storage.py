@@ -14,6 +14,7 @@ import contextlib
 import numpy as np
 
 from ...graph.ops import Layer
+from ..contract import Storage
 from ..parameters import layer_matrix
 
 IMAGE_SCHEMA = "b INT, y INT, x INT, v ARRAY<FLOAT>"
@@ -78,3 +79,19 @@ def fetch_image(engine, name: str, shape: tuple[int, int, int, int]) -> np.ndarr
 def fetch_vectors(engine, name: str) -> np.ndarray:
     rows = engine.spark.sql(f"SELECT v FROM {name} ORDER BY b").collect()
     return np.asarray([r[0] for r in rows], dtype=np.float32)
+
+
+class SparkStorage(Storage):
+    """The layout above, over the engine's Spark session and its views."""
+
+    def store_layer(self, table, layer, tensors, path: str | None = None) -> None:
+        store_layer(self.engine, table, layer, tensors, path)
+
+    def put_image(self, name, image) -> None:
+        put_image(self.engine, name, image)
+
+    def fetch_image(self, name, shape) -> np.ndarray:
+        return fetch_image(self.engine, name, shape)
+
+    def fetch_vectors(self, name) -> np.ndarray:
+        return fetch_vectors(self.engine, name)
