@@ -22,7 +22,7 @@ import resource
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
 
@@ -518,19 +518,33 @@ class Engine(ABC):
         return schema if schema == self.schema_name(model) else None
 
     def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
-        """Store `layers` of `model` in a schema of its own, in one transaction, and register it; a
-        no-op if it is there already. Returns the schema.
+        """Store `layers` of `model` in a schema of its own and note it there; a no-op if it is
+        there already. Returns the schema.
 
-        Weights are read and checked before the database is touched; any failure or interruption
-        rolls the whole import back. An import in an older layout is replaced in the same step.
-        """
+        One template for every engine: the weights are read and checked before the database is
+        touched; `importing` brackets the making of the tables (a durable engine: one transaction,
+        the registry, an import in an older layout replaced, all rolled back on any failure or
+        interruption; a per-session engine: the tables it made dropped); `store_layers` makes them.
+        `found_import` lets an engine take an import it holds elsewhere (Spark's warehouse)."""
         schema = self.schema_name(model)
-        if self.imported_schema(model) == schema:
+        if self.imported_schema(model) == schema or self.found_import(model, schema, layers):
             return schema
-        expected: dict[str, tuple[int, ...]] = {}
-        for layer in layers:
-            expected.update(layer.tensors)
-        tensors = model.tensors(expected)
+        tensors = model.tensors({name: shape for layer in layers for name, shape in layer.tensors.items()})
+        with self.importing(model, schema, layers) as needed:
+            if needed:
+                self.store_layers(schema, layers, tensors, on_layer)
+        return schema
+
+    def found_import(self, model, schema: str, layers: list[Layer]) -> bool:
+        """Whether the engine holds this import somewhere it can take it from without the weights
+        (and has taken it): none do but Spark's warehouse."""
+        return False
+
+    @contextmanager
+    def importing(self, model, schema: str, layers: list[Layer]):
+        """Around the making of an import's tables in a durable database: one transaction, the
+        import lock, the registry. Yields whether the tables are still to be made (not if another
+        process imported the model while this one waited for the lock)."""
         q, ph = self.dialect.quote, self.placeholder
         with self.transaction():
             self.lock_imports()
@@ -539,7 +553,8 @@ class Engine(ABC):
                              "imported_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)")
             old = self.registered_schema(model)
             if old == schema:  # another process imported it while we waited
-                return schema
+                yield False
+                return
             if old is not None:  # imported in an older layout: replaced
                 self.execute_sql(f"DROP SCHEMA IF EXISTS {q(old)} CASCADE")
                 self.execute_sql(f"DELETE FROM {self.registry} WHERE digest = {ph}", [model.digest])
@@ -547,14 +562,18 @@ class Engine(ABC):
                 raise SQLDiffusionError(f"schema {schema} already exists in this database but is not a "
                                         "sqldiffusion model; drop it or use another database")
             self.execute_sql(f"CREATE SCHEMA {q(schema)}")
-            for i, layer in enumerate(layers):
-                self.store_layer(schema, layer, tensors)
-                if on_layer:
-                    on_layer(i + 1, len(layers))
+            yield True
             self.execute_sql(f"INSERT INTO {self.registry} (digest, schema_name, model, config) "
                              f"VALUES ({ph}, {ph}, {ph}, {ph})",
                              [model.digest, schema, model.name, json.dumps(model.config.raw)])
-        return schema
+
+    def store_layers(self, schema: str, layers: list[Layer], tensors: dict[str, np.ndarray],
+                     on_layer: Callable[[int, int], None] | None = None) -> None:
+        """Make every layer's table, one after another (`on_layer(done, total)` after each)."""
+        for i, layer in enumerate(layers):
+            self.store_layer(schema, layer, tensors)
+            if on_layer:
+                on_layer(i + 1, len(layers))
 
     def run(self, program: Program, sample: np.ndarray, timesteps: np.ndarray,
             on_statement: Callable[[Statement, float, float], None] | None = None,
@@ -612,3 +631,13 @@ class SessionWeights:
     def imported_schema(self, model) -> str | None:
         schema = self.schema_name(model)
         return schema if schema in self._imported else None
+
+    @contextmanager
+    def importing(self, model, schema: str, layers: list[Layer]):
+        """The tables made for the session: dropped if the import fails or is interrupted."""
+        try:
+            yield True
+        except BaseException:
+            self.drop(*(self.dialect.table(schema, layer.name) for layer in layers))
+            raise
+        self._imported.add(schema)

@@ -12,7 +12,7 @@ import os
 import tempfile
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -109,18 +109,10 @@ class HyperEngine(SessionWeights, Engine):
 
     # ---- weights: temporary tables of this process ----------------------------------------------
 
-    def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
-        """Weights read and checked first; tables made and filled; on any failure those made are dropped."""
-        schema = self.schema_name(model)
-        if schema in self._imported:
-            return schema
-        expected: dict[str, tuple[int, ...]] = {}
-        for layer in layers:
-            expected.update(layer.tensors)
-        tensors = model.tensors(expected)
-        made: list[str] = []
-        # the next layers' files are written (by DuckDB, in a thread) while Hyper reads this one's:
-        # both release the GIL; the folder goes, whatever happens
+    def store_layers(self, schema: str, layers: list[Layer], tensors, on_layer=None) -> None:
+        """The next layers' files are written (by DuckDB, in a thread) while Hyper reads this one's:
+        both release the GIL. Disk: at most LOOKAHEAD + 1 layers at a time; the folder goes,
+        whatever happens."""
         with tempfile.TemporaryDirectory(prefix="sqld_weights_") as folder, ThreadPoolExecutor(1) as pool:
             ahead = deque(pool.submit(storage.write_layer, layer, tensors, folder) for layer in layers[:LOOKAHEAD])
             try:
@@ -128,19 +120,14 @@ class HyperEngine(SessionWeights, Engine):
                     written = ahead.popleft().result()
                     if i + LOOKAHEAD < len(layers):
                         ahead.append(pool.submit(storage.write_layer, layers[i + LOOKAHEAD], tensors, folder))
-                    made.append(self.dialect.table(schema, layer.name))
-                    storage.load_layer(self.con, made[-1], written)
-                    os.unlink(written[0])  # disk: at most LOOKAHEAD + 1 layers at a time
+                    storage.load_layer(self.con, self.dialect.table(schema, layer.name), written)
+                    os.unlink(written[0])
                     if on_layer:
                         on_layer(i + 1, len(layers))
             except BaseException:
                 for future in ahead:
                     future.cancel()
-                for table in made:
-                    self.con.execute_command(f"DROP TABLE IF EXISTS {table}")
                 raise
-        self._imported.add(schema)
-        return schema
 
     # ---- relations ----------------------------------------------------------------------------
     def refill(self, name: str, select: str) -> None:

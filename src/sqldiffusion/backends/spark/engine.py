@@ -177,7 +177,7 @@ class SparkEngine(SessionWeights, Engine):
 
     @contextmanager
     def transaction(self):
-        # Spark has no transactions: an import that fails drops the views it made (import_model)
+        # Spark has no transactions: an import that fails drops the views it made (importing)
         yield
 
     # ---- relations: temporary views, their lineage cut ------------------------------------------
@@ -227,36 +227,37 @@ class SparkEngine(SessionWeights, Engine):
 
     # ---- weights: views of this session --------------------------------------------------------
 
-    def import_model(self, model, layers, on_layer=None) -> str:
-        schema = self.schema_name(model)
-        if schema in self._imported:
-            return schema
-        made = [self.dialect.table(schema, layer.name) for layer in layers]
+    def found_import(self, model, schema: str, layers) -> bool:
+        """An import a run before this one kept in the warehouse: its Parquet files taken as they are."""
         kept = self._kept_folder(schema)
-        if kept is not None and (kept / COMPLETE).exists():  # imported by an earlier run
-            for table, layer in zip(made, layers):
-                self.keep(table, None, str(kept / _file_name(layer.name)))
-            self._imported.add(schema)
-            return schema
-        expected: dict[str, tuple[int, ...]] = {}
+        if kept is None or not (kept / COMPLETE).exists():
+            return False
         for layer in layers:
-            expected.update(layer.tensors)
-        tensors = model.tensors(expected)  # read and checked before anything is written
+            self.keep(self.dialect.table(schema, layer.name), None, str(kept / _file_name(layer.name)))
+        self._imported.add(schema)
+        return True
+
+    @contextmanager
+    def importing(self, model, schema: str, layers):
+        """As any session's (the views made dropped on failure); in a warehouse, its folder removed
+        on failure and marked complete, last, on success."""
+        kept = self._kept_folder(schema)
         try:
-            # each layer is a small Spark job of its own: several at once keep the cores busy
-            with ThreadPoolExecutor(IMPORT_THREADS) as pool:
-                for i, _ in enumerate(pool.map(lambda layer: self.store_layer(schema, layer, tensors), layers)):
-                    if on_layer:
-                        on_layer(i + 1, len(layers))
+            with super().importing(model, schema, layers) as needed:
+                yield needed
         except BaseException:
-            self.drop(*made)
             if kept is not None:
                 shutil.rmtree(kept, ignore_errors=True)
             raise
         if kept is not None:
             (kept / COMPLETE).write_text(model.name + "\n")  # last: a folder without it is not an import
-        self._imported.add(schema)
-        return schema
+
+    def store_layers(self, schema: str, layers, tensors, on_layer=None) -> None:
+        """Each layer is a small Spark job of its own: several at once keep the cores busy."""
+        with ThreadPoolExecutor(IMPORT_THREADS) as pool:
+            for i, _ in enumerate(pool.map(lambda layer: self.store_layer(schema, layer, tensors), layers)):
+                if on_layer:
+                    on_layer(i + 1, len(layers))
 
     def store_layer(self, schema: str, layer, tensors) -> None:
         kept = self._kept_folder(schema)
