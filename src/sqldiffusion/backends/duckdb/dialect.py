@@ -101,10 +101,13 @@ class DuckDBDialect(Dialect):
             return "direct"
         return "winograd4" if max(cin, cout) <= self.winograd4_max_channels else "winograd2"
 
-    def lower(self, graph: Graph, any_size: bool = False) -> Graph:
+    def lower(self, graph: Graph) -> Graph:
         """Stride-1 3x3 convolutions with enough work become Winograd convolutions, reading the
-        transformed kernels (a layer of kind "winograd2"/"winograd4", table "<conv>#winograd2").
-        `any_size`: as at an image large enough for every convolution that can, to do so."""
+        transformed kernels (a layer of kind "winograd2"/"winograd4", table "<conv>#winograd2")."""
+        return self._winograd(graph, any_size=False)
+
+    def _winograd(self, graph: Graph, any_size: bool) -> Graph:
+        """`lower`; `any_size`: as at an image large enough for every convolution that can, to do so."""
         def rewrite(node: Node) -> Node:
             if node.op != "conv3x3" or node.attrs["stride"] != 1:
                 return node
@@ -122,7 +125,7 @@ class DuckDBDialect(Dialect):
         """Matrices for what runs directly at the smallest size, Winograd kernels for what can run
         by Winograd at some size (the work only grows with the image)."""
         layers = {layer.name: layer for layer in self.lower(graph).layers}
-        for layer in self.lower(graph, any_size=True).layers:
+        for layer in self._winograd(graph, any_size=True).layers:
             layers.setdefault(layer.name, layer)
         return list(layers.values())
 

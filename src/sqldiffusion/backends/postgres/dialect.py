@@ -104,9 +104,7 @@ class PostgresDialect(Dialect):
         return self.epilogue(node, self._pivot(node, scalars), inputs)
 
     def conv3x3(self, node, inputs, table):
-        src, (cin, h, w) = inputs[0].name, inputs[0].shape
-        if node.attrs["upsample"]:  # nearest 2x first: each pixel becomes a 2x2 block
-            src, h, w = self.upsampled(src, cin), 2 * h, 2 * w
+        src, (cin, h, w) = self.conv_source(node, inputs)
         stride, pad = node.attrs["stride"], node.attrs["pad"]
         _, oh, ow = node.shape
         # input pixel (y, x) reaches output (oy, ox) through tap (ky, kx) when y = stride * oy + ky - pad
