@@ -2,10 +2,11 @@
 
     git worktree add ../before <commit>
     python benchmarks/compare_versions.py --before ../before/src --after src [--rounds 5] [--size 64]
+                                          [--engine duckdb|hyper|postgres]
 
 Builds one random-initialised butterfly-architecture model (the config of unet_pass.py), then for
-each round runs one fresh process per version (before, then after): import the model into DuckDB
-in memory, then the best of `--repeats` passes at batch 1. Alternating keeps the machine's drift
+each round runs one fresh process per version (before, then after): import the model into the
+engine (DuckDB in memory by default), then the best of `--repeats` passes at batch 1. Alternating keeps the machine's drift
 out of the comparison; the medians and their ratio are printed last.
 """
 
@@ -26,9 +27,10 @@ import sys, time
 import numpy as np
 from sqldiffusion import SQLUNet
 
-folder, size, repeats, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-net = SQLUNet(folder)
-net.engine.con.execute(f"SET threads = {threads}")
+folder, size, repeats, threads, engine = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+net = SQLUNet(folder, engine)
+if engine == "duckdb":
+    net.engine.con.execute(f"SET threads = {threads}")
 x = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
 best = float("inf")
 for _ in range(repeats):
@@ -39,9 +41,9 @@ print(best)
 """
 
 
-def one_pass(src: Path, folder: Path, size: int, repeats: int, threads: int) -> float:
+def one_pass(src: Path, folder: Path, size: int, repeats: int, threads: int, engine: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(src.resolve())}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(size), str(repeats), str(threads)],
+    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(size), str(repeats), str(threads), engine],
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
         sys.exit(f"{src}: {done.stderr.strip().splitlines()[-1]}")
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="passes per process (the best counts)")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--engine", default="duckdb", help="the engine both versions run on")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "unet"
@@ -65,7 +68,7 @@ def main() -> None:
         times: dict[str, list[float]] = {"before": [], "after": []}
         for round_ in range(args.rounds):
             for name in ("before", "after"):
-                seconds = one_pass(getattr(args, name), folder, args.size, args.repeats, args.threads)
+                seconds = one_pass(getattr(args, name), folder, args.size, args.repeats, args.threads, args.engine)
                 times[name].append(seconds)
                 print(f"round {round_ + 1}: {name:6s} {seconds:7.2f} s/pass", flush=True)
     before, after = (statistics.median(times[k]) for k in ("before", "after"))

@@ -169,15 +169,23 @@ def engine(request):
     """An engine of each registered backend but Spark: DuckDB in memory (a new one per test);
     PostgreSQL on the session's server and Hyper in one process (both shared; every relation a run
     makes is temporary)."""
-    if request.param == "postgres":
-        yield request.getfixturevalue("pg_engine")
-        return
-    if request.param == "hyper":
-        yield request.getfixturevalue("hyper_engine")
+    yield from _engine_named(request, request.param)
+
+
+@pytest.fixture(params=list(BACKENDS))
+def every_engine(request):
+    """As `engine`, Spark too (its session shared), for tests of a few statements each."""
+    yield from _engine_named(request, request.param)
+
+
+def _engine_named(request, name: str):
+    shared = {"postgres": "pg_engine", "hyper": "hyper_engine", "spark": "spark_engine"}
+    if name in shared:
+        yield request.getfixturevalue(shared[name])
         return
     from sqldiffusion.backends import get_engine
 
-    engine = get_engine(request.param)
+    engine = get_engine(name)
     yield engine
     engine.close()
 
@@ -187,7 +195,8 @@ def pytest_collection_modifyitems(config, items):
     DuckDB in memory alone."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if (callspec is not None and callspec.params.get("engine") not in (None, "duckdb")) \
+        engines = {callspec.params.get(key) for key in ("engine", "every_engine")} if callspec is not None else set()
+        if engines - {None, "duckdb"} \
                 or "pg_dsn" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 

@@ -1,7 +1,7 @@
 """Every primitive of graph/ops.py on its own, on every engine, against torch: a graph of one
 primitive (and the few nodes that feed it), its weights imported as any model's are, run by the
-engine. A bug in one backend's primitive fails here as that primitive, not as a whole-UNet mismatch.
-(Spark runs its passes in tests/test_spark.py: a statement there costs seconds.)"""
+engine (Spark too). A bug in one backend's primitive fails here as that primitive, not as a
+whole-UNet mismatch."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ from sqldiffusion.graph.ops import OPS, Graph, Layer
 from sqldiffusion.program import CLASS_LABELS, SAMPLE, TIMESTEPS, render
 
 torch = pytest.importorskip("torch")
+
+
+@pytest.fixture
+def engine(every_engine):
+    """Every registered engine, Spark too: each of these graphs is a few statements."""
+    return every_engine
 F = torch.nn.functional
 B, C, H, W = 2, 8, 6, 6
 TIMES = [999.0, 3.5]

@@ -75,10 +75,11 @@ class Dialect(ABC):
     def silu_expr(self, z: str) -> str:
         """z * sigmoid(z) rounded to float32, for one scalar expression `z`."""
 
-    @abstractmethod
     def noise_channels(self, n: int, counter: Callable[[str], str], seed: int) -> str:
         """Select-list items: `n` standard normal channels, channel `ch` from the 64-bit counter
-        `counter(ch)` hashed with `seed`, through `box_muller` of two uniforms from its bits."""
+        `counter(ch)` hashed with `seed`, through `box_muller` of two uniforms from its bits. A
+        dialect that cannot hash in one expression overrides `gaussian_noise` instead (Hyper)."""
+        raise NotImplementedError(f"{self.name} writes neither noise_channels nor a gaussian_noise of its own")
 
     # ---- the primitives (graph.ops.OPS) -------------------------------------------------------
     @abstractmethod

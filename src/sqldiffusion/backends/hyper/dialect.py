@@ -77,13 +77,14 @@ class HyperDialect(Dialect):
         # exp of a large argument is inf here (not an error), so z / (1 + exp(-z)) is 0 there, as torch
         return f"(({z}) / (1 + exp(-({z}))))::REAL"
 
-    def noise_channels(self, n, counter, seed) -> str:
+    def _normals(self, n: int) -> str:
         """Select-list items over the columns `h0 .. h{n-1}` that `gaussian_noise` computes: each a
         64-bit hash of its counter and the seed, whose high and low 32 bits are the two uniforms.
-        (Hyper has no hash function; the integer hash needs its input as a column, so the noise
-        relation computes it in layers and `counter` here names those columns.)"""
+        (Hyper has no hash function, and its integer hash needs its input as a column: the noise
+        relation computes the hashes in layers, so the contract's one-expression `noise_channels`
+        is not written here.)"""
         def normal(ch: int) -> str:
-            bits = counter(str(ch))
+            bits = f"h{ch}"
             u1 = f"(((({bits} >> 32) & {_M32}) + 1)::DOUBLE PRECISION / 4294967296.0)"  # (0, 1]
             u2 = f"(({bits} & {_M32})::DOUBLE PRECISION / 4294967296.0)"  # [0, 1)
             return f"({box_muller(u1, u2)})::REAL"
@@ -103,7 +104,7 @@ class HyperDialect(Dialect):
         halves = ", ".join(f"n{ch} & {_M32} AS lo{ch}, {_hash32(f'(n{ch} >> 32) # k')} AS hi{ch}" for ch in range(c))
         low = ", ".join(f"{_hash32(f'lo{ch} # hi{ch}')} AS l{ch}" for ch in range(c))
         high = ", ".join(f"(({_hash32(f'l{ch} # 2654435769')}) << 32) | l{ch} AS h{ch}" for ch in range(c))
-        return (f"SELECT {keys}, {self.noise_channels(c, lambda ch: f'h{ch}', seed)} FROM (\n"
+        return (f"SELECT {keys}, {self._normals(c)} FROM (\n"
                 f"  SELECT bb, yy, xx, {high} FROM (\n"
                 f"    SELECT bb, yy, xx, {low} FROM (\n"
                 f"      SELECT bb, yy, xx, {halves} FROM (\n"
