@@ -381,6 +381,24 @@ def test_the_page_says_what_is_wrong_in_one_line(browser, local_export, trouble,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("query, line", [
+    ("seed=1%3B%20DROP%20TABLE%20x&autorun=1", "seed 1; DROP TABLE x is not a whole number from 0 to 2^63-1"),
+    (f"seed={2 ** 63}&autorun=1", f"seed {2 ** 63} is not a whole number from 0 to 2^63-1"),
+    ("seed=3&batch=9&autorun=1", "batch 9: this export makes 1 to 2 images at once"),
+])
+def test_hostile_url_parameters_reach_no_sql(browser, local_export, query, line):
+    """The seed reaches SQL only as the digits of a checked whole number; anything else is one line."""
+    server, url = serve(local_export)
+    try:
+        page = open_page(browser, url + "index.html?" + query)
+        assert finished(page) == "error"
+        assert page.inner_text("#error") == line
+        assert page.evaluate("window.sqldiffusionResult === undefined")
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.slow
 def test_a_page_opened_as_a_file_says_how_to_serve_it(browser, local_export):
     page = open_page(browser, (local_export / "index.html").as_uri())
     assert finished(page, 30_000) == "error"

@@ -413,6 +413,28 @@ class Storage(ABC):
         """A vector relation (b, ...) as a float32 (B, C) array, in batch order."""
 
 
+class ConnectionStorage(Storage):
+    """A Storage whose backend writes its layout as a module of functions taking the driver's
+    connection first (`store_layer(con, table, layer, tensors)`, `put_image(con, name, image)`, ...):
+    DuckDB, PostgreSQL and Hyper. Bound to the engine, it passes the engine's connection."""
+
+    def __init__(self, engine: "Engine", module) -> None:
+        super().__init__(engine)
+        self.module = module
+
+    def store_layer(self, table, layer, tensors) -> None:
+        self.module.store_layer(self.engine.con, table, layer, tensors)
+
+    def put_image(self, name, image) -> None:
+        self.module.put_image(self.engine.con, name, image)
+
+    def fetch_image(self, name, shape) -> np.ndarray:
+        return self.module.fetch_image(self.engine.con, name, shape)
+
+    def fetch_vectors(self, name) -> np.ndarray:
+        return self.module.fetch_vectors(self.engine.con, name)
+
+
 class Engine(ABC):
     """A connection to one database, its `dialect`, and the few things only it knows how to do.
 

@@ -12,7 +12,7 @@ records must differ only where the sentinel is written, which is where the page 
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,14 +76,14 @@ class Recorder(DuckDBEngine):
     def schema_exists(self, schema: str) -> bool:
         return False
 
-    def import_model(self, model, layers, on_layer=None) -> str:
-        """Each layer's values and table statement, kept for the page (which creates the tables)."""
-        schema = self.schema_name(model)
-        tensors = model.tensors({name: shape for layer in layers for name, shape in layer.tensors.items()})
-        for layer in layers:
-            table = self.dialect.table(schema, layer.name)
-            self.uploads[table] = Upload(table, *layer_upload(table, layer, tensors))
-        return schema
+    @contextmanager
+    def importing(self, model, schema, layers):
+        yield True  # no registry and no transaction: the page creates the tables itself
+
+    def store_layer(self, schema, layer, tensors) -> None:
+        """The layer's values and table statement, kept for the page."""
+        table = self.dialect.table(schema, layer.name)
+        self.uploads[table] = Upload(table, *layer_upload(table, layer, tensors))
 
     def create(self, name: str, select: str) -> None:
         self.execute_sql(create_sql(name, select))
@@ -111,13 +111,11 @@ def record_run(net, scheduler, recipe, batch: int) -> list[dict]:
     `net` is an SQLUNet on a Recorder. Each op is one of {"sql"}, {"pass"} (the timesteps, then the
     UNet program), {"fetch", "as"} (a picture read back: "sample" or "prediction"), {"step", "total",
     "timestep"} (a step finished: the two pictures fetched just before it are its x_t and x0)."""
-    records = [_record(net, scheduler, recipe, batch, seed) for seed in SENTINELS]
-    (first, a), (second, b) = zip(SENTINELS, records)
-    texts = [[_text(op).replace(str(seed), SEED) for op in ops] for seed, ops in zip(SENTINELS, records)]
-    if texts[0] != texts[1] or not any(str(first) in _text(op) for op in a):
+    records = [[_with_seed(op, seed) for op in _record(net, scheduler, recipe, batch, seed)] for seed in SENTINELS]
+    if records[0] != records[1] or not any(SEED in _text(op) for op in records[0]):
         raise SQLDiffusionError("this run's statements depend on the seed other than through the noise's seed; "
                                 "it cannot be exported for a page")
-    return [_with_seed(op, first) for op in a]
+    return records[0]
 
 
 def _record(net, scheduler, recipe, batch: int, seed: int) -> list[dict]:

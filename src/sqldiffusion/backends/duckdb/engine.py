@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import duckdb
 
 from ...errors import SQLDiffusionError, first_line
-from ..contract import Engine
+from ..contract import ConnectionStorage, Engine
 from . import storage
 from .dialect import DuckDBDialect
 
@@ -36,7 +36,7 @@ class DuckDBEngine(Engine):
             self.con = duckdb.connect(self.database, read_only=self.read_only, config=LOCKED_DOWN)
         except (duckdb.IOException, duckdb.Error) as e:
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first_line(e)}") from None
-        self.storage = storage.DuckDBStorage(self)
+        self.storage = ConnectionStorage(self, storage)
         # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
         # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
         self.con.execute("SET preserve_insertion_order = false")

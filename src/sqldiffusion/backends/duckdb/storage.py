@@ -13,7 +13,6 @@ import duckdb
 import numpy as np
 
 from ...graph.ops import Layer
-from ..contract import Storage
 from ..parameters import flat_columns, layer_matrix
 from .winograd import winograd_weights
 
@@ -99,19 +98,3 @@ def fetch_vectors(con, name: str) -> np.ndarray:
     """A vector relation (b, v) as a (B, C) array."""
     rows = con.execute(f"SELECT v FROM {name} ORDER BY b").fetchall()
     return np.asarray([r[0] for r in rows], dtype=np.float32)
-
-
-class DuckDBStorage(Storage):
-    """The layout above, over the engine's DuckDB connection."""
-
-    def store_layer(self, table, layer, tensors) -> None:
-        store_layer(self.engine.con, table, layer, tensors)
-
-    def put_image(self, name, image) -> None:
-        put_image(self.engine.con, name, image)
-
-    def fetch_image(self, name, shape) -> np.ndarray:
-        return fetch_image(self.engine.con, name, shape)
-
-    def fetch_vectors(self, name) -> np.ndarray:
-        return fetch_vectors(self.engine.con, name)

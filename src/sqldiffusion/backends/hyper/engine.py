@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 from ...errors import SQLDiffusionError, first_line
 from ...graph.ops import Layer
-from ..contract import Engine, SessionWeights
+from ..contract import ConnectionStorage, Engine, SessionWeights
 from . import storage
 from .dialect import HyperDialect
 
@@ -80,7 +80,7 @@ class HyperEngine(SessionWeights, Engine):
         # closed with the engine, or when it is collected or the interpreter exits: hyperd never outlives us
         self._closer = weakref.finalize(self, _shut, self.con, self.process)
         self.dialect = HyperDialect()
-        self.storage = storage.HyperStorage(self)
+        self.storage = ConnectionStorage(self, storage)
         self._imported: set[str] = set()
         self._kept: dict[str, bool] = {}  # refilled relations -> whether they hold rows
         self.database = None

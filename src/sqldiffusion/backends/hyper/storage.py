@@ -23,7 +23,6 @@ import duckdb
 import numpy as np
 
 from ...graph.ops import Layer
-from ..contract import Storage
 from ..parameters import flat_columns, layer_matrix
 from .dialect import block_size
 
@@ -100,19 +99,3 @@ def fetch_image(con, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:
 def fetch_vectors(con, name: str) -> np.ndarray:
     rows = con.execute_list_query(f"SELECT array_to_string(v, ',') FROM {name} ORDER BY b")
     return np.asarray([np.array(r[0].split(","), dtype=np.float32) for r in rows], dtype=np.float32)
-
-
-class HyperStorage(Storage):
-    """The layout above, over the engine's Hyper connection."""
-
-    def store_layer(self, table, layer, tensors) -> None:
-        store_layer(self.engine.con, table, layer, tensors)
-
-    def put_image(self, name, image) -> None:
-        put_image(self.engine.con, name, image)
-
-    def fetch_image(self, name, shape) -> np.ndarray:
-        return fetch_image(self.engine.con, name, shape)
-
-    def fetch_vectors(self, name) -> np.ndarray:
-        return fetch_vectors(self.engine.con, name)

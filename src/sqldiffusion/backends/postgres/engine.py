@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from ...errors import SQLDiffusionError, first_line
 from ...redact import redact
 from ...graph.ops import Layer
-from ..contract import Engine
+from ..contract import ConnectionStorage, Engine
 from . import storage
 from .dialect import PostgresDialect
 from .server import ThrowawayServer
@@ -37,7 +37,7 @@ class PostgresEngine(Engine):
         except ImportError:
             raise SQLDiffusionError("the postgres engine needs psycopg: pip install 'sqldiffusion[postgres]'") from None
         self.server = None
-        self.storage = storage.PostgresStorage(self)
+        self.storage = ConnectionStorage(self, storage)
         if dsn is None:
             self.server = ThrowawayServer.start()
             dsn = self.server.dsn

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import SQLDiffusionError
-from ..contract import Storage
 from ..parameters import layer_matrix
 from .dialect import CHUNK, MAX_COLUMNS
 
@@ -97,19 +96,3 @@ def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.n
     columns = [f"{k} INTEGER" for k in key_names] + ["k INTEGER"] + \
         [f"w{i} DOUBLE PRECISION" for i in range(width)] + ["bias DOUBLE PRECISION"]
     return columns, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), ">f8"
-
-
-class PostgresStorage(Storage):
-    """The layout above, over the engine's PostgreSQL connection."""
-
-    def store_layer(self, table, layer, tensors) -> None:
-        store_layer(self.engine.con, table, layer, tensors)
-
-    def put_image(self, name, image) -> None:
-        put_image(self.engine.con, name, image)
-
-    def fetch_image(self, name, shape) -> np.ndarray:
-        return fetch_image(self.engine.con, name, shape)
-
-    def fetch_vectors(self, name) -> np.ndarray:
-        return fetch_vectors(self.engine.con, name)
