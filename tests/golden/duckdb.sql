@@ -2,7 +2,7 @@
 
 -- time_proj (time_proj)
 CREATE TEMP TABLE sqld_t1 AS
-SELECT b, list_transform(range(16), lambda k: CASE WHEN k < 8 THEN cos((t::FLOAT * exp((-9.210340371976184::FLOAT * (k)::FLOAT) / 8::FLOAT)::FLOAT)) ELSE sin((t::FLOAT * exp((-9.210340371976184::FLOAT * (k - 8)::FLOAT) / 8::FLOAT)::FLOAT)) END::FLOAT) AS v
+SELECT b, list_transform(range(16), lambda k: CASE WHEN k < 8 THEN cos((t::FLOAT * exp(((-9.210340371976184::FLOAT * k::FLOAT)::FLOAT / 8::FLOAT)::FLOAT)::FLOAT)::FLOAT)::FLOAT ELSE sin((t::FLOAT * exp(((-9.210340371976184::FLOAT * (k - 8)::FLOAT)::FLOAT / 8::FLOAT)::FLOAT)::FLOAT)::FLOAT)::FLOAT END) AS v
 FROM sqld_timesteps;
 
 -- time_embedding.linear_1 (dense)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import resource
 import time
 from abc import ABC, abstractmethod
@@ -129,6 +130,30 @@ class Dialect(ABC):
 
     def cast(self, expr: str, type_name: str) -> str:
         return f"({expr})::{type_name}"
+
+    def float32(self, expr: str) -> str:
+        """`expr` rounded to float32; a bare name, number or call is cast without parentheses."""
+        return f"{expr}::{self.real}" if _is_atom(expr) else self.cast(expr, self.real)
+
+    def time_embedding(self, node: Node, channel: int | str) -> str:
+        """Channel `channel` (a number, or an integer expression such as a lambda's variable) of
+        diffusers' get_timestep_embedding of the column t, rounded to float32 after every step, as
+        torch rounds: exponent_i = -ln(10000) * i, / (half - shift), exp, times t, then sin or cos
+        ([sin, cos], or [cos, sin] when flip_sin_to_cos). The one place that rounding is written."""
+        half, shift = node.channels // 2, node.attrs["freq_shift"]
+        first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
+        f32 = self.float32
+
+        def value(fn: str, i: str) -> str:
+            exponent = f32(f"{f32(number(-math.log(10000.0)))} * {f32(i)}")
+            frequency = f32(f"exp({f32(f'{exponent} / {f32(number(half - shift))}')})")
+            argument = f32(f"{f32('t')} * {frequency}")
+            return f32(f"{fn}({argument})")
+
+        if isinstance(channel, int):
+            return value(first, str(channel)) if channel < half else value(second, str(channel - half))
+        return (f"CASE WHEN {channel} < {half} THEN {value(first, channel)} "
+                f"ELSE {value(second, f'{channel} - {half}')} END")
 
     def literal(self, value: float) -> str:
         """A float32 constant."""
@@ -362,19 +387,20 @@ def neighbourhood(h: int, w: int, zero: str, alias: str = "") -> list[str]:
     return cells
 
 
-def time_embedding_terms(node: Node, real: str) -> list[str]:
-    """diffusers' get_timestep_embedding of the column t, one scalar expression per channel, rounded
-    to float32 (`real`) where torch rounds: freq_i = exp(-ln(10000) * i / (half - shift)),
-    arg_i = t * freq_i, then [sin, cos] or [cos, sin]."""
-    half, shift = node.channels // 2, node.attrs["freq_shift"]
-    first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
-
-    def value(k: int) -> str:
-        fn, i = (first, k) if k < half else (second, k - half)
-        freq = f"exp(({number(-math.log(10000.0))}::{real} * {i}::{real}) / {number(half - shift)}::{real})::{real}"
-        return f"{fn}(t::{real} * {freq})::{real}"
-
-    return [value(k) for k in range(2 * half)]
+def _is_atom(expr: str) -> bool:
+    """Whether a cast can follow `expr` without parentheses: a name, a number (`-9.2::REAL` casts
+    9.2 and negates it: the same float), or one function call over all of it."""
+    if re.fullmatch(r"[A-Za-z_][\w.]*|-?\d+(\.\d*)?(e[+-]?\d+)?", expr):
+        return True
+    call = re.match(r"[A-Za-z_]\w*\(", expr)
+    if not call:
+        return False
+    depth = 0
+    for position, char in enumerate(expr[call.end() - 1:], call.end() - 1):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return position == len(expr) - 1
+    return False
 
 
 def box_muller(u1: str, u2: str) -> str:

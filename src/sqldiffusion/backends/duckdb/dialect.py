@@ -131,17 +131,8 @@ class DuckDBDialect(Dialect):
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):
-        # diffusers get_timestep_embedding, rounded to float32 where torch rounds:
-        # freq_i = exp(-ln(10000) * i / (half - shift)); arg_i = t * freq_i; then [sin, cos] or [cos, sin]
-        half, shift = node.channels // 2, node.attrs["freq_shift"]
-        first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
-
-        def arg(i: str) -> str:
-            freq = f"exp(({self.number(-math.log(10000.0))}::FLOAT * ({i})::FLOAT) / {self.number(half - shift)}::FLOAT)::FLOAT"
-            return f"(t::FLOAT * {freq})"
-
-        return (f"SELECT b, list_transform(range({2 * half}), lambda k: CASE WHEN k < {half} "
-                f"THEN {first}({arg('k')}) ELSE {second}({arg(f'k - {half}')}) END::FLOAT) AS v\n"
+        # one lambda over the channels, not one term each: the statement stays short
+        return (f"SELECT b, list_transform(range({node.channels}), lambda k: {self.time_embedding(node, 'k')}) AS v\n"
                 f"FROM {inputs[0]}")
 
     def dense(self, node, inputs, table):

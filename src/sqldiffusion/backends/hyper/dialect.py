@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..contract import Dialect, box_muller, neighbourhood, noise_counter, time_embedding_terms
+from ..contract import Dialect, box_muller, neighbourhood, noise_counter
 
 _ONE = "array[1::REAL]"
 _M32 = 4294967295  # 2^32 - 1
@@ -118,7 +118,8 @@ class HyperDialect(Dialect):
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):
-        return f"SELECT b, array[{', '.join(time_embedding_terms(node, 'REAL'))}] AS v FROM {inputs[0]}"
+        terms = ", ".join(self.time_embedding(node, k) for k in range(node.channels))
+        return f"SELECT b, array[{terms}] AS v FROM {inputs[0]}"
 
     def dense(self, node, inputs, table):
         src = inputs[0]

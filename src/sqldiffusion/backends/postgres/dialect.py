@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..contract import Dialect, box_muller, time_embedding_terms
+from ..contract import Dialect, box_muller
 
 MAX_COLUMNS = 1600  # PostgreSQL's limit per table
 
@@ -89,8 +89,8 @@ class PostgresDialect(Dialect):
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):
-        terms = time_embedding_terms(node, "REAL")
-        return f"SELECT b, {', '.join(f'{t} AS c{k}' for k, t in enumerate(terms))} FROM {inputs[0]}"
+        terms = ", ".join(f"{self.time_embedding(node, k)} AS c{k}" for k in range(node.channels))
+        return f"SELECT b, {terms} FROM {inputs[0]}"
 
     def dense(self, node, inputs, table):
         src = inputs[0]

@@ -86,18 +86,8 @@ class SparkDialect(Dialect):
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):
-        # diffusers get_timestep_embedding in float32: exponent = -ln(10000) * i, / (half - shift),
-        # exp, times t, then [sin, cos] or [cos, sin]; each step rounded to float32 as torch rounds it
-        half, shift = node.channels // 2, node.attrs["freq_shift"]
-        first, second = ("cos", "sin") if node.attrs["flip_sin_to_cos"] else ("sin", "cos")
-
-        def value(fn: str, i: str) -> str:
-            exponent = _f(f"CAST({self.number(-math.log(10000.0))} AS FLOAT) * CAST({i} AS FLOAT)")
-            freq = _f(f"exp({_f(f'{exponent} / CAST({self.number(half - shift)} AS FLOAT)')})")
-            return _f(f"{fn}(CAST(t AS FLOAT) * {freq})")
-
-        return (f"SELECT b, transform(sequence(0, {2 * half - 1}), k -> CASE WHEN k < {half} "
-                f"THEN {value(first, 'k')} ELSE {value(second, f'k - {half}')} END) AS v\n"
+        # one lambda over the channels, not one term each: the statement stays short
+        return (f"SELECT b, transform(sequence(0, {node.channels - 1}), k -> {self.time_embedding(node, 'k')}) AS v\n"
                 f"FROM {inputs[0]}")
 
     def dense(self, node, inputs, table):
