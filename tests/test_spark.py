@@ -232,6 +232,30 @@ def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine,
         pipe.unet.engine.close()
 
 
+# Run by every executor's Python worker at start-up: the first attempt of one partition's task
+# raises (a lost task), after touching a marker file, and every later attempt runs as written.
+LOSE_FIRST_ATTEMPT = """
+from pathlib import Path
+
+from pyspark import TaskContext
+
+import sqldiffusion.many as many
+
+made = many.make_pictures
+
+
+def make_pictures(*args, **kwargs):
+    context = TaskContext.get()
+    if context is not None and context.partitionId() == {partition} and context.attemptNumber() == 0:
+        Path({marker!r}).touch()
+        raise RuntimeError("the first attempt of partition {partition} is lost")
+    yield from made(*args, **kwargs)
+
+
+many.make_pictures = make_pictures
+"""
+
+
 def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently(small_model, tmp_path):
     """`sqldiffusion generate-many` on two executor JVMs (local-cluster); the first attempt of one
     task fails and is retried. Each picture is the one the pipeline makes alone on DuckDB for its
@@ -245,7 +269,7 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
     import duckdb
     from PIL import Image
 
-    from sqldiffusion.many import DATASET, FAIL_ONCE
+    from sqldiffusion.many import DATASET
     from sqldiffusion.pictures import to_pixels
     from sqldiffusion.pipeline import SQLDiffusionPipeline
 
@@ -264,7 +288,10 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
         return done.stderr.strip().splitlines()[-1]
 
     marker = tmp_path / "failed"
-    assert many("0-3", "--spark-conf", f"spark.executorEnv.{FAIL_ONCE}=1:{marker}") == \
+    hooks = tmp_path / "hooks"  # on the executors' Python path alone: the driver runs as a user's would
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(LOSE_FIRST_ATTEMPT.format(partition=1, marker=str(marker)))
+    assert many("0-3", "--spark-conf", f"spark.executorEnv.PYTHONPATH={hooks}") == \
         f"4 picture(s) made, 0 already in {out}"
     assert marker.exists()  # a task did fail once, and was retried
     assert many("2-5", "--per-task", "2", "--png") == f"2 picture(s) made, 2 already in {out}"

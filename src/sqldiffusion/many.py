@@ -15,7 +15,6 @@ fails writes nothing, and a rerun skips the seeds already there.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -28,8 +27,6 @@ from .pictures import png_bytes
 
 DATASET = "pictures.parquet"  # under the output folder
 SCHEMA = "seed BIGINT, model STRING, digest STRING, engine STRING, settings STRING, png BINARY"
-# tests: "P" or "P:FILE": the first attempt of partition P raises (a lost task), touching FILE first
-FAIL_ONCE = "SQLDIFFUSION_FAIL_FIRST_ATTEMPT"
 
 
 @dataclass(frozen=True)
@@ -101,15 +98,7 @@ def make_pictures(recipe: Recipe, seeds, net=None):
 
 def _task(recipe: Recipe, engine: str = "duckdb", dsn: str | None = None):
     """The function each Spark task runs over its seeds (executed in the executors' Python workers)."""
-    def run(partition, seeds):
-        from pyspark import TaskContext
-
-        context = TaskContext.get()
-        failing, _, marker = os.environ.get(FAIL_ONCE, "").partition(":")
-        if failing == str(partition) and context is not None and context.attemptNumber() == 0:
-            if marker:
-                Path(marker).touch()
-            raise RuntimeError(f"{FAIL_ONCE}: the first attempt of partition {partition} fails")
+    def run(seeds):
         yield from make_pictures(recipe, list(seeds), _net(recipe.model, engine, dsn))
     return run
 
@@ -164,7 +153,7 @@ def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None =
                 _import_once(recipe.model, dsn)
             slices = [todo[i:i + per_task] for i in range(0, len(todo), per_task)]
             rdd = spark.sparkContext.parallelize(slices, len(slices)).flatMap(lambda s: s, preservesPartitioning=True)
-            frame = spark.createDataFrame(rdd.mapPartitionsWithIndex(_task(recipe, engine, dsn)), SCHEMA)
+            frame = spark.createDataFrame(rdd.mapPartitions(_task(recipe, engine, dsn)), SCHEMA)
         _with_progress(spark, lambda: store.append(frame), len(todo), per_task, progress if engine != "spark" else None)
     if png_folder is not None:
         write_pngs(store.frame(), png_folder)
