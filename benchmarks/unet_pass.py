@@ -84,7 +84,7 @@ def sql_side(engine, folder, sample, t, threads, repeats, queue):
         kinds = defaultdict(lambda: [0.0, 0.0, 0])
 
         def record(statement, wall, cpu):
-            k = kinds[getattr(statement, "kind", statement.op)]
+            k = kinds[_category(statement)]
             k[0] += wall
             k[1] += cpu
             k[2] += 1
@@ -149,5 +149,12 @@ def main() -> None:
         sys.stdout.flush()
 
 
+def _category(statement) -> str:
+    """What a statement's work is grouped under (`kind` in versions before the rename, the op in
+    the oldest), so that compare_versions can time older commits."""
+    return getattr(statement, "category", None) or getattr(statement, "kind", None) or statement.op
+
+
 if __name__ == "__main__":
     main()
+

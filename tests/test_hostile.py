@@ -44,11 +44,11 @@ def edit(path, **changes):
 
 def bad_values(field) -> list:
     values = list(BAD_VALUES) + [True]
-    if field.kind is bool:
+    if field.type is bool:
         values += [0, 1, "true"]
-    if field.kind is int and field.items is None:
+    if field.type is int and field.items is None:
         values += [2.5, 4.0]
-    return [v for v in values if not (field.kind is bool and v is True)]
+    return [v for v in values if not (field.type is bool and v is True)]
 
 
 CASES = [(key, value) for key, field in FIELDS.items() for value in bad_values(field)]

@@ -38,7 +38,7 @@ def test_importing_the_same_model_again_does_nothing(small_model, tmp_path):
     before = database_state(net.engine.con)
     assert len(before[2]) == 1
     tables = len(net.engine.dialect.stored_layers(unet_layers(net.config)))
-    assert sum(1 for t in before[0] if t[0] == net.schema) == tables
+    assert sum(1 for t in before[0] if t[0] == net.namespace) == tables
     net.engine.close()
 
     calls = []
@@ -63,7 +63,7 @@ def test_interrupted_import_leaves_the_database_as_it_was(small_model):
         engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)), interrupt)
     assert database_state(engine.con) == before
     schema = engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)))  # and a later import still works
-    assert engine.imported_schema(model) == schema
+    assert engine.imported_namespace(model) == schema
 
 
 def test_failed_import_touches_nothing(small_model, tmp_path):
@@ -124,16 +124,16 @@ def test_an_import_in_an_older_layout_is_replaced(small_model, tmp_path, monkeyp
     """A database written by a version that stored parameters differently is re-imported, in one step."""
     model, folder = small_model
     db = str(tmp_path / "models.duckdb")
-    monkeypatch.setattr(DuckDBEngine, "layout", "old")
+    monkeypatch.setattr(DuckDBEngine, "layout_version", "old")
     old = SQLUNet(folder, database=db)
-    old_schema = old.schema
+    old_namespace = old.namespace
     old.engine.close()
     monkeypatch.undo()
 
     net = SQLUNet(folder, database=db)
-    assert net.schema != old_schema
+    assert net.namespace != old_namespace
     tables, schemas, registry = database_state(net.engine.con)
-    assert (old_schema,) not in schemas and (net.schema,) in schemas
-    assert [r[1] for r in registry] == [net.schema]
+    assert (old_namespace,) not in schemas and (net.namespace,) in schemas
+    assert [r[1] for r in registry] == [net.namespace]
     x = random_sample(1, 3, 16)
     np.testing.assert_allclose(net(x, 5), reference(model, x, 5), atol=1e-4)

@@ -153,7 +153,7 @@ def test_every_convolution_by_one_path(path, parts, small_model):
                                    winograd_min_channels=1, winograd4_max_channels=10**6 if path == "winograd4" else 0)
     net = SQLUNet(folder, engine)
     statements = net.program(14, 10).statements
-    stride_1 = sum(s.kind == "conv3x3" and "downsamplers" not in s.label for s in statements)
+    stride_1 = sum(s.category == "conv3x3" and "downsamplers" not in s.label for s in statements)
     for variant in ("winograd2", "winograd4"):
         assert sum(f"#{variant}" in s.sql for s in statements) == (stride_1 if path == variant else 0)
     assert sum(s.op == "winograd_conv3x3" for s in statements) == (0 if path == "direct" else stride_1)

@@ -80,7 +80,7 @@ def test_a_warehouse_keeps_the_weights_for_later_runs(spark_net, tmp_path, monke
     _, net = spark_net
     target = SparkTarget(session=net.engine.spark, warehouse=str(tmp_path))
     first = SparkEngine(target)
-    schema = SQLUNet(net.folder, first).schema
+    schema = SQLUNet(net.folder, first).namespace
     first.close()
     assert (tmp_path / schema / COMPLETE).exists()
     monkeypatch.setattr(Model, "tensors", lambda *a: pytest.fail("the weights were read again"))

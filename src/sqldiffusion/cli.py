@@ -49,7 +49,7 @@ def engine_options(command):
                                  "a run estimated to need more is refused before it starts.")(resolved)
     for flag, (option, _) in reversed(declared.items()):
         resolved = click.option(flag, option.dest, help=option.help, metavar=option.metavar,
-                                multiple=option.kind == "pairs", type=_OPTION_TYPES[option.kind])(resolved)
+                                multiple=option.takes == "pairs", type=_OPTION_TYPES[option.takes])(resolved)
     selecting = [f"{backend} with {flag}" for flag, (option, backends) in declared.items() if option.selects
                  for backend in backends]
     return click.option("--engine", type=click.Choice(list(BACKENDS)),
@@ -66,7 +66,7 @@ def _declared_options() -> dict:
     for backend in BACKENDS:
         for option in backend_package(backend).OPTIONS:
             known = declared.setdefault(option.flag, (option, []))
-            if (known[0].kind, known[0].dest) != (option.kind, option.dest):
+            if (known[0].takes, known[0].dest) != (option.takes, option.dest):
                 raise RuntimeError(f"backends declare {option.flag} twice with two meanings")
             known[1].append(backend)
     return declared
@@ -165,7 +165,7 @@ def cli() -> None:
 @engine_options
 @click.option("--class-label", "class_label", help="Class-conditional models: one class, or one per image (3,7).")
 @click.option("--show-sql", is_flag=True, help="Print the SQL program of the pass.")
-@click.option("--profile", is_flag=True, help="Print the time of every statement and per layer kind.")
+@click.option("--profile", is_flag=True, help="Print the time of every statement and per kind of work.")
 @force_option
 def unet(model, input_path, timestep, output_path, engine, database, class_label, show_sql, profile, force) -> None:
     """One UNet pass in SQL: predict the noise in a sample."""
@@ -183,7 +183,7 @@ def unet(model, input_path, timestep, output_path, engine, database, class_label
     if show_sql:
         click.echo(net.program(*sample.shape[2:]).text())
     timings: list[tuple[str, str, float, float]] = []
-    out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.kind, wall, cpu)),
+    out = net(sample, timesteps, lambda s, wall, cpu: timings.append((s.label, s.category, wall, cpu)),
               class_labels=_class_labels(class_label, net.config))
     if single:
         out = out[0]
@@ -731,18 +731,18 @@ def import_model(model, engine, database) -> None:
     """Import a model's weights into a database (once; later runs reuse them)."""
     from .sql_unet import SQLUNet
 
-    kind = engine_class(engine)
-    if not kind.durable:
+    backend = engine_class(engine)
+    if not backend.durable:
         keeping = [f"--engine {b} {option.flag} {option.metavar or 'VALUE'}" for b in BACKENDS if b != engine and engine_class(b).durable
                    for option in backend_package(b).OPTIONS]
         raise SQLDiffusionError(f"the {engine} engine keeps weights only for the run that imports them "
-                                f"({kind.why_not_durable}): there is nothing to import ahead; use "
+                                f"({backend.why_not_durable}): there is nothing to import ahead; use "
                                 f"{' or '.join(keeping) or 'an engine that keeps them'}")
     if database is None:
         flags = " or ".join(f"{option.flag} {option.metavar or 'VALUE'}" for option in backend_package(engine).OPTIONS)
-        raise SQLDiffusionError(f"import into {kind.describe(None)} would be discarded at once: give {flags or 'a database to keep them in'}")
+        raise SQLDiffusionError(f"import into {backend.describe(None)} would be discarded at once: give {flags or 'a database to keep them in'}")
     net = SQLUNet(model, engine, database)
-    click.echo(f"{model} is in {_where(engine, database)}, schema {net.schema}")
+    click.echo(f"{model} is in {_where(engine, database)}, schema {net.namespace}")
     net.engine.close()
 
 
@@ -812,13 +812,13 @@ def _print_profile(timings: list[tuple[str, str, float, float]]) -> None:
     echo(f"{'wall s':>8} {'cpu s':>8}  statement")
     for label, op, wall, cpu in timings:
         echo(f"{wall:8.3f} {cpu:8.3f}  {label} ({op})")
-    kinds: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    categories: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for _, op, wall, cpu in timings:
-        kinds[op][0] += wall
-        kinds[op][1] += cpu
-        kinds[op][2] += 1
+        categories[op][0] += wall
+        categories[op][1] += cpu
+        categories[op][2] += 1
     echo(f"\n{'layer kind':12} {'count':>5} {'wall s':>8} {'cpu s':>8}")
-    for op, (wall, cpu, n) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
+    for op, (wall, cpu, n) in sorted(categories.items(), key=lambda kv: -kv[1][0]):
         echo(f"{op:12} {n:5d} {wall:8.3f} {cpu:8.3f}")
     total_wall, total_cpu = sum(t[2] for t in timings), sum(t[3] for t in timings)
     echo(f"{'total':12} {len(timings):5d} {total_wall:8.3f} {total_cpu:8.3f}")

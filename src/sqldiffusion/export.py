@@ -52,7 +52,7 @@ class ScriptWriter(Engine):
         return nullcontext()
 
     def execute(self, program, timesteps, on_statement=None, on_start=None, class_labels=None) -> str:
-        self.labels = {s.target: f"{s.label} ({s.kind})" for s in program.statements}
+        self.labels = {s.target: f"{s.label} ({s.category})" for s in program.statements}
         return super().execute(program, timesteps, on_statement, on_start, class_labels)
 
     def create(self, name: str, select: str) -> None:
@@ -61,8 +61,8 @@ class ScriptWriter(Engine):
         self.drop(name)
         self.execute_sql(f"CREATE TEMP TABLE {name} AS\n{select}")
 
-    def store_layer(self, schema, layer, tensors) -> None:
-        table = self.dialect.table(schema, layer.name)
+    def store_layer(self, namespace, layer, tensors) -> None:
+        table = self.dialect.table(namespace, layer.name)
         columns, keys, values, dtype = table_layout(layer, layer_matrix(layer, tensors))
         self.execute_sql(f"CREATE TABLE {table} ({', '.join(columns)})")
         self.out.write(f"COPY {table} FROM stdin;\n")
@@ -73,7 +73,7 @@ class ScriptWriter(Engine):
     def registry_exists(self) -> bool:
         return False
 
-    def schema_exists(self, schema: str) -> bool:
+    def namespace_exists(self, namespace: str) -> bool:
         return False
 
     def put_image(self, name, image):
@@ -94,7 +94,7 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     config = model.config
     writer = ScriptWriter(out)
     quote = writer.dialect.quote
-    schema = f"sqld_script_{model.digest[:16]}"  # never an engine's import (the script drops it at the end)
+    namespace = f"sqld_script_{model.digest[:16]}"  # never an engine's import (the script drops it at the end)
     graph = unet_layers(config)
     tensors = model.tensors(graph.expected_tensors())
     shape = (batch, config.in_channels, *image_size(config))
@@ -105,18 +105,18 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     for setting in ("client_min_messages = warning", "jit = off", "work_mem = '256MB'"):
         writer.execute_sql(f"SET {setting}")
     out.write("\n-- the weights: one table per layer\n")
-    writer.execute_sql(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
-    writer.execute_sql(f"CREATE SCHEMA {quote(schema)}")
+    writer.execute_sql(f"DROP SCHEMA IF EXISTS {quote(namespace)} CASCADE")
+    writer.execute_sql(f"CREATE SCHEMA {quote(namespace)}")
     for layer in writer.dialect.stored_layers(graph):
-        writer.store_layer(schema, layer, tensors)
+        writer.store_layer(namespace, layer, tensors)
     out.write("\n-- the sampler\n")
-    program = render_unet(config, *shape[2:], writer.dialect, schema)
+    program = render_unet(config, *shape[2:], writer.dialect, namespace)
     scheduler = planned_scheduler(NoiseSchedule.from_config(model.scheduler_config), rule, timesteps)
     loop(writer, program, scheduler, shape, seed)
     out.write("\n-- the picture\n\\pset tuples_only on\n\\pset format unaligned\n")
     writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
     writer.drop(*relations(program))
-    writer.execute_sql(f"DROP SCHEMA {quote(schema)} CASCADE")
+    writer.execute_sql(f"DROP SCHEMA {quote(namespace)} CASCADE")
 
 
 def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: int = COLUMNS) -> str:

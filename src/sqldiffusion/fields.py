@@ -26,12 +26,12 @@ def shown(value) -> str:
 class Field:
     """What a config field may hold.
 
-    `kind`: int, float (any finite number), bool or str. `low`/`high`: inclusive bounds of a
+    `type`: int, float (any finite number), bool or str. `low`/`high`: inclusive bounds of a
     number (`low_open`: low itself excluded). `choices`: the strings allowed. `nullable`: null is
     allowed. `items`: a list of `items[0]` to `items[1]` values of this kind instead of one value.
     """
 
-    kind: type
+    type: type
     low: float | None = None
     high: float | None = None
     low_open: bool = False
@@ -59,17 +59,17 @@ def check(source: str, key: str, value, field: Field):
 
 
 def _check_one(value, field: Field, fail):
-    kind = field.kind
-    if kind is bool:
+    expected = field.type
+    if expected is bool:
         if not isinstance(value, bool):
             fail("true or false")
         return value
-    if kind is str:
+    if expected is str:
         if not isinstance(value, str) or (field.choices and value not in field.choices):
             fail(_described(field))
         return value
     # numbers: a bool is not one, nor a float where a whole number is asked for
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (expected is int and not isinstance(value, int)):
         fail(_described(field))
     if isinstance(value, float) and not math.isfinite(value):
         fail(_described(field))
@@ -80,11 +80,11 @@ def _check_one(value, field: Field, fail):
 
 
 def _described(field: Field) -> str:
-    if field.kind is bool:
+    if field.type is bool:
         return "true or false"
-    if field.kind is str:
+    if field.type is str:
         return "one of " + ", ".join(field.choices) if field.choices else "a string"
-    noun = "a whole number" if field.kind is int else "a finite number"
+    noun = "a whole number" if field.type is int else "a finite number"
     if field.low is not None and field.high is not None:
         return f"{noun} {'above' if field.low_open else 'from'} {field.low:g} {'up ' if field.low_open else ''}to {field.high:g}"
     if field.low is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import pictures
+from .backends import DEFAULT
 from .pipeline import SQLDiffusionPipeline
 from .scheduler import BLOG_TIMESTEPS
 
@@ -27,7 +28,7 @@ def embedding_picture(embedding: np.ndarray, height: int = 256) -> np.ndarray:
     return picture.repeat(scale, axis=1)
 
 
-def make_figures(model, out: Path, engine: str = "duckdb", database: str | None = None, seed: int = 0,
+def make_figures(model, out: Path, engine: str = DEFAULT, database: str | None = None, seed: int = 0,
                  count: int = 10, all_steps: int | None = None,
                  log: Callable[[str], None] = print) -> list[Path]:
     pipe = SQLDiffusionPipeline.from_pretrained(model, engine, database)

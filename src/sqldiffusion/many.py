@@ -73,7 +73,7 @@ def check_engine(engine: str, dsn: str | None) -> None:
 _NETS: dict = {}  # per Python worker: (model, engine, dsn) -> SQLUNet, so an executor imports a model once
 
 
-def _net(model: str, engine: str = "duckdb", dsn: str | None = None):
+def _net(model: str, engine: str = ENGINES[0], dsn: str | None = None):
     from .sql_unet import SQLUNet
 
     key = (model, engine, dsn)
@@ -96,7 +96,7 @@ def make_pictures(recipe: Recipe, seeds, net=None):
         yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, png_bytes(samples))
 
 
-def _task(recipe: Recipe, engine: str = "duckdb", dsn: str | None = None):
+def _task(recipe: Recipe, engine: str = ENGINES[0], dsn: str | None = None):
     """The function each Spark task runs over its seeds (executed in the executors' Python workers)."""
     def run(seeds):
         yield from make_pictures(recipe, list(seeds), _net(recipe.model, engine, dsn))
@@ -133,7 +133,7 @@ class Store:
             writer.parquet(str(self.folder / DATASET))
 
 
-def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = "duckdb",
+def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = ENGINES[0],
                   per_task: int = 1, png_folder: Path | None = None,
                   progress: Callable[[int, int], None] | None = None, table: str | None = None,
                   dsn: str | None = None) -> tuple[int, int]:

@@ -45,7 +45,7 @@ class Statement:
     target: str  # the relation this statement creates
     sql: str  # a SELECT producing it
     label: str  # the diffusers module it computes, e.g. down_blocks.0.resnets.0.conv1
-    kind: str  # the kind of work, for profiles: the primitive, or the block ("attention")
+    category: str  # the work it does, as profiles group it: the primitive, or the block ("attention")
     drops: tuple[str, ...] = ()  # relations nobody reads after this statement
     op: str = ""  # the primitive the dialect rendered
     shape: tuple[int, ...] = ()  # the tensor shape of the relation it makes, (C, H, W) or (C,)
@@ -59,12 +59,12 @@ class Program:
     class_conditional: bool = False  # whether it reads CLASS_LABELS
 
     def text(self) -> str:
-        parts = [f"-- {s.label} ({s.kind})\nCREATE TEMP TABLE {s.target} AS\n{s.sql};" for s in self.statements]
+        parts = [f"-- {s.label} ({s.category})\nCREATE TEMP TABLE {s.target} AS\n{s.sql};" for s in self.statements]
         return "\n\n".join(parts) + "\n"
 
 
-def render(graph: Graph, dialect, schema: str) -> Program:
-    """The program of a lowered graph whose parameters live in `schema`."""
+def render(graph: Graph, dialect, namespace: str) -> Program:
+    """The program of a lowered graph whose parameters live in `namespace`."""
     names: dict[int, str] = {}
     statements: list[Statement] = []
     last_use = graph.last_use()
@@ -76,17 +76,17 @@ def render(graph: Graph, dialect, schema: str) -> Program:
             names[node.id] = SAMPLE
             continue
         inputs = [Relation(names[i], graph[i].shape) for i in node.inputs]
-        table = dialect.table(schema, node.layer.name) if node.layer else None
+        table = dialect.table(namespace, node.layer.name) if node.layer else None
         names[node.id] = f"sqld_t{node.id}"
         sql = dialect.select(node, inputs, table)
         dead = tuple(names[i] for i in dict.fromkeys(node.inputs)
                      if last_use[i] == node.id and names[i] not in (SAMPLE, *INPUTS.values()))
-        statements.append(Statement(names[node.id], sql, node.label, node.kind, dead, node.op, tuple(node.shape)))
+        statements.append(Statement(names[node.id], sql, node.label, node.category, dead, node.op, tuple(node.shape)))
     out = graph[graph.output]
     conditional = any(node.op in ("class_labels", "class_embeddings") for node in graph.nodes)
     return Program(tuple(statements), names[out.id], out.shape, conditional)
 
 
-def render_unet(config: UNetConfig, height: int, width: int, dialect, schema: str) -> Program:
-    """The program of one UNet pass at this image size, for `dialect`, reading weights in `schema`."""
-    return render(dialect.lower(build_unet(config, height, width)), dialect, schema)
+def render_unet(config: UNetConfig, height: int, width: int, dialect, namespace: str) -> Program:
+    """The program of one UNet pass at this image size, for `dialect`, reading weights in `namespace`."""
+    return render(dialect.lower(build_unet(config, height, width)), dialect, namespace)

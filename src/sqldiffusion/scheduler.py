@@ -133,15 +133,15 @@ def interpolated_sigmas(timesteps: Sequence[float], dialect) -> str:
 def karras_plan(schedule: NoiseSchedule, steps: int, ends: Sequence[float] | None = None,
                 rounded: bool = True) -> list[float]:
     """The timesteps of `steps` Karras sigmas, as `set_timesteps` with use_karras_sigmas gives them
-    (karras_sql; float32 where not `rounded`). Computed in SQL on a DuckDB of its own, whatever the
-    run's engine: the plan must be known before the run starts (its progress, preflight and
+    (karras_sql; float32 where not `rounded`). Computed in SQL on an engine of its own (the default,
+    embedded one, which opens with no options), whatever the run's engine: the plan must be known before the run starts (its progress, preflight and
     outputs), and every engine computes the same sigmas again when its loop begins."""
-    from .backends import get_engine
+    from .backends import DEFAULT, get_engine
 
     total = schedule.num_train_timesteps
     if not 1 <= steps <= total:
         raise SQLDiffusionError(f"steps must be from 1 to the {total} the model was trained with (got {shown(steps)})")
-    engine = get_engine("duckdb")
+    engine = get_engine(DEFAULT)
     try:
         engine.create(SCHEDULE, schedule_sql(schedule, engine.dialect))
         sql = karras_sql(schedule, steps, engine.dialect, ends, rounded)

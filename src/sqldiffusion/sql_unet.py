@@ -32,14 +32,14 @@ class SQLUNet:
         check_model_fits(self.config, max_memory)  # before the engine starts or anything is imported
         self.engine = get_engine(engine, database) if isinstance(engine, str) else engine
         layers = self.engine.dialect.stored_layers(unet_layers(self.config))
-        self.schema = self.engine.import_model(self.model, layers, on_import)
+        self.namespace = self.engine.import_model(self.model, layers, on_import)
         self._programs: dict[tuple[int, int], Program] = {}
 
     def program(self, height: int, width: int) -> Program:
         """The SQL program of one pass at this image size (rendered once, then reused)."""
         key = (height, width)
         if key not in self._programs:
-            self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.schema)
+            self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.namespace)
         return self._programs[key]
 
     def program_for(self, shape: tuple[int, ...]) -> Program:

@@ -114,8 +114,8 @@ class Dialect(ABC):
     def quote(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
-    def table(self, schema: str, name: str) -> str:
-        return f"{self.quote(schema)}.{self.quote(name)}"
+    def table(self, namespace: str, name: str) -> str:
+        return f"{self.quote(namespace)}.{self.quote(name)}"
 
     # ---- written once for every backend -------------------------------------------------------
     def select(self, node: Node, inputs: list[Relation], table: str | None) -> str:
@@ -465,7 +465,10 @@ class Engine(ABC):
     """A connection to one database, its `dialect`, and the few things only it knows how to do.
 
     The relations a run makes are temporary (`create`); a model's parameters are ordinary tables in
-    a schema of its own, named by its digest and listed in the registry table (`import_model`).
+    a namespace of its own, named by its digest and listed in the registry table (`import_model`).
+    A namespace is a schema where the engine keeps weights in schemas (DuckDB, PostgreSQL), and a
+    prefix of each table's name where it cannot (Hyper's temporary tables, Spark's views):
+    `Dialect.table(namespace, name)` says which.
     """
 
     name: str = ""
@@ -474,7 +477,7 @@ class Engine(ABC):
     database: str | None = None
     registry: str = "sqldiffusion_models"  # the registry table, as statements name it
     placeholder: str = "?"  # how the driver marks a bound parameter
-    layout: str = ""  # the storage layout's version where a backend has had several
+    layout_version: str = ""  # the version of its storage layout, where a backend has had several
     durable: bool = True  # whether it can make ordinary tables (False: temporary ones only, gone with it)
     why_not_durable: str = ""  # where it is not durable, why its weights last one run only
 
@@ -521,15 +524,15 @@ class Engine(ABC):
         """A vector relation (b, ...) as a (B, C) array."""
         return self.storage.fetch_vectors(name)
 
-    def store_layer(self, schema: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
-        """Create and fill the parameter table of `layer` in `schema`, in this backend's layout."""
-        self.storage.store_layer(self.dialect.table(schema, layer.name), layer, tensors)
+    def store_layer(self, namespace: str, layer: Layer, tensors: dict[str, np.ndarray]) -> None:
+        """Create and fill the parameter table of `layer` in `namespace`, in this backend's layout."""
+        self.storage.store_layer(self.dialect.table(namespace, layer.name), layer, tensors)
 
     @abstractmethod
     def registry_exists(self) -> bool: ...
 
     @abstractmethod
-    def schema_exists(self, schema: str) -> bool: ...
+    def namespace_exists(self, namespace: str) -> bool: ...
 
     def interrupt(self) -> None:
         """From another thread: stop the statement this engine is running, if its driver can (the
@@ -547,50 +550,50 @@ class Engine(ABC):
         self.drop(new)
         self.execute_sql(f"ALTER TABLE {old} RENAME TO {new}")
 
-    def schema_name(self, model) -> str:
-        """The schema a model is imported into: named by its digest, so one model is stored once,
-        and by the storage `layout` where a backend has had more than one, so that an older import
+    def namespace_of(self, model) -> str:
+        """The namespace a model is imported into: named by its digest, so one model is stored once,
+        and by the storage `layout_version` where a backend has had more than one, so that an older import
         is not read as a newer one."""
-        return f"sqld_{model.digest[:16]}" + (f"_{self.layout}" if self.layout else "")
+        return f"sqld_{model.digest[:16]}" + (f"_{self.layout_version}" if self.layout_version else "")
 
-    def registered_schema(self, model) -> str | None:
-        """The schema the registry lists for `model` (in whatever layout it was imported)."""
+    def registered_namespace(self, model) -> str | None:
+        """The namespace the registry lists for `model` (in whatever layout it was imported)."""
         if not self.registry_exists():
             return None
         rows = self.query(f"SELECT schema_name FROM {self.registry} WHERE digest = {self.placeholder}",
                                 [model.digest])
         return rows[0][0] if rows else None
 
-    def imported_schema(self, model) -> str | None:
-        """The schema holding `model` in this backend's current layout, if imported."""
-        schema = self.registered_schema(model)
-        return schema if schema == self.schema_name(model) else None
+    def imported_namespace(self, model) -> str | None:
+        """The namespace holding `model` in this backend's current layout, if imported."""
+        namespace = self.registered_namespace(model)
+        return namespace if namespace == self.namespace_of(model) else None
 
     def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
-        """Store `layers` of `model` in a schema of its own and note it there; a no-op if it is
-        there already. Returns the schema.
+        """Store `layers` of `model` in a namespace of its own and note it there; a no-op if it is
+        there already. Returns the namespace.
 
         One template for every engine: the weights are read and checked before the database is
         touched; `importing` brackets the making of the tables (a durable engine: one transaction,
         the registry, an import in an older layout replaced, all rolled back on any failure or
         interruption; a per-session engine: the tables it made dropped); `store_layers` makes them.
         `found_import` lets an engine take an import it holds elsewhere (Spark's warehouse)."""
-        schema = self.schema_name(model)
-        if self.imported_schema(model) == schema or self.found_import(model, schema, layers):
-            return schema
+        namespace = self.namespace_of(model)
+        if self.imported_namespace(model) == namespace or self.found_import(model, namespace, layers):
+            return namespace
         tensors = model.tensors({name: shape for layer in layers for name, shape in layer.tensors.items()})
-        with self.importing(model, schema, layers) as needed:
+        with self.importing(model, namespace, layers) as needed:
             if needed:
-                self.store_layers(schema, layers, tensors, on_layer)
-        return schema
+                self.store_layers(namespace, layers, tensors, on_layer)
+        return namespace
 
-    def found_import(self, model, schema: str, layers: list[Layer]) -> bool:
+    def found_import(self, model, namespace: str, layers: list[Layer]) -> bool:
         """Whether the engine holds this import somewhere it can take it from without the weights
         (and has taken it): none do but Spark's warehouse."""
         return False
 
     @contextmanager
-    def importing(self, model, schema: str, layers: list[Layer]):
+    def importing(self, model, namespace: str, layers: list[Layer]):
         """Around the making of an import's tables in a durable database: one transaction, the
         import lock, the registry. Yields whether the tables are still to be made (not if another
         process imported the model while this one waited for the lock)."""
@@ -600,27 +603,27 @@ class Engine(ABC):
             self.execute_sql(f"CREATE TABLE IF NOT EXISTS {self.registry} (digest TEXT PRIMARY KEY, "
                              "schema_name TEXT NOT NULL, model TEXT, config TEXT, "
                              "imported_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)")
-            old = self.registered_schema(model)
-            if old == schema:  # another process imported it while we waited
+            old = self.registered_namespace(model)
+            if old == namespace:  # another process imported it while we waited
                 yield False
                 return
             if old is not None:  # imported in an older layout: replaced
                 self.execute_sql(f"DROP SCHEMA IF EXISTS {q(old)} CASCADE")
                 self.execute_sql(f"DELETE FROM {self.registry} WHERE digest = {ph}", [model.digest])
-            if self.schema_exists(schema):
-                raise SQLDiffusionError(f"schema {schema} already exists in this database but is not a "
+            if self.namespace_exists(namespace):
+                raise SQLDiffusionError(f"schema {namespace} already exists in this database but is not a "
                                         "sqldiffusion model; drop it or use another database")
-            self.execute_sql(f"CREATE SCHEMA {q(schema)}")
+            self.execute_sql(f"CREATE SCHEMA {q(namespace)}")
             yield True
             self.execute_sql(f"INSERT INTO {self.registry} (digest, schema_name, model, config) "
                              f"VALUES ({ph}, {ph}, {ph}, {ph})",
-                             [model.digest, schema, model.name, json.dumps(model.config.raw)])
+                             [model.digest, namespace, model.name, json.dumps(model.config.raw)])
 
-    def store_layers(self, schema: str, layers: list[Layer], tensors: dict[str, np.ndarray],
+    def store_layers(self, namespace: str, layers: list[Layer], tensors: dict[str, np.ndarray],
                      on_layer: Callable[[int, int], None] | None = None) -> None:
         """Make every layer's table, one after another (`on_layer(done, total)` after each)."""
         for i, layer in enumerate(layers):
-            self.store_layer(schema, layer, tensors)
+            self.store_layer(namespace, layer, tensors)
             if on_layer:
                 on_layer(i + 1, len(layers))
 
@@ -674,19 +677,19 @@ class SessionWeights:
     def registry_exists(self) -> bool:
         return False
 
-    def schema_exists(self, schema: str) -> bool:
-        return schema in self._imported
+    def namespace_exists(self, namespace: str) -> bool:
+        return namespace in self._imported
 
-    def imported_schema(self, model) -> str | None:
-        schema = self.schema_name(model)
-        return schema if schema in self._imported else None
+    def imported_namespace(self, model) -> str | None:
+        namespace = self.namespace_of(model)
+        return namespace if namespace in self._imported else None
 
     @contextmanager
-    def importing(self, model, schema: str, layers: list[Layer]):
+    def importing(self, model, namespace: str, layers: list[Layer]):
         """The tables made for the session: dropped if the import fails or is interrupted."""
         try:
             yield True
         except BaseException:
-            self.drop(*(self.dialect.table(schema, layer.name) for layer in layers))
+            self.drop(*(self.dialect.table(namespace, layer.name) for layer in layers))
             raise
-        self._imported.add(schema)
+        self._imported.add(namespace)

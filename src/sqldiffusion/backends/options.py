@@ -14,7 +14,7 @@ from dataclasses import dataclass
 class Option:
     flag: str  # "--db"
     help: str
-    kind: str = "text"  # text, file (a path to a file), folder, or pairs (repeatable KEY=VALUE)
+    takes: str = "text"  # text, file (a path to a file), folder, or pairs (repeatable KEY=VALUE)
     metavar: str | None = None
     selects: bool = False  # given without --engine, it chooses the backend declaring it
 

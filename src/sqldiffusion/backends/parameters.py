@@ -14,24 +14,24 @@ from ..graph.ops import Layer
 def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
     """The float32 matrix stored for `layer` (rows x columns)."""
     p = layer.module
-    if layer.kind == "norm":
+    if layer.packing == "norm":
         return np.stack([tensors[f"{p}.weight"], tensors[f"{p}.bias"]])
-    if layer.kind == "dense":
+    if layer.packing == "dense":
         weight, bias = tensors[f"{p}.weight"], tensors[f"{p}.bias"]
         if layer.rows is not None:
             weight, bias = weight[slice(*layer.rows)], bias[slice(*layer.rows)]
         return _with_bias(weight.reshape(weight.shape[0], -1), bias)
-    if layer.kind == "embedding":  # (classes, features): one-hot inputs times its transpose pick a row
+    if layer.packing == "embedding":  # (classes, features): one-hot inputs times its transpose pick a row
         table = tensors[f"{p}.weight"]
         return _with_bias(table.T, np.zeros(table.shape[1], dtype=np.float32))
-    if layer.kind == "conv3x3":
+    if layer.packing == "conv3x3":
         weight = tensors[f"{p}.weight"]  # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
         return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), tensors[f"{p}.bias"])
-    if layer.kind == "qkv":
+    if layer.packing == "qkv":
         base = p.removesuffix(".qkv")
         rows = [_with_bias(tensors[f"{base}.to_{k}.weight"], tensors[f"{base}.to_{k}.bias"]) for k in "qkv"]
         return np.concatenate(rows)
-    raise ValueError(f"unknown layer kind {layer.kind}")
+    raise ValueError(f"unknown layer packing {layer.packing}")
 
 
 def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

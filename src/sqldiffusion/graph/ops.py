@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 class Layer:
     """The parameters one primitive reads, as the engine stores them: a matrix of rows.
 
-    ``kind`` says how the diffusers tensors become rows (see `backends/parameters.py`):
+    ``packing`` says how the diffusers tensors become rows (see `backends/parameters.py`):
     ``dense``: rows = output features, columns = inputs then bias (Linear and 1x1 conv); where
     ``rows`` is given, only the output features from rows[0] up to rows[1] (a Linear split in two);
     ``embedding``: an embedding table as a dense layer over one-hot inputs (rows = features,
@@ -25,12 +25,12 @@ class Layer:
     ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
 
-    A backend's lowering may add kinds of its own (parameters stored in another form), named for
+    A backend's lowering may add packings of its own (parameters stored in another form), named for
     the table that holds them.
     """
 
     name: str  # the parameter table's name: the diffusers module, e.g. down_blocks.0.resnets.0.conv1
-    kind: str
+    packing: str
     tensors: dict[str, tuple[int, ...]]  # diffusers tensor name -> shape
     rows: tuple[int, int] | None = None  # dense: the output features kept (None: all)
 
@@ -54,8 +54,8 @@ class Node:
     tag: str = ""  # the block it belongs to where profiles group it apart from its op ("attention")
 
     @property
-    def kind(self) -> str:
-        """The kind of work, as profiles group it: the block tag, else the primitive."""
+    def category(self) -> str:
+        """The work it does, as profiles group it: the block tag, else the primitive."""
         return self.tag or self.op
 
     @property

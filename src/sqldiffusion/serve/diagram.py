@@ -9,7 +9,7 @@ from ..program import Program
 
 # where each top-level module sits in the drawing: the time embedding beside the network, the
 # down path, the middle, the up path, then the output
-KINDS = {"time_proj": "time", "time_embedding": "time", "center_input_sample": "in", "conv_in": "in",
+ROLES = {"time_proj": "time", "time_embedding": "time", "center_input_sample": "in", "conv_in": "in",
          "mid_block": "mid", "conv_norm_out": "out", "conv_act": "out", "conv_out": "out"}
 
 
@@ -31,14 +31,14 @@ def statement_sql(target: str, sql: str) -> str:
 
 
 def diagram(config: UNetConfig, program: Program, height: int, width: int, dialect) -> dict:
-    """Blocks (name, kind, block type, output shape, statements) and skips (from, to), as JSON."""
+    """Blocks (name, role in the drawing, block type, output shape, statements) and skips (from, to), as JSON."""
     blocks: dict[str, dict] = {}
     for index, s in enumerate(program.statements):
         name = module_of(s.label)
-        block = blocks.setdefault(name, {"name": name, "kind": _kind(name), "type": _block_type(config, name),
+        block = blocks.setdefault(name, {"name": name, "role": _role(name), "type": _block_type(config, name),
                                          "shape": [], "statements": []})
         block["shape"] = list(s.shape)  # the module's output: what its last statement makes
-        block["statements"].append({"index": index, "target": s.target, "label": s.label, "kind": s.kind,
+        block["statements"].append({"index": index, "target": s.target, "label": s.label, "category": s.category,
                                     "op": s.op, "shape": list(s.shape), "sql": statement_sql(s.target, s.sql)})
     graph = dialect.lower(build_unet(config, height, width))
     skips: list[list[str]] = []
@@ -50,18 +50,18 @@ def diagram(config: UNetConfig, program: Program, height: int, width: int, diale
     return {"blocks": list(blocks.values()), "skips": skips, "statements": len(program.statements)}
 
 
-def _kind(name: str) -> str:
-    return KINDS.get(name) or ("down" if name.startswith("down_blocks") else "up" if name.startswith("up_blocks")
+def _role(name: str) -> str:
+    return ROLES.get(name) or ("down" if name.startswith("down_blocks") else "up" if name.startswith("up_blocks")
                                else "other")
 
 
 def _block_type(config: UNetConfig, name: str) -> str:
-    kind, _, index = name.partition(".")
+    part, _, index = name.partition(".")
     raw = config.raw
-    if kind == "down_blocks":
+    if part == "down_blocks":
         return raw["down_block_types"][int(index)]
-    if kind == "up_blocks":
+    if part == "up_blocks":
         return raw["up_block_types"][int(index)]
-    if kind == "mid_block":
+    if part == "mid_block":
         return raw.get("mid_block_type") or "UNetMidBlock2D"
     return ""

@@ -96,7 +96,7 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
                     rule.karras)
 
 
-def _number(value, what: str, kind):
+def _number(value, what: str, number_type):
     """A JSON number (or the text of one, as a form sends it) of the kind asked for, finite."""
     try:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 40:
@@ -104,14 +104,14 @@ def _number(value, what: str, kind):
         number = float(value)
         if not math.isfinite(number):
             raise ValueError
-        if kind is int:
+        if number_type is int:
             whole = int(value) if isinstance(value, int) else int(number)
             if whole != number:
                 raise ValueError
             return whole
         return number
     except (TypeError, ValueError, OverflowError):
-        whole = "a whole number" if kind is int else "a finite number"
+        whole = "a whole number" if number_type is int else "a finite number"
         raise SQLDiffusionError(f"{what} {shown(value)} is not {whole}") from None
 
 
@@ -143,9 +143,9 @@ class Job:
     def __post_init__(self) -> None:
         self.changed = threading.Condition()
 
-    def emit(self, kind: str, **data) -> None:
+    def emit(self, event_type: str, **data) -> None:
         with self.changed:
-            self.events.append({"type": kind, **data})
+            self.events.append({"type": event_type, **data})
             self.changed.notify_all()
 
     def since(self, position: int) -> list[dict]:

@@ -116,15 +116,15 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     schedule = NoiseSchedule.from_config(model.scheduler_config)
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
     runs = {f"{r.key}@{b}": record_run(net, schedule, r, b) for r in chosen for b in range(1, max_batch + 1)}
-    read = _tables_read(config, height, width, recorder, net.schema)
+    read = _tables_read(config, height, width, recorder, net.namespace)
     tables, blob = _weights([recorder.uploads[t] for t in read])
-    network = {"schema": net.schema, "tables": tables, "program": _statements(recorder, program),
+    network = {"namespace": net.namespace, "tables": tables, "program": _statements(recorder, program),
                "output": program.output, "output_shape": list(program.output_shape),
                "diagram": diagram(config, program, height, width, recorder.dialect),
                "cleanup": _dropped(recorder, relations(program)),
                "setup": ["SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
                          "SET preserve_insertion_order = false",
-                         f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(net.schema)}"]}
+                         f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(net.namespace)}"]}
     with tempfile.TemporaryDirectory(dir=out_dir.resolve().parent, prefix=f".{out_dir.name}.") as tmp:
         work = Path(tmp) / "out"
         work.mkdir()
@@ -208,8 +208,8 @@ def _write_page(work: Path, source: dict, packages: dict) -> None:
     base = {name: (f"./duckdb-wasm/{name}/" if source["local"] else f"{source['url']}{name}@{packages[name]}/")
             for name in PACKAGES}
     imports = {name: base[name] + ENTRY[name] for name in PACKAGES}
-    bundles = {kind: {"mainModule": base["@duckdb/duckdb-wasm"] + wasm, "mainWorker": base["@duckdb/duckdb-wasm"] + worker}
-               for kind, (wasm, worker) in BUNDLES.items()}
+    bundles = {build: {"mainModule": base["@duckdb/duckdb-wasm"] + wasm, "mainWorker": base["@duckdb/duckdb-wasm"] + worker}
+               for build, (wasm, worker) in BUNDLES.items()}
     importmap = json.dumps({"imports": imports}, indent=1).replace("</", "<\\/")
     remote = "" if source["local"] else " " + re.match(r"^https?://[^/]+", source["url"]).group(0)
     digest = hashlib.sha256(importmap.encode()).digest()
@@ -226,10 +226,10 @@ def _write_page(work: Path, source: dict, packages: dict) -> None:
 
 
 # ---- what the page runs ------------------------------------------------------------------------
-def _tables_read(config, height: int, width: int, recorder: Recorder, schema: str) -> list[str]:
+def _tables_read(config, height: int, width: int, recorder: Recorder, namespace: str) -> list[str]:
     """The parameter tables a pass at this size reads, in the order the import made them."""
     graph = recorder.dialect.lower(build_unet(config, height, width))
-    read = {recorder.dialect.table(schema, node.layer.name) for node in graph.nodes if node.layer}
+    read = {recorder.dialect.table(namespace, node.layer.name) for node in graph.nodes if node.layer}
     return [table for table in recorder.uploads if table in read]
 
 
@@ -242,7 +242,7 @@ def _statements(recorder: Recorder, program) -> list[dict]:
         create = recorder.ops.pop()["sql"]
         recorder.drop(*s.drops)
         out.append({"target": s.target, "create": create, "drops": [op["sql"] for op in recorder.ops],
-                    "label": s.label, "kind": s.kind, "op": s.op, "shape": list(s.shape)})
+                    "label": s.label, "category": s.category, "op": s.op, "shape": list(s.shape)})
     return out
 
 

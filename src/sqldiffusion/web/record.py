@@ -73,16 +73,16 @@ class Recorder(DuckDBEngine):
     def registry_exists(self) -> bool:
         return False
 
-    def schema_exists(self, schema: str) -> bool:
+    def namespace_exists(self, namespace: str) -> bool:
         return False
 
     @contextmanager
-    def importing(self, model, schema, layers):
+    def importing(self, model, namespace, layers):
         yield True  # no registry and no transaction: the page creates the tables itself
 
-    def store_layer(self, schema, layer, tensors) -> None:
+    def store_layer(self, namespace, layer, tensors) -> None:
         """The layer's values and table statement, kept for the page."""
-        table = self.dialect.table(schema, layer.name)
+        table = self.dialect.table(namespace, layer.name)
         self.uploads[table] = Upload(table, *layer_upload(table, layer, tensors))
 
     def create(self, name: str, select: str) -> None:

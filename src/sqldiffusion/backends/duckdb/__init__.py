@@ -2,7 +2,7 @@
 
 from ..options import Option
 
-OPTIONS = (Option("--db", "DuckDB database file [default: in memory].", kind="file", metavar="FILE"),)
+OPTIONS = (Option("--db", "DuckDB database file [default: in memory].", takes="file", metavar="FILE"),)
 
 
 def target(db: str | None = None) -> str | None:

@@ -103,7 +103,7 @@ class DuckDBDialect(Dialect):
 
     def lower(self, graph: Graph) -> Graph:
         """Stride-1 3x3 convolutions with enough work become Winograd convolutions, reading the
-        transformed kernels (a layer of kind "winograd2"/"winograd4", table "<conv>#winograd2")."""
+        transformed kernels (a layer packed "winograd2"/"winograd4", table "<conv>#winograd2")."""
         return self._winograd(graph, any_size=False)
 
     def _winograd(self, graph: Graph, any_size: bool) -> Graph:
@@ -118,7 +118,7 @@ class DuckDBDialect(Dialect):
                 return node
             layer = Layer(f"{node.layer.name}#{path}", path, node.layer.tensors)
             return replace(node, op=WINOGRAD_CONV, layer=layer, attrs={**node.attrs, "tile": int(path[-1])},
-                           tag=node.kind)  # profiled with the other convolutions
+                           tag=node.category)  # profiled with the other convolutions
         return graph.rewritten(rewrite)
 
     def stored_layers(self, graph: Graph) -> list[Layer]:

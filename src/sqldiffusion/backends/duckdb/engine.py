@@ -22,7 +22,7 @@ LOCKED_DOWN = {"autoinstall_known_extensions": False, "autoload_known_extensions
 
 class DuckDBEngine(Engine):
     name = "duckdb"
-    layout = storage.LAYOUT
+    layout_version = storage.LAYOUT_VERSION
 
     def __init__(self, database: str | None = None) -> None:
         self.database = database or ":memory:"
@@ -79,13 +79,13 @@ class DuckDBEngine(Engine):
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND table_name = ?", [self.registry]).fetchone()[0])
 
-    def schema_exists(self, schema: str) -> bool:
+    def namespace_exists(self, namespace: str) -> bool:
         return bool(self.con.execute(
             "SELECT count(*) FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = ?",
-            [schema]).fetchone()[0])
+            [namespace]).fetchone()[0])
 
     def import_model(self, model, layers, on_layer=None) -> str:
-        if self.read_only and self.imported_schema(model) is None:
+        if self.read_only and self.imported_namespace(model) is None:
             raise SQLDiffusionError(f"DuckDB file {self.database} is read-only and does not hold this model; "
                                     "import it into a file you can write (sqldiffusion import --db FILE)")
         return super().import_model(model, layers, on_layer)

@@ -16,7 +16,7 @@ from ...graph.ops import Layer
 from ..parameters import flat_columns, layer_matrix
 from .winograd import winograd_weights
 
-LAYOUT = "m3"  # the version of the parameter layout above, part of each model's schema name
+LAYOUT_VERSION = "m3"  # the version of the parameter layout above, part of each model's namespace
 _UPLOAD = "sqld_upload"
 
 
@@ -27,9 +27,9 @@ def store_layer(con: duckdb.DuckDBPyConnection, table: str, layer: Layer, tensor
 def layer_upload(table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> tuple[np.ndarray, str]:
     """What creates `layer`'s table: its values, flat float32, and the statement that builds the
     table from them, whose {values} is a relation of rows (i BIGINT, a FLOAT) holding them."""
-    if layer.kind.startswith("winograd"):
+    if layer.packing.startswith("winograd"):
         conv = layer.name.split("#")[0]
-        kernels, bias = winograd_weights(conv, tensors, int(layer.kind.removeprefix("winograd")))
+        kernels, bias = winograd_weights(conv, tensors, int(layer.packing.removeprefix("winograd")))
         return kernels.ravel(), winograd_table_sql(table, kernels.shape, bias)
     matrix = layer_matrix(layer, tensors)
     return matrix.ravel(), matrix_table_sql(table, matrix.shape[1])

@@ -112,9 +112,10 @@ class HyperDialect(Dialect):
                 f"        FROM {self.series(b, 'bb')}, {self.series(h, 'yy')}, {self.series(w, 'xx')}) n) s) l) g")
 
     # ---- storage of parameters: temporary tables, per process ---------------------------------
-    def table(self, schema: str, name: str) -> str:
-        # Hyper keeps array columns only in temporary tables, which live in no schema
-        return self.quote(f"{schema}.{name}")
+    def table(self, namespace: str, name: str) -> str:
+        # Hyper keeps array columns only in temporary tables, which live in no schema: the namespace
+        # is a prefix of the name
+        return self.quote(f"{namespace}.{name}")
 
     # ---- primitives ------------------------------------------------------------------------
     def time_proj(self, node, inputs, table):

@@ -82,7 +82,7 @@ class HyperEngine(SessionWeights, Engine):
         self.dialect = HyperDialect()
         self.storage = ConnectionStorage(self, storage)
         self._imported: set[str] = set()
-        self._kept: dict[str, bool] = {}  # refilled relations -> whether they hold rows
+        self._refilled: dict[str, bool] = {}  # refilled relations -> whether they hold rows
         self.database = None
 
     def close(self) -> None:
@@ -109,7 +109,7 @@ class HyperEngine(SessionWeights, Engine):
 
     # ---- weights: temporary tables of this process ----------------------------------------------
 
-    def store_layers(self, schema: str, layers: list[Layer], tensors, on_layer=None) -> None:
+    def store_layers(self, namespace: str, layers: list[Layer], tensors, on_layer=None) -> None:
         """The next layers' files are written (by DuckDB, in a thread) while Hyper reads this one's:
         both release the GIL. Disk: at most LOOKAHEAD + 1 layers at a time; the folder goes,
         whatever happens."""
@@ -120,7 +120,7 @@ class HyperEngine(SessionWeights, Engine):
                     written = ahead.popleft().result()
                     if i + LOOKAHEAD < len(layers):
                         ahead.append(pool.submit(storage.write_layer, layers[i + LOOKAHEAD], tensors, folder))
-                    storage.load_layer(self.con, self.dialect.table(schema, layer.name), written)
+                    storage.load_layer(self.con, self.dialect.table(namespace, layer.name), written)
                     os.unlink(written[0])
                     if on_layer:
                         on_layer(i + 1, len(layers))
@@ -133,33 +133,33 @@ class HyperEngine(SessionWeights, Engine):
     def refill(self, name: str, select: str) -> None:
         """A relation made at every pass keeps its table: emptied and filled again (a SELECT of
         other columns fails the INSERT and makes the table again)."""
-        if name in self._kept:
-            if self._kept[name]:
+        if name in self._refilled:
+            if self._refilled[name]:
                 self.con.execute_command(f"TRUNCATE TABLE {name}")
             try:
                 self.con.execute_command(f"INSERT INTO {name} {select}")
-                self._kept[name] = True
+                self._refilled[name] = True
                 return
             except self._error:
-                del self._kept[name]
+                del self._refilled[name]
         self.create(name, select)
-        self._kept[name] = True
+        self._refilled[name] = True
 
     def create(self, name: str, select: str) -> None:
-        self._kept.pop(name, None)
+        self._refilled.pop(name, None)
         self.con.execute_command(f"DROP TABLE IF EXISTS {name}")
         self.con.execute_command(f"CREATE TEMP TABLE {name} AS {select}")
 
     def drop(self, *names: str) -> None:
         for name in names:
-            if name in self._kept:
-                if self._kept[name]:
+            if name in self._refilled:
+                if self._refilled[name]:
                     self.con.execute_command(f"TRUNCATE TABLE {name}")
-                    self._kept[name] = False
+                    self._refilled[name] = False
             else:
                 self.con.execute_command(f"DROP TABLE IF EXISTS {name}")
 
     def rename(self, old: str, new: str) -> None:
-        self._kept.pop(new, None)
-        self._kept.pop(old, None)
+        self._refilled.pop(new, None)
+        self._refilled.pop(old, None)
         super().rename(old, new)

@@ -38,7 +38,7 @@ def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tu
     """The Parquet file (in `folder`) Hyper reads a layer's table from, the table's block size (rows
     per block) and the matrix's columns."""
     matrix = layer_matrix(layer, tensors)
-    size = 1 if layer.kind == "norm" else block_size(matrix.shape[0])
+    size = 1 if layer.packing == "norm" else block_size(matrix.shape[0])
     fd, path = tempfile.mkstemp(suffix=".parquet", dir=folder)
     os.close(fd)
     writer = _writer()

@@ -77,8 +77,8 @@ class PostgresEngine(Engine):
     def registry_exists(self) -> bool:
         return self.con.execute("SELECT to_regclass(%s)", [self.registry]).fetchone()[0] is not None
 
-    def schema_exists(self, schema: str) -> bool:
-        return self.con.execute("SELECT to_regnamespace(%s)", [schema]).fetchone()[0] is not None
+    def namespace_exists(self, namespace: str) -> bool:
+        return self.con.execute("SELECT to_regnamespace(%s)", [namespace]).fetchone()[0] is not None
 
     def lock_imports(self) -> None:
         self.con.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])

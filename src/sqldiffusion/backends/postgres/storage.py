@@ -71,14 +71,14 @@ def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.n
     a REAL activation and a DOUBLE weight is one exact float48mul, summed in double. Norms: rows 0
     (gamma) and 1 (beta), one REAL column per channel.
     """
-    if layer.kind == "norm":
+    if layer.packing == "norm":
         columns = ["o INTEGER"] + [f"w{i} REAL" for i in range(matrix.shape[1])]
         if len(columns) > MAX_COLUMNS:
             raise SQLDiffusionError(f"layer {layer.name} has {matrix.shape[1]} channels: more than "
                                     f"PostgreSQL's {MAX_COLUMNS} columns per table")
         return columns, np.arange(2)[:, None], matrix, ">f4"
     out, bias = matrix.shape[0], matrix[:, -1]
-    if layer.kind == "conv3x3":
+    if layer.packing == "conv3x3":
         cin = (matrix.shape[1] - 1) // 9
         weights = matrix[:, :-1].reshape(out * 9, cin)  # rows (o, ky, kx)
         o, ky, kx = np.meshgrid(np.arange(out), np.arange(3), np.arange(3), indexing="ij")

@@ -5,9 +5,9 @@ from ..options import Option
 
 OPTIONS = (
     Option("--master", "Spark master URL [default: local[*]].", metavar="URL"),
-    Option("--spark-conf", "A Spark setting (repeatable), e.g. spark.executor.memory=4g.", kind="pairs",
+    Option("--spark-conf", "A Spark setting (repeatable), e.g. spark.executor.memory=4g.", takes="pairs",
            metavar="KEY=VALUE"),
-    Option("--warehouse", "Spark: a folder where imported weights are kept for later runs.", kind="folder", metavar="FOLDER"),
+    Option("--warehouse", "Spark: a folder where imported weights are kept for later runs.", takes="folder", metavar="FOLDER"),
 )
 
 

@@ -42,9 +42,9 @@ class SparkDialect(Dialect):
     def quote(name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
-    def table(self, schema: str, name: str) -> str:
-        # a session's weights are temporary views, which have no schema: the schema is part of the name
-        return self.quote(f"{schema}.{name}")
+    def table(self, namespace: str, name: str) -> str:
+        # a session's weights are temporary views, which have no schema: the namespace is a prefix of the name
+        return self.quote(f"{namespace}.{name}")
 
     # ---- the channel vocabulary: one ARRAY<FLOAT> `v` per row -----------------------------------
     def series(self, n: int, column: str) -> str:

@@ -181,8 +181,8 @@ class SparkEngine(SessionWeights, Engine):
         yield
 
     # ---- relations: temporary views, their lineage cut ------------------------------------------
-    def keep(self, name: str, frame, path: str | None = None) -> None:
-        """`frame` computed now and kept as the view `name`: its lineage cut, its size known (so that
+    def materialise(self, name: str, frame, path: str | None = None) -> None:
+        """`frame` computed now and held as the view `name`: its lineage cut, its size known (so that
         joins broadcast the small side). Held in the driver on a local master; else written as
         Parquet into the session's scratch folder and read back. `path`: a lasting place for its
         Parquet files (a warehouse; the files stay when the view goes). `frame` None: the files at
@@ -204,65 +204,65 @@ class SparkEngine(SessionWeights, Engine):
             self._frames[name] = (stored, scratch)
 
     def create(self, name: str, select: str) -> None:
-        self.keep(name, self.spark.sql(select))
+        self.materialise(name, self.spark.sql(select))
 
     def drop(self, *names: str) -> None:
         for name in names:
             self._forget(name)
 
     def rename(self, old: str, new: str) -> None:
-        kept = self._frames.pop(old, None)
-        if kept is None:
+        held = self._frames.pop(old, None)
+        if held is None:
             raise SQLDiffusionError(f"no relation {old} to rename")
         self._forget(new)
         self.spark.catalog.dropTempView(_raw(old))
-        kept[0].createOrReplaceTempView(new)
-        self._frames[new] = kept
+        held[0].createOrReplaceTempView(new)
+        self._frames[new] = held
 
     def _forget(self, name: str) -> None:
-        kept = self._frames.pop(name, None)
+        held = self._frames.pop(name, None)
         self.spark.catalog.dropTempView(_raw(name))
-        if kept is not None and kept[1] is not None:
-            shutil.rmtree(kept[1], ignore_errors=True)
+        if held is not None and held[1] is not None:
+            shutil.rmtree(held[1], ignore_errors=True)
 
     # ---- weights: views of this session --------------------------------------------------------
 
-    def found_import(self, model, schema: str, layers) -> bool:
-        """An import a run before this one kept in the warehouse: its Parquet files taken as they are."""
-        kept = self._kept_folder(schema)
-        if kept is None or not (kept / COMPLETE).exists():
+    def found_import(self, model, namespace: str, layers) -> bool:
+        """An import a run before this one folder in the warehouse: its Parquet files taken as they are."""
+        folder = self._warehouse_folder(namespace)
+        if folder is None or not (folder / COMPLETE).exists():
             return False
         for layer in layers:
-            self.keep(self.dialect.table(schema, layer.name), None, str(kept / _file_name(layer.name)))
-        self._imported.add(schema)
+            self.materialise(self.dialect.table(namespace, layer.name), None, str(folder / _file_name(layer.name)))
+        self._imported.add(namespace)
         return True
 
     @contextmanager
-    def importing(self, model, schema: str, layers):
+    def importing(self, model, namespace: str, layers):
         """As any session's (the views made dropped on failure); in a warehouse, its folder removed
         on failure and marked complete, last, on success."""
-        kept = self._kept_folder(schema)
+        folder = self._warehouse_folder(namespace)
         try:
-            with super().importing(model, schema, layers) as needed:
+            with super().importing(model, namespace, layers) as needed:
                 yield needed
         except BaseException:
-            if kept is not None:
-                shutil.rmtree(kept, ignore_errors=True)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
             raise
-        if kept is not None:
-            (kept / COMPLETE).write_text(model.name + "\n")  # last: a folder without it is not an import
+        if folder is not None:
+            (folder / COMPLETE).write_text(model.name + "\n")  # last: a folder without it is not an import
 
-    def store_layers(self, schema: str, layers, tensors, on_layer=None) -> None:
+    def store_layers(self, namespace: str, layers, tensors, on_layer=None) -> None:
         """Each layer is a small Spark job of its own: several at once keep the cores busy."""
         with ThreadPoolExecutor(IMPORT_THREADS) as pool:
-            for i, _ in enumerate(pool.map(lambda layer: self.store_layer(schema, layer, tensors), layers)):
+            for i, _ in enumerate(pool.map(lambda layer: self.store_layer(namespace, layer, tensors), layers)):
                 if on_layer:
                     on_layer(i + 1, len(layers))
 
-    def store_layer(self, schema: str, layer, tensors) -> None:
-        kept = self._kept_folder(schema)
-        path = str(kept / _file_name(layer.name)) if kept is not None else None
-        self.storage.store_layer(self.dialect.table(schema, layer.name), layer, tensors, path)
+    def store_layer(self, namespace: str, layer, tensors) -> None:
+        folder = self._warehouse_folder(namespace)
+        path = str(folder / _file_name(layer.name)) if folder is not None else None
+        self.storage.store_layer(self.dialect.table(namespace, layer.name), layer, tensors, path)
 
-    def _kept_folder(self, schema: str) -> Path | None:
-        return Path(self.warehouse) / schema if self.warehouse else None
+    def _warehouse_folder(self, namespace: str) -> Path | None:
+        return Path(self.warehouse) / namespace if self.warehouse else None

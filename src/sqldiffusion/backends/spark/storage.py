@@ -35,7 +35,7 @@ def store_layer(engine, table: str, layer: Layer, tensors: dict[str, np.ndarray]
             frame = _local_matrix(engine.spark, matrix)
     if frame is None:
         frame = engine.spark.createDataFrame([(matrix.tolist(),)], MATRIX_SCHEMA)
-    engine.keep(table, frame, path)
+    engine.materialise(table, frame, path)
 
 
 def _local_matrix(spark, matrix: np.ndarray):
@@ -65,7 +65,7 @@ def put_image(engine, name: str, image: np.ndarray) -> None:
     b, c, h, w = image.shape
     pixels = np.ascontiguousarray(image.transpose(0, 2, 3, 1), dtype=np.float32)
     rows = [(i, y, x, pixels[i, y, x].tolist()) for i in range(b) for y in range(h) for x in range(w)]
-    engine.keep(name, engine.spark.createDataFrame(rows, IMAGE_SCHEMA))
+    engine.materialise(name, engine.spark.createDataFrame(rows, IMAGE_SCHEMA))
 
 
 def fetch_image(engine, name: str, shape: tuple[int, int, int, int]) -> np.ndarray:

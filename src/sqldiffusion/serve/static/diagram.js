@@ -22,8 +22,8 @@ function light(name) {
 function place(blocks) {
   // the U: input and down path on the left going down, the middle at the bottom, the up path on the
   // right going up to the output; the time embedding at the top between them
-  const downs = blocks.filter((b) => b.kind === "down"), ups = blocks.filter((b) => b.kind === "up");
-  const ins = blocks.filter((b) => b.kind === "in"), outs = blocks.filter((b) => b.kind === "out").reverse();
+  const downs = blocks.filter((b) => b.role === "down"), ups = blocks.filter((b) => b.role === "up");
+  const ins = blocks.filter((b) => b.role === "in"), outs = blocks.filter((b) => b.role === "out").reverse();
   const W = 190, H = 50, gap = 18, left = 10, right = 10 + 2 * (W + 60);
   const rows = Math.max(ins.length + downs.length, outs.length + ups.length);
   const at = {};
@@ -33,11 +33,11 @@ function place(blocks) {
   });
   const bottom = 10 + rows * (H + gap);
   for (const b of blocks) {
-    if (b.kind === "mid") at[b.name] = {x: (left + right) / 2, y: bottom};
-    else if (b.kind === "time") at[b.name] = {x: (left + right) / 2, y: 10};
+    if (b.role === "mid") at[b.name] = {x: (left + right) / 2, y: bottom};
+    else if (b.role === "time") at[b.name] = {x: (left + right) / 2, y: 10};
     else if (!at[b.name]) at[b.name] = {x: (left + right) / 2, y: bottom + H + gap};
   }
-  const others = blocks.some((b) => !["in", "down", "mid", "up", "out", "time"].includes(b.kind));
+  const others = blocks.some((b) => !["in", "down", "mid", "up", "out", "time"].includes(b.role));
   return {at, W, H, width: right + W + 10, height: bottom + H + 10 + (others ? H + gap : 0)};
 }
 
@@ -62,7 +62,7 @@ function drawDiagram(d) {
     const a = centre(from), b = centre(to);
     el("path", {class: "skip", d: `M${a.x + W / 2},${a.y} C${a.x + W},${a.y} ${b.x - W},${b.y} ${b.x - W / 2},${b.y}`}, svg);
   }
-  const flow = d.blocks.filter((b) => b.kind !== "time");
+  const flow = d.blocks.filter((b) => b.role !== "time");
   for (let i = 1; i < flow.length; i++) {  // the order a pass runs them in
     const a = centre(flow[i - 1].name), b = centre(flow[i].name);
     const down = b.y > a.y + 1, up = b.y < a.y - 1;
@@ -75,7 +75,7 @@ function drawDiagram(d) {
     }
   }
   for (const block of d.blocks) {
-    const g = el("g", {class: `block kind-${block.kind}`, "data-name": block.name, tabindex: 0,
+    const g = el("g", {class: `block role-${block.role}`, "data-name": block.name, tabindex: 0,
                        transform: `translate(${at[block.name].x},${at[block.name].y})`}, svg);
     el("rect", {width: W, height: H}, g);
     const title = el("text", {x: 8, y: 17}, g);

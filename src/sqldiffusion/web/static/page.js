@@ -277,7 +277,7 @@ function showNetwork() {
   blockOf = [];
   for (const block of network.diagram.blocks) for (const s of block.statements) blockOf[s.index] = block.name;
   drawDiagram(network.diagram);
-  $("program").textContent = network.program.map((s) => `-- ${s.label} (${s.kind})\n${s.create};`).join("\n\n") + "\n";
+  $("program").textContent = network.program.map((s) => `-- ${s.label} (${s.category})\n${s.create};`).join("\n\n") + "\n";
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => {
       for (const t of document.querySelectorAll(".tab")) { t.classList.toggle("active", t === tab); $(t.dataset.tab).hidden = t !== tab; }
