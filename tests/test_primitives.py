@@ -279,6 +279,94 @@ def test_centred_sample(engine):
     close(run(engine, g, {}, X), 2 * X - 1)
 
 
+# ---- the sampler's arithmetic: each statement a scheduler writes, on its own ---------------------
+COEFFICIENTS = {"sa": 0.8, "sb": 0.6, "p": 0.55, "q": 0.35, "r": -0.2, "sigma": 0.3, "u1": 0.15, "u2": -0.05,
+                "ka": 0.9, "kb": 0.4}
+
+
+def sampler_relations(engine, images: dict[str, np.ndarray], coefficients=COEFFICIENTS):
+    """Put `images` (name -> (B, C, H, W)) and a one-row coefficients relation `sqld_c` into the engine."""
+    for name, image in images.items():
+        engine.put_image(name, image)
+    d = engine.dialect
+    engine.create("sqld_c", "SELECT " + ", ".join(f"{d.cast(d.number(v), d.double)} AS {k}" for k, v in coefficients.items()))
+    return ["sqld_c", *images]
+
+
+def computed(engine, select: str, shape, made) -> np.ndarray:
+    try:
+        engine.create("sqld_out", select)
+        return engine.fetch_image("sqld_out", shape)
+    finally:
+        engine.drop("sqld_out", *made)
+
+
+@pytest.mark.parametrize("clip, noise, history, known", [
+    (None, False, 0, False), (1.0, True, 0, False), (None, True, 2, False), (0.5, True, 0, True)])
+def test_sampler_step(engine, clip, noise, history, known):
+    """x0 = clip((x - sb eps) / sa); x_prev = p x0 + q x + r eps [+ sigma z] [+ u_k x0_k], and with a
+    known picture and mask, mask (ka o + kb z) + (1 - mask) x_prev: as the formula says, in float64."""
+    shape = (B, C, H, W)
+    names = ["sqld_x", "sqld_e", "sqld_z", "sqld_h1", "sqld_h2", "sqld_o"]
+    arrays = {name: random_sample(*shape, seed=k) for k, name in enumerate(names)}
+    arrays["sqld_m"] = (np.random.default_rng(7).random(shape) < 0.5).astype(np.float32)
+    made = sampler_relations(engine, arrays)
+    c = COEFFICIENTS
+    x, e, z = (arrays[n].astype(np.float64) for n in ("sqld_x", "sqld_e", "sqld_z"))
+    x0 = (x - c["sb"] * e) / c["sa"]
+    x0 = np.clip(x0, -clip, clip) if clip is not None else x0
+    expected = c["p"] * x0 + c["q"] * x + c["r"] * e + (c["sigma"] * z if noise else 0)
+    for k in range(1, history + 1):
+        expected = expected + c[f"u{k}"] * arrays[f"sqld_h{k}"]
+    if known:
+        m, o = arrays["sqld_m"], arrays["sqld_o"]
+        expected = m * (c["ka"] * o + c["kb"] * z) + (1 - m) * expected
+    select = engine.dialect.sampler_step("sqld_x", "sqld_e", "sqld_z" if noise else None, "sqld_c", clip, C,
+                                         ("sqld_o", "sqld_m") if known else None,
+                                         [f"sqld_h{k}" for k in range(1, history + 1)])
+    close(computed(engine, select, shape, made), expected)
+
+
+def test_pixelwise_and_noised(engine):
+    """A formula over several relations and the coefficients (multistep corrections, derivatives),
+    and a clean picture noised to a timestep: sa x0 + sb eps."""
+    shape = (B, C, H, W)
+    arrays = {"sqld_x": random_sample(*shape, seed=1), "sqld_e": random_sample(*shape, seed=2),
+              "sqld_z": random_sample(*shape, seed=3)}
+    d = engine.dialect
+    x, e, z = (arrays[n].astype(np.float64) for n in arrays)
+    made = sampler_relations(engine, arrays)
+    formula = lambda a, b, c: f"c.p * {a} - c.q * {b} * {c} + c.r"  # noqa: E731
+    close(computed(engine, d.pixelwise(C, formula, ["sqld_x", "sqld_e", "sqld_z"], "sqld_c"), shape, []),
+          COEFFICIENTS["p"] * x - COEFFICIENTS["q"] * e * z + COEFFICIENTS["r"])
+    close(computed(engine, d.noised("sqld_x", "sqld_e", "sqld_c", C), shape, made),
+          COEFFICIENTS["sa"] * x + COEFFICIENTS["sb"] * e)
+
+
+def test_slerp(engine):
+    """Frames on the great circle between two noises, as vectors of all their pixels and channels."""
+    first, second = random_sample(1, C, H, W, seed=4), random_sample(1, C, H, W, seed=5)
+    made = sampler_relations(engine, {"sqld_a": first, "sqld_b": second})
+    a, b = first.astype(np.float64).ravel(), second.astype(np.float64).ravel()
+    theta = np.arccos(np.clip(a @ b / np.sqrt((a @ a) * (b @ b)), -1, 1))
+    frames = 4
+    expected = np.stack([(np.sin((1 - f) * theta) * first[0] + np.sin(f * theta) * second[0]) / np.sin(theta)
+                         for f in np.arange(frames) / (frames - 1)])
+    close(computed(engine, engine.dialect.slerp("sqld_a", "sqld_b", frames, C), (frames, C, H, W), made), expected)
+
+
+def test_gaussian_noise(engine):
+    """Standard normal numbers, the same for an image whatever the batch around it, other for
+    another stream or seed."""
+    d = engine.dialect
+    many = computed(engine, d.gaussian_noise((3, C, 16, 16), seed=11, stream=2), (3, C, 16, 16), [])
+    alone = computed(engine, d.gaussian_noise((1, C, 16, 16), seed=11, stream=2), (1, C, 16, 16), [])
+    other = computed(engine, d.gaussian_noise((1, C, 16, 16), seed=11, stream=3), (1, C, 16, 16), [])
+    np.testing.assert_array_equal(many[:1], alone)
+    assert not np.array_equal(alone, other) and not np.array_equal(many[0], many[1])
+    assert abs(many.mean()) < 0.1 and abs(many.std() - 1) < 0.1  # 6,144 numbers: 0.1 is 8 standard errors
+
+
 def test_every_primitive_is_tested_here():
     import re
     from pathlib import Path
@@ -286,3 +374,5 @@ def test_every_primitive_is_tested_here():
     text = Path(__file__).read_text()
     tested = set(re.findall(r'g\.add\("(\w+)"', text)) | {"conv3x3"}  # conv() adds it
     assert set(OPS) <= tested, set(OPS) - tested
+    arithmetic = ("sampler_step", "pixelwise", "noised", "slerp", "gaussian_noise")  # what the schedulers write
+    assert all(re.search(rf"\b(d|engine\.dialect)\.{name}\(", text) for name in arithmetic)

@@ -80,16 +80,16 @@ def test_a_warehouse_keeps_the_weights_for_later_runs(spark_net, tmp_path, monke
     _, net = spark_net
     target = SparkTarget(session=net.engine.spark, warehouse=str(tmp_path))
     first = SparkEngine(target)
-    schema = SQLUNet(net.folder, first).namespace
+    namespace = SQLUNet(net.folder, first).namespace
     first.close()
-    assert (tmp_path / schema / COMPLETE).exists()
+    assert (tmp_path / namespace / COMPLETE).exists()
     monkeypatch.setattr(Model, "tensors", lambda *a: pytest.fail("the weights were read again"))
     again = SparkEngine(target)
     try:
         reused = SQLUNet(net.folder, again)
         layers = reused.engine.dialect.stored_layers(unet_layers(reused.config))
         layer = next(layer for layer in layers if layer.name == "conv_in")
-        (stored,) = again.query(f"SELECT m FROM {again.dialect.table(schema, 'conv_in')}")[0]
+        (stored,) = again.query(f"SELECT m FROM {again.dialect.table(namespace, 'conv_in')}")[0]
         monkeypatch.undo()
         tensors = reused.model.tensors({name: shape for one in layers for name, shape in one.tensors.items()})
         np.testing.assert_array_equal(np.asarray(stored, dtype=np.float32), layer_matrix(layer, tensors))
@@ -197,10 +197,26 @@ def test_generate_many_with_postgres_needs_a_dsn_and_says_so_before_spark_starts
 
     from sqldiffusion.cli import cli
 
-    result = CliRunner().invoke(cli, ["generate-many", "--seeds", "0-1", "--output", "out", "--engine", "postgres"])
-    assert "--engine postgres needs --dsn" in str(result.exception)
-    result = CliRunner().invoke(cli, ["generate-many", "--seeds", "0", "--output", "out", "--dsn", "postgresql://x"])
-    assert "--dsn goes with --engine postgres alone" in str(result.exception)
+    def refusal(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["generate-many", "--seeds", "0-1", "--output", "out", *args])
+        assert result.exit_code != 0
+        return str(result.exception)
+
+    assert refusal("--engine", "postgres") == "--engine postgres needs --dsn (the server every task connects to)"
+    assert refusal("--engine", "duckdb", "--dsn", "postgresql://x") == \
+        "--dsn applies to --engine postgres, not duckdb; drop it or choose that engine"
+    assert refusal("--warehouse", "w") == "--warehouse applies to --engine spark, not duckdb; drop it or choose that engine"
+    unknown = CliRunner().invoke(cli, ["generate-many", "--seeds", "0", "--output", "out", "--db", "x.duckdb"])
+    assert unknown.exit_code == 2 and "No such option '--db'" in unknown.output  # each task's DuckDB is its own
+
+
+def test_generate_many_offers_the_engines_whose_backends_say_how_tasks_run_on_them():
+    from sqldiffusion.backends import BACKENDS, backend_package
+    from sqldiffusion.many import DEFAULT_ENGINE, ENGINES, SESSION_ENGINE
+
+    assert ENGINES == {"duckdb": "embedded", "postgres": "server", "spark": "session"}
+    assert (DEFAULT_ENGINE, SESSION_ENGINE) == ("duckdb", "spark")
+    assert [name for name in BACKENDS if not hasattr(backend_package(name), "TASKS")] == ["hyper"]
 
 
 def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine, pg_dsn, small_model, tmp_path):
@@ -218,8 +234,8 @@ def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine,
     _, folder = small_model
     recipe = Recipe(str(folder), (500, 0))
     out = tmp_path / "out"
-    assert generate_many(spark_engine.spark, recipe, [0, 1, 2], out, engine="postgres", dsn=pg_dsn) == (3, 0)
-    assert generate_many(spark_engine.spark, recipe, [2, 3], out, engine="postgres", dsn=pg_dsn) == (1, 1)
+    assert generate_many(spark_engine.spark, recipe, [0, 1, 2], out, engine="postgres", database=pg_dsn) == (3, 0)
+    assert generate_many(spark_engine.spark, recipe, [2, 3], out, engine="postgres", database=pg_dsn) == (1, 1)
     rows = duckdb.sql(f"SELECT seed, png, engine FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
     assert sorted(seed for seed, _, _ in rows) == [0, 1, 2, 3] and {e for _, _, e in rows} == {"postgres"}
     pipe = SQLDiffusionPipeline.from_pretrained(folder, engine="postgres", database=pg_dsn)
@@ -230,6 +246,34 @@ def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine,
             np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), alone)
     finally:
         pipe.unet.engine.close()
+
+
+def test_generate_many_on_the_session_engine_makes_what_generate_makes_there(spark_engine, small_model, tmp_path):
+    """--engine spark: the pictures run as Spark SQL on the generating session itself, the engine's
+    own options (a warehouse) passed through; the picture equals the Spark pipeline's own, and a
+    rerun skips it."""
+    import io
+
+    import duckdb
+    from PIL import Image
+
+    from sqldiffusion.backends.spark.engine import COMPLETE, SparkTarget
+    from sqldiffusion.many import DATASET, Recipe, generate_many
+    from sqldiffusion.pictures import to_pixels
+    from sqldiffusion.pipeline import SQLDiffusionPipeline
+
+    _, folder = small_model
+    recipe, out, warehouse = Recipe(str(folder), (500, 0)), tmp_path / "out", tmp_path / "warehouse"
+    target = SparkTarget(warehouse=str(warehouse))
+    assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (1, 0)
+    assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (0, 1)
+    assert [p.name for p in warehouse.iterdir() if (p / COMPLETE).exists()]  # the import was kept there
+    ((seed, png, engine),) = duckdb.sql(f"SELECT seed, png, engine FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
+    assert (seed, engine) == (5, "spark")
+    pipe = SQLDiffusionPipeline(SQLUNet(folder, spark_engine))
+    pipe.set_progress_bar_config(disable=True)
+    alone = to_pixels(pipe(timesteps=[500, 0], seed=5, output_type="latent").images)[0]
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), alone)
 
 
 # Run by every executor's Python worker at start-up: the first attempt of one partition's task

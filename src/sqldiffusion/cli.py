@@ -16,54 +16,87 @@ from .errors import RunFailed, SQLDiffusionError, first_line
 from .redact import redact
 from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
 from .backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engine_class
-from .many import ENGINES as MANY_ENGINES
+from .many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION
 
 
-def engine_options(command):
+
+def _many_engine_help() -> str:
+    """generate-many's --engine help, from how each engine runs the tasks (many.ENGINES)."""
+    def how(name: str, mode: str) -> str:
+        if mode == "embedded":
+            return f"{name}: each task runs the SQL in a {name} of its own"
+        if mode == "server":
+            flags = " or ".join(option.flag for option in backend_package(name).OPTIONS)
+            return f"{name}: every task on the server {flags} names (required here)"
+        return f"{name}: as SQL on the Spark session itself"
+
+    return f"Where the tasks' SQL runs [default: {MANY_DEFAULT}]: " + \
+        "; ".join(how(name, mode) for name, mode in MANY_ENGINES.items()) + "."
+
+
+def engine_options(command=None, *, engines=None, options_of=None, default=DEFAULT_ENGINE, session=None,
+                   memory=True, engine_help=None):
     """--engine and every engine option the backends declare (backends/options.py), resolved into
-    `engine` and `database` (the engine's target, made by its backend from its options)."""
-    declared = _declared_options()
+    `engine` and `database` (the engine's target, made by its backend from its options). Bare, for
+    a command that runs on any engine; with arguments (generate-many): `engines` offered, the
+    backends whose options are taken (`options_of`, default: those engines), `session`: a backend
+    whose SESSION_OPTIONS are taken whatever the engine, its target passed as `session`."""
+    if command is None:
+        return lambda command: _with_engine_options(command, list(engines or BACKENDS), options_of, default,
+                                                    session, memory, engine_help)
+    return _with_engine_options(command, list(BACKENDS), None, default, None, memory, engine_help)
+
+
+def _with_engine_options(command, engines, options_of, default, session, memory, engine_help):
+    sources = list(engines if options_of is None else options_of) + ([session] if session else [])
+    declared = _declared_options(dict.fromkeys(sources))
+    for_session = set(backend_package(session).SESSION_OPTIONS) if session else set()
 
     @functools.wraps(command)
-    def resolved(*args, engine, max_memory, **kwargs):
+    def resolved(*args, engine, max_memory=None, **kwargs):
         from . import preflight
 
         preflight.given_limit = preflight.parse_size(max_memory) if max_memory is not None else None
         values = {flag: kwargs.pop(option.dest) for flag, (option, _) in declared.items()}
         given = [flag for flag, value in values.items() if value not in (None, ())]
         if engine is None:
-            selecting = {backend for flag in given if declared[flag][0].selects for backend in declared[flag][1]}
-            engine = selecting.pop() if len(selecting) == 1 else DEFAULT_ENGINE
-        misplaced = [flag for flag in given if engine not in declared[flag][1]]
+            selecting = {backend for flag in given if declared[flag][0].selects
+                         for backend in declared[flag][1] if backend in engines}
+            engine = selecting.pop() if len(selecting) == 1 else default
+        misplaced = [flag for flag in given if engine not in declared[flag][1] and flag not in for_session]
         if misplaced:
             owners = sorted({backend for flag in misplaced for backend in declared[flag][1]})
             raise SQLDiffusionError(f"{_listed(misplaced)} appl{'ies' if len(misplaced) == 1 else 'y'} to "
                                     f"--engine {' or '.join(owners)}, not {engine}; drop "
                                     f"{'it' if len(misplaced) == 1 else 'them'} or choose that engine")
         own = {declared[flag][0].dest: value for flag, value in values.items() if engine in declared[flag][1]}
-        database = backend_package(engine).target(**own)
-        return command(*args, engine=engine, database=database, **kwargs)
+        kwargs["database"] = backend_package(engine).target(**own)
+        if session:
+            kwargs["session"] = backend_package(session).target(
+                **{declared[flag][0].dest: value for flag, value in values.items() if flag in for_session})
+        return command(*args, engine=engine, **kwargs)
 
-    resolved = click.option("--max-memory", metavar="SIZE",
-                            help="Memory a run may use, e.g. 8G [default: what the machine has available]; "
-                                 "a run estimated to need more is refused before it starts.")(resolved)
+    if memory:
+        resolved = click.option("--max-memory", metavar="SIZE",
+                                help="Memory a run may use, e.g. 8G [default: what the machine has available]; "
+                                     "a run estimated to need more is refused before it starts.")(resolved)
     for flag, (option, _) in reversed(declared.items()):
         resolved = click.option(flag, option.dest, help=option.help, metavar=option.metavar,
                                 multiple=option.takes == "pairs", type=_OPTION_TYPES[option.takes])(resolved)
     selecting = [f"{backend} with {flag}" for flag, (option, backends) in declared.items() if option.selects
-                 for backend in backends]
-    return click.option("--engine", type=click.Choice(list(BACKENDS)),
-                        help=f"Database engine [default: {DEFAULT_ENGINE}{', or ' if selecting else ''}"
-                             f"{', '.join(selecting)}].")(resolved)
+                 for backend in backends if backend in engines]
+    return click.option("--engine", type=click.Choice(engines),
+                        help=engine_help or f"Database engine [default: {default}{', or ' if selecting else ''}"
+                                            f"{', '.join(selecting)}].")(resolved)
 
 
 _OPTION_TYPES = {"text": None, "pairs": None, "file": click.Path(dir_okay=False), "folder": click.Path(file_okay=False)}
 
 
-def _declared_options() -> dict:
+def _declared_options(backends=BACKENDS) -> dict:
     """flag -> (option, the backends declaring it), in the registry's order; one flag, one meaning."""
     declared: dict = {}
-    for backend in BACKENDS:
+    for backend in backends:
         for option in backend_package(backend).OPTIONS:
             known = declared.setdefault(option.flag, (option, []))
             if (known[0].takes, known[0].dest) != (option.takes, option.dest):
@@ -601,12 +634,6 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--table", help="Or a table of the Spark session's catalog to append the results to.")
 @click.option("--model", "-m", default="demo", show_default=True,
               help="'demo', a model folder every executor can read, or a Hub id.")
-@click.option("--engine", type=click.Choice(list(MANY_ENGINES)), default=MANY_ENGINES[0], show_default=True,
-              help="duckdb: each task runs the SQL in its own embedded DuckDB; postgres: on the server at --dsn; "
-                   "spark: as Spark SQL.")
-@click.option("--dsn", help="With --engine postgres: the server every task connects to (postgresql://...).")
-@click.option("--master", help="Spark master URL [default: local[*]].")
-@click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable).")
 @click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
 @click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
 @click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
@@ -617,10 +644,12 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
 @click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
-def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, steps, timestep_list, sampler, blog,
+@engine_options(engines=list(MANY_ENGINES), default=MANY_DEFAULT, session=MANY_SESSION, memory=False,
+                options_of=[name for name, how in MANY_ENGINES.items() if how != "embedded"],
+                engine_help=_many_engine_help())
+def generate_many(seeds, output, table, model, engine, database, session, steps, timestep_list, sampler, blog,
                   eta, karras, no_noise, per_task, png, quiet) -> None:
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
-    from .backends.spark.engine import open_session
     from .many import Recipe, check_engine, generate_many as run, parse_seeds
     from .model import load_model
     from .progress import ProgressBar
@@ -631,7 +660,7 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
         raise SQLDiffusionError("give --output DIR or --table NAME (one of them)")
     if png and output is None:
         raise SQLDiffusionError("--png writes under --output DIR; give one")
-    check_engine(engine, dsn)  # before Spark starts
+    check_engine(engine, database)  # before Spark starts
     sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise)
     rule = make_rule(sampler, eta, not no_noise, karras)
     loaded = load_model(model)
@@ -639,13 +668,13 @@ def generate_many(seeds, output, table, model, engine, dsn, master, spark_conf, 
     source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
     recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise, rule.karras)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
-    say(f"starting Spark ({master or 'local[*]'})")
-    spark = open_session(backend_package("spark").target(master=master, spark_conf=spark_conf))
+    say(f"starting Spark ({session.master or 'local[*]'})")
+    spark = backend_package(MANY_SESSION).open_session(session)
     bar = ProgressBar(len(chosen), enabled=not quiet and sys.stderr.isatty())
     try:
         with bar:
             made, skipped = run(spark, recipe, chosen, output, engine, per_task, output / "png" if png else None,
-                                progress=lambda done, total: bar.draw_count(done), table=table, dsn=dsn)
+                                progress=lambda done, total: bar.draw_count(done), table=table, database=database)
     finally:
         spark.stop()
     say(f"{made} picture(s) made, {skipped} already in {output or table}")

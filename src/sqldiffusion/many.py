@@ -1,11 +1,12 @@
 """`sqldiffusion generate-many`: many pictures across a Spark cluster, each made whole in SQL.
 
-Spark is the scheduler: the seeds are dealt into tasks, and each task runs the whole pipeline in
-its own embedded DuckDB (the model imported once per executor's Python worker and reused by every
-task it runs), the same SQL that `sqldiffusion generate --seed S` runs, so any picture can be made
-again alone. With `engine="postgres"` each task runs it on the PostgreSQL server at `dsn` instead
-(the model imported there once, by the driver, before the job; every task its own session). With
-`engine="spark"` the pictures run as Spark SQL on the driver's session.
+Spark is the scheduler: the seeds are dealt into tasks, and each task runs the whole pipeline on
+an engine of its own (an embedded one, such as DuckDB: the model imported once per executor's
+Python worker and reused by every task it runs), the same SQL that `sqldiffusion generate --seed S`
+runs, so any picture can be made again alone. On a server engine (PostgreSQL) each task connects
+to the server its target names (the model imported there once, by the driver, before the job;
+every task its own session). On the session engine (Spark) the pictures run as Spark SQL on the
+driver's session. Each backend says which it is (`TASKS` in its package: backends/options.py).
 
 Results land as a Parquet dataset (seed, settings, model digest, engine, PNG bytes) under the output
 folder, or in a table of the session's catalog, written by Spark's commit protocol: a failed task is retried and written once, a job that
@@ -18,9 +19,10 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from .backends import BACKENDS, backend_package, engine_class
 from .errors import SQLDiffusionError
 from .fields import shown
 from .pictures import png_bytes
@@ -57,28 +59,33 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(seeds)
 
 
-# where the tasks' SQL runs: an embedded DuckDB in every task, the PostgreSQL server at a DSN (each
-# task connects to it), or Spark SQL on the driver's session
-ENGINES = ("duckdb", "postgres", "spark")
+# the engines the tasks can run on, each with how (its package's TASKS): "embedded", "server" or
+# "session"; the first embedded one is the default
+ENGINES = {name: backend_package(name).TASKS for name in BACKENDS if hasattr(backend_package(name), "TASKS")}
+DEFAULT_ENGINE = next(name for name, how in ENGINES.items() if how == "embedded")
+SESSION_ENGINE = next((name for name, how in ENGINES.items() if how == "session"), None)
 
 
-def check_engine(engine: str, dsn: str | None) -> None:
+def check_engine(engine: str, database) -> None:
+    """One line, before Spark starts, for an engine the tasks cannot run on, or a server engine
+    whose server is not named."""
     if engine not in ENGINES:
-        raise SQLDiffusionError(f"engine {engine!r}: generate-many runs on {', '.join(ENGINES[:-1])} or {ENGINES[-1]}")
-    if (engine == "postgres") != (dsn is not None):
-        raise SQLDiffusionError("--engine postgres needs --dsn postgresql://... (the server every task connects to), "
-                                "and --dsn goes with --engine postgres alone")
+        names = list(ENGINES)
+        raise SQLDiffusionError(f"engine {engine!r}: generate-many runs on {', '.join(names[:-1])} or {names[-1]}")
+    if ENGINES[engine] == "server" and database is None:
+        flags = " or ".join(option.flag for option in backend_package(engine).OPTIONS)
+        raise SQLDiffusionError(f"--engine {engine} needs {flags} (the server every task connects to)")
 
 
-_NETS: dict = {}  # per Python worker: (model, engine, dsn) -> SQLUNet, so an executor imports a model once
+_NETS: dict = {}  # per Python worker: (model, engine, database) -> SQLUNet, so an executor imports a model once
 
 
-def _net(model: str, engine: str = ENGINES[0], dsn: str | None = None):
+def _net(model: str, engine: str = DEFAULT_ENGINE, database=None):
     from .sql_unet import SQLUNet
 
-    key = (model, engine, dsn)
+    key = (model, engine, database)
     if key not in _NETS:
-        _NETS[key] = SQLUNet(model, engine, dsn)
+        _NETS[key] = SQLUNet(model, engine, database)
     return _NETS[key]
 
 
@@ -96,10 +103,10 @@ def make_pictures(recipe: Recipe, seeds, net=None):
         yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, png_bytes(samples))
 
 
-def _task(recipe: Recipe, engine: str = ENGINES[0], dsn: str | None = None):
+def _task(recipe: Recipe, engine: str = DEFAULT_ENGINE, database=None):
     """The function each Spark task runs over its seeds (executed in the executors' Python workers)."""
     def run(seeds):
-        yield from make_pictures(recipe, list(seeds), _net(recipe.model, engine, dsn))
+        yield from make_pictures(recipe, list(seeds), _net(recipe.model, engine, database))
     return run
 
 
@@ -133,47 +140,49 @@ class Store:
             writer.parquet(str(self.folder / DATASET))
 
 
-def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = ENGINES[0],
+def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = DEFAULT_ENGINE,
                   per_task: int = 1, png_folder: Path | None = None,
                   progress: Callable[[int, int], None] | None = None, table: str | None = None,
-                  dsn: str | None = None) -> tuple[int, int]:
+                  database=None) -> tuple[int, int]:
     """Make the pictures of `seeds` not yet in the output folder (or `table`); returns (made, skipped).
-    `png_folder`: also one PNG per seed there. `engine`: duckdb (in every task), postgres (the
-    server at `dsn`, from every task) or spark (Spark SQL on this session)."""
-    check_engine(engine, dsn)
+    `png_folder`: also one PNG per seed there. `engine` (one of ENGINES) and `database`, its
+    target: an embedded engine in every task, the server `database` names from every task, or the
+    session engine on `spark` itself (`database` its target, or None)."""
+    check_engine(engine, database)
     store = Store(spark, output, table)
     done = store.seeds()
     todo = [s for s in seeds if s not in done]
     if todo:
-        if engine == "spark":
-            rows = list(_on_spark(spark, recipe, todo, progress))
+        on_session = ENGINES[engine] == "session"
+        if on_session:
+            rows = list(_on_session(spark, recipe, todo, progress, engine, database))
             frame = spark.createDataFrame(rows, SCHEMA)
         else:
-            if engine == "postgres":
-                _import_once(recipe.model, dsn)
+            if ENGINES[engine] == "server":
+                _import_once(recipe.model, engine, database)
             slices = [todo[i:i + per_task] for i in range(0, len(todo), per_task)]
             rdd = spark.sparkContext.parallelize(slices, len(slices)).flatMap(lambda s: s, preservesPartitioning=True)
-            frame = spark.createDataFrame(rdd.mapPartitions(_task(recipe, engine, dsn)), SCHEMA)
-        _with_progress(spark, lambda: store.append(frame), len(todo), per_task, progress if engine != "spark" else None)
+            frame = spark.createDataFrame(rdd.mapPartitions(_task(recipe, engine, database)), SCHEMA)
+        _with_progress(spark, lambda: store.append(frame), len(todo), per_task, None if on_session else progress)
     if png_folder is not None:
         write_pngs(store.frame(), png_folder)
     return len(todo), len(seeds) - len(todo)
 
 
-def _import_once(model: str, dsn: str) -> None:
+def _import_once(model: str, engine: str, database) -> None:
     """The weights into the server before the job, so that its tasks only read them (and an
     unreachable server is one line here, not a failed job)."""
     from .sql_unet import SQLUNet
 
-    SQLUNet(model, "postgres", dsn).engine.close()
+    SQLUNet(model, engine, database).engine.close()
 
 
-def _on_spark(spark, recipe: Recipe, seeds: list[int], progress):
-    """The pictures as Spark SQL on the driver's session, one after another."""
-    from .backends.spark.engine import SparkEngine, SparkTarget
+def _on_session(spark, recipe: Recipe, seeds: list[int], progress, name: str, target):
+    """The pictures as SQL on the driver's session itself, one after another."""
     from .sql_unet import SQLUNet
 
-    engine = SparkEngine(SparkTarget(session=spark))
+    target = backend_package(name).target() if target is None else target
+    engine = engine_class(name)(replace(target, session=spark))
     try:
         net = SQLUNet(recipe.model, engine)
         for i, row in enumerate(make_pictures(recipe, seeds, net)):

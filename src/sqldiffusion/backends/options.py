@@ -3,7 +3,14 @@
 their values. The command line builds `--engine` and every engine option from these
 declarations; an option two backends declare (the same flag) is one option with one meaning.
 Declarations live in each backend's package, not its engine module, so that listing them loads
-no driver."""
+no driver.
+
+A package may also declare `TASKS`, how `generate-many`'s Spark tasks run on it (many.py):
+"embedded" (each task opens its own engine, with no options), "server" (each task connects to the
+server its options name) or "session" (the SQL runs on the generating Spark session itself; its
+target takes that session as `dataclasses.replace(target, session=...)`, its `SESSION_OPTIONS`
+configure the session whatever engine the tasks use, and its `open_session(target)` starts it).
+A package without `TASKS` is not offered there."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from ..options import Option
 
 OPTIONS = (Option("--db", "DuckDB database file [default: in memory].", takes="file", metavar="FILE"),)
+TASKS = "embedded"  # generate-many: each task runs in a DuckDB of its own, in memory
 
 
 def target(db: str | None = None) -> str | None:

@@ -5,6 +5,7 @@ from ..options import Option
 
 OPTIONS = (Option("--dsn", "PostgreSQL server, postgresql://user@host:port/db [default: a throwaway server "
                            "for this run].", metavar="URL", selects=True),)
+TASKS = "server"  # generate-many: every task connects to the server --dsn names
 
 
 def target(dsn: str | None = None) -> str | None:

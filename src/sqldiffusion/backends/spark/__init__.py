@@ -9,6 +9,8 @@ OPTIONS = (
            metavar="KEY=VALUE"),
     Option("--warehouse", "Spark: a folder where imported weights are kept for later runs.", takes="folder", metavar="FOLDER"),
 )
+TASKS = "session"  # generate-many: the pictures run as Spark SQL on its own session
+SESSION_OPTIONS = ("--master", "--spark-conf")  # they start generate-many's session, whatever its tasks run on
 
 
 def target(master: str | None = None, spark_conf: tuple[str, ...] = (), warehouse: str | None = None):
@@ -21,3 +23,10 @@ def target(master: str | None = None, spark_conf: tuple[str, ...] = (), warehous
             raise SQLDiffusionError(f"--spark-conf {setting!r}: give KEY=VALUE, e.g. spark.executor.memory=4g")
         conf[key.strip()] = value.strip()
     return SparkTarget(master=master, conf=conf, warehouse=warehouse)
+
+
+def open_session(target):
+    """The target's Spark session: the one it holds, or a new one (pyspark loaded only now)."""
+    from .engine import open_session as opened
+
+    return opened(target)
