@@ -120,6 +120,13 @@ def test_every_backend_fills_in_the_contract(name):
     assert all(isinstance(o, Option) for o in package.OPTIONS) and callable(package.target)
     assert set(inspect.signature(package.target).parameters) == {o.dest for o in package.OPTIONS}
     assert isinstance(engine.describe(None), str) and (engine.durable or engine.why_not_durable)
+    # how generate-many's tasks run on it, if they can (backends/options.py)
+    tasks = getattr(package, "TASKS", None)
+    assert tasks in (None, "embedded", "server", "session")
+    if tasks == "server":
+        assert package.OPTIONS, f"{name}: a server engine needs an option naming its server"
+    if tasks == "session":
+        assert set(package.SESSION_OPTIONS) <= {o.flag for o in package.OPTIONS} and callable(package.open_session)
 
 
 def golden_dialect(name: str):
