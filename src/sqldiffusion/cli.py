@@ -19,7 +19,6 @@ from .backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engi
 from .many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION
 
 
-
 def _many_engine_help() -> str:
     """generate-many's --engine help, from how each engine runs the tasks (many.ENGINES)."""
     def how(name: str, mode: str) -> str:
