@@ -16,7 +16,7 @@ from .errors import RunFailed, SQLDiffusionError, first_line
 from .redact import redact
 from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
 from .backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engine_class
-from .many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION
+from .many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION, server_flags
 
 
 def _many_engine_help() -> str:
@@ -25,28 +25,28 @@ def _many_engine_help() -> str:
         if mode == "embedded":
             return f"{name}: each task runs the SQL in a {name} of its own"
         if mode == "server":
-            flags = " or ".join(option.flag for option in backend_package(name).OPTIONS)
-            return f"{name}: every task on the server {flags} names (required here)"
+            return f"{name}: every task on the server {server_flags(name)} names (required here)"
         return f"{name}: as SQL on the Spark session itself"
 
     return f"Where the tasks' SQL runs [default: {MANY_DEFAULT}]: " + \
         "; ".join(how(name, mode) for name, mode in MANY_ENGINES.items()) + "."
 
 
-def engine_options(command=None, *, engines=None, options_of=None, default=DEFAULT_ENGINE, session=None,
-                   memory=True, engine_help=None):
+def engine_options(command=None, **choice):
     """--engine and every engine option the backends declare (backends/options.py), resolved into
     `engine` and `database` (the engine's target, made by its backend from its options). Bare, for
-    a command that runs on any engine; with arguments (generate-many): `engines` offered, the
-    backends whose options are taken (`options_of`, default: those engines), `session`: a backend
-    whose SESSION_OPTIONS are taken whatever the engine, its target passed as `session`."""
+    a command that runs on any engine; with arguments (generate-many), those of _with_engine_options."""
     if command is None:
-        return lambda command: _with_engine_options(command, list(engines or BACKENDS), options_of, default,
-                                                    session, memory, engine_help)
-    return _with_engine_options(command, list(BACKENDS), None, default, None, memory, engine_help)
+        return functools.partial(_with_engine_options, **choice)
+    return _with_engine_options(command)
 
 
-def _with_engine_options(command, engines, options_of, default, session, memory, engine_help):
+def _with_engine_options(command, *, engines=tuple(BACKENDS), options_of=None, default=DEFAULT_ENGINE, session=None,
+                         memory=True, engine_help=None):
+    """`engines` offered by --engine; `options_of`: the backends whose options are taken (default:
+    those engines); `session`: a backend whose SESSION_OPTIONS are taken whatever the engine, its
+    target passed as `session`; `memory`: whether --max-memory is offered."""
+    engines = list(engines)
     sources = list(engines if options_of is None else options_of) + ([session] if session else [])
     declared = _declared_options(dict.fromkeys(sources))
     for_session = set(backend_package(session).SESSION_OPTIONS) if session else set()

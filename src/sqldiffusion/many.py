@@ -61,7 +61,7 @@ def parse_seeds(text: str) -> list[int]:
 
 # the engines the tasks can run on, each with how (its package's TASKS): "embedded", "server" or
 # "session"; the first embedded one is the default
-ENGINES = {name: backend_package(name).TASKS for name in BACKENDS if hasattr(backend_package(name), "TASKS")}
+ENGINES = {name: how for name in BACKENDS if (how := getattr(backend_package(name), "TASKS", None))}
 DEFAULT_ENGINE = next(name for name, how in ENGINES.items() if how == "embedded")
 SESSION_ENGINE = next((name for name, how in ENGINES.items() if how == "session"), None)
 
@@ -73,8 +73,12 @@ def check_engine(engine: str, database) -> None:
         names = list(ENGINES)
         raise SQLDiffusionError(f"engine {engine!r}: generate-many runs on {', '.join(names[:-1])} or {names[-1]}")
     if ENGINES[engine] == "server" and database is None:
-        flags = " or ".join(option.flag for option in backend_package(engine).OPTIONS)
-        raise SQLDiffusionError(f"--engine {engine} needs {flags} (the server every task connects to)")
+        raise SQLDiffusionError(f"--engine {engine} needs {server_flags(engine)} (the server every task connects to)")
+
+
+def server_flags(engine: str) -> str:
+    """The options that name a server engine's server, as the command line spells them."""
+    return " or ".join(option.flag for option in backend_package(engine).OPTIONS)
 
 
 _NETS: dict = {}  # per Python worker: (model, engine, database) -> SQLUNet, so an executor imports a model once

@@ -228,7 +228,7 @@ class SparkEngine(SessionWeights, Engine):
     # ---- weights: views of this session --------------------------------------------------------
 
     def found_import(self, model, namespace: str, layers) -> bool:
-        """An import a run before this one folder in the warehouse: its Parquet files taken as they are."""
+        """An import a run before this one kept in the warehouse: its Parquet files taken as they are."""
         folder = self._warehouse_folder(namespace)
         if folder is None or not (folder / COMPLETE).exists():
             return False
