@@ -438,6 +438,12 @@ class Storage(ABC):
     def fetch_vectors(self, name: str) -> np.ndarray:
         """A vector relation (b, ...) as a float32 (B, C) array, in batch order."""
 
+    def check_import(self, namespace: str, layers: list[Layer]) -> tuple[str, str] | None:
+        """The first stored parameter table of `layers` in `namespace` that is not as this layout
+        makes it (missing, not a table, other columns, rows or values), with what is wrong, or None:
+        a database file or server another user wrote is checked against the graph before a run."""
+        return None
+
 
 class ConnectionStorage(Storage):
     """A Storage whose backend writes its layout as a module of functions taking the driver's
@@ -459,6 +465,10 @@ class ConnectionStorage(Storage):
 
     def fetch_vectors(self, name) -> np.ndarray:
         return self.module.fetch_vectors(self.engine.con, name)
+
+    def check_import(self, namespace, layers) -> tuple[str, str] | None:
+        check = getattr(self.module, "check_import", None)
+        return check(self.engine.con, namespace, layers, self.engine.dialect.table) if check else None
 
 
 class Engine(ABC):
@@ -556,18 +566,28 @@ class Engine(ABC):
         is not read as a newer one."""
         return f"sqld_{model.digest[:16]}" + (f"_{self.layout_version}" if self.layout_version else "")
 
+    def made_namespace(self, model, name: str) -> bool:
+        """Whether `name` is a namespace sqldiffusion makes for `model` (in any layout): the only
+        kind of name a registry row may lead it to drop."""
+        return re.fullmatch(rf"sqld_{re.escape(model.digest[:16])}(_[a-z0-9]+)*", name) is not None
+
+    def may_drop(self, model, name: str) -> bool:
+        """Whether an older import of `model` listed in the registry as `name` may be dropped: a name
+        sqldiffusion makes for that model (and, where the database has owners, one this role owns)."""
+        return self.made_namespace(model, name)
+
     def registered_namespace(self, model) -> str | None:
         """The namespace the registry lists for `model` (in whatever layout it was imported)."""
         if not self.registry_exists():
             return None
         rows = self.query(f"SELECT schema_name FROM {self.registry} WHERE digest = {self.placeholder}",
-                                [model.digest])
+                          [model.digest])
         return rows[0][0] if rows else None
 
     def imported_namespace(self, model) -> str | None:
         """The namespace holding `model` in this backend's current layout, if imported."""
         namespace = self.registered_namespace(model)
-        return namespace if namespace == self.namespace_of(model) else None
+        return namespace if namespace == self.namespace_of(model) and self.namespace_exists(namespace) else None
 
     def import_model(self, model, layers: list[Layer], on_layer: Callable[[int, int], None] | None = None) -> str:
         """Store `layers` of `model` in a namespace of its own and note it there; a no-op if it is
@@ -577,14 +597,24 @@ class Engine(ABC):
         touched; `importing` brackets the making of the tables (a durable engine: one transaction,
         the registry, an import in an older layout replaced, all rolled back on any failure or
         interruption; a per-session engine: the tables it made dropped); `store_layers` makes them.
-        `found_import` lets an engine take an import it holds elsewhere (Spark's warehouse)."""
+        `found_import` lets an engine take an import it holds elsewhere (Spark's warehouse), and
+        `shared_import` one another user made and shared. An import already there is checked
+        against the graph (`check_stored`) before it is used."""
         namespace = self.namespace_of(model)
-        if self.imported_namespace(model) == namespace or self.found_import(model, namespace, layers):
+        if self.imported_namespace(model) == namespace:
+            self.check_stored(model, namespace, layers)
             return namespace
+        if self.found_import(model, namespace, layers):
+            return namespace
+        shared = self.shared_import(model, layers)
+        if shared is not None:
+            return shared
         tensors = model.tensors({name: shape for layer in layers for name, shape in layer.tensors.items()})
         with self.importing(model, namespace, layers) as needed:
             if needed:
                 self.store_layers(namespace, layers, tensors, on_layer)
+        if not needed:  # another process imported it while this one waited: checked as any other
+            self.check_stored(model, namespace, layers)
         return namespace
 
     def found_import(self, model, namespace: str, layers: list[Layer]) -> bool:
@@ -592,23 +622,44 @@ class Engine(ABC):
         (and has taken it): none do but Spark's warehouse."""
         return False
 
+    def shared_import(self, model, layers: list[Layer]) -> str | None:
+        """The namespace of an import of `model` that another user of the database made and may
+        share with this one, if there is one it can trust: none but PostgreSQL's roles."""
+        return None
+
+    def check_stored(self, model, namespace: str, layers: list[Layer]) -> None:
+        """Every parameter table of an import, against what the graph needs: one line naming the
+        first damaged table and how to import the model again."""
+        damaged = self.storage.check_import(namespace, layers)
+        if damaged is not None:
+            table, problem = damaged
+            raise SQLDiffusionError(f"the stored weights of {model.name} are damaged: table {table} {problem}; "
+                                    f"{self.how_to_reimport(namespace)}")
+
+    def how_to_reimport(self, namespace: str) -> str:
+        """What a user does about a damaged import in `namespace` (for the line `check_stored` says)."""
+        return (f"drop schema {self.dialect.quote(namespace)} and its row in {self.registry}, or use another "
+                "database, and run again to import the model anew")
+
     @contextmanager
     def importing(self, model, namespace: str, layers: list[Layer]):
         """Around the making of an import's tables in a durable database: one transaction, the
         import lock, the registry. Yields whether the tables are still to be made (not if another
-        process imported the model while this one waited for the lock)."""
+        process imported the model while this one waited for the lock).
+
+        A registry row is trusted only as far as it names a namespace sqldiffusion makes for its
+        model (`may_drop`): a row planted to name any other schema is removed, its schema kept."""
         q, ph = self.dialect.quote, self.placeholder
         with self.transaction():
             self.lock_imports()
-            self.execute_sql(f"CREATE TABLE IF NOT EXISTS {self.registry} (digest TEXT PRIMARY KEY, "
-                             "schema_name TEXT NOT NULL, model TEXT, config TEXT, "
-                             "imported_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)")
+            self.make_registry()
             old = self.registered_namespace(model)
-            if old == namespace:  # another process imported it while we waited
+            if old == namespace and self.namespace_exists(namespace):  # imported while we waited
                 yield False
                 return
-            if old is not None:  # imported in an older layout: replaced
-                self.execute_sql(f"DROP SCHEMA IF EXISTS {q(old)} CASCADE")
+            if old is not None:  # imported in an older layout (or its schema gone): replaced
+                if old != namespace and self.may_drop(model, old):
+                    self.execute_sql(f"DROP SCHEMA IF EXISTS {q(old)} CASCADE")
                 self.execute_sql(f"DELETE FROM {self.registry} WHERE digest = {ph}", [model.digest])
             if self.namespace_exists(namespace):
                 raise SQLDiffusionError(f"schema {namespace} already exists in this database but is not a "
@@ -618,6 +669,19 @@ class Engine(ABC):
             self.execute_sql(f"INSERT INTO {self.registry} (digest, schema_name, model, config) "
                              f"VALUES ({ph}, {ph}, {ph}, {ph})",
                              [model.digest, namespace, model.name, json.dumps(model.config.raw)])
+
+    def make_registry(self) -> None:
+        """Inside the import transaction: the registry table, made if missing."""
+        self.execute_sql(f"CREATE TABLE IF NOT EXISTS {self.registry} (digest TEXT PRIMARY KEY, "
+                         "schema_name TEXT NOT NULL, model TEXT, config TEXT, "
+                         "imported_at TIMESTAMP WITH TIME ZONE DEFAULT current_timestamp)")
+
+    def gallery_table(self, columns: str) -> str:
+        """The table the page keeps finished pictures in, with the column definitions `columns`,
+        made if missing; where the engine keeps no tables beyond a run, a temporary one."""
+        temp = "" if self.durable else "TEMP "
+        self.execute_sql(f"CREATE {temp}TABLE IF NOT EXISTS sqldiffusion_gallery ({columns})")
+        return "sqldiffusion_gallery"
 
     def store_layers(self, namespace: str, layers: list[Layer], tensors: dict[str, np.ndarray],
                      on_layer: Callable[[int, int], None] | None = None) -> None:

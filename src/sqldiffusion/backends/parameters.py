@@ -34,6 +34,30 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
     raise ValueError(f"unknown layer packing {layer.packing}")
 
 
+def matrix_shape(layer: Layer) -> tuple[int, int]:
+    """The (rows, columns) of `layer_matrix(layer, ...)`, from the shapes the layer declares: what
+    a stored table is checked against without its tensors."""
+    p, shapes = layer.module, layer.tensors
+    if layer.packing == "norm":
+        return 2, shapes[f"{p}.weight"][0]
+    if layer.packing == "dense":
+        out, *inputs = shapes[f"{p}.weight"]
+        if layer.rows is not None:
+            out = len(range(out)[slice(*layer.rows)])
+        return out, int(np.prod(inputs)) + 1
+    if layer.packing == "embedding":
+        classes, features = shapes[f"{p}.weight"]
+        return features, classes + 1
+    if layer.packing == "conv3x3":
+        out, cin, ky, kx = shapes[f"{p}.weight"]
+        return out, cin * ky * kx + 1
+    if layer.packing == "qkv":
+        base = p.removesuffix(".qkv")
+        out, cin = shapes[f"{base}.to_q.weight"]
+        return 3 * out, cin + 1
+    raise ValueError(f"unknown layer packing {layer.packing}")
+
+
 def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return np.concatenate([weight, bias[:, None]], axis=1).astype(np.float32)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -26,9 +27,7 @@ class DuckDBEngine(Engine):
 
     def __init__(self, database: str | None = None) -> None:
         self.database = database or ":memory:"
-        # a file we may not write is opened read-only: it can still run every model it holds
-        # (a run's relations are temporary tables, which live outside the file)
-        self.read_only = database is not None and os.path.exists(database) and not os.access(database, os.W_OK)
+        self.read_only = database is not None and _read_only(database)
         if database is not None and _is_sqlite(database):
             raise SQLDiffusionError(f"{database} is a SQLite database, not a DuckDB one; give --db a DuckDB file "
                                     "(a new name makes one)")
@@ -36,6 +35,8 @@ class DuckDBEngine(Engine):
             self.con = duckdb.connect(self.database, read_only=self.read_only, config=LOCKED_DOWN)
         except (duckdb.IOException, duckdb.Error) as e:
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first_line(e)}") from None
+        if database is not None:
+            self._refuse_shadowing()
         self.storage = ConnectionStorage(self, storage)
         # Every relation is keyed (b, y, x) and read by key, so row order is free: without this,
         # DuckDB runs the UNION ALL branches of a statement one after another to keep their order.
@@ -88,7 +89,44 @@ class DuckDBEngine(Engine):
         if self.read_only and self.imported_namespace(model) is None:
             raise SQLDiffusionError(f"DuckDB file {self.database} is read-only and does not hold this model; "
                                     "import it into a file you can write (sqldiffusion import --db FILE)")
-        return super().import_model(model, layers, on_layer)
+        try:
+            return super().import_model(model, layers, on_layer)
+        except duckdb.IOException as e:  # a full disk, a file that cannot grow: rolled back, nothing kept
+            raise SQLDiffusionError(f"cannot import {model.name} into {self.database}: {first_line(e)}; "
+                                    "the file is as it was: free some space or give --db another file") from None
+
+    def _refuse_shadowing(self) -> None:
+        """A database file can hold macros and functions of its own, and DuckDB prefers them to its
+        built-ins of the same name (a `sqrt` or `list_dot_product` macro would change every
+        picture silently): a file holding one is refused."""
+        shadows = [row[0] for row in self.con.execute(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE NOT internal "
+            "AND database_name = current_database() AND function_name IN "
+            "(SELECT function_name FROM duckdb_functions() WHERE internal) ORDER BY 1").fetchall()]
+        if shadows:
+            self.con.close()
+            shown = ", ".join(name[:40] for name in shadows[:5])
+            raise SQLDiffusionError(f"DuckDB file {self.database} defines {len(shadows)} function(s) named as "
+                                    f"DuckDB's own ({shown}), which would change what every statement computes; "
+                                    "use a file you made yourself (a new --db name makes one)")
+
+    def gallery_table(self, columns: str) -> str:
+        """The file's own table, refused in one line if something else has its name (a view runs
+        SQL of the file's maker); in a read-only file, a temporary copy: pictures last the run."""
+        found = self.con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
+            "AND table_schema = 'main' AND table_name = 'sqldiffusion_gallery'").fetchall()
+        if found and found[0][0] != "BASE TABLE":
+            raise SQLDiffusionError(f"sqldiffusion_gallery in {self.database} is a {found[0][0].lower()}, not a table "
+                                    "sqldiffusion made; drop it or give serve another --db file")
+        if not self.read_only:
+            return super().gallery_table(columns)
+        self.execute_sql(f"CREATE OR REPLACE TEMP TABLE sqldiffusion_gallery ({columns})")
+        if found:
+            catalog = self.con.execute("SELECT current_database()").fetchone()[0]
+            self.execute_sql("INSERT INTO temp.sqldiffusion_gallery BY NAME "
+                             f"SELECT * FROM {self.dialect.quote(catalog)}.main.sqldiffusion_gallery")
+        return "temp.sqldiffusion_gallery"
 
     # ---- relations ----------------------------------------------------------------------------
     def create(self, name: str, select: str) -> None:
@@ -98,6 +136,22 @@ class DuckDBEngine(Engine):
 def create_sql(name: str, select: str) -> str:
     """The statement that makes the temporary relation `name` (replacing one) from a SELECT."""
     return f"CREATE OR REPLACE TEMP TABLE {name} AS {select}"
+
+
+def _read_only(path: str) -> bool:
+    """Whether a database file is to be opened read-only: one we may not write, or one whose mode
+    grants writing to no one (root included, as `--out` treats such a file). It can still run
+    every model it holds (a run's relations are temporary tables, which live outside the file).
+    Anything there but a regular file is refused: a FIFO would block the open for ever."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise SQLDiffusionError(f"--db {path}: cannot be examined ({e.strerror})") from None
+    if not stat.S_ISREG(mode):
+        raise SQLDiffusionError(f"--db {path} is not a regular file; give a DuckDB database file (a new name makes one)")
+    return not mode & 0o222 or not os.access(path, os.W_OK)
 
 
 def _is_sqlite(path: str) -> bool:

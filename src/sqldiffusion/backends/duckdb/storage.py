@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 
 from ...graph.ops import Layer
-from ..parameters import flat_columns, layer_matrix
+from ..parameters import flat_columns, layer_matrix, matrix_shape
 from .winograd import winograd_weights
 
 LAYOUT_VERSION = "m3"  # the version of the parameter layout above, part of each model's namespace
@@ -98,3 +98,49 @@ def fetch_vectors(con, name: str) -> np.ndarray:
     """A vector relation (b, v) as a (B, C) array."""
     rows = con.execute(f"SELECT v FROM {name} ORDER BY b").fetchall()
     return np.asarray([r[0] for r in rows], dtype=np.float32)
+
+
+def check_import(con, namespace: str, layers: list[Layer], table_of) -> tuple[str, str] | None:
+    """The first of `layers`' stored tables in `namespace` that is not as `layer_upload` makes it,
+    and what is wrong (see Storage.check_import): its kind and columns (one catalog query for all),
+    then one row, every list the length the layer's shape gives, no NULL, NaN or infinity."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in con.execute(
+            "SELECT t.table_name, c.column_name, c.data_type FROM duckdb_tables() t LEFT JOIN duckdb_columns() c "
+            "ON c.table_oid = t.table_oid WHERE t.database_name = current_database() AND t.schema_name = ? "
+            "ORDER BY t.table_name, c.column_index", [namespace]).fetchall():
+        found.setdefault(table, []).append((column, data_type))
+    for layer in layers:
+        table = table_of(namespace, layer.name)
+        expected = _stored_columns(layer)
+        if layer.name not in found:
+            return table, "is missing (or is not a table)"
+        if [(name, kind) for name, kind, _ in expected] != found[layer.name]:
+            shown = ", ".join(f"{n} {k}" for n, k in found[layer.name])
+            return table, f"has columns {shown[:100]}, not the layout's"
+        checks = ["count(*) = 1"] + [_list_check(name, dims) for name, _, dims in expected]
+        if not con.execute(f"SELECT coalesce({' AND '.join(checks)}, false) FROM {table}").fetchone()[0]:
+            return table, "does not hold one row of lists of the layer's shape, all finite numbers"
+    return None
+
+
+def _stored_columns(layer: Layer) -> list[tuple[str, str, tuple[int, int]]]:
+    """(column, DuckDB type, (rows, columns)) of a layer's table, as `layer_upload` makes it; a
+    one-dimensional list (a bias) has rows 0."""
+    if layer.packing.startswith("winograd"):
+        side = int(layer.packing.removeprefix("winograd")) + 2
+        out, cin = layer.tensors[f"{layer.module}.weight"][:2]
+        return [(f"u{i}{j}", "FLOAT[][]", (out, cin)) for i in range(side) for j in range(side)] + \
+            [("bias", "FLOAT[]", (0, out))]
+    return [("m", "FLOAT[][]", matrix_shape(layer))]
+
+
+def _list_check(column: str, dims: tuple[int, int]) -> str:
+    """SQL true when every row's `column` is a list of `dims` (rows, columns) holding only finite
+    numbers: its lengths, its count of non-NULL values, and a finite sum (NaN and infinity spread)."""
+    rows, cols = dims
+    if rows == 0:
+        return f"bool_and(len({column}) = {cols} AND list_count({column}) = {cols} AND isfinite(list_sum({column})))"
+    lengths = f"list_transform({column}, lambda r: len(r))"
+    return (f"bool_and(len({column}) = {rows} AND list_min({lengths}) = {cols} AND list_max({lengths}) = {cols} "
+            f"AND list_count(flatten({column})) = {rows * cols} AND isfinite(list_sum(flatten({column}))))")
