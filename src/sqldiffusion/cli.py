@@ -351,11 +351,13 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
 
 def _check_outputs(out, gif, save_npy, force: bool):
     """The picture, GIF and array outputs a sampling command may write, checked (see outputs.py)."""
-    from .outputs import check_output
+    from .outputs import check_distinct, check_output
 
-    return (check_output(out, "picture", force, "--out"),
-            check_output(gif, "gif", force, "--gif") if gif is not None else None,
-            check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None)
+    checked = (check_output(out, "picture", force, "--out"),
+               check_output(gif, "gif", force, "--gif") if gif is not None else None,
+               check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None)
+    check_distinct(*zip(("--out", "--gif", "--save-npy"), checked))
+    return checked
 
 
 def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour) -> None:
@@ -457,10 +459,11 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
 def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -> None:
     """DDIM inversion: the starting noise that DDIM turns back into a picture, all in SQL."""
     from . import editing, pictures
-    from .outputs import check_output
+    from .outputs import check_distinct, check_output
 
     save_npy = check_output(save_npy, "npy", force, "--save-npy")
     out = check_output(out, "picture", force, "--out") if out is not None else None
+    check_distinct(("--save-npy", save_npy), ("--out", out))
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     pipe, picture = _pipeline_with_picture(model, engine, database, image, say)
     pipe.set_progress_bar_config(disable=True if quiet else None)
