@@ -25,7 +25,7 @@ from importlib.resources import files
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -67,10 +67,13 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
     async def json_body(request: Request):
         """The request's JSON value (numbers finite), or the response refusing it."""
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY:
-                return error(f"a request body is at most {MAX_BODY} bytes", 413)
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    return error(f"a request body is at most {MAX_BODY} bytes", 413)
+        except ClientDisconnect:  # gone before its whole body: nobody to answer, nothing to log
+            return error("the request ended before its body did")
         try:
             return json.loads(body, parse_constant=_no_constant)
         except (ValueError, RecursionError):

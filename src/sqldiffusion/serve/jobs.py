@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import threading
 import time
 import uuid
@@ -37,6 +38,8 @@ SAMPLERS = {**{name: (name, True) for name in ALL_SAMPLERS if name != "consisten
 MAX_BATCH = 16
 MAX_QUEUED = 16  # jobs waiting behind the running one
 MAX_SEED = 2 ** 63 - 1
+WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")  # a whole number as a form sends it: read as digits, never as a float
+EXACT_FLOAT = 2 ** 53  # a float below it is the whole number that was written; from it on, maybe not
 FINISHED = ("done", "cancelled", "failed")
 KEPT = 32  # finished jobs whose events can still be read
 
@@ -97,22 +100,43 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
 
 
 def _number(value, what: str, number_type):
-    """A JSON number (or the text of one, as a form sends it) of the kind asked for, finite."""
+    """A JSON number (or the text of one, as a form sends it) of the kind asked for, finite; a whole
+    number exactly as written (a seed is up to 2^63 - 1, beyond what a float holds)."""
     try:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or len(str(value)) > 40:
             raise ValueError
+        if number_type is int:
+            return _whole(value)
         number = float(value)
         if not math.isfinite(number):
             raise ValueError
-        if number_type is int:
-            whole = int(value) if isinstance(value, int) else int(number)
-            if whole != number:
-                raise ValueError
-            return whole
         return number
+    except Inexact:
+        raise SQLDiffusionError(f"{what} {shown(value)} is too large to be exact with a point or an exponent: "
+                                "write its digits, such as 9007199254740993") from None
     except (TypeError, ValueError, OverflowError):
         whole = "a whole number" if number_type is int else "a finite number"
         raise SQLDiffusionError(f"{what} {shown(value)} is not {whole}") from None
+
+
+class Inexact(Exception):
+    """A whole number written as a float beyond 2^53, where the float may differ from what was meant."""
+
+
+def _whole(value: int | float | str) -> int:
+    """`value` as an int, never through a float where that would round: 9007199254740993 (an int from
+    JSON, or digits a form sends) stays itself; a float, or text such as "6.0", counts only below
+    2^53, since 1e20 or 9007199254740993.0 may have lost digits before it arrives."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and WHOLE_TEXT.fullmatch(value.strip()):
+        return int(value.strip())
+    number = float(value)
+    if not number.is_integer():  # a fraction, NaN or infinity
+        raise ValueError
+    if abs(number) >= EXACT_FLOAT:  # 2^53 + 1 written with a point arrives as 2^53 already
+        raise Inexact
+    return int(number)
 
 
 @dataclass

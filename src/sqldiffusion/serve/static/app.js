@@ -22,7 +22,7 @@ function settings() {
     model: $("model").value, sampler: $("sampler").value, eta: Number($("eta").value),
     karras: KARRAS.includes($("sampler").value) && $("karras").checked,
     schedule: $("schedule").value, steps: $("steps").value, timesteps: $("timesteps").value,
-    seed: $("seed").value, batch: $("batch").value,
+    seed: $("seed").value, batch: $("batch").value,  // as typed, text: a seed up to 2^63 - 1 stays exact
   };
 }
 
@@ -124,8 +124,25 @@ function showModel(key) {
 }
 
 // ---- the gallery ----------------------------------------------------------------------------
+// The gallery's JSON with each whole number beyond 2^53 kept as its digits (a seed goes to 2^63 - 1,
+// which a Number would round); a browser without JSON.parse's source text keeps the Number.
+function exactJSON(text) {
+  return JSON.parse(text, (key, value, context) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && context && /^-?[0-9]+$/.test(context.source)
+      ? context.source : value);
+}
+
+// A listed field as the page shows it: a row written by something else may hold NULL anywhere.
+function shown(value) {
+  return value === null || value === undefined ? "–" : String(value);
+}
+
+function settingsOf(entry) {
+  return entry.settings !== null && typeof entry.settings === "object" ? entry.settings : {};
+}
+
 async function loadGallery(show) {
-  const entries = await (await fetch("/api/gallery")).json();
+  const entries = exactJSON(await (await fetch("/api/gallery")).text());
   const box = $("gallery");
   box.innerHTML = "";
   for (const entry of entries) {
@@ -133,10 +150,11 @@ async function loadGallery(show) {
     item.className = "item";
     item.dataset.id = entry.id;
     const img = document.createElement("img");
-    img.src = `/api/gallery/${entry.id}.png`;
-    img.alt = `seed ${entry.seed}`;
+    img.src = `/api/gallery/${encodeURIComponent(entry.id)}.png`;
+    img.alt = `seed ${shown(entry.seed)}`;
     const caption = document.createElement("p");
-    caption.textContent = `seed ${entry.seed}, ${entry.sampler}, ${entry.seconds.toFixed(1)} s`;
+    const seconds = typeof entry.seconds === "number" ? entry.seconds.toFixed(1) : shown(entry.seconds);
+    caption.textContent = `seed ${shown(entry.seed)}, ${shown(entry.sampler)}, ${seconds} s`;
     item.append(img, caption);
     item.addEventListener("click", () => detail(entry));
     box.appendChild(item);
@@ -148,20 +166,22 @@ function detail(entry) {
   const box = $("gallery-detail");
   box.innerHTML = "";
   const dl = document.createElement("dl");
-  const rows = [["model", entry.model], ["digest", entry.digest.slice(0, 16)], ["engine", entry.engine],
-                ["seed", entry.seed], ["sampler", entry.sampler + (entry.sampler === "ddim" ? `, eta ${entry.settings.eta}` : "") +
-                  (entry.settings.karras ? ", Karras sigmas" : "")],
-                ["timesteps", entry.schedule], ["batch", entry.batch], ["seconds", entry.seconds], ["made", entry.created_at]];
+  const settings = settingsOf(entry);
+  const sampler = shown(entry.sampler) + (entry.sampler === "ddim" ? `, eta ${shown(settings.eta)}` : "") +
+    (settings.karras ? ", Karras sigmas" : "");
+  const rows = [["model", entry.model], ["digest", typeof entry.digest === "string" ? entry.digest.slice(0, 16) : null],
+                ["engine", entry.engine], ["seed", entry.seed], ["sampler", sampler], ["timesteps", entry.schedule],
+                ["batch", entry.batch], ["seconds", entry.seconds], ["made", entry.created_at]];
   for (const [k, v] of rows) {
     const dt = document.createElement("dt"); dt.textContent = k;
-    const dd = document.createElement("dd"); dd.textContent = v;
+    const dd = document.createElement("dd"); dd.textContent = shown(v);
     dl.append(dt, dd);
   }
   const again = document.createElement("button");
   again.type = "button";
   again.id = "run-again";
   again.textContent = "Run again";
-  again.addEventListener("click", () => { fill(entry.settings); generate(); });
+  again.addEventListener("click", () => { fill(settings); generate(); });
   box.append(dl, again);
 }
 
