@@ -1,7 +1,8 @@
 """Finished pictures, kept in the database the run used: one row per picture with its settings.
 
-The table lives beside the models (`sqldiffusion_gallery`), so it survives a restart wherever the
-database does (a DuckDB file, a PostgreSQL server); on an engine with temporary tables only, it
+The table lives beside the models, where the engine keeps it (`Engine.gallery_table`: DuckDB's
+`sqldiffusion_gallery`, the running role's own schema on PostgreSQL), so it survives a restart
+wherever the database does; on an engine with temporary tables only, or in a read-only file, it
 lasts as long as the server. The page reads a copy kept in memory, so that listing the gallery never
 waits for the engine while it generates; every change goes to the table first.
 """
@@ -14,7 +15,7 @@ import threading
 import uuid
 from datetime import datetime, timezone
 
-TABLE = "sqldiffusion_gallery"
+TABLE = "sqldiffusion_gallery"  # its name where an engine keeps it beside the models (DuckDB, Hyper)
 COLUMNS = ("id", "created_at", "model", "digest", "engine", "seed", "sampler", "schedule", "batch", "seconds",
            "settings", "png_base64")
 LISTED = COLUMNS[:-1]  # what the page lists; the picture is fetched by id
@@ -24,16 +25,15 @@ class Gallery:
     def __init__(self, engine, say=lambda line: None) -> None:
         self.engine = engine
         self._lock = threading.Lock()
-        temp = "" if engine.durable else "TEMP "
-        engine.execute_sql(f"CREATE {temp}TABLE IF NOT EXISTS {TABLE} (id TEXT NOT NULL, created_at TEXT NOT NULL, "
-                           "model TEXT, digest TEXT, engine TEXT, seed BIGINT, sampler TEXT, schedule TEXT, "
-                           "batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL)")
-        rows = engine.query(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY created_at DESC, id")
+        self.table = engine.gallery_table(
+            "id TEXT NOT NULL, created_at TEXT NOT NULL, model TEXT, digest TEXT, engine TEXT, seed BIGINT, "
+            "sampler TEXT, schedule TEXT, batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL")
+        rows = engine.query(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY created_at DESC, id")
         entries = [dict(zip(COLUMNS, row)) for row in rows]
         self._entries = [e for e in entries if readable(e)]
         if len(self._entries) < len(entries):  # a damaged row is left in the table, unlisted
             bad = [str(e["id"])[:16] for e in entries if not readable(e)]
-            say(f"gallery: {len(bad)} picture(s) in {TABLE} cannot be read and are not listed (id {', '.join(bad[:5])})")
+            say(f"gallery: {len(bad)} picture(s) in {self.table} cannot be read and are not listed (id {', '.join(bad[:5])})")
 
     def add(self, *, model: str, digest: str, engine: str, seed: int, sampler: str, schedule: str, batch: int,
             seconds: float, settings: dict, png: bytes) -> dict:
@@ -43,7 +43,7 @@ class Gallery:
                  "schedule": schedule, "batch": int(batch), "seconds": round(float(seconds), 3),
                  "settings": json.dumps(settings, sort_keys=True), "png_base64": base64.b64encode(png).decode()}
         marks = ", ".join([self.engine.placeholder] * len(COLUMNS))
-        self.engine.execute_sql(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})",
+        self.engine.execute_sql(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})",
                                 [entry[c] for c in COLUMNS])
         with self._lock:
             self._entries.insert(0, entry)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import SQLDiffusionError
-from ..parameters import layer_matrix
+from ..parameters import layer_matrix, matrix_shape
 from .dialect import CHUNK, MAX_COLUMNS
 
 
@@ -71,21 +71,18 @@ def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.n
     a REAL activation and a DOUBLE weight is one exact float48mul, summed in double. Norms: rows 0
     (gamma) and 1 (beta), one REAL column per channel.
     """
+    columns, _ = table_shape(layer, matrix.shape)
     if layer.packing == "norm":
-        columns = ["o INTEGER"] + [f"w{i} REAL" for i in range(matrix.shape[1])]
-        if len(columns) > MAX_COLUMNS:
-            raise SQLDiffusionError(f"layer {layer.name} has {matrix.shape[1]} channels: more than "
-                                    f"PostgreSQL's {MAX_COLUMNS} columns per table")
         return columns, np.arange(2)[:, None], matrix, ">f4"
     out, bias = matrix.shape[0], matrix[:, -1]
     if layer.packing == "conv3x3":
         cin = (matrix.shape[1] - 1) // 9
         weights = matrix[:, :-1].reshape(out * 9, cin)  # rows (o, ky, kx)
         o, ky, kx = np.meshgrid(np.arange(out), np.arange(3), np.arange(3), indexing="ij")
-        keys, key_names, bias = np.stack([o.ravel(), ky.ravel(), kx.ravel()], axis=1), ["o", "ky", "kx"], np.repeat(bias, 9)
+        keys, bias = np.stack([o.ravel(), ky.ravel(), kx.ravel()], axis=1), np.repeat(bias, 9)
     else:
         cin = matrix.shape[1] - 1
-        weights, keys, key_names = matrix[:, :-1], np.arange(out)[:, None], ["o"]
+        weights, keys = matrix[:, :-1], np.arange(out)[:, None]
     width = min(CHUNK, cin)
     blocks = []
     for k, lo in enumerate(range(0, cin, CHUNK)):
@@ -93,6 +90,48 @@ def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.n
         block[:, :min(CHUNK, cin - lo)] = weights[:, lo:lo + CHUNK]
         blocks.append((np.concatenate([keys, np.full((len(keys), 1), k)], axis=1),
                        np.concatenate([block, bias[:, None]], axis=1)))
+    return columns, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), ">f8"
+
+
+def table_shape(layer, shape: tuple[int, int]) -> tuple[list[str], int]:
+    """The column definitions and row count of the table `table_layout` makes from a matrix of
+    `shape` (rows, columns)."""
+    rows, cols = shape
+    if layer.packing == "norm":
+        if cols + 1 > MAX_COLUMNS:
+            raise SQLDiffusionError(f"layer {layer.name} has {cols} channels: more than "
+                                    f"PostgreSQL's {MAX_COLUMNS} columns per table")
+        return ["o INTEGER"] + [f"w{i} REAL" for i in range(cols)], 2
+    taps = 9 if layer.packing == "conv3x3" else 1
+    cin = (cols - 1) // taps
+    key_names = ["o", "ky", "kx"] if taps == 9 else ["o"]
+    width, blocks = min(CHUNK, cin), -(-cin // CHUNK)
     columns = [f"{k} INTEGER" for k in key_names] + ["k INTEGER"] + \
         [f"w{i} DOUBLE PRECISION" for i in range(width)] + ["bias DOUBLE PRECISION"]
-    return columns, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]), ">f8"
+    return columns, rows * taps * blocks
+
+
+def check_import(con, namespace: str, layers, table_of) -> tuple[str, str] | None:
+    """The first of `layers`' stored tables in `namespace` that is not as `table_layout` makes it,
+    and what is wrong (see Storage.check_import): a plain table, its columns (one catalog query for
+    all), its row count, and no NULL, NaN or infinity among its numbers."""
+    found: dict[str, list[str]] = {}
+    for table, column in con.execute(
+            "SELECT c.relname, a.attname || ' ' || format_type(a.atttypid, a.atttypmod) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE n.nspname = %s AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+            "ORDER BY c.relname, a.attnum", [namespace]).fetchall():
+        found.setdefault(table, []).append(column)
+    for layer in layers:
+        table = table_of(namespace, layer.name)
+        columns, rows = table_shape(layer, matrix_shape(layer))
+        if layer.name not in found:
+            return table, "is missing (or is not a table)"
+        if found[layer.name] != [c.replace("INTEGER", "integer").replace("REAL", "real").replace(
+                "DOUBLE PRECISION", "double precision") for c in columns]:
+            return table, f"has columns {', '.join(found[layer.name])[:100]}, not the layout's"
+        values = " + ".join(c.split()[0] for c in columns if not c.endswith("INTEGER"))
+        count, finite, total = con.execute(f"SELECT count(*), count({values}), sum({values}) FROM ONLY {table}").fetchone()
+        if count != rows or finite != rows or (total is not None and not np.isfinite(total)):
+            return table, f"holds {count} rows, not the layout's {rows} rows of finite numbers"
+    return None
