@@ -91,7 +91,7 @@ class DuckDBEngine(Engine):
                                     "import it into a file you can write (sqldiffusion import --db FILE)")
         try:
             return super().import_model(model, layers, on_layer)
-        except duckdb.IOException as e:  # a full disk, a file that cannot grow: rolled back, nothing kept
+        except (duckdb.IOException, duckdb.TransactionException) as e:  # a full disk: rolled back, nothing kept
             raise SQLDiffusionError(f"cannot import {model.name} into {self.database}: {first_line(e)}; "
                                     "the file is as it was: free some space or give --db another file") from None
 
