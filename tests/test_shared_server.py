@@ -238,3 +238,22 @@ def test_names_resolve_in_the_catalog_and_our_temporary_tables_only(server, pg_d
     finally:
         alice.close()
     assert _loot(server) == []
+
+
+@pytest.mark.parametrize("damage, words", [
+    ('DELETE FROM {t} WHERE o = 0', "holds 135 rows, not the layout's 144"),
+    ("UPDATE {t} SET w0 = 'NaN'", "finite"),
+    ("ALTER TABLE {t} ADD COLUMN extra INTEGER", "has columns extra integer the layout has not"),
+])
+def test_a_damaged_table_of_the_roles_own_import_gets_one_line(server, pg_dsn, small_model, damage, words):
+    _, folder = small_model
+    alice = get_engine("postgres", _as(pg_dsn, "sqld_alice"))
+    try:
+        namespace = SQLUNet(folder, alice).namespace
+        alice.execute_sql(damage.format(t=f'"{namespace}"."conv_in"'))
+        with pytest.raises(SQLDiffusionError) as refused:
+            SQLUNet(folder, alice)
+    finally:
+        alice.close()
+    line = str(refused.value)
+    assert "\n" not in line and "conv_in" in line and words in line and f'drop schema "{namespace}"' in line

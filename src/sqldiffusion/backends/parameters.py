@@ -78,3 +78,12 @@ def _indices(n: int) -> np.ndarray:
     if _INDEX.size < n:
         _INDEX = np.arange(max(n, 2 * _INDEX.size), dtype=np.int64)
     return _INDEX[:n]
+
+
+def column_difference(found: list[str], expected: list[str]) -> str:
+    """What a stored table's columns (`found`, "name type") have other than the layout's, in words."""
+    extra = [c for c in found if c not in expected]
+    missing = [c for c in expected if c not in found]
+    said = ([f"has columns {', '.join(extra[:3])} the layout has not"] if extra else []) + \
+        ([f"lacks columns {', '.join(missing[:3])}"] if missing else [])
+    return " and ".join(said) or "has the layout's columns in another order"

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 
 from ...graph.ops import Layer
-from ..parameters import flat_columns, layer_matrix, matrix_shape
+from ..parameters import column_difference, flat_columns, layer_matrix, matrix_shape
 from .winograd import winograd_weights
 
 LAYOUT_VERSION = "m3"  # the version of the parameter layout above, part of each model's namespace
@@ -104,20 +104,19 @@ def check_import(con, namespace: str, layers: list[Layer], table_of) -> tuple[st
     """The first of `layers`' stored tables in `namespace` that is not as `layer_upload` makes it,
     and what is wrong (see Storage.check_import): its kind and columns (one catalog query for all),
     then one row, every list the length the layer's shape gives, no NULL, NaN or infinity."""
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[str]] = {}
     for table, column, data_type in con.execute(
             "SELECT t.table_name, c.column_name, c.data_type FROM duckdb_tables() t LEFT JOIN duckdb_columns() c "
             "ON c.table_oid = t.table_oid WHERE t.database_name = current_database() AND t.schema_name = ? "
             "ORDER BY t.table_name, c.column_index", [namespace]).fetchall():
-        found.setdefault(table, []).append((column, data_type))
+        found.setdefault(table, []).append(f"{column} {data_type}")
     for layer in layers:
         table = table_of(namespace, layer.name)
         expected = _stored_columns(layer)
         if layer.name not in found:
             return table, "is missing (or is not a table)"
-        if [(name, kind) for name, kind, _ in expected] != found[layer.name]:
-            shown = ", ".join(f"{n} {k}" for n, k in found[layer.name])
-            return table, f"has columns {shown[:100]}, not the layout's"
+        if [f"{name} {kind}" for name, kind, _ in expected] != found[layer.name]:
+            return table, column_difference(found[layer.name], [f"{name} {kind}" for name, kind, _ in expected])
         checks = ["count(*) = 1"] + [_list_check(name, dims) for name, _, dims in expected]
         if not con.execute(f"SELECT coalesce({' AND '.join(checks)}, false) FROM {table}").fetchone()[0]:
             return table, "does not hold one row of lists of the layer's shape, all finite numbers"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import SQLDiffusionError
-from ..parameters import layer_matrix, matrix_shape
+from ..parameters import column_difference, layer_matrix, matrix_shape
 from .dialect import CHUNK, MAX_COLUMNS
 
 
@@ -127,9 +127,10 @@ def check_import(con, namespace: str, layers, table_of) -> tuple[str, str] | Non
         columns, rows = table_shape(layer, matrix_shape(layer))
         if layer.name not in found:
             return table, "is missing (or is not a table)"
-        if found[layer.name] != [c.replace("INTEGER", "integer").replace("REAL", "real").replace(
-                "DOUBLE PRECISION", "double precision") for c in columns]:
-            return table, f"has columns {', '.join(found[layer.name])[:100]}, not the layout's"
+        expected = [c.replace("INTEGER", "integer").replace("REAL", "real").replace("DOUBLE PRECISION", "double precision")
+                    for c in columns]
+        if found[layer.name] != expected:
+            return table, column_difference(found[layer.name], expected)
         values = " + ".join(c.split()[0] for c in columns if not c.endswith("INTEGER"))
         count, finite, total = con.execute(f"SELECT count(*), count({values}), sum({values}) FROM ONLY {table}").fetchone()
         if count != rows or finite != rows or (total is not None and not np.isfinite(total)):
