@@ -66,11 +66,11 @@ class PostgresEngine(Engine):
         self.role = self.con.execute("SELECT current_user").fetchone()[0]
         self.home = roles.home_schema(self.role)
         self.registry = f"{self.dialect.quote(self.home)}.models"
-        self._holds = None  # the connection holding shared imports still while this one reads them
+        self._holds = []  # connections holding shared imports still while this one reads them
 
     def close(self) -> None:
-        if self._holds is not None:
-            self._holds.close()
+        for holder in self._holds:
+            holder.close()
         self.con.close()
         self._stop_server()
 
@@ -134,14 +134,19 @@ class PostgresEngine(Engine):
 
     def shared_import(self, model, layers: list[Layer]) -> str | None:
         """Another role's import of `model`, where that role shared it as sqldiffusion made it
-        (`roles.shared_imports`): held by a lock so it stays so while this engine runs."""
+        (`roles.shared_imports`): held by locks so that it stays so while this engine runs."""
         for owner, namespace, problem in roles.shared_imports(self, model, layers):
+            holder = None
             if problem is None:  # checked again once held: it cannot change after that
-                problem = roles.hold(self, namespace, layers) or \
-                    roles.shared_problem(self, model, owner, namespace, layers) or self.check_import_of(namespace, layers)
+                holder, problem = roles.hold(self, namespace, layers)
+                problem = problem or roles.shared_problem(self, model, owner, namespace, layers) or \
+                    self.check_import_of(namespace, layers)
             if problem is None:
+                self._holds.append(holder)
                 log.warning(f"using role {owner}'s import of {model.name} (schema {namespace}), which it shares")
                 return namespace
+            if holder is not None:
+                holder.close()
             log.warning(f"role {owner}'s import of {model.name} is not used ({problem}): importing your own copy")
         return None
 

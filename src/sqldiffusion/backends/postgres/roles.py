@@ -128,21 +128,21 @@ def shared_problem(engine, model, owner: str, namespace: str, layers: list[Layer
     return None
 
 
-def hold(engine, namespace: str, layers: list[Layer]) -> str | None:
-    """Take ACCESS SHARE locks on another role's import from a second connection of this engine's,
-    kept until the engine closes (nobody can drop or alter those tables meanwhile); what went wrong,
-    or None."""
+def hold(engine, namespace: str, layers: list[Layer]):
+    """A second connection of `engine`'s holding ACCESS SHARE locks on another role's import, to be
+    kept until the engine closes (nobody can drop or alter those tables meanwhile), and None; or
+    None and what went wrong."""
     import psycopg
 
     tables = ", ".join(engine.dialect.table(namespace, layer.name) for layer in layers)
+    holder = None
     try:
         holder = psycopg.connect(engine.dsn, connect_timeout=10)
         holder.execute("SET search_path = pg_catalog, pg_temp")
         holder.execute("SET lock_timeout = '10s'")
         holder.execute(f"LOCK TABLE ONLY {tables} IN ACCESS SHARE MODE")
     except psycopg.Error as e:
-        return f"its tables could not be held: {first_line(e)}"
-    if engine._holds is not None:
-        engine._holds.close()
-    engine._holds = holder
-    return None
+        if holder is not None:
+            holder.close()
+        return None, f"its tables could not be held: {first_line(e)}"
+    return holder, None
