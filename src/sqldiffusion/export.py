@@ -22,7 +22,7 @@ from .errors import SQLDiffusionError
 from .graph import unet_layers
 from .model import Model
 from .pictures import COLUMNS, RAMP, ascii_rows
-from .pipeline import image_size, loop, relations
+from .pipeline import image_size, loop, relations, resolve_seed
 from .program import SAMPLE, render_unet
 from .scheduler import NoiseSchedule, StepRule
 from .schedulers import planned_scheduler
@@ -43,6 +43,9 @@ class ScriptWriter(Engine):
 
     def execute_sql(self, sql: str, params: Sequence = ()) -> None:
         assert not params, "a script binds no parameters"
+        if "\\" in sql:  # psql would take it as the start of a meta-command (\! runs a shell command)
+            raise SQLDiffusionError("a statement of the script holds a backslash, which psql would run as a "
+                                    "command; nothing can be exported for this model")
         self.out.write(sql.rstrip() + ";\n")
 
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
@@ -57,7 +60,7 @@ class ScriptWriter(Engine):
 
     def create(self, name: str, select: str) -> None:
         if name in self.labels:
-            self.out.write(f"\n-- {self.labels[name]}\n")
+            self.out.write(f"\n-- {comment(self.labels[name])}\n")
         self.drop(name)
         self.execute_sql(f"CREATE TEMP TABLE {name} AS\n{select}")
 
@@ -91,6 +94,7 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     """The whole script: settings, weights (CREATE TABLE + COPY), the loop, the ASCII picture."""
     if batch < 1:
         raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
+    seed = resolve_seed(seed)  # as generate takes it: the same picture for the same --seed
     config = model.config
     writer = ScriptWriter(out)
     quote = writer.dialect.quote
@@ -98,11 +102,15 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     graph = unet_layers(config)
     tensors = model.tensors(graph.expected_tensors())
     shape = (batch, config.in_channels, *image_size(config))
-    out.write(f"-- sqldiffusion: {model.name}, timesteps {','.join(f'{t:g}' for t in timesteps)}, "
-              f"{rule.sampler}{' with Karras sigmas' if rule.karras else ''}{'' if rule.add_noise else ' without noise'}, seed {seed}, batch {batch}\n"
-              "-- Run on an empty PostgreSQL database (15 or newer): psql -q -f THIS_FILE\n"
+    about = (f"sqldiffusion: {model.name}, timesteps {','.join(f'{t:g}' for t in timesteps)}, "
+             f"{rule.sampler}{' with Karras sigmas' if rule.karras else ''}{'' if rule.add_noise else ' without noise'}, "
+             f"seed {seed}, batch {batch}")
+    out.write(f"-- {comment(about)}\n"
+              "-- Run on an empty PostgreSQL database (15 or newer): psql -q -X -f THIS_FILE\n"
               "\\set ON_ERROR_STOP on\n")
-    for setting in ("client_min_messages = warning", "jit = off", "work_mem = '256MB'"):
+    # the script's string literals read as standard SQL (a backslash never an escape) on any server
+    for setting in ("standard_conforming_strings = on", "client_min_messages = warning", "jit = off",
+                    "work_mem = '256MB'"):
         writer.execute_sql(f"SET {setting}")
     out.write("\n-- the weights: one table per layer\n")
     writer.execute_sql(f"DROP SCHEMA IF EXISTS {quote(namespace)} CASCADE")
@@ -117,6 +125,16 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
     writer.drop(*relations(program))
     writer.execute_sql(f"DROP SCHEMA {quote(namespace)} CASCADE")
+
+
+def comment(text: str) -> str:
+    """`text` made fit for a `--` comment line of a psql script: printable ASCII, no backslash.
+
+    A newline or carriage return would end the comment and start a line of the script's own, and
+    psql takes a backslash outside quotes as a meta-command (`\\! cmd` runs a shell command);
+    anything else outside printable ASCII is replaced as well, so the script is plain ASCII
+    whatever the model folder is called."""
+    return "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in str(text))
 
 
 def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: int = COLUMNS) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..backends.duckdb.storage import half_values_sql
-from ..errors import SQLDiffusionError
+from ..errors import RunFailed, SQLDiffusionError, first_line
 from ..graph import build_unet
 from ..model import Model
 from ..pipeline import image_size, relations
@@ -125,27 +125,31 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                "setup": ["SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
                          "SET preserve_insertion_order = false",
                          f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(net.namespace)}"]}
-    with tempfile.TemporaryDirectory(dir=out_dir.resolve().parent, prefix=f".{out_dir.name}.") as tmp:
-        work = Path(tmp) / "out"
-        work.mkdir()
-        files = {"weights.bin": blob, "network.json": _json(network), "runs.json": _json(runs)}
-        for name, data in files.items():
-            (work / name).write_bytes(data)
-        packages = copy_wasm(source, work / "duckdb-wasm", say) if source["local"] else source["packages"]
-        manifest = {
-            "format": FORMAT,
-            "model": {"name": model.name, "digest": model.digest, "shape": [config.in_channels, height, width],
-                      "parameters": int(sum(t["count"] for t in tables))},
-            "duckdb_wasm": {"version": PINNED, "location": "duckdb-wasm/" if source["local"] else source["url"],
-                            "packages": packages},
-            "recipes": [asdict(r) for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
-            "memory": {str(b): estimate(config, height, width, b).total for b in range(1, max_batch + 1)},
-            "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                      for name, data in files.items()},
-        }
-        (work / "manifest.json").write_bytes(_json(manifest))
-        _write_page(work, source, packages)
-        _swap_in(work, out_dir)
+    files = {"weights.bin": blob, "network.json": _json(network), "runs.json": _json(runs)}
+    try:
+        with tempfile.TemporaryDirectory(dir=out_dir.resolve().parent, prefix=f".{out_dir.name}.") as tmp:
+            work = Path(tmp) / "out"
+            work.mkdir()
+            for name, data in files.items():
+                (work / name).write_bytes(data)
+            packages = copy_wasm(source, work / "duckdb-wasm", say) if source["local"] else source["packages"]
+            manifest = {
+                "format": FORMAT,
+                "model": {"name": model.name, "digest": model.digest, "shape": [config.in_channels, height, width],
+                          "parameters": int(sum(t["count"] for t in tables))},
+                "duckdb_wasm": {"version": PINNED, "location": "duckdb-wasm/" if source["local"] else source["url"],
+                                "packages": packages},
+                "recipes": [asdict(r) for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
+                "memory": {str(b): estimate(config, height, width, b).total for b in range(1, max_batch + 1)},
+                "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                          for name, data in files.items()},
+            }
+            (work / "manifest.json").write_bytes(_json(manifest))
+            _write_page(work, source, packages)
+            _swap_in(work, out_dir)
+    except OSError as e:  # a full disk, a quota: the work folder is gone with its temporary parent
+        raise RunFailed(f"could not write the page into {out_dir} ({e.strerror or first_line(e)}); it is left as it "
+                        "was: free some space or give export-web another folder") from None
     say(f"wrote {out_dir}: {len(blob) / 1e6:.1f} MB of weights, {len(runs)} recorded run(s)")
     return manifest
 
@@ -300,6 +304,11 @@ def _swap_in(work: Path, out_dir: Path) -> None:
     if out_dir.exists():
         old = work.parent / "old"
         os.replace(out_dir, old)
-    os.replace(work, out_dir)
+    try:
+        os.replace(work, out_dir)
+    except OSError:
+        if old is not None:  # put the earlier export back before its temporary parent is removed
+            os.replace(old, out_dir)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

@@ -312,7 +312,10 @@ async function start() {
   $("generate").disabled = false;
   $("form").addEventListener("submit", generate);
   $("cancel").addEventListener("click", () => { cancelRequested = true; say("Cancelling…"); });
-  if (params.get("autorun") === "1" && !$("error").textContent) await generate();
+  if (params.get("autorun") !== "1") return;
+  // a sampler or steps the URL asked for that the export lacks: the run asked for cannot be made
+  if ($("error").textContent) fail($("error").textContent);
+  else await generate();
 }
 
 start().catch((e) => fail(firstLine(e)));
