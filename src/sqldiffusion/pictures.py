@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import SQLDiffusionError
+from .errors import SQLDiffusionError, first_line
 from .outputs import write_output
 
 # The blog's ramp, from blank to densest: dark pixels get dense characters.
@@ -156,20 +156,52 @@ def write_text(path: Path, write) -> Path:
     return write_output(Path(path), fill)
 
 
+# Pictures given to edit, inpaint and interpolate are resized to the model's size (at most a few
+# hundred pixels a side in every public UNet2DModel): 4096x4096 is far more than any needs, and its
+# decoded pixels (64 MiB as RGBA) fit any machine. The file itself: at most 64 MiB.
+MAX_PICTURE_PIXELS = 4096 * 4096
+MAX_PICTURE_BYTES = 64 << 20
+
+
 def open_picture(picture, what: str = "image"):
-    """A PIL image from a file name (or as it is)."""
+    """A PIL image from a file name, an open binary file or as it is. A named file must be a regular
+    file of at most MAX_PICTURE_BYTES; every picture's header must give at most MAX_PICTURE_PIXELS,
+    checked before its pixels are decoded."""
+    import warnings
+    from contextlib import nullcontext
+
     from PIL import Image, UnidentifiedImageError
 
+    from .model.files import open_bounded
+
     if isinstance(picture, Image.Image):
-        return picture
+        return _bounded(picture, what)
+    label = what if hasattr(picture, "read") else f"{what} {picture}"
     try:
-        with Image.open(picture) as opened:
-            opened.load()
-            return opened.copy()
+        source = nullcontext(picture) if hasattr(picture, "read") else open_bounded(picture, MAX_PICTURE_BYTES, what)
+        with source as f, warnings.catch_warnings():
+            # Pillow's own bomb check only warns below twice its limit: an error here, as above it
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(f) as opened:  # reads the header only
+                _bounded(opened, label)
+                opened.load()
+                return opened.copy()
     except FileNotFoundError:
-        raise SQLDiffusionError(f"{what} {picture}: no such file") from None
-    except (UnidentifiedImageError, OSError) as e:
-        raise SQLDiffusionError(f"{what} {picture}: not a picture Pillow can read ({e})") from None
+        raise SQLDiffusionError(f"{label}: no such file") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise SQLDiffusionError(f"{label}: too many pixels to decode ({first_line(e)}); give a picture "
+                                f"of at most {MAX_PICTURE_PIXELS:,} pixels") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:  # what Pillow's decoders raise
+        raise SQLDiffusionError(f"{label}: not a picture Pillow can read ({first_line(e)})") from None
+
+
+def _bounded(image, label: str):
+    """`image` if its size (known from the header, before decoding) is within MAX_PICTURE_PIXELS."""
+    width, height = image.size
+    if width * height > MAX_PICTURE_PIXELS:
+        raise SQLDiffusionError(f"{label}: {width}x{height} is more pixels than a picture may have "
+                                f"({MAX_PICTURE_PIXELS:,}, 4096x4096); shrink it to the model's size first")
+    return image
 
 
 def load_mask(mask, channels: int, size: tuple[int, int], picture_size: tuple[int, int] | None = None,

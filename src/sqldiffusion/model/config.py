@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import SQLDiffusionError
 from ..fields import Field, check, shown
+from .files import JSON_LIMIT, read_bounded
 
 DOWN_BLOCKS = ("DownBlock2D", "AttnDownBlock2D", "ResnetDownsampleBlock2D")
 UP_BLOCKS = ("UpBlock2D", "AttnUpBlock2D", "ResnetUpsampleBlock2D")
@@ -117,7 +118,7 @@ class UNetConfig:
     @classmethod
     def from_file(cls, path: Path) -> "UNetConfig":
         try:
-            cfg = json.loads(Path(path).read_text())
+            cfg = json.loads(read_bounded(path, JSON_LIMIT, "a model's config.json"))
         except FileNotFoundError:
             raise SQLDiffusionError(f"{path}: no such file; a diffusers model folder holds config.json") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:

@@ -13,11 +13,16 @@ import numpy as np
 
 from ..errors import SQLDiffusionError, first_line
 from .config import UNetConfig
+from .files import JSON_LIMIT, read_bounded
 from .schedule import checked_schedule_config
-from .weights import check_tensors, normalise_names, read_safetensors
+from .weights import check_tensors, check_weight_file, hash_weights, normalise_names, read_safetensors
 
 WEIGHT_FILES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors")
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+# A Hub id as huggingface_hub's validate_repo_id admits it: owner/name, each 1 to 96 of letters,
+# digits, "_", "-" and ".", starting and ending with a letter, digit or "_", never "--" or ".."
+# (so "a/.." is no id), the name not ending in ".git".
+_HUB_PART = r"[A-Za-z0-9_](?:[\w.-]{0,94}[A-Za-z0-9_])?"
+_HUB_ID = re.compile(rf"^(?!.*(?:--|\.\.))(?!.*\.git$){_HUB_PART}/{_HUB_PART}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,12 @@ class Model:
     def digest(self) -> str:
         """Identifies the exact weights and config: importing the same model twice is a no-op."""
         h = hashlib.sha256(json.dumps(self.config.raw, sort_keys=True).encode())
-        with open(self.weights_path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 24), b""):
-                h.update(block)
+        hash_weights(self.weights_path, h)  # the file checked again as it is read: it may have changed
         return h.hexdigest()
 
     def tensors(self, expected: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
         """All weights as float32, checked name by name and shape by shape against `expected`."""
-        tensors = normalise_names(read_safetensors(self.weights_path))
+        tensors = normalise_names(read_safetensors(self.weights_path, expected))
         check_tensors(tensors, expected, str(self.weights_path))
         return tensors
 
@@ -79,6 +82,7 @@ def _from_folder(path: Path, name: str) -> Model:
                 "(re-save it with diffusers: UNet2DModel.from_pretrained(dir).save_pretrained(dir))"
             )
         raise SQLDiffusionError(f"{unet}: no {WEIGHT_FILES[0]} or {WEIGHT_FILES[1]}")
+    check_weight_file(weights)  # its header only: a file padded to gigabytes is refused before it is hashed
     return Model(name, config, weights, _scheduler_config(path, unet))
 
 
@@ -87,7 +91,7 @@ def _scheduler_config(path: Path, unet: Path) -> dict | None:
                       unet.parent / "scheduler" / "scheduler_config.json"):
         if candidate.exists():
             try:
-                config = json.loads(candidate.read_text())
+                config = json.loads(read_bounded(candidate, JSON_LIMIT, "a model's scheduler_config.json"))
             except (json.JSONDecodeError, UnicodeDecodeError) as e:
                 raise SQLDiffusionError(f"{candidate}: not valid JSON ({e})") from None
             except RecursionError:
@@ -104,13 +108,16 @@ def _download(repo_id: str) -> Path:
     """Fetch (or find in the local cache) the config and safetensors weights of a Hub model."""
     try:
         from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+        from huggingface_hub.errors import (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError,
+                                            RepositoryNotFoundError)
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency
         raise SQLDiffusionError("huggingface_hub is not installed; pip install huggingface_hub") from None
     patterns = ["model_index.json", "config.json", "*.safetensors", "scheduler_config.json",
                 "unet/config.json", "unet/*.safetensors", "scheduler/scheduler_config.json"]
     try:
         return Path(snapshot_download(repo_id, allow_patterns=patterns))
+    except HFValidationError as e:  # the pattern above should have caught it; the Hub's rules may grow
+        raise SQLDiffusionError(f"{repo_id!r} is not a Hub id the Hugging Face Hub accepts ({first_line(e)})") from None
     except RepositoryNotFoundError:
         raise SQLDiffusionError(f"{repo_id}: no such model on the Hugging Face Hub (or it is private)") from None
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as e:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..errors import SQLDiffusionError
 from ..fields import shown
+from ..model.schedule import checked_choices
 from ..scheduler import KARRAS_SAMPLERS, SAMPLERS, NoiseSchedule, StepRule, make_rule
 from .alphas import DDIMScheduler, DDPMScheduler, PNDMScheduler
 from .base import Scheduler
@@ -69,8 +70,9 @@ CONFIG_CLASSES = {"DDPMScheduler": "ddpm", "DDIMScheduler": "ddim", "PNDMSchedul
 
 def sampler_of_config(config: dict | None) -> tuple[str, bool]:
     """(sampler, use_karras_sigmas) of a scheduler_config.json's `_class_name` and options, as
-    diffusers' pipelines take their scheduler from the config; DDPM for a class not offered here."""
-    config = config if isinstance(config, dict) else {}
+    diffusers' pipelines take their scheduler from the config; DDPM for a class not offered here.
+    A choice of the wrong kind (a list for `_class_name`) is one line (model.schedule.CHOICE_FIELDS)."""
+    config = checked_choices(config)
     name = CONFIG_CLASSES.get(config.get("_class_name"), "ddpm")
     if config.get("_class_name") == "DPMSolverMultistepScheduler":
         algorithm, order = config.get("algorithm_type", "dpmsolver++"), config.get("solver_order", 2)
