@@ -293,7 +293,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     from .pipeline import SQLDiffusionPipeline, image_size, replanned
     from .preflight import check_fits
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, strength_plan
-    from .schedulers import plan, sampler_of_config
+    from .schedulers import plan, planned_scheduler, sampler_of_config
     from .sql_unet import SQLUNet
 
     loaded = load_model(model)
@@ -305,9 +305,9 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     if karras and image is not None:
         raise SQLDiffusionError("--karras applies to generate; edit runs the plain DPM-Solver++ plan")
     timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
-    x_t = _load_npy(init_noise, "--init-noise") if init_noise else None
+    x_t = _init_noise(init_noise, loaded.config, editing=image is not None) if init_noise else None
     if x_t is not None:
-        held = x_t.shape[0] if x_t.ndim == 4 else 1
+        held = len(x_t)
         if batch is not None and batch != held:
             raise SQLDiffusionError(f"--batch {batch} but --init-noise {init_noise} holds {held} image(s); "
                                     "drop --batch (the batch is the file's) or give a file of that many")
@@ -321,9 +321,14 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     check_fits(loaded.config, *size, batch)  # before the engine starts
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
     visited = plan(scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler, karras=rule.karras)
-    picture = None
     if image is not None:
         visited = strength_plan(visited, strength)
+    if gif is not None:  # and with the GIF's frames, now that the plan says how many
+        passes = len(planned_scheduler(scheduler, rule, visited).timesteps)
+        check_fits(loaded.config, *size, batch, trajectory=_gif_bytes(
+            passes + (x_t is not None or image is not None), batch, loaded.config.in_channels, *size, pairs=True))
+    picture = None
+    if image is not None:
         picture, notes = pictures.load_picture(image, loaded.config.in_channels, image_size(loaded.config), "--image")
         for note in notes:
             say(note)
@@ -372,11 +377,11 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
         click.echo("\n\n".join(art(p) for p in pixels))
     scale = pictures.enlargement(pixels.shape[1])
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
-    if gif is not None:
-        shown = ([first] if first is not None else []) + frames
-        writes.append(lambda: pictures.save_gif(gif, [_gif_frame(f, scale) for f in shown]))
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
+    if gif is not None:  # last: the picture and the array are written whatever happens to its frames
+        shown = ([first] if first is not None else []) + frames
+        writes.append(lambda: _save_gif(gif, shown, lambda f: _gif_frame(f, scale)))
     _write_all(writes)
 
 
@@ -423,9 +428,11 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
-    visited = repaint_plan(scheduler, steps, jump_length, jump_n_sample)
+    visited = repaint_plan(scheduler, steps, jump_length, jump_n_sample)  # refused unbuilt if too long
     size, channels = image_size(loaded.config), loaded.config.in_channels
-    check_fits(loaded.config, *size, batch)  # before the engine starts
+    # before the engine starts; with --gif, its frames too: the picture, then every step's sample
+    trajectory = _gif_bytes(len(visited) + 1, batch, channels, *size, pairs=False) if gif is not None else 0
+    check_fits(loaded.config, *size, batch, trajectory=trajectory)
     picture, notes, original = load_picture(image, channels, size, "--image", with_size=True)
     fill = load_mask(mask, channels, size, original, "--mask")
     for note in notes:
@@ -505,8 +512,15 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     from .editing import prepare_pictures
     from .model import load_model
+    from .pipeline import image_size
+    from .preflight import check_fits, gif_bytes
 
     loaded = load_model(model)
+    size = image_size(loaded.config)
+    scale = pictures.enlargement(size[0], 128)
+    # before the engine starts: the frames are one batch; --gif shows them there and back, enlarged
+    trajectory = gif_bytes(frames + max(frames - 2, 0), size[0] * scale * size[1] * scale) if gif is not None else 0
+    check_fits(loaded.config, *size, frames, trajectory=trajectory, batch_option="--frames")
     ends = None
     if names is not None:
         ends = []
@@ -519,14 +533,12 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
     pipe.set_progress_bar_config(disable=True if quiet else None)
     samples = editing.interpolate(pipe, frames, pair, ends, steps, "latent").images
     pixels = pictures.to_pixels(samples)
-    scale = pictures.enlargement(pixels.shape[1], 128)
     writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale))]
-    if gif is not None:
-        there_and_back = list(pixels) + list(pixels[-2:0:-1])
-        writes.append(lambda: pictures.save_gif(gif, [np.repeat(np.repeat(p, scale, 0), scale, 1)
-                                                      for p in there_and_back]))
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
+    if gif is not None:  # last, as generate's
+        there_and_back = list(pixels) + list(pixels[-2:0:-1])
+        writes.append(lambda: _save_gif(gif, there_and_back, lambda p: np.repeat(np.repeat(p, scale, 0), scale, 1)))
     _write_all(writes)
     say(f"{frames} frames, {steps} DDIM steps each; wrote {', '.join(str(p) for p in (out, gif, save_npy) if p)}")
 
@@ -573,6 +585,40 @@ def _keeping_pairs(frames: list) -> callable:
     return lambda event: frames.append((event.sample, event.prediction)) if isinstance(event, StepFinished) else None
 
 
+def _save_gif(gif: Path, frames: list, draw) -> None:
+    """--gif from `frames`, each drawn by `draw`; running out of memory on the way is one line (the
+    preflight counted these frames, so only a machine whose memory went elsewhere meanwhile gets it)."""
+    from . import pictures
+
+    try:
+        pictures.save_gif(gif, [draw(f) for f in frames])
+    except MemoryError:
+        raise RunFailed(f"--gif {gif}: not written, not enough memory to assemble its {len(frames)} frames; "
+                        "take fewer steps or images for a GIF") from None
+
+
+def _gif_bytes(frames: int, batch: int, channels: int, height: int, width: int, pairs: bool) -> int:
+    """What --gif of a sampling command holds at its peak (preflight.gif_bytes): `frames` frames of
+    the batch as _gif_frame draws them (with x0 beside each x_t where `pairs`), and their float32
+    samples kept while the run goes."""
+    from .pictures import enlargement
+    from .preflight import gif_bytes
+
+    count = batch * (2 if pairs else 1)
+    pixels = _grid_pixels(count, height, width, columns=2 if pairs else None, scale=enlargement(height))
+    return gif_bytes(frames, pixels, kept_values=frames * count * channels * height * width)
+
+
+def _grid_pixels(count: int, height: int, width: int, columns: int | None = None, scale: int = 1,
+                 gap: int = 2) -> int:
+    """The pixels of pictures.grid's canvas for `count` pictures, computed rather than drawn."""
+    import math
+
+    columns = columns or math.isqrt(count - 1) + 1  # grid's ceil(sqrt(count)), exact for any count
+    rows = -(-count // columns)
+    return (rows * height * scale + (rows - 1) * gap) * (columns * width * scale + (columns - 1) * gap)
+
+
 def _gif_frame(frame, scale: int) -> np.ndarray:
     """One frame of --gif: the samples (B, C, H, W), or (sample, prediction) pairs shown side by side,
     x_t on the left and the clean picture the step predicts on the right (blank before the first step)."""
@@ -599,14 +645,23 @@ def _gif_frame(frame, scale: int) -> np.ndarray:
 def figures(model, out, engine, database, seed, count, all_steps) -> None:
     """The blog's figures: timestep embedding, one-shot prediction, and grids of samples."""
     from .figures import make_figures
+    from .model import load_model
     from .outputs import check_output
+    from .pipeline import image_size
+    from .preflight import check_fits
+    from .scheduler import NoiseSchedule
 
+    loaded = load_model(model)
+    check_fits(loaded.config, *image_size(loaded.config), count, batch_option="--count")  # before the engine starts
+    total = NoiseSchedule.from_config(loaded.scheduler_config).num_train_timesteps
+    if all_steps is not None and all_steps > total:  # else found only after the first figures are made
+        raise SQLDiffusionError(f"--all-steps {all_steps} is more than the {total} steps the model was trained with")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise SQLDiffusionError(f"--out {out}: cannot make the folder ({e.strerror})") from None
     check_output(out / "timestep_embedding.png", "picture", option="--out")  # the folder takes files
-    for path in make_figures(model, out, engine, database, seed, count, all_steps,
+    for path in make_figures(loaded, out, engine, database, seed, count, all_steps,
                              log=lambda line: click.echo(line, err=True)):
         click.echo(str(path))
 
@@ -693,19 +748,28 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option("--batch", default=1, show_default=True, type=int)
+@click.option("--max-memory", metavar="SIZE", help="Memory the script's run may use on the server, e.g. 8G "
+                                                   "[default: what this machine has available]; a batch that needs "
+                                                   "more is refused.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="File to write [default: stdout].")
 @force_option
-def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, batch, out, force) -> None:
+def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, batch, max_memory, out,
+               force) -> None:
     """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
     from . import pictures
     from .export import write_script
     from .model import load_model
     from .outputs import check_output
+    from .pipeline import image_size
+    from .preflight import check_fits, parse_size
     from .scheduler import make_rule
 
     sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise)
     rule = make_rule(sampler, eta, not no_noise, karras)
     loaded = load_model(model)
+    # the batch as generate's preflight takes it (the server's memory cannot be seen from here, as
+    # with --dsn): the script's every pass holds the whole batch, and so does its text here
+    check_fits(loaded.config, *image_size(loaded.config), batch, parse_size(max_memory) if max_memory else None)
     visited = _planned(loaded, steps, timestep_list, rule)
     if out is None:
         write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
@@ -829,6 +893,34 @@ def _load_npy(path: Path, option: str) -> np.ndarray:
         raise SQLDiffusionError(f"{option} {path}: not a readable .npy array ({first_line(e)}); "
                                 "save one with numpy.save") from None
     return array
+
+
+def _init_noise(path: Path, config, editing: bool) -> np.ndarray:
+    """--init-noise as float32 (B, C, H, W), checked before anything runs: the model's channels, at
+    least one image, a size the model takes (edit: its own, the picture's), finite values. A (C, H,
+    W) array is one image."""
+    from .graph.unet import check_image_size
+    from .pipeline import image_size
+
+    given = _load_npy(path, "--init-noise")
+    noise = given[None] if given.ndim == 3 else given
+    channels, (height, width) = config.in_channels, image_size(config)
+    if noise.ndim != 4 or noise.shape[0] < 1 or noise.shape[1] != channels or \
+            (editing and noise.shape[2:] != (height, width)):
+        raise SQLDiffusionError(f"--init-noise {path} has shape {tuple(given.shape)}; it must be (B, C, H, W) for "
+                                f"this model: ({'B' if noise.ndim != 4 or noise.shape[0] < 1 else noise.shape[0]}, "
+                                f"{channels}, {height}, {width}), with at least one image")
+    try:
+        check_image_size(config, *noise.shape[2:])
+    except SQLDiffusionError as e:
+        raise SQLDiffusionError(f"--init-noise {path}: {e}") from None
+    if not np.issubdtype(noise.dtype, np.floating):
+        raise SQLDiffusionError(f"--init-noise {path} holds {noise.dtype} values; save the noise as float32")
+    with np.errstate(over="ignore"):  # a float64 beyond float32's range: infinite, refused just below
+        noise = noise.astype(np.float32)
+    if not np.isfinite(noise).all():
+        raise SQLDiffusionError(f"--init-noise {path} holds NaN or infinite values (as float32); give finite noise")
+    return noise
 
 
 def _parse_timesteps(text: str) -> list[float]:

@@ -43,20 +43,41 @@ class Recipe:
     karras: bool = False  # dpmpp-2m with Karras sigmas: its plan is made again from the number of steps
 
 
+# A run makes at most this many pictures (each a whole sampling run in SQL: weeks of work for a
+# million); a bigger job is several runs, each of which skips the seeds already made.
+MAX_SEEDS = 1_000_000
+MAX_SEED = 2 ** 63 - 1  # the results' seed column is a BIGINT
+
+
 def parse_seeds(text: str) -> list[int]:
-    """'0-9999', '3,5,8' or '0-3,10': each seed once, ascending."""
-    seeds: set[int] = set()
-    for part in text.split(","):
-        part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
-        if not match:
-            raise SQLDiffusionError(f"--seeds {text!r}: give ranges and numbers such as 0-9999 or 1,5,9")
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if last < first:
-            raise SQLDiffusionError(f"--seeds {part}: the range runs backwards")
-        seeds.update(range(first, last + 1))
-    return sorted(seeds)
+    """'0-9999', '3,5,8' or '0-3,10': each seed once, ascending. The ranges are merged and counted
+    before any list is made, so that '0-100000000' is refused at once rather than built."""
+    merged: list[list[int]] = []
+    for first, last in sorted(_seed_range(part, text) for part in text.split(",")):
+        if merged and first <= merged[-1][1] + 1:  # overlapping or adjacent: one range
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    count = sum(last - first + 1 for first, last in merged)
+    if count > MAX_SEEDS:
+        raise SQLDiffusionError(f"--seeds {shown(text)} names {count:,} seeds, more than the {MAX_SEEDS:,} a run may "
+                                f"make; run it in parts (0-{MAX_SEEDS - 1}, then {MAX_SEEDS}-...): each run skips "
+                                "the seeds already made")
+    return [seed for first, last in merged for seed in range(first, last + 1)]
+
+
+def _seed_range(part: str, text: str) -> tuple[int, int]:
+    """(first, last) of one part of --seeds: a number or a range, each seed from 0 to MAX_SEED."""
+    match = re.fullmatch(r"(\d{1,19})(?:\s*-\s*(\d{1,19}))?", part.strip())  # 19 digits: int() stays quick
+    if not match:
+        raise SQLDiffusionError(f"--seeds {shown(text)}: give ranges and numbers from 0 to {MAX_SEED}, such as "
+                                "0-9999 or 1,5,9")
+    first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+    if last > MAX_SEED:
+        raise SQLDiffusionError(f"--seeds {part.strip()}: a seed is at most {MAX_SEED}")
+    if last < first:
+        raise SQLDiffusionError(f"--seeds {part.strip()}: the range runs backwards")
+    return first, last
 
 
 # the engines the tasks can run on, each with how (its package's TASKS): "embedded", "server" or

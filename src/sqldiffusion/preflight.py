@@ -24,21 +24,42 @@ BYTES_PER_WEIGHT = 4 * 8  # a float32 weight as imported: file, copies, Winograd
 BYTES_PER_VALUE = 4 * 7  # a float32 activation value held in a relation, overhead included (measured 0.8-6.5x)
 
 
+# A pixel of a --gif frame: the uint8 RGB picture the command draws (3 bytes), Pillow's copy of it
+# (4: it keeps RGB as RGBX) and the palette frame its GIF writer keeps of every frame until it writes
+# (1); all the frames are alive at once, and a few more in the making. Each frame also costs Pillow's
+# bookkeeping, its palette among it. Measured on 3 to 1,000 frames of batches of 1 to 16 (32 to 128
+# pixels): up to 3.5 frames in the making, 20 to 25 KiB a frame (tests/test_sized_work.py).
+GIF_BYTES_PER_PIXEL = 3 + 4 + 1
+GIF_FRAMES_IN_FLIGHT = 4
+GIF_BYTES_PER_FRAME = 64 << 10
+
+
 @dataclass(frozen=True)
 class Estimate:
     weights: int  # bytes the imported parameters take at their peak
     activations: int  # bytes the largest statement holds, with what it keeps alive
     base: int = BASE_BYTES
+    trajectory: int = 0  # bytes --gif keeps: the samples of every step and the GIF's frames (gif_bytes)
 
     @property
     def total(self) -> int:
-        return self.base + self.weights + self.activations
+        return self.base + self.weights + self.activations + self.trajectory
 
 
-def estimate(config, height: int, width: int, batch: int) -> Estimate:
+def estimate(config, height: int, width: int, batch: int, trajectory: int = 0) -> Estimate:
     graph = build_unet(config, height, width)
     parameters = sum(math.prod(shape) for shape in graph.expected_tensors().values())
-    return Estimate(parameters * BYTES_PER_WEIGHT, batch * peak_values(graph) * BYTES_PER_VALUE)
+    return Estimate(parameters * BYTES_PER_WEIGHT, batch * peak_values(graph) * BYTES_PER_VALUE,
+                    trajectory=trajectory)
+
+
+def gif_bytes(frames: int, frame_pixels: int, kept_values: int = 0) -> int:
+    """The memory --gif takes at its peak: `kept_values` float32 values kept while the run goes (the
+    samples of every step, and the clean pictures predicted beside them where the GIF shows both),
+    and the GIF's `frames` frames of `frame_pixels` pixels each, assembled all at once when it is
+    written (GIF_BYTES_PER_PIXEL). Counted on top of the run's own peak: an upper bound."""
+    per_frame = frame_pixels * GIF_BYTES_PER_PIXEL + GIF_BYTES_PER_FRAME
+    return 4 * kept_values + (frames + GIF_FRAMES_IN_FLIGHT) * per_frame
 
 
 def peak_values(graph) -> int:
@@ -110,19 +131,23 @@ def gib(n: int) -> str:
 given_limit: int | None = None
 
 
-def check_fits(config, height: int, width: int, batch: int, limit: int | None = None) -> Estimate:
+def check_fits(config, height: int, width: int, batch: int, limit: int | None = None, trajectory: int = 0,
+               batch_option: str = "--batch") -> Estimate:
     """Refuse, in one line, a run whose estimated peak exceeds `limit` (default: --max-memory, else
-    the memory this machine has available now)."""
-    found = estimate(config, height, width, batch)
+    the memory this machine has available now). `trajectory`: the bytes --gif adds (gif_bytes);
+    `batch_option`: the option that sets the batch, which the message names."""
+    found = estimate(config, height, width, batch, trajectory)
     where = "--max-memory"
     limit = given_limit if limit is None else limit
     if limit is None:
         limit, where = available_memory(), "the memory available on this machine"
     if limit is not None and found.total > limit:
+        gif = f", {gib(trajectory)} for the --gif frames" if trajectory else ""
         raise SQLDiffusionError(
             f"this run would need about {gib(found.total)} of memory ({batch} image(s) of {height}x{width}, "
-            f"{gib(found.weights)} for the weights), more than {where} ({gib(limit)}); make fewer images at once "
-            f"(--batch) or smaller ones{'' if where == '--max-memory' else ', or give --max-memory if you know better'}")
+            f"{gib(found.weights)} for the weights{gif}), more than {where} ({gib(limit)}); make fewer images at once "
+            f"({batch_option}) or smaller ones{', or drop --gif or take fewer steps' if trajectory else ''}"
+            f"{'' if where == '--max-memory' else ', or give --max-memory if you know better'}")
     return found
 
 

@@ -299,14 +299,38 @@ def inversion_sql(schedule: NoiseSchedule, t: int, gap: int) -> str:
             f"sqrt(1 - abar_p) AS r, 0.0 AS sigma\nFROM ({bars}) AS a")
 
 
+# The most UNet passes a RePaint plan may make (diffusers' defaults, 250 steps, jumps of 10 done 10
+# times, make 2,410): the plan is a list in memory and each pass a UNet run, so a plan of billions
+# is refused by arithmetic before any of it is built.
+MAX_REPAINT_PASSES = 100_000
+
+
+def repaint_passes(schedule: NoiseSchedule, steps: int, jump_length: int, jump_n_sample: int) -> tuple[int, int]:
+    """(UNet passes, plan length) of repaint_plan's plan, computed without building it: the steps
+    down, plus at each jump point (every `jump_length`-th step but the last stretch's)
+    `jump_n_sample - 1` stretches of `jump_length` steps redone, each after as many undo steps up."""
+    steps = min(schedule.num_train_timesteps, steps)
+    jump_points = len(range(0, steps - jump_length, jump_length))
+    redone = jump_points * (jump_n_sample - 1) * jump_length
+    return steps + redone, steps + 2 * redone
+
+
 def repaint_plan(schedule: NoiseSchedule, steps: int, jump_length: int = 10, jump_n_sample: int = 10) -> list[int]:
     """RePaintScheduler.set_timesteps: down from the top in `steps` steps, and at every
     `jump_length`-th step (all but the last stretch) back up `jump_length` steps and down again,
-    `jump_n_sample - 1` times. A timestep above the one before it is an undo (re-noising) step."""
+    `jump_n_sample - 1` times. A timestep above the one before it is an undo (re-noising) step.
+    A plan of more than MAX_REPAINT_PASSES UNet passes is refused before it is built."""
     if steps < 1:
         raise SQLDiffusionError(f"steps must be at least 1 (got {steps})")
     if jump_length < 1 or jump_n_sample < 1:
         raise SQLDiffusionError("jump length and jump count must be at least 1")
+    passes, _ = repaint_passes(schedule, steps, jump_length, jump_n_sample)
+    if passes > MAX_REPAINT_PASSES:
+        raise SQLDiffusionError(
+            f"RePaint with {shown(steps)} steps and jumps of {shown(jump_length)} done {shown(jump_n_sample)} times "
+            f"would make {passes:,} UNet passes, more than the {MAX_REPAINT_PASSES:,} a run may make; lower the "
+            f"steps, jump length or jump count (--steps, --jump-length, --jump-n-sample): diffusers' 250, 10 and 10 "
+            f"make 2,410")
     steps = min(schedule.num_train_timesteps, steps)
     jumps = {j: jump_n_sample - 1 for j in range(0, steps - jump_length, jump_length)}
     visited, t = [], steps
