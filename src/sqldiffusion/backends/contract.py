@@ -440,8 +440,9 @@ class Storage(ABC):
 
     def check_import(self, namespace: str, layers: list[Layer]) -> tuple[str, str] | None:
         """The first stored parameter table of `layers` in `namespace` that is not as this layout
-        makes it (missing, not a table, other columns, rows or values), with what is wrong, or None:
-        a database file or server another user wrote is checked against the graph before a run."""
+        makes it (missing, not a table, other columns; and where the engine's `check_values`, other
+        rows or values), with what is wrong, or None: a database file or server another user wrote
+        is checked against the graph before a run."""
         return None
 
 
@@ -468,7 +469,9 @@ class ConnectionStorage(Storage):
 
     def check_import(self, namespace, layers) -> tuple[str, str] | None:
         check = getattr(self.module, "check_import", None)
-        return check(self.engine.con, namespace, layers, self.engine.dialect.table) if check else None
+        if check is None:
+            return None
+        return check(self.engine.con, namespace, layers, self.engine.dialect.table, self.engine.check_values)
 
 
 class Engine(ABC):
@@ -489,6 +492,7 @@ class Engine(ABC):
     placeholder: str = "?"  # how the driver marks a bound parameter
     layout_version: str = ""  # the version of its storage layout, where a backend has had several
     durable: bool = True  # whether it can make ordinary tables (False: temporary ones only, gone with it)
+    check_values: bool = True  # whether an import found there has its every value checked before a run
     why_not_durable: str = ""  # where it is not durable, why its weights last one run only
 
     @classmethod

@@ -35,6 +35,9 @@ class DuckDBEngine(Engine):
             self.con = duckdb.connect(self.database, read_only=self.read_only, config=LOCKED_DOWN)
         except (duckdb.IOException, duckdb.Error) as e:
             raise SQLDiffusionError(f"cannot open DuckDB database {self.database}: {first_line(e)}") from None
+        # every weight of a file someone else made is checked before a run; the user's own file
+        # (or memory) has its tables' kinds and columns checked (reading every value costs seconds)
+        self.check_values = database is not None and os.stat(database).st_uid != os.getuid()
         if database is not None:
             self._refuse_shadowing()
         self.storage = ConnectionStorage(self, storage)
