@@ -261,3 +261,23 @@ def test_one_image_of_noise_makes_its_gif_and_array(tmp_path):
     assert done.returncode == 0, done.stderr
     assert np.load(tmp_path / "x.npy").shape == (1, 3, 32, 32)
     assert Image.open(tmp_path / "x.gif").n_frames == 3  # the noise, then each step
+
+
+# ---- the Python API: a batch of copies of a picture is sized before it is made ----------------
+def test_editing_pipelines_refuse_a_huge_batch_before_copying_the_picture():
+    from sqldiffusion import SQLUNet
+    from sqldiffusion.editing import SQLImg2ImgPipeline, SQLInpaintPipeline
+
+    net = SQLUNet("demo")
+    try:
+        picture = np.zeros((3, 32, 32), np.float32)
+        mask = np.zeros((32, 32), np.float32)
+        mask[8:24, 8:24] = 1
+        began = time.perf_counter()
+        for call in (lambda: SQLImg2ImgPipeline(net)(picture, batch_size=10 ** 9, output_type="latent"),
+                     lambda: SQLInpaintPipeline(net)(picture, mask, batch_size=10 ** 9, output_type="latent")):
+            assert "1000000000 image(s) of 32x32" in error_of(call)  # 12 TB of copies otherwise
+        assert time.perf_counter() - began < 5
+        assert net.engine.query("SELECT count(*) FROM duckdb_tables() WHERE temporary")[0][0] == 0
+    finally:
+        net.engine.close()

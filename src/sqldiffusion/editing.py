@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import SQLDiffusionError
 from .pictures import load_mask, load_picture
+from .preflight import check_fits
 from . import pipeline
 from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, check_sampler_fits, default_labels, denoise, \
     image_size, images_of, repaint, resolve_seed
@@ -52,6 +53,7 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         batch = batch_size or (len(noise) if noise is not None else len(pictures))
         if len(pictures) not in (1, batch):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
+        check_fits(self.unet.config, *pictures.shape[2:], batch, self.unet.max_memory)  # before the copies
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
         scheduler = planned_scheduler(self.scheduler, rule, visited)
         check_sampler_fits(self.unet.model.scheduler_config, rule.sampler)
@@ -106,6 +108,7 @@ class SQLInpaintPipeline(SQLImg2ImgPipeline):
         batch = batch_size or (len(noise) if noise is not None else len(pictures))
         if len(pictures) not in (1, batch):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
+        check_fits(self.unet.config, *pictures.shape[2:], batch, self.unet.max_memory)  # before the copies
         pictures = np.repeat(pictures, batch // len(pictures), axis=0)
         keep = np.repeat(1 - fill, batch // len(fill), axis=0)
         with self.progress_bar(len(visited)) as bar:
