@@ -16,7 +16,10 @@ from .errors import RunFailed, SQLDiffusionError, first_line
 from .redact import redact
 from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
 from .backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engine_class
+from .pipeline import MAX_SEED
 from .many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION, server_flags
+
+SEED = click.IntRange(0, MAX_SEED)  # every command's --seed
 
 
 def _many_engine_help() -> str:
@@ -240,7 +243,7 @@ def sampling_options(command):
         click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "
                                                     f"{', '.join(KARRAS_SAMPLERS)}."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
-        click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise."),
+        click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the SQL noise."),
         click.option("--class-label", "class_label",
                      help="Class-conditional models: the class of every image, or one per image (3,7); "
                           "ImageNet models take names too (king_penguin) [default: drawn with the seed]."),
@@ -399,7 +402,7 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
 @click.option("--eta", default=0.0, show_default=True, type=float, help="Noise of the fill-in steps, 0 to 1.")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @engine_options
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the SQL noise.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the SQL noise.")
 @click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1), help="Versions to make.")
 @click.option("--out", "out", default="sqldiffusion.png", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Picture to write (a grid when --batch > 1).")
@@ -638,7 +641,7 @@ def _gif_frame(frame, scale: int) -> np.ndarray:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the figures into (created if missing).")
 @engine_options
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="Images per grid.")
 @click.option("--all-steps", type=click.IntRange(min=1),
               help="Steps of the 'every step' grids [default: every training timestep].")
@@ -746,7 +749,7 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
 @click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
 @click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
 @click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--batch", default=1, show_default=True, type=int)
 @click.option("--max-memory", metavar="SIZE", help="Memory the script's run may use on the server, e.g. 8G "
                                                    "[default: what this machine has available]; a batch that needs "
@@ -772,7 +775,12 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
     check_fits(loaded.config, *image_size(loaded.config), batch, parse_size(max_memory) if max_memory else None)
     visited = _planned(loaded, steps, timestep_list, rule)
     if out is None:
-        write_script(click.get_text_stream("stdout"), loaded, visited, rule, seed, batch)
+        try:
+            write_script(sys.stdout, loaded, visited, rule, seed, batch)
+        except BrokenPipeError:
+            raise  # a reader that stopped early (| head) is not news
+        except OSError as e:  # standard output sent to a full disk
+            raise RunFailed(f"could not write the script to standard output ({e.strerror or first_line(e)})") from None
         return
     out = check_output(out, "text", force, "--out")
     pictures.write_text(out, lambda f: write_script(f, loaded, visited, rule, seed, batch))

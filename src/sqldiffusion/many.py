@@ -26,6 +26,7 @@ from .backends import BACKENDS, backend_package, engine_class
 from .errors import SQLDiffusionError
 from .fields import shown
 from .pictures import png_bytes
+from .pipeline import MAX_SEED
 
 DATASET = "pictures.parquet"  # under the output folder
 SCHEMA = "seed BIGINT, model STRING, digest STRING, engine STRING, settings STRING, png BINARY"
@@ -46,7 +47,6 @@ class Recipe:
 # A run makes at most this many pictures (each a whole sampling run in SQL: weeks of work for a
 # million); a bigger job is several runs, each of which skips the seeds already made.
 MAX_SEEDS = 1_000_000
-MAX_SEED = 2 ** 63 - 1  # the results' seed column is a BIGINT
 
 
 def parse_seeds(text: str) -> list[int]:

@@ -148,7 +148,12 @@ def images_of(samples: np.ndarray, output_type: str):
     return [Image.fromarray(p.squeeze(-1) if p.shape[-1] == 1 else p) for p in to_pixels(samples)]
 
 
+MAX_SEED = 2 ** 63 - 1  # the largest seed any front end takes (stored as a BIGINT)
+
+
 def resolve_seed(seed: int | None, generator=None) -> int:
+    """The seed the SQL noise is drawn from: `seed` (0 to MAX_SEED) or a generator's, taken modulo
+    2^62 so that the noise's integer arithmetic stays within a BIGINT on every engine."""
     if seed is not None and generator is not None:
         raise SQLDiffusionError("give a seed or a generator, not both")
     if generator is not None:
@@ -159,8 +164,8 @@ def resolve_seed(seed: int | None, generator=None) -> int:
         raise SQLDiffusionError("generator must be a torch.Generator or a numpy.random.Generator")
     if seed is None:
         return int(np.random.SeedSequence().entropy % 2 ** 62)
-    if int(seed) < 0:
-        raise SQLDiffusionError(f"seed {seed} is negative")
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise SQLDiffusionError(f"seed {seed} is outside 0 to {MAX_SEED}")
     return int(seed) % 2 ** 62
 
 

@@ -22,7 +22,7 @@ from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
 from ..pictures import png_bytes
-from ..pipeline import SQLDiffusionPipeline, image_size, relations, replanned
+from ..pipeline import MAX_SEED, SQLDiffusionPipeline, image_size, relations, replanned
 from ..preflight import check_fits
 from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule, make_rule,
                          parse_timesteps)
@@ -37,7 +37,6 @@ from .diagram import module_of
 SAMPLERS = {**{name: (name, True) for name in ALL_SAMPLERS if name != "consistency"}, "none": ("ddpm", False)}
 MAX_BATCH = 16
 MAX_QUEUED = 16  # jobs waiting behind the running one
-MAX_SEED = 2 ** 63 - 1
 WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")  # a whole number as a form sends it: read as digits, never as a float
 EXACT_FLOAT = 2 ** 53  # a float below it is the whole number that was written; from it on, maybe not
 FINISHED = ("done", "cancelled", "failed")
