@@ -243,6 +243,19 @@ def test_init_noise_of_the_wrong_shape_or_values_is_one_line_before_anything_run
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_init_noise_that_is_no_regular_file_is_one_line_at_once(tmp_path, kind):
+    """A FIFO never delivers and /dev/zero never ends: neither is opened for reading."""
+    import os
+
+    noise = tmp_path / "noise.npy"
+    os.mkfifo(noise) if kind == "fifo" else noise.symlink_to("/dev/zero")
+    done, seconds, peak = run_cli("generate", "--init-noise", noise, "--out", tmp_path / "x.png", cwd=tmp_path)
+    line = refused(done, seconds, peak, "must be a regular file")
+    assert "--init-noise" in line and not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.slow
 def test_edit_takes_noise_of_its_pictures_size_only(tmp_path):
     Image.fromarray(np.full((32, 32, 3), 120, np.uint8)).save(tmp_path / "in.png")
     np.save(tmp_path / "noise.npy", np.zeros((2, 3, 64, 64), np.float32))  # a size generate takes, not edit

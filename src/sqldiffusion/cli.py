@@ -882,25 +882,29 @@ def train(data, out, steps, minutes, batch_size, lr, warmup, ema_decay, seed, of
     run_training(data, out, settings, resume=resume, log=lambda line: click.echo(line, err=True))
 
 
+NPY_LIMIT = 2 << 30  # an array given on the command line: noise or a sample, far below this
+
+
 def _load_npy(path: Path, option: str) -> np.ndarray:
+    """A .npy array given as `option`: a regular file of bounded size (a FIFO never blocks), read
+    without pickles; one line if it is anything else."""
+    from .model.files import open_bounded
+
     try:
-        with open(path, "rb") as f:
+        with open_bounded(path, NPY_LIMIT, f"{option}'s array") as f:
             head = f.read(8)
+            if not head.startswith(b"\x93NUMPY"):
+                looks = next((what for magic, what in ((b"\x89PNG", "a PNG picture"), (b"\xff\xd8", "a JPEG picture"),
+                                                        (b"PK", "a zip archive (.npz)")) if head.startswith(magic)), None)
+                raise SQLDiffusionError(f"{option} {path}: not a .npy array{f' (it is {looks})' if looks else ''}; "
+                                        "give a float32 array saved with numpy.save")
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
     except FileNotFoundError:
         raise SQLDiffusionError(f"{option} {path}: no such file") from None
-    except OSError as e:
-        raise SQLDiffusionError(f"{option} {path}: cannot be read ({e.strerror})") from None
-    if not head.startswith(b"\x93NUMPY"):
-        looks = next((what for magic, what in ((b"\x89PNG", "a PNG picture"), (b"\xff\xd8", "a JPEG picture"),
-                                                (b"PK", "a zip archive (.npz)")) if head.startswith(magic)), None)
-        raise SQLDiffusionError(f"{option} {path}: not a .npy array{f' (it is {looks})' if looks else ''}; "
-                                "give a float32 array saved with numpy.save")
-    try:
-        array = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         raise SQLDiffusionError(f"{option} {path}: not a readable .npy array ({first_line(e)}); "
                                 "save one with numpy.save") from None
-    return array
 
 
 def _init_noise(path: Path, config, editing: bool) -> np.ndarray:
