@@ -56,21 +56,43 @@ def test_grid_layout():
     assert g[3, 0, 0] == 3 and g[3, 3, 0] == 4 and g[3, 6, 0] == 255
 
 
-def test_the_progress_bar_counts_steps_and_calls_on(capsys):
-    from sqldiffusion.pipeline import Step
-    from sqldiffusion.progress import ProgressBar
+def test_the_progress_bar_is_tqdms_counts_steps_shows_the_timestep_and_calls_on():
+    """As diffusers draws it: tqdm.auto (a widget in a notebook), configured by set_progress_bar_config."""
+    import io
 
+    from tqdm.auto import tqdm
+
+    from sqldiffusion.pipeline import SQLDiffusionPipeline, Step, advancing
+
+    pipe = SQLDiffusionPipeline.__new__(SQLDiffusionPipeline)  # the bar needs no model
+    pipe.set_progress_bar_config(file=io.StringIO(), disable=False, ascii=True, desc="sampling")
     seen = []
-    with ProgressBar(4, enabled=True) as bar:
-        on_step = bar.chain(lambda step, peek: seen.append(step.timestep))
+    with pipe.progress_bar(4) as bar:
+        assert isinstance(bar, tqdm)
+        on_step = advancing(bar, lambda step, peek: seen.append(step.timestep))
         for i, t in enumerate([750, 500, 250, 0]):
             on_step(Step(i, 4, t, t - 250), None)
-    drawn = capsys.readouterr().err
+        assert bar.n == 4
+    drawn = pipe._progress_bar_config["file"].getvalue()
     assert seen == [750, 500, 250, 0]
-    assert "[" + "-" * 30 + "] 0/4" in drawn and "[" + "#" * 30 + "] 4/4 t=0" in drawn and drawn.endswith("\n")
-    with ProgressBar(4, enabled=False) as bar:
-        bar.advance(Step(0, 4, 750, 500))
-    assert capsys.readouterr().err == ""
+    assert "sampling" in drawn and "4/4" in drawn and "t=0" in drawn and "t=750" in drawn
+
+
+def test_the_progress_bar_stays_silent_off_a_terminal_unless_asked(tmp_path):
+    """tqdm's disable=None: drawn on a terminal only; a pipe or a file gets nothing."""
+    import subprocess
+    import sys
+
+    script = ("from sqldiffusion.pipeline import SQLDiffusionPipeline, Step, advancing\n"
+              "pipe = SQLDiffusionPipeline.__new__(SQLDiffusionPipeline)\n"
+              "pipe.set_progress_bar_config(**eval(__import__('sys').argv[1]))\n"
+              "with pipe.progress_bar(2) as bar:\n"
+              "    on = advancing(bar)\n"
+              "    on(Step(0, 2, 500, 0), None); on(Step(1, 2, 0, 0), None)\n")
+    quiet = subprocess.run([sys.executable, "-c", script, "{}"], capture_output=True, text=True)
+    asked = subprocess.run([sys.executable, "-c", script, "{'disable': False}"], capture_output=True, text=True)
+    assert quiet.returncode == asked.returncode == 0, quiet.stderr + asked.stderr
+    assert quiet.stderr == "" and "2/2" in asked.stderr and "t=0" in asked.stderr
 
 
 def test_stretched_ascii_spreads_a_pale_picture_over_the_whole_ramp():

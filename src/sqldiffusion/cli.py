@@ -269,9 +269,71 @@ def sampling_options(command):
 
 @cli.command()
 @sampling_options
-def generate(**options) -> None:
+@click.option("--from-png", "from_png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the pictures a PNG that generate wrote carries the settings of, again (the options given "
+                   "here win).")
+def generate(from_png, **options) -> None:
     """Generate images: the UNet, the sampler and the noise all run in SQL."""
+    if from_png is not None:
+        return _from_png(from_png)
     _sample(**options)
+
+
+def _from_png(path: Path) -> None:
+    """generate --from-png: the picture's settings become the options not given on the command line,
+    parsed by generate's own options (so checked as typed ones are); the picture's model must be
+    the one found here, by digest, unless --model is given."""
+    from click.core import ParameterSource
+
+    from . import provenance
+
+    ctx = click.get_current_context()
+    given = {name for name in ctx.params if name != "from_png" and
+             ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)}
+    settings = provenance.read_png(path)
+    if settings["command"] != "generate":
+        raise SQLDiffusionError(f"--from-png {path}: the picture was made by sqldiffusion {settings['command']}, not "
+                                f"generate; run {settings['command']} again with the settings its 'parameters' text "
+                                "chunk shows")
+    engine_params = {"engine", "max_memory"} | {option.dest for option, _ in _declared_options().values()}
+    args = provenance.arguments(settings, given, engine_params, BACKENDS)
+    try:
+        parsed = generate.make_context("generate", args, parent=ctx.parent).params
+    except click.ClickException as e:
+        raise SQLDiffusionError(f"--from-png {path}: its settings do not make options generate takes "
+                                f"({first_line(e.format_message())})") from None
+    options = {name: ctx.params[name] if name in given else parsed[name] for name in ctx.params}
+    if "model" not in given:
+        options["model"] = _model_of_picture(path, settings)
+    elif options["model"] != settings["model"]:
+        click.echo(f"drawing with --model {options['model']}; the picture was drawn with {settings['model']}", err=True)
+    if settings.get("init_noise_sha256") and "init_noise" not in given:
+        raise SQLDiffusionError(f"--from-png {path}: the picture was drawn from --init-noise (a file whose sha256 is "
+                                f"{settings['init_noise_sha256'][:16]}...); give that file with --init-noise")
+    options["from_png"] = None
+    ctx.invoke(generate.callback, **options)
+
+
+def _model_of_picture(path: Path, settings: dict):
+    """The model a picture names, loaded, if it is here (never fetched from the Hub on a picture's
+    word) and has the picture's digest; one line otherwise."""
+    from . import provenance
+    from .model import load_model
+
+    name, digest = settings["model"], settings["model_digest"]
+    if provenance.hub_id(name):
+        raise SQLDiffusionError(f"--from-png {path}: the picture names the Hub model {name}, which a picture alone "
+                                f"does not fetch; pass --model {name} to fetch and use it")
+    try:
+        loaded = load_model(name)
+    except SQLDiffusionError as e:
+        raise SQLDiffusionError(f"--from-png {path}: the picture's model {name} cannot be loaded here ({e}); pass "
+                                f"--model with the model whose digest is {digest[:16]}...") from None
+    if loaded.digest != digest:
+        raise SQLDiffusionError(f"--from-png {path}: the picture was drawn by a model {name} of digest {digest[:16]}..., "
+                                f"but {name} here has digest {loaded.digest[:16]}...; nothing drawn (pass --model to "
+                                "draw with another model anyway)")
+    return loaded
 
 
 @cli.command()
@@ -290,16 +352,16 @@ def edit(image, strength, **options) -> None:
 
 def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, class_label,
             batch, out, gif, show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
-    from . import pictures
+    from . import pictures, provenance
     from .editing import SQLImg2ImgPipeline
-    from .model import load_model
+    from .model import Model, load_model
     from .pipeline import SQLDiffusionPipeline, image_size, replanned
     from .preflight import check_fits
     from .scheduler import NoiseSchedule, make_rule, parse_timesteps, strength_plan
     from .schedulers import plan, planned_scheduler, sampler_of_config
     from .sql_unet import SQLUNet
 
-    loaded = load_model(model)
+    loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
     sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta,
                                                             no_noise, editing=image is not None,
                                                             configured=sampler_of_config(loaded.scheduler_config)[0])
@@ -318,7 +380,7 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     batch = 1 if batch is None else batch
     if batch < 1:
         raise SQLDiffusionError(f"--batch {batch}: make at least one image")
-    out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
+    out, gif, save_npy, settings_json = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch)  # before the engine starts
@@ -335,8 +397,14 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
         picture, notes = pictures.load_picture(image, loaded.config.in_channels, image_size(loaded.config), "--image")
         for note in notes:
             say(note)
-    say(f"loading {model} into {_where(engine, database)}")
+    say(f"loading {loaded.name} into {_where(engine, database)}")
     net = SQLUNet(loaded, engine, database)
+    made = provenance.record(
+        "generate" if image is None else "edit", model=loaded.name, digest=loaded.digest, engine=engine, size=size,
+        batch=batch, seed=seed, sampler=rule.sampler, karras=rule.karras, eta=rule.eta, noise=rule.add_noise,
+        clip_sample=scheduler.clip_sample, steps=steps, timesteps=timesteps, class_labels=labels, strength=strength,
+        init_noise_sha256=provenance.file_sha256(init_noise, NPY_LIMIT, "--init-noise") if x_t is not None else None,
+        image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image") if image is not None else None)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
     common = dict(**replanned(visited, rule.karras), seed=seed, sampler=rule.sampler, eta=rule.eta, class_labels=labels,
@@ -352,25 +420,30 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     elapsed = time.perf_counter() - began
     start = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
     first = (start, None) if start is not None else None
-    _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour)
+    _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
     say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
 
 
 def _check_outputs(out, gif, save_npy, force: bool):
-    """The picture, GIF and array outputs a sampling command may write, checked (see outputs.py)."""
+    """The picture, GIF and array outputs a sampling command may write, and the array's settings
+    beside it (FILE.json), checked (see outputs.py)."""
     from .outputs import check_distinct, check_output
+    from .provenance import npy_settings_path
 
+    beside = npy_settings_path(save_npy) if save_npy is not None else None
     checked = (check_output(out, "picture", force, "--out"),
                check_output(gif, "gif", force, "--gif") if gif is not None else None,
-               check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None)
-    check_distinct(*zip(("--out", "--gif", "--save-npy"), checked))
+               check_output(save_npy, "npy", force, "--save-npy") if save_npy is not None else None,
+               check_output(beside, "text", force, "--save-npy's settings") if beside is not None else None)
+    check_distinct(*zip(("--out", "--gif", "--save-npy", "--save-npy's settings"), checked))
     return checked
 
 
-def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour) -> None:
-    """The pictures as text on stdout, then every output file (see _write_all)."""
-    from . import pictures
+def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json) -> None:
+    """The pictures as text on stdout, then every output file (see _write_all); the picture and the
+    array's settings file carry `made` (provenance.record)."""
+    from . import pictures, provenance
 
     pixels = pictures.to_pixels(samples)
     if show_ascii is None:  # by default colour where the terminal shows it, else the blog's ASCII
@@ -379,9 +452,10 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
         art = pictures.colour_art if colour and not show_ascii else functools.partial(pictures.ascii_art, stretch=True)
         click.echo("\n\n".join(art(p) for p in pixels))
     scale = pictures.enlargement(pixels.shape[1])
-    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale))]
+    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale), provenance.chunks(made))]
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
+        writes.append(lambda: _write_settings(settings_json, made))
     if gif is not None:  # last: the picture and the array are written whatever happens to its frames
         shown = ([first] if first is not None else []) + frames
         writes.append(lambda: _save_gif(gif, shown, lambda f: _gif_frame(f, scale)))
@@ -419,15 +493,16 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
 
     Every UNet pass, step, re-noising jump and blend with the kept pixels runs in SQL.
     """
+    from . import provenance
     from .editing import SQLInpaintPipeline
     from .model import load_model
-    from .pictures import load_mask, load_picture
+    from .pictures import MAX_PICTURE_BYTES, load_mask, load_picture
     from .pipeline import image_size
     from .preflight import check_fits
     from .scheduler import NoiseSchedule, repaint_plan
     from .sql_unet import SQLUNet
 
-    out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
+    out, gif, save_npy, settings_json = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     loaded = load_model(model)
     scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
@@ -442,6 +517,11 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
         say(note)
     say(f"loading {model} into {_where(engine, database)}; {len(visited)} steps")
     pipe = SQLInpaintPipeline(SQLUNet(loaded, engine, database), scheduler)
+    made = provenance.record("inpaint", model=loaded.name, digest=loaded.digest, engine=engine, size=size, batch=batch,
+                             seed=seed, sampler="repaint", eta=eta, steps=steps, jump_length=jump_length,
+                             jump_n_sample=jump_n_sample,
+                             image_sha256=provenance.file_sha256(image, MAX_PICTURE_BYTES, "--image"),
+                             mask_sha256=provenance.file_sha256(mask, MAX_PICTURE_BYTES, "--mask"))
     pipe.set_progress_bar_config(disable=True if quiet else None)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
@@ -449,7 +529,8 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
                    jump_n_sample=jump_n_sample, eta=eta, batch_size=batch, seed=seed, output_type="latent",
                    callback=_keeping(frames) if gif is not None else None).images
     elapsed = time.perf_counter() - began
-    _show_and_write(samples, frames, np.repeat(picture, batch, axis=0), out, gif, save_npy, show_ascii, colour)
+    _show_and_write(samples, frames, np.repeat(picture, batch, axis=0), out, gif, save_npy, show_ascii, colour, made,
+                    settings_json)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
     say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
 
@@ -502,7 +583,7 @@ def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -
 @force_option
 def interpolate(seeds, images, frames, steps, model, engine, database, out, gif, save_npy, quiet, force) -> None:
     """A morph: two starting noises interpolated on the sphere in SQL, each frame denoised by DDIM."""
-    from . import editing, pictures
+    from . import editing, pictures, provenance
 
     try:
         pair = tuple(int(s) for s in seeds.split(","))
@@ -511,7 +592,7 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
     names = tuple(Path(p) for p in images.split(",")) if images else None
     if len(pair) != 2 or (names is not None and len(names) != 2) or min(pair) < 0:
         raise SQLDiffusionError("interpolation runs between two seeds (--seeds A,B) or two pictures (--images A,B)")
-    out, gif, save_npy = _check_outputs(out, gif, save_npy, force)
+    out, gif, save_npy, settings_json = _check_outputs(out, gif, save_npy, force)
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     from .editing import prepare_pictures
     from .model import load_model
@@ -535,10 +616,15 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
     pipe, _ = _pipeline_with_picture(loaded, engine, database, None, say)
     pipe.set_progress_bar_config(disable=True if quiet else None)
     samples = editing.interpolate(pipe, frames, pair, ends, steps, "latent").images
+    made = provenance.record(
+        "interpolate", model=loaded.name, digest=loaded.digest, engine=engine, size=size, batch=frames, seed=None,
+        sampler="ddim", eta=0.0, steps=steps, frames=frames, seeds=list(pair) if names is None else None,
+        images_sha256=[provenance.file_sha256(n, pictures.MAX_PICTURE_BYTES, "--images") for n in names] if names else None)
     pixels = pictures.to_pixels(samples)
-    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale))]
+    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale), provenance.chunks(made))]
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
+        writes.append(lambda: _write_settings(settings_json, made))
     if gif is not None:  # last, as generate's
         there_and_back = list(pixels) + list(pixels[-2:0:-1])
         writes.append(lambda: _save_gif(gif, there_and_back, lambda p: np.repeat(np.repeat(p, scale, 0), scale, 1)))
@@ -562,6 +648,13 @@ def _pipeline_with_picture(model, engine, database, image, say):
             say(note)
     say(f"loading {loaded.name} into {_where(engine, database)}")
     return SQLDiffusionPipeline(SQLUNet(loaded, engine, database)), picture
+
+
+def _write_settings(path: Path, made: dict) -> None:
+    """--save-npy's settings, FILE.json: the JSON the picture's text chunk holds."""
+    from . import pictures, provenance
+
+    pictures.write_text(path, lambda f: f.write(provenance.to_json(made) + "\n"))
 
 
 def _write_all(writes) -> None:
@@ -712,7 +805,8 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
     from .many import Recipe, check_engine, generate_many as run, parse_seeds
     from .model import load_model
-    from .progress import ProgressBar
+    from tqdm.auto import tqdm
+
     from .scheduler import make_rule
 
     chosen = parse_seeds(seeds)
@@ -730,11 +824,10 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     say(f"starting Spark ({session.master or 'local[*]'})")
     spark = backend_package(MANY_SESSION).open_session(session)
-    bar = ProgressBar(len(chosen), enabled=not quiet and sys.stderr.isatty())
     try:
-        with bar:
+        with tqdm(total=len(chosen), unit="picture", disable=True if quiet else None) as bar:
             made, skipped = run(spark, recipe, chosen, output, engine, per_task, output / "png" if png else None,
-                                progress=lambda done, total: bar.draw_count(done), table=table, database=database)
+                                progress=lambda done, total: bar.update(done - bar.n), table=table, database=database)
     finally:
         spark.stop()
     say(f"{made} picture(s) made, {skipped} already in {output or table}")

@@ -23,8 +23,8 @@ from .errors import SQLDiffusionError
 from .pictures import load_mask, load_picture
 from .preflight import check_fits
 from . import pipeline
-from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, check_sampler_fits, default_labels, denoise, \
-    image_size, images_of, repaint, resolve_seed
+from .pipeline import OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, advancing, check_sampler_fits, \
+    default_labels, denoise, image_size, images_of, repaint, resolve_seed
 from .scheduler import StepRule, inversion_plan, make_rule, repaint_plan, strength_plan
 from .schedulers import plan, planned_scheduler
 
@@ -62,7 +62,7 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
             class_labels = default_labels(self.unet.config, batch, seed)
         with self.progress_bar(len(scheduler.timesteps)) as bar:
             samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=noise,
-                              on_step=bar.chain(callback), image=pictures, on_event=on_event, class_labels=class_labels)
+                              on_step=advancing(bar, callback), image=pictures, on_event=on_event, class_labels=class_labels)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -113,7 +113,7 @@ class SQLInpaintPipeline(SQLImg2ImgPipeline):
         keep = np.repeat(1 - fill, batch // len(fill), axis=0)
         with self.progress_bar(len(visited)) as bar:
             samples = repaint(self.unet, self.scheduler, visited, gap, StepRule("repaint", float(eta)), pictures, keep,
-                              resolve_seed(seed, generator), noise, bar.chain(callback))
+                              resolve_seed(seed, generator), noise, advancing(bar, callback))
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -145,7 +145,7 @@ def invert(pipe: SQLDiffusionPipeline, image, num_inference_steps: int = 50,
     pictures = prepare_pictures(pipe.unet.config, image)[0]
     with pipe.progress_bar(len(visited)) as bar:
         return pipeline.invert(pipe.unet, pipe.scheduler, visited, _gap(pipe, num_inference_steps), pictures,
-                               bar.chain(callback))
+                               advancing(bar, callback))
 
 
 def interpolate(pipe: SQLDiffusionPipeline, frames: int = 8, seeds: tuple[int, int] = (0, 1), images=None,
@@ -163,5 +163,5 @@ def interpolate(pipe: SQLDiffusionPipeline, frames: int = 8, seeds: tuple[int, i
         noises = tuple(invert(pipe, image, num_inference_steps) for image in images)
     with pipe.progress_bar(len(visited)) as bar:
         samples = pipeline.interpolate(pipe.unet, pipe.scheduler, visited, frames, tuple(seeds), noises,
-                                       bar.chain(callback))
+                                       advancing(bar, callback))
     return ImagePipelineOutput(images_of(samples, output_type))

@@ -12,7 +12,6 @@ The sample never leaves the engine unless a caller asks to see it (progress pict
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from .events import Event, StatementFinished, StatementStarted, Step, StepFinish
 from .model import Model
 from .pictures import to_pixels
 from .program import CLASS_LABELS, SAMPLE, TIMESTEPS
-from .progress import ProgressBar
 from .scheduler import COEFFICIENTS, SIGMAS, NoiseSchedule, StepRule, make_rule
 from .schedulers import Scheduler, of_rule, planned_scheduler, sampler_of_config
 from .schedulers.base import PREDICTION, RELATIONS
@@ -48,15 +46,18 @@ class SQLDiffusionPipeline:
     def __init__(self, unet: SQLUNet, scheduler: NoiseSchedule | None = None) -> None:
         self.unet = unet
         self.scheduler = scheduler or NoiseSchedule.from_config(unet.model.scheduler_config)
-        self.progress_bar_disabled: bool | None = None  # None: shown when stderr is a terminal
+        self._progress_bar_config: dict = {}
 
-    def set_progress_bar_config(self, disable: bool | None = None) -> None:
-        """Show (False) or hide (True) the progress bar on stderr; None: shown on a terminal."""
-        self.progress_bar_disabled = disable
+    def set_progress_bar_config(self, **kwargs) -> None:
+        """Options of the progress bar, as tqdm takes them (diffusers' habit): `disable=True` hides
+        it, `disable=False` draws it anywhere, the default (None) draws it on a terminal."""
+        self._progress_bar_config = kwargs
 
-    def progress_bar(self, total: int) -> ProgressBar:
-        disabled = self.progress_bar_disabled
-        return ProgressBar(total, enabled=not disabled if disabled is not None else sys.stderr.isatty())
+    def progress_bar(self, total: int):
+        """A tqdm bar of `total` steps (a notebook's widget in a notebook: `tqdm.auto`)."""
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, **{"disable": None, **self._progress_bar_config})
 
     @classmethod
     def from_pretrained(cls, model: str | Path | Model = "demo", engine: str = DEFAULT_ENGINE,
@@ -112,9 +113,19 @@ class SQLDiffusionPipeline:
             class_labels = default_labels(self.unet.config, batch, seed)
         with self.progress_bar(len(scheduler.timesteps)) as bar:
             samples = denoise(self.unet, scheduler, batch=batch_size, seed=seed, init_noise=init_noise,
-                              on_step=bar.chain(callback), on_event=on_event, class_labels=class_labels)
+                              on_step=advancing(bar, callback), on_event=on_event, class_labels=class_labels)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
+
+
+def advancing(bar, callback: Callable | None = None) -> Callable:
+    """A step callback that moves `bar` to the step done, shows its timestep, then calls `callback`."""
+    def on_step(step: Step, peek) -> None:
+        bar.update(min(step.index + 1, bar.total) - bar.n)
+        bar.set_postfix_str(f"t={step.timestep:g}", refresh=True)
+        if callback is not None:
+            callback(step, peek)
+    return on_step
 
 
 def check_sampler_fits(scheduler_config: dict | None, sampler: str) -> None:
