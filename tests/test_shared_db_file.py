@@ -156,9 +156,10 @@ def test_a_read_only_file_keeps_its_gallery_for_the_run_only(tmp_path):
     engine.close()
     os.chmod(db, 0o444)
     before = db.read_bytes()
-    engine = get_engine("duckdb", str(db))
+    engine, said = get_engine("duckdb", str(db)), []
     try:
-        gallery = Gallery(engine)
+        gallery = Gallery(engine, say=said.append)
+        assert said == [f"gallery: {db} is read-only, so new pictures are kept for this run only"]
         assert [e["seed"] for e in gallery.entries()] == [1]
         gallery.add(model="demo", digest="d", engine="duckdb", seed=2, sampler="ddim", schedule="s", batch=1,
                     seconds=1.0, settings={}, png=b"\x89PNG\r\n")

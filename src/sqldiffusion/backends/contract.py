@@ -493,6 +493,7 @@ class Engine(ABC):
     layout_version: str = ""  # the version of its storage layout, where a backend has had several
     durable: bool = True  # whether it can make ordinary tables (False: temporary ones only, gone with it)
     check_values: bool = True  # whether an import found there has its every value checked before a run
+    read_only: bool = False  # whether its database was opened read-only (runs still work; nothing is kept)
     why_not_durable: str = ""  # where it is not durable, why its weights last one run only
 
     @classmethod

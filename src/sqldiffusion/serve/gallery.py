@@ -28,6 +28,8 @@ class Gallery:
         self.table = engine.gallery_table(
             "id TEXT NOT NULL, created_at TEXT NOT NULL, model TEXT, digest TEXT, engine TEXT, seed BIGINT, "
             "sampler TEXT, schedule TEXT, batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL")
+        if engine.read_only:
+            say(f"gallery: {engine.database} is read-only, so new pictures are kept for this run only")
         rows = engine.query(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY created_at DESC, id")
         entries = [dict(zip(COLUMNS, row)) for row in rows]
         self._entries = [e for e in entries if readable(e)]
