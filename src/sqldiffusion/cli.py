@@ -269,7 +269,7 @@ def sampling_options(command):
 
 @cli.command()
 @sampling_options
-@click.option("--from-png", "from_png", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--from-png", "from_png", type=click.Path(path_type=Path),  # what it is: read_png's one line
               help="Draw the pictures a PNG that generate wrote carries the settings of, again (the options given "
                    "here win).")
 def generate(from_png, **options) -> None:
@@ -549,20 +549,28 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
 @force_option
 def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -> None:
     """DDIM inversion: the starting noise that DDIM turns back into a picture, all in SQL."""
-    from . import editing, pictures
+    from . import editing, pictures, provenance
     from .outputs import check_distinct, check_output
 
+    beside = provenance.npy_settings_path(save_npy)
     save_npy = check_output(save_npy, "npy", force, "--save-npy")
+    settings_json = check_output(beside, "text", force, "--save-npy's settings")
     out = check_output(out, "picture", force, "--out") if out is not None else None
-    check_distinct(("--save-npy", save_npy), ("--out", out))
+    check_distinct(("--save-npy", save_npy), ("--save-npy's settings", settings_json), ("--out", out))
     say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
     pipe, picture = _pipeline_with_picture(model, engine, database, image, say)
     pipe.set_progress_bar_config(disable=True if quiet else None)
     x_t = editing.invert(pipe, picture, steps)
+    loaded = pipe.unet.model
+    made = provenance.record("invert", model=loaded.name, digest=loaded.digest, engine=engine, size=x_t.shape[-2:],
+                             batch=1, seed=None, sampler="ddim", eta=0.0, steps=steps,
+                             image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image"))
     pictures.save_npy(save_npy, x_t)
+    _write_settings(settings_json, made)
     if out is not None:
         again = pipe(num_inference_steps=steps, sampler="ddim", init_noise=x_t, output_type="latent").images
-        pictures.save_png(out, pictures.grid(pictures.to_pixels(again), scale=pictures.enlargement(again.shape[-1])))
+        pictures.save_png(out, pictures.grid(pictures.to_pixels(again), scale=pictures.enlargement(again.shape[-1])),
+                          provenance.chunks(made))
         error = np.abs(pictures.to_pixels(again).astype(int) - pictures.to_pixels(picture).astype(int)).mean()
         say(f"redrawn from x_T: mean absolute difference {error:.1f} of 255 per pixel and channel; wrote {out}")
     say(f"wrote {save_npy} {list(x_t.shape)}")

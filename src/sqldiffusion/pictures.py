@@ -90,15 +90,29 @@ def colour_art(image: np.ndarray, columns: int = COLUMNS) -> str:
     return "\n".join(lines)
 
 
-def png_bytes(samples: np.ndarray) -> bytes:
-    """Samples (B, C, H, W) in [-1, 1] as one PNG at their own size (a grid, 1 pixel apart, for a batch)."""
+def png_bytes(samples: np.ndarray, text: dict[str, str] | None = None) -> bytes:
+    """Samples (B, C, H, W) in [-1, 1] as one PNG at their own size (a grid, 1 pixel apart, for a
+    batch), with `text` as its text chunks (keyword -> text; see provenance.chunks)."""
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(grid(to_pixels(samples), gap=1 if len(samples) > 1 else 0)).save(buffer, format="PNG")
+    Image.fromarray(grid(to_pixels(samples), gap=1 if len(samples) > 1 else 0)).save(
+        buffer, format="PNG", pnginfo=png_text(text))
     return buffer.getvalue()
+
+
+def png_text(text: dict[str, str] | None):
+    """Pillow's PngInfo holding `text`: tEXt where the text is Latin-1, iTXt (UTF-8) where not."""
+    from PIL.PngImagePlugin import PngInfo
+
+    if not text:
+        return None
+    info = PngInfo()
+    for key, value in text.items():
+        info.add_text(key, value)
+    return info
 
 
 def grid(images: np.ndarray, columns: int | None = None, scale: int = 1, gap: int = 2) -> np.ndarray:
@@ -121,13 +135,15 @@ def enlargement(size: int, target: int = 256) -> int:
     return max(1, round(target / size))
 
 
-def save_png(path: Path, picture: np.ndarray) -> Path:
-    """A picture in the format its name asks for (.png, or any other Pillow writes)."""
+def save_png(path: Path, picture: np.ndarray, text: dict[str, str] | None = None) -> Path:
+    """A picture in the format its name asks for (.png, or any other Pillow writes); a PNG carries
+    `text` as its text chunks (other formats have no such chunks and go without)."""
     from PIL import Image
 
     Image.init()
     fmt = Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")
-    return write_output(Path(path), lambda temp: Image.fromarray(picture).save(temp, format=fmt))
+    extra = {"pnginfo": png_text(text)} if fmt == "PNG" and text else {}
+    return write_output(Path(path), lambda temp: Image.fromarray(picture).save(temp, format=fmt, **extra))
 
 
 def save_gif(path: Path, frames: list[np.ndarray], seconds_per_frame: float = 0.25) -> Path:

@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from dataclasses import asdict, dataclass, field
 
+from .. import provenance
 from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
@@ -313,9 +314,10 @@ class Runner:
                 raise
             return
         seconds = time.perf_counter() - began
+        made = made_with(s, served, self.engine.name)
         entry = self.gallery.add(model=s.model, digest=served.net.model.digest, engine=self.engine.name, seed=s.seed,
                                  sampler=s.sampler, schedule=",".join(map(str, s.timesteps)), batch=s.batch,
-                                 seconds=seconds, settings=asdict(s), png=png_bytes(samples))
+                                 seconds=seconds, settings=asdict(s), png=png_bytes(samples, provenance.chunks(made)))
         job.state = "done"
         job.emit("done", seconds=round(seconds, 3), entry=entry)
 
@@ -325,6 +327,17 @@ class Runner:
             self.engine.drop(*relations(program))
         except Exception:  # noqa: BLE001 - the pipeline dropped them already; this is a second sweep
             pass
+
+
+def made_with(s: Settings, served: Served, engine: str) -> dict:
+    """The settings a gallery picture carries, as generate records its own: `generate --from-png`
+    draws it again (the page's plan as --steps, or as the list of timesteps it visited)."""
+    sampler, add_noise = SAMPLERS[s.sampler]
+    return provenance.record("generate", model=s.model, digest=served.net.model.digest, engine=engine,
+                             size=image_size(served.net.config), batch=s.batch, seed=s.seed, sampler=sampler,
+                             karras=s.karras, eta=s.eta, noise=add_noise, clip_sample=served.scheduler.clip_sample,
+                             steps=s.steps if s.schedule == "steps" else None,
+                             timesteps=list(s.timesteps) if s.schedule != "steps" else None)
 
 
 def png_data(samples) -> str:

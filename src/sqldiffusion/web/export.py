@@ -1,6 +1,6 @@
 """The static folder `sqldiffusion export-web` writes: the page, the model's weights, the SQL it runs.
 
-    OUT_DIR/index.html, page.js, runner.js, notice.js, diagram.js, *.css   the page (no server code)
+    OUT_DIR/index.html, page.js, runner.js, png.js, notice.js, diagram.js, *.css   the page (no server code)
     OUT_DIR/manifest.json   model digest, DuckDB-WASM version and location, samplers, sizes, files
     OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram
     OUT_DIR/runs.json       every exported run, recorded statement by statement (web/record.py)
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..backends.duckdb.storage import half_values_sql
+from .. import provenance
 from ..errors import RunFailed, SQLDiffusionError, first_line
 from ..graph import build_unet
 from ..model import Model
@@ -52,8 +53,12 @@ UPLOAD = "sqld_upload"  # the relation the page inserts each table's values as: 
 FORMAT = "sqldiffusion-web/1"
 STATIC = Path(__file__).resolve().parent / "static"
 SHARED = Path(__file__).resolve().parent.parent / "serve" / "static"  # the look and the diagram, shared with serve
-PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "notice.js": STATIC, "diagram.js": SHARED,
-              "style.css": SHARED, "web.css": STATIC}
+PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "png.js": STATIC, "notice.js": STATIC,
+              "diagram.js": SHARED, "style.css": SHARED, "web.css": STATIC}
+ENGINE = "duckdb-wasm"  # what the page's pictures say drew them
+# where the page puts a run's seed and batch into a recipe's settings (the seed as its digits: up to
+# 2^63 - 1, more than a JavaScript number holds)
+SEED_MARK, BATCH_MARK = "@SEED@", "@BATCH@"
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                 "duckdb_wasm": {"version": PINNED, "location": "duckdb-wasm/" if source["local"] else source["url"],
                                 "packages": packages},
                 "recipes": [asdict(r) for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
+                "provenance": {r.key: settings_template(model, schedule, r) for r in chosen},
                 "memory": {str(b): estimate(config, height, width, b).total for b in range(1, max_batch + 1)},
                 "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                           for name, data in files.items()},
@@ -152,6 +158,18 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                         "was: free some space or give export-web another folder") from None
     say(f"wrote {out_dir}: {len(blob) / 1e6:.1f} MB of weights, {len(runs)} recorded run(s)")
     return manifest
+
+
+def settings_template(model: Model, schedule: NoiseSchedule, recipe: Recipe) -> dict:
+    """The text chunks the page's final picture carries (png.js), as generate's would, with SEED_MARK
+    and BATCH_MARK where the page puts its run's seed and batch: the plan as its number of steps,
+    or the blog's timesteps."""
+    blog = recipe.key.endswith("/blog")
+    made = provenance.record("generate", model=model.name, digest=model.digest, engine=ENGINE,
+                             size=image_size(model.config), batch=BATCH_MARK, seed=SEED_MARK, sampler=recipe.sampler,
+                             karras=recipe.karras, eta=0.0, noise=recipe.add_noise, clip_sample=schedule.clip_sample,
+                             steps=None if blog else recipe.steps, timesteps=list(BLOG_TIMESTEPS) if blog else None)
+    return provenance.chunks(made)
 
 
 # ---- where the page's DuckDB-WASM comes from ---------------------------------------------------

@@ -6,6 +6,7 @@
 // the run's seconds, each pass's and when the first step was drawn, in ms since the page began loading),
 // "cancelled" or "error"; the one line saying what went wrong is in #error.
 import * as runner from "./runner.js";
+import {dataURLWithText, settingsOf} from "./png.js";
 
 class PageError extends Error {}
 
@@ -201,6 +202,7 @@ async function generate(event) {
   }
   const {recipe, seed, batch, ops} = chosen;
   const shape = [batch, ...manifest.model.shape];
+  const typedSeed = BigInt($("seed").value.trim()).toString();  // as given (checked by chosenRun), for the PNG
   running = true;
   cancelRequested = false;
   $("generate").disabled = true;
@@ -242,7 +244,10 @@ async function generate(event) {
       },
     });
     light(null);
-    $("sample").src = picture(result, shape);
+    // the picture to save carries the settings that made it, as generate's PNGs do
+    const template = manifest.provenance && manifest.provenance[recipe.key];
+    $("sample").src = template ? dataURLWithText(picture(result, shape), settingsOf(template, typedSeed, batch))
+                               : picture(result, shape);
     const seconds = (performance.now() - began) / 1000;
     window.sqldiffusionResult = {shape, data: Array.from(runner.channelsFirst(result, shape)),
                                  seconds, pass_seconds: passes, first_step_ms: firstStep};
