@@ -1,6 +1,6 @@
 """The shipped demo model: it loads offline, `sqldiffusion generate` uses it by default, and what it
 draws through SQL with the default sampler (and with the blog's schedule) measures like the
-procedural butterflies it was trained on."""
+procedural butterflies it was trained on; the grain measure against hand-computed values."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from sqldiffusion.cli import cli
-from sqldiffusion.datasets import quality_report
+from sqldiffusion.datasets import draw_butterflies, picture_measures, quality_report
 from sqldiffusion.model import load_model
 from sqldiffusion.pictures import RAMP, to_pixels
 
-pytestmark = pytest.mark.slow  # whole pictures of the shipped model
+slow = pytest.mark.slow  # whole pictures of the shipped model
 
 # The blog's schedule starts at t=500 from pure noise, which no DDPM model can take for a
 # half-destroyed picture: every model we trained (five architectures, see docs/demo_model.md) draws
@@ -56,6 +56,7 @@ def test_the_demo_model_ships_small_and_loads_offline():
     assert model.scheduler_config["beta_schedule"] == "linear"
 
 
+@slow
 def test_generate_defaults_to_the_demo_and_prints_64_columns(generated):
     output, pixels = generated
     pictures = output.strip("\n").split("\n\n")
@@ -65,6 +66,7 @@ def test_generate_defaults_to_the_demo_and_prints_64_columns(generated):
         assert len(lines) == 32 and {len(line) for line in lines} == {64} and set(picture) <= set(RAMP + "\n")
 
 
+@slow
 def test_the_default_pictures_measure_like_the_training_butterflies(report):
     """The default's targets: every measure inside the data's 5-95% range, symmetry and saturation
     at least 0.8x the data's, Frechet at most twice the floor of 16 data pictures."""
@@ -74,6 +76,7 @@ def test_the_default_pictures_measure_like_the_training_butterflies(report):
     assert report.frechet <= 2 * report.frechet_floor, report.table()
 
 
+@slow
 def test_the_blogs_schedule_measures_as_documented(blog, report):
     ranges = blog.ranges()
     for k in HOLDING_ON_THE_BLOG_SCHEDULE:
@@ -85,8 +88,49 @@ def test_the_blogs_schedule_measures_as_documented(blog, report):
     assert report.frechet < blog.frechet / 4
 
 
+@slow
 def test_pure_noise_measures_outside_those_ranges(report):
     noise = to_pixels(np.random.default_rng(0).standard_normal((16, 3, 32, 32)).astype(np.float32))
     noisy = quality_report(noise)
     assert len(noisy.outside()) >= 4, noisy.table()
     assert noisy.histogram_distance > 2 * report.histogram_distance and noisy.frechet > 10 * report.frechet
+
+
+FRAME = 30 * 30 - 24 * 24  # a 32x32 picture: the Laplacian's 30x30 pixels less their 24x24 inside
+
+
+def test_grain_of_smooth_backgrounds_is_zero():
+    flat = np.full((32, 32, 3), 200, np.uint8)
+    shade = np.broadcast_to((40 + 5 * np.arange(32, dtype=np.uint8))[:, None, None], (32, 32, 3))  # a linear ramp
+    assert picture_measures(np.stack([flat, shade]))["grain"] == pytest.approx([0, 0], abs=1e-12)  # rounding only
+
+
+def test_grain_of_a_checkerboard_is_eight_times_its_amplitude():
+    """Every pixel differs from its four neighbours by 2a: the Laplacian is -+8a everywhere."""
+    rows, columns = np.indices((32, 32))
+    board = np.where((rows + columns) % 2 == 0, 138, 118).astype(np.uint8)
+    picture = np.repeat(board[None, :, :, None], 3, axis=3)
+    assert picture_measures(picture)["grain"][0] == pytest.approx(8 * 10 / 255)
+
+
+def test_grain_sees_a_speck_at_the_edge_and_not_one_in_the_middle():
+    """A speck of height k one pixel in from the corner: -4k at it, +k at the two neighbours that are in
+    the frame (the other two are edge pixels, which have no Laplacian); in the middle: outside the frame."""
+    pictures = np.full((2, 32, 32, 3), 100, np.uint8)
+    pictures[0, 1, 1] = 160
+    pictures[1, 16, 16] = 160
+    assert picture_measures(pictures)["grain"] == pytest.approx([6 * 60 / 255 / FRAME, 0])
+
+
+def test_grain_tells_speckled_backgrounds_from_the_data_where_the_other_measures_do_not():
+    """The data's own butterflies with faint Gaussian speckle (2 of 255) added: every measure's median
+    stays inside the data's range, symmetry and saturation near 1x, but the grain mean rises above 1.25x
+    the data's (1.40x); clean, it is 1.00x."""
+    clean = draw_butterflies(64, 32, seed=7)
+    speckle = np.random.default_rng(0).normal(0, 2, clean.shape)
+    grainy = np.clip(np.round(clean + speckle), 0, 255).astype(np.uint8)
+    before, after = quality_report(clean, reference=500), quality_report(grainy, reference=500)
+    assert 0.8 < before.ratios()["grain"] < 1.25 and before.outside() == [], before.table()
+    ratios = after.ratios()
+    assert ratios["grain"] > 1.25 and ratios["symmetry"] > 0.8 and ratios["saturation"] > 0.8, after.table()
+    assert after.outside() == [], after.table()  # the ranges alone do not see it
