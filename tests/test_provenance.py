@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from test_web import browser, demo, local_export  # noqa: F401 - the exported page's fixtures
+
 from sqldiffusion import SQLDiffusionError, provenance
 from sqldiffusion.cli import cli
 from sqldiffusion.model import load_model
@@ -343,3 +345,29 @@ def test_the_page_png_carries_the_settings_of_its_run(tmp_path, demo_digest):
     assert settings["model_digest"] == demo_digest
     assert f"Seed: {seed}" in line and "Batch size: 2" in line and "Engine: duckdb-wasm" in line
     assert np.array_equal(np.asarray(Image.open(tmp_path / "page.png")), np.asarray(Image.open(plain)))
+
+
+
+@pytest.mark.slow  # the page in Chromium
+def test_the_picture_the_page_lets_you_save_is_drawn_again_by_generate(browser, local_export, tmp_path):
+    """The exported page's final picture, as a browser saves it, carries its run's settings, and
+    generate --from-png draws that run natively (on DuckDB, whose statements the page runs)."""
+    import base64
+
+    from test_web import assert_close, finished, open_page, result_of, serve
+
+    server, url = serve(local_export)
+    try:
+        page = open_page(browser, url + "index.html?seed=3&autorun=1")
+        assert finished(page) == "done", page.inner_text("#error")
+        src, drawn_there = page.get_attribute("#sample", "src"), result_of(page)
+    finally:
+        server.shutdown()
+    saved = tmp_path / "page.png"
+    saved.write_bytes(base64.b64decode(src.split(",", 1)[1]))
+    line, settings = chunks(saved)
+    assert settings["seed"] == 3 and settings["batch"] == 1 and settings["engine"] == "duckdb-wasm"
+    assert "Seed: 3" in line and "Engine: duckdb-wasm" in line
+    ok("generate", "--from-png", saved, "--save-npy", tmp_path / "n.npy", "--out", tmp_path / "n.png", "--no-ascii",
+       "--quiet")
+    assert_close(drawn_there, np.load(tmp_path / "n.npy"))
