@@ -154,3 +154,41 @@ def test_cli_errors_are_one_line_and_write_nothing(small_model, tmp_path):
         assert len(errors) == 1 and words in errors[0], result.stderr
         assert "Traceback" not in result.stderr
         assert not out.exists()
+
+
+def _pipeline_folder(tmp_path, with_vqvae: bool):
+    """A pipeline folder as diffusers saves it: DDPMPipeline, or an LDMPipeline with its VQ autoencoder."""
+    from conftest import SMALL, make_unet
+    from diffusers import DDIMScheduler, DDPMPipeline, LDMPipeline, VQModel
+
+    unet = make_unet(SMALL)
+    if with_vqvae:
+        vqvae = VQModel(in_channels=3, out_channels=3, latent_channels=3, block_out_channels=[8],
+                        norm_num_groups=4, num_vq_embeddings=16)
+        LDMPipeline(vqvae=vqvae, unet=unet, scheduler=DDIMScheduler()).save_pretrained(tmp_path / "pipe")
+    else:
+        DDPMPipeline(unet=unet, scheduler=DDIMScheduler()).save_pretrained(tmp_path / "pipe")
+    return tmp_path / "pipe"
+
+
+def test_a_pipeline_folder_with_a_network_we_do_not_run_is_refused_naming_it(tmp_path):
+    """An LDM folder drawn from its UNet alone would show its latents as the picture."""
+    pytest.importorskip("diffusers")
+    folder = _pipeline_folder(tmp_path, with_vqvae=True)
+    message = error_of(load_model, folder)
+    assert "LDMPipeline folder" in message and "vqvae (VQModel)" in message and "does not run yet" in message
+
+
+def test_a_pipeline_folder_of_a_unet_and_a_scheduler_is_read_whole(tmp_path):
+    pytest.importorskip("diffusers")
+    model = load_model(_pipeline_folder(tmp_path, with_vqvae=False))
+    assert model.config.raw["_class_name"] == "UNet2DModel" and model.scheduler_config["_class_name"] == "DDIMScheduler"
+
+
+@pytest.mark.parametrize("index", ['{"_class_name": "X", "unet": ["diffusers", "UNet2DConditionModel"]}',
+                                   '{"unet": ["diffusers", "UNet2DModel"], "text_encoder": ["transformers", "CLIPTextModel"]}',
+                                   '[1, 2]', '{"unet": "UNet2DModel"}', "not json"])
+def test_a_model_index_naming_anything_else_gets_one_line(small_model, index):
+    _, folder = small_model
+    (folder / "model_index.json").write_text(index)
+    assert str(folder) in error_of(load_model, folder)

@@ -67,9 +67,16 @@ def load_model(model: str | Path) -> Model:
     raise SQLDiffusionError(f"model {str(model)!r} not found: give a diffusers model folder or a Hub id such as gnokit/ddpm-butterflies-64")
 
 
+# the components of a pipeline folder (model_index.json) that sqldiffusion runs, and their classes
+NETWORKS = {"unet": {"UNet2DModel"}}
+IGNORED = {"scheduler"}  # read from scheduler/scheduler_config.json, checked there
+
+
 def _from_folder(path: Path, name: str) -> Model:
     if not path.is_dir():
         raise SQLDiffusionError(f"{path} is not a folder; give the diffusers model folder that holds config.json")
+    if (path / "model_index.json").exists():
+        _check_components(path / "model_index.json")
     unet = path / "unet" if (path / "unet" / "config.json").exists() else path
     if not (unet / "config.json").exists():
         raise SQLDiffusionError(f"{path}: no config.json (nor unet/config.json); is this a diffusers model folder?")
@@ -84,6 +91,31 @@ def _from_folder(path: Path, name: str) -> Model:
         raise SQLDiffusionError(f"{unet}: no {WEIGHT_FILES[0]} or {WEIGHT_FILES[1]}")
     check_weight_file(weights)  # its header only: a file padded to gigabytes is refused before it is hashed
     return Model(name, config, weights, _scheduler_config(path, unet))
+
+
+def _check_components(index: Path) -> None:
+    """A pipeline folder runs here only if every network its model_index.json names is one
+    sqldiffusion builds: an LDM folder's autoencoder, say, would otherwise be left out silently
+    and its latents shown as the picture."""
+    try:
+        listed = json.loads(read_bounded(index, JSON_LIMIT, "a pipeline's model_index.json"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise SQLDiffusionError(f"{index}: not valid JSON ({first_line(e)})") from None
+    if not isinstance(listed, dict):
+        raise SQLDiffusionError(f"{index}: not a JSON object naming the pipeline's components")
+    unsupported = []
+    for component, spec in listed.items():
+        if component.startswith("_") or component in IGNORED or spec is None or spec == [None, None]:
+            continue
+        cls = spec[1] if isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str) else None
+        if cls is None or component not in NETWORKS or cls not in NETWORKS[component]:
+            unsupported.append(f"{component[:40]} ({str(cls)[:40]})")
+    if unsupported:
+        kind = listed.get("_class_name")
+        shown = f"a {kind[:40]} folder" if isinstance(kind, str) else "a pipeline folder"
+        raise SQLDiffusionError(f"{index.parent}: {shown} with components sqldiffusion does not run yet: "
+                                f"{', '.join(unsupported[:6])}; it runs pipelines of a UNet2DModel and a scheduler "
+                                "(DDPM, DDIM, consistency models)")
 
 
 def _scheduler_config(path: Path, unet: Path) -> dict | None:
