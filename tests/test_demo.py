@@ -18,15 +18,15 @@ slow = pytest.mark.slow  # whole pictures of the shipped model
 # The blog's schedule starts at t=500 from pure noise, which no DDPM model can take for a
 # half-destroyed picture: every model we trained (five architectures, see docs/demo_model.md) draws
 # blurrier, paler pictures on it, with background share and sharpness outside the data's range.
-# These four hold on it; all six hold with the default sampler (DPM-Solver++ 2M, Karras sigmas, 6
-# steps) and with 1000 DDPM steps (benchmarks/samplers.py, benchmarks/demo_quality.py).
+# These four hold on it; all seven hold with the default sampler (DPM-Solver++ 2M SDE, Karras sigmas,
+# 8 steps) and with 1000 DDPM steps (benchmarks/samplers.py, benchmarks/demo_quality.py).
 HOLDING_ON_THE_BLOG_SCHEDULE = ("symmetry", "saturation", "brightness", "colour_distance")
 
 
-def sixteen(tmp_path_factory, *options: str):
-    """16 pictures of the demo model through SQL on DuckDB, seed 0: the command's output, the pixels."""
+def sixteen(tmp_path_factory, *options: str, seed: int = 0):
+    """16 pictures of the demo model through SQL on DuckDB: the command's output, the pixels."""
     folder = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["generate", "--batch", "16", "--seed", "0", "--quiet", *options,
+    result = CliRunner().invoke(cli, ["generate", "--batch", "16", "--seed", str(seed), "--quiet", *options,
                                       "--out", str(folder / "grid.png"), "--save-npy", str(folder / "x0.npy")])
     assert result.exit_code == 0, result.output
     return result.output, to_pixels(np.load(folder / "x0.npy"))
@@ -34,8 +34,14 @@ def sixteen(tmp_path_factory, *options: str):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """The default command's 16 pictures (DPM-Solver++ 2M with Karras sigmas, 6 steps)."""
+    """The default command's 16 pictures, seed 0 (DPM-Solver++ 2M SDE with Karras sigmas, 8 steps)."""
     return sixteen(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def seed_one(tmp_path_factory):
+    """The default command's 16 pictures of seed 1: the targets hold on two seeds, not one lucky one."""
+    return quality_report(sixteen(tmp_path_factory, seed=1)[1])
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +73,19 @@ def test_generate_defaults_to_the_demo_and_prints_64_columns(generated):
 
 
 @slow
-def test_the_default_pictures_measure_like_the_training_butterflies(report):
-    """The default's targets: every measure inside the data's 5-95% range, symmetry and saturation
-    at least 0.8x the data's, Frechet at most twice the floor of 16 data pictures."""
-    assert report.outside() == [], report.table()
-    ratios = report.ratios()
-    assert ratios["symmetry"] >= 0.8 and ratios["saturation"] >= 0.8, report.table()
-    assert report.frechet <= 2 * report.frechet_floor, report.table()
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_default_pictures_measure_like_the_training_butterflies(report, seed_one, seed):
+    """The default's targets on two seeds: every measure inside the data's 5-95% range, symmetry and
+    saturation at least 0.8x the data's, Frechet at most twice the floor of 16 data pictures, and
+    backgrounds about as clean as the data's: grain at most 1.25x on seed 0 (0.79x). Seed 1 measures
+    1.28x, short of 1.25x; no sampler within 8 passes met the target on both seeds (docs/samplers.md),
+    so this bound only keeps it from getting worse (the 6-step default before it: 1.93x and 2.29x)."""
+    measured = (report, seed_one)[seed]
+    assert measured.outside() == [], measured.table()
+    ratios = measured.ratios()
+    assert ratios["symmetry"] >= 0.8 and ratios["saturation"] >= 0.8, measured.table()
+    assert ratios["grain"] <= (1.25, 1.3)[seed], measured.table()
+    assert measured.frechet <= 2 * measured.frechet_floor, measured.table()
 
 
 @slow

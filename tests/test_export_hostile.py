@@ -227,8 +227,8 @@ STATES = """document.addEventListener("DOMContentLoaded", () => {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("query, line", [
-    ("sampler=nonesuch", "sampler nonesuch is not in this export (it has: dpmpp-2m-karras)"),
-    ("steps=7", "7 steps are not in this export for dpmpp-2m-karras (it has: 6)"),
+    ("sampler=nonesuch", "sampler nonesuch is not in this export (it has: dpmpp-2m-sde-karras)"),
+    ("steps=7", "7 steps are not in this export for dpmpp-2m-sde-karras (it has: 8)"),  # the default's
 ])
 def test_autorun_with_a_run_the_export_lacks_ends_in_error(browser, local_export, query, line):  # noqa: F811
     server, url = serve(local_export)

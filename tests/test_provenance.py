@@ -85,13 +85,15 @@ def test_generate_writes_both_chunks_and_the_json_beside_the_array(drawn, demo_d
 @pytest.mark.slow  # a sampling run
 def test_the_default_sampler_is_written_out_whole(tmp_path):
     """No sampler option: the record names what the default was (a later default draws otherwise)."""
+    from sqldiffusion.provenance import A1111_NAMES
     from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 
     ok("generate", "--no-ascii", "--quiet", "--out", tmp_path / "d.png", "--model", "demo")
     line, settings = chunks(tmp_path / "d.png")
     assert (settings["sampler"], settings["karras"], settings["steps"]) == (DEFAULT_SAMPLER, DEFAULT_KARRAS,
                                                                            DEFAULT_STEPS)
-    assert "timesteps" not in settings and line.startswith(f"Steps: {DEFAULT_STEPS}, Sampler: DPM++ 2M Karras, Seed: 0")
+    name = A1111_NAMES[DEFAULT_SAMPLER] + (" Karras" if DEFAULT_KARRAS else "")
+    assert "timesteps" not in settings and line.startswith(f"Steps: {DEFAULT_STEPS}, Sampler: {name}, Seed: 0")
 
 
 @pytest.mark.slow  # a sampling run

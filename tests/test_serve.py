@@ -24,6 +24,7 @@ from sqldiffusion.cli import cli
 from sqldiffusion.events import StatementFinished, StatementStarted, StepFinished
 from sqldiffusion.pictures import grid, to_pixels
 from sqldiffusion.pipeline import SQLDiffusionPipeline
+from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from sqldiffusion.serve.diagram import module_of
 from sqldiffusion.serve.gallery import Gallery
 from sqldiffusion.serve.server import is_loopback, serve_models
@@ -383,8 +384,8 @@ def test_the_page_in_a_real_browser(live_server, tmp_path):
             new MutationObserver((records) => { for (const r of records)
                 if (r.target.classList && r.target.classList.contains('active')) window.lit.push(r.target.dataset.name); })
             .observe(document.getElementById('diagram'), {attributes: true, subtree: true, attributeFilter: ['class']}); }""")
-        assert page.input_value("#sampler") == "dpmpp-2m" and page.is_checked("#karras")  # the default
-        assert page.input_value("#steps") == "6"
+        assert page.input_value("#sampler") == DEFAULT_SAMPLER and page.is_checked("#karras") == DEFAULT_KARRAS
+        assert page.input_value("#steps") == str(DEFAULT_STEPS)
         page.select_option("#model", folder)
         page.select_option("#sampler", "ddpm")
         page.select_option("#schedule", "list")

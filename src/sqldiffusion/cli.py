@@ -237,7 +237,8 @@ def sampling_options(command):
         click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
         click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise)."),
         click.option("--sampler", help=f"{', '.join(SAMPLERS)} (the fast solvers take 8 steps unless told) "
-                                       "[default: dpmpp-2m --karras, 6 steps; ddpm with --steps or --timesteps]."),
+                                       f"[default: {DEFAULT_SAMPLER}{' --karras' if DEFAULT_KARRAS else ''}, {DEFAULT_STEPS} steps; "
+                                       "ddpm with --steps or --timesteps]."),
         click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}."),
         click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
         click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "

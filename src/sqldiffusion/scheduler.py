@@ -198,8 +198,9 @@ class StepRule:
 
 
 # With no sampler option at all (the command line, the web page): the sampler and steps that measure
-# best on the demo model within 8 UNet passes (benchmarks/samplers.py, BENCHMARKS.md).
-DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m", True, 6
+# best on the demo model within 8 UNet passes, the grain of its backgrounds counted
+# (benchmarks/samplers.py, BENCHMARKS.md, docs/samplers.md).
+DEFAULT_SAMPLER, DEFAULT_KARRAS, DEFAULT_STEPS = "dpmpp-2m-sde", True, 8
 BLOG_TIMESTEPS = (500, 250, 125, 60, 0)  # the blog's schedule, one flag away (--blog)
 SAMPLERS = ("ddpm", "ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun",
             "consistency")
