@@ -37,10 +37,11 @@ DEFAULT_RUN = f"{DEFAULT_SAMPLER}{'-karras' if DEFAULT_KARRAS else ''}/{DEFAULT_
 
 
 def assert_close(got: np.ndarray, want: np.ndarray) -> None:
-    """Equal to 1e-5 of the picture's largest value. The noise is bit for bit the native one; each
+    """Equal to 3e-5 of the picture's largest value. The noise is bit for bit the native one; each
     UNet pass of the WASM build differs from native DuckDB's by a few float32 ulps (sums in another
-    order, another libm), which six steps carry to about 1e-5 (docs/browser.md)."""
-    assert np.abs(got - want).max() <= 1e-5 * max(1.0, np.abs(want).max())
+    order, another libm), which six steps carry to about 1e-5 (docs/browser.md) and the default's
+    eight to about 1.7e-5."""
+    assert np.abs(got - want).max() <= 3e-5 * max(1.0, np.abs(want).max())
 
 
 def wasm_modules() -> Path:
