@@ -143,11 +143,11 @@ folder = Path(sys.argv[1])
 rng = np.random.default_rng(0)
 frames = [(rng.standard_normal((16, 3, 32, 32)).astype(np.float32),) * 2 for _ in range(40)]
 samples = frames[-1][0]
-cli._show_and_write(samples, [], None, folder / "warm.png", None, None, False, False)  # Pillow's modules loaded
+cli._show_and_write(samples, [], None, folder / "warm.png", None, None, False, False, None, None)  # Pillow's modules loaded
 size = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (size + (200 << 20), resource.RLIM_INFINITY))
 try:
-    cli._show_and_write(samples, frames, None, folder / "x.png", folder / "x.gif", folder / "x.npy", False, False)
+    cli._show_and_write(samples, frames, None, folder / "x.png", folder / "x.gif", folder / "x.npy", False, False, None, None)
 except SQLDiffusionError as e:
     print(type(e).__name__, e.exit_code, e)
 """
@@ -174,10 +174,10 @@ status = lambda key: int(open("/proc/self/status").read().split(key)[1].split()[
 rng = np.random.default_rng(0)
 draw = lambda: rng.standard_normal((batch, 3, size, size)).astype(np.float32)
 samples = draw()
-cli._show_and_write(samples, [], None, Path("warm.png"), None, None, False, False)  # Pillow's modules loaded
+cli._show_and_write(samples, [], None, Path("warm.png"), None, None, False, False, None, None)  # Pillow's modules loaded
 before = status("VmRSS:")
 frames = [(draw(), draw()) if pairs else draw() for _ in range(steps)]
-cli._show_and_write(samples, frames, None, Path("x.png"), Path("x.gif"), None, False, False)
+cli._show_and_write(samples, frames, None, Path("x.png"), Path("x.gif"), None, False, False, None, None)
 print(status("VmHWM:") - before, cli._gif_bytes(steps, batch, 3, size, size, pairs))
 """
 

@@ -443,7 +443,7 @@ def _check_outputs(out, gif, save_npy, force: bool):
 
 def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json) -> None:
     """The pictures as text on stdout, then every output file (see _write_all); the picture and the
-    array's settings file carry `made` (provenance.record)."""
+    array's settings file carry `made` (provenance.record; None: no settings are written)."""
     from . import pictures, provenance
 
     pixels = pictures.to_pixels(samples)
@@ -453,10 +453,12 @@ def _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colo
         art = pictures.colour_art if colour and not show_ascii else functools.partial(pictures.ascii_art, stretch=True)
         click.echo("\n\n".join(art(p) for p in pixels))
     scale = pictures.enlargement(pixels.shape[1])
-    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale), provenance.chunks(made))]
+    text = provenance.chunks(made) if made is not None else None
+    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, scale=scale), text)]
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
-        writes.append(lambda: _write_settings(settings_json, made))
+        if made is not None:
+            writes.append(lambda: _write_settings(settings_json, made))
     if gif is not None:  # last: the picture and the array are written whatever happens to its frames
         shown = ([first] if first is not None else []) + frames
         writes.append(lambda: _save_gif(gif, shown, lambda f: _gif_frame(f, scale)))
