@@ -156,7 +156,7 @@ def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, 
     if not chosen and not editing:
         return DEFAULT_SAMPLER, DEFAULT_STEPS, None, DEFAULT_KARRAS
     if sampler is None:
-        sampler = "dpmpp-2m" if karras else "ddpm"
+        sampler = DEFAULT_SAMPLER if karras else "ddpm"  # --karras alone: the default Karras sampler
     steps, timestep_list = _default_plan(sampler, steps, timestep_list)
     return sampler, steps, timestep_list, karras
 
