@@ -184,7 +184,7 @@ def test_a_fifo_given_as_db_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
     done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate", "--db", str(fifo), "--no-ascii", "--quiet",
                            "--out", str(tmp_path / "p.png")], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "is not a regular file" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.returncode == 2 and "is a FIFO, not a regular file" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert fifo.is_fifo()
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import RunFailed, SQLDiffusionError
+from .model.files import kind_of_file
 
 
 def picture_suffixes() -> set[str]:
@@ -38,14 +39,6 @@ SUFFIXES: dict[str, Callable[[], set[str]] | None] = {
     "npy": lambda: {".npy"},
     "text": None,
 }
-
-
-def _what(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return name
-    return "not a regular file"
 
 
 MAX_LINKS = 40  # symbolic links followed in one path, the kernel's own limit (ELOOP)
@@ -115,7 +108,7 @@ def check_output(path: Path | str, kind: str, force: bool = False, option: str =
     except OSError as e:
         raise SQLDiffusionError(f"{option} {path}: cannot be examined ({e.strerror})") from None
     if mode is not None and not stat.S_ISREG(mode):
-        raise SQLDiffusionError(f"{option} {path} is {_what(mode)}; give the name of a regular file")
+        raise SQLDiffusionError(f"{option} {path} is {kind_of_file(mode)}; give the name of a regular file")
     read_only = mode is not None and (not mode & 0o222 or not os.access(target, os.W_OK))  # root too
     if read_only and not force:
         raise SQLDiffusionError(f"{option} {path} is read-only; pass --force to replace it")

@@ -21,6 +21,11 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, 
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
+def kind_of_file(mode: int) -> str:
+    """What a file that is not a regular one is, for a message: "a FIFO", "a folder", ..."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
 def size_text(size: int) -> str:
     """A byte count as a message gives it (KiB, MiB or GiB)."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
@@ -31,7 +36,7 @@ def size_text(size: int) -> str:
 
 def _check(path: Path, info: os.stat_result, limit: int, what: str) -> None:
     if not stat.S_ISREG(info.st_mode):
-        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        kind = kind_of_file(info.st_mode)
         raise SQLDiffusionError(f"{path}: is {kind}; {what} must be a regular file")
     if info.st_size > limit:
         raise SQLDiffusionError(f"{path}: {size_text(info.st_size)} is more than {what} may hold "

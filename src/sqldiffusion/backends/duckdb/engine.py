@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import duckdb
 
 from ...errors import SQLDiffusionError, first_line
+from ...model.files import kind_of_file
 from ..contract import ConnectionStorage, Engine
 from . import storage
 from .dialect import DuckDBDialect
@@ -153,7 +154,8 @@ def _read_only(path: str) -> bool:
     except OSError as e:
         raise SQLDiffusionError(f"--db {path}: cannot be examined ({e.strerror})") from None
     if not stat.S_ISREG(mode):
-        raise SQLDiffusionError(f"--db {path} is not a regular file; give a DuckDB database file (a new name makes one)")
+        raise SQLDiffusionError(f"--db {path} is {kind_of_file(mode)}, not a regular file; give a DuckDB database "
+                                "file (a new name makes one)")
     return not mode & 0o222 or not os.access(path, os.W_OK)
 
 

@@ -111,8 +111,9 @@ class PostgresEngine(Engine):
         roles.own_relation(self, self.home, "models")
 
     def how_to_reimport(self, namespace: str) -> str:
-        if roles.schema_owner(self, namespace) != self.role:
-            return f"ask role {roles.schema_owner(self, namespace)} to import it again, or drop your grant of it"
+        owner = roles.schema_owner(self, namespace)
+        if owner != self.role:
+            return f"ask role {owner} to import it again"
         return super().how_to_reimport(namespace)
 
     def lock_imports(self) -> None:

@@ -41,7 +41,7 @@ def schema_owner(engine, schema: str) -> str | None:
 
 def make_home(engine) -> None:
     """The role's home schema, made if missing; one line if another role made one of its name."""
-    if schema_owner(engine, engine.home) is None:
+    if schema_owner(engine, engine.home) is None:  # CREATE needs a privilege an existing home does not
         engine.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {engine.dialect.quote(engine.home)}")
     _refuse_foreign(engine, f"schema {engine.home}", schema_owner(engine, engine.home))
 
@@ -49,9 +49,10 @@ def make_home(engine) -> None:
 def own_relation(engine, schema: str, name: str) -> bool:
     """Whether the role's table `schema.name` exists; one line if it exists as anything else than a
     table of the role's own (in a schema of its own)."""
-    if schema_owner(engine, schema) is None:
+    owner = schema_owner(engine, schema)
+    if owner is None:
         return False
-    _refuse_foreign(engine, f"schema {schema}", schema_owner(engine, schema))
+    _refuse_foreign(engine, f"schema {schema}", owner)
     rows = engine.query("SELECT pg_get_userbyid(c.relowner), c.relkind FROM pg_class c JOIN pg_namespace n "
                         "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s", [schema, name])
     if not rows:
