@@ -24,9 +24,9 @@ import numpy as np
 from sqldiffusion.backends import get_engine
 from sqldiffusion.model import load_model
 from sqldiffusion.pipeline import SQLDiffusionPipeline, image_size
-from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule
+from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from sqldiffusion.sql_unet import SQLUNet
-from sqldiffusion.web.export import export_web, recipes
+from sqldiffusion.web.export import export_web
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
@@ -98,8 +98,7 @@ def main() -> None:
     parser.add_argument("--modules", type=Path, default=HERE.parent / "tests" / "web" / "node_modules")
     args = parser.parse_args()
     model = load_model(args.model)
-    schedule = NoiseSchedule.from_config(model.scheduler_config)
-    chosen = recipes(schedule, [(DEFAULT_SAMPLER, DEFAULT_STEPS, None, DEFAULT_KARRAS)])
+    chosen = [DEFAULT]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "site"
         export_web(folder, model, chosen, duckdb_wasm=str(args.modules), max_batch=1)

@@ -20,7 +20,8 @@ import numpy as np
 from PIL import Image
 
 from sqldiffusion.backends.spark.engine import SparkTarget, open_session
-from sqldiffusion.many import DATASET, Recipe, generate_many, make_pictures
+from sqldiffusion.many import DATASET, Work, generate_many, make_pictures
+from sqldiffusion.recipe import Recipe
 
 BLOG = (500, 250, 125, 60, 0)
 
@@ -31,7 +32,7 @@ def main() -> None:
     parser.add_argument("--model", default="demo")
     parser.add_argument("--masters", nargs="+", default=["local[2]", "local-cluster[2,1,1024]"])
     args = parser.parse_args()
-    recipe = Recipe(args.model, BLOG)
+    recipe = Work(args.model, Recipe("ddpm", None, BLOG, False))
     seeds = list(range(args.seeds))
 
     began = time.perf_counter()

@@ -32,7 +32,10 @@ import numpy as np
 from sqldiffusion.datasets import MEASURES, quality_report
 from sqldiffusion.figures import BLOG_SCHEDULE
 from sqldiffusion.pictures import to_pixels
-from sqldiffusion.scheduler import KARRAS_SAMPLERS, SAMPLERS
+from sqldiffusion.schedulers import SAMPLERS
+from sqldiffusion.schedulers.base import karras_samplers
+
+KARRAS_SAMPLERS = karras_samplers()
 
 PASSES = [4, 5, 6, 8, 10, 15, 25]
 # What the default sampler must reach on every seed (issue 41): symmetry and saturation at least

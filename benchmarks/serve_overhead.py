@@ -63,8 +63,8 @@ def main() -> None:
     served = models[args.model]
     timesteps = [int(t) for t in args.timesteps.split(",")]
     if args.steps:
-        from sqldiffusion.scheduler import plan
-        timesteps = plan(served.scheduler, steps=args.steps)
+        from sqldiffusion.recipe import Recipe
+        timesteps = Recipe("ddpm", args.steps, None, False).planned(served.scheduler.config).planned
     app = create_app(engine, models)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

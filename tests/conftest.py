@@ -25,6 +25,17 @@ SMALL = dict(
 )
 
 
+def planned(sampler: str = "ddpm", schedule=None, steps: int | None = None, timesteps=None, karras: bool = False,
+            **options):
+    """Our scheduler of a sampler's short name on `schedule` (a NoiseSchedule or a config; by
+    default diffusers' defaults), its plan set: `steps`, or a list of `timesteps`."""
+    from sqldiffusion.schedulers import make_scheduler
+
+    scheduler = make_scheduler(sampler, schedule, use_karras_sigmas=karras, **options)
+    scheduler.set_timesteps(steps, timesteps)
+    return scheduler
+
+
 def public_config(name: str) -> dict:
     """The configs of the public models; a copy lives in tests/configs so the tests stand alone."""
     return json.loads((HERE / "configs" / f"{name}.json").read_text())

@@ -13,8 +13,10 @@ from sqldiffusion.cli import cli
 from sqldiffusion.editing import SQLImg2ImgPipeline
 from sqldiffusion.pictures import load_picture, to_pixels
 from sqldiffusion.pipeline import SAMPLE, start
-from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, StepRule, schedule_sql, strength_plan
-from sqldiffusion.schedulers import of_rule, plan
+from conftest import planned
+from sqldiffusion.schedulers import DDPMScheduler, NoiseSchedule
+from sqldiffusion.schedulers.editing import strength_plan
+from sqldiffusion.schedulers.schedule import SCHEDULE, schedule_sql
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -30,15 +32,15 @@ def test_the_plan_is_diffusers_img2img_plan(steps, strength):
     expected = scheduler.timesteps[steps - init:].tolist()
     if not expected:
         with pytest.raises(SQLDiffusionError, match="keeps none"):
-            strength_plan(plan(NoiseSchedule(), steps=steps), strength)
+            strength_plan(planned(steps=steps).planned, strength)
         return
-    assert strength_plan(plan(NoiseSchedule(), steps=steps), strength) == expected
+    assert strength_plan(planned(steps=steps).planned, strength) == expected
 
 
 @pytest.mark.parametrize("t", [0, 250, 999])
 def test_noising_a_picture_equals_add_noise(engine, t):
     x0, eps = np.tanh(random_sample(2, 3, 8, seed=1)), random_sample(2, 3, 8, seed=2)
-    scheduler = of_rule(NoiseSchedule(), StepRule("ddpm"))
+    scheduler = DDPMScheduler()
     scheduler.set_timesteps(timesteps=[t])
     scheduler.begin(engine)
     start(engine, x0.shape, 0, eps, x0, scheduler)
@@ -120,7 +122,7 @@ def test_a_file_that_is_no_picture_gets_one_line(tmp_path):
 
 @pytest.mark.parametrize("steps, length, count", [(250, 10, 10), (25, 5, 5), (10, 3, 3), (7, 10, 2), (1000, 10, 1)])
 def test_the_repaint_plan_is_diffusers(steps, length, count):
-    from sqldiffusion.scheduler import repaint_plan
+    from sqldiffusion.schedulers.editing import repaint_plan
 
     scheduler = diffusers.RePaintScheduler()
     scheduler.set_timesteps(steps, length, count)
@@ -129,8 +131,10 @@ def test_the_repaint_plan_is_diffusers(steps, length, count):
 
 @pytest.mark.parametrize("t, eta", [(980, 0.0), (500, 0.5), (40, 1.0), (0, 0.0)])
 def test_one_repaint_step_equals_diffusers(engine, t, eta, monkeypatch):
-    from sqldiffusion.pipeline import COEFFICIENTS, IMAGE, MASK, NOISE
-    from sqldiffusion.scheduler import StepRule, coefficients_sql
+    from sqldiffusion.pipeline import NOISE
+    from sqldiffusion.schedulers.base import COEFFICIENTS
+    from sqldiffusion.schedulers.editing import IMAGE, MASK
+    from sqldiffusion.schedulers.alphas import coefficients_sql
 
     x, eps, noise = random_sample(2, 3, 8, seed=1) * 2, random_sample(2, 3, 8, seed=2), random_sample(2, 3, 8, seed=3)
     picture = np.tanh(random_sample(2, 3, 8, seed=4))
@@ -143,7 +147,7 @@ def test_one_repaint_step_equals_diffusers(engine, t, eta, monkeypatch):
     engine.create(SCHEDULE, schedule_sql(NoiseSchedule(), engine.dialect))
     for name, array in (("sqld_x", x), ("sqld_eps", eps), (NOISE, noise), (IMAGE, picture), (MASK, keep)):
         engine.put_image(name, array)
-    engine.create(COEFFICIENTS, coefficients_sql(StepRule("repaint", eta), NoiseSchedule(), t, t - 20))
+    engine.create(COEFFICIENTS, coefficients_sql("repaint", NoiseSchedule(), t, t - 20, eta, eta > 0 and t > 0))
     engine.create("sqld_out", engine.dialect.sampler_step("sqld_x", "sqld_eps", NOISE, COEFFICIENTS, 1.0, 3,
                                                           known=(IMAGE, MASK)))
     got = engine.fetch_image("sqld_out", x.shape)
@@ -155,7 +159,7 @@ def test_one_repaint_step_equals_diffusers(engine, t, eta, monkeypatch):
 def test_the_undo_step_is_repaints_in_law(engine, t, n):
     """diffusers undoes n steps one beta at a time; the SQL takes them at once: the same mean
     (sqrt of the product of 1 - beta) and the same variance (1 - that product)."""
-    from sqldiffusion.scheduler import undo_sql
+    from sqldiffusion.schedulers.editing import undo_sql
 
     engine.create(SCHEDULE, schedule_sql(NoiseSchedule(), engine.dialect))
     (sa, sb), = engine.query(undo_sql(t, n))
@@ -212,7 +216,7 @@ def test_bad_masks_get_one_line_and_write_nothing(change, words, small_model, tm
 
 @pytest.mark.parametrize("spacing", ["leading", "trailing"])
 def test_the_inversion_plan_is_diffusers(spacing):
-    from sqldiffusion.scheduler import inversion_plan
+    from sqldiffusion.schedulers.editing import inversion_plan
 
     scheduler = diffusers.DDIMInverseScheduler(timestep_spacing=spacing)
     scheduler.set_timesteps(20)
@@ -221,8 +225,8 @@ def test_the_inversion_plan_is_diffusers(spacing):
 
 @pytest.mark.slow
 def test_ddim_inversion_matches_diffusers(tame_model, engine):
-    from sqldiffusion.pipeline import invert
-    from sqldiffusion.scheduler import inversion_plan
+    from sqldiffusion.editing import inversion_loop
+    from sqldiffusion.schedulers import DDIMInverseScheduler
 
     model, folder = tame_model
     x0 = np.tanh(random_sample(2, 3, 16, seed=8))
@@ -232,7 +236,9 @@ def test_ddim_inversion_matches_diffusers(tame_model, engine):
     with torch.no_grad():
         for t in scheduler.timesteps:
             sample = scheduler.step(model(sample, t).sample, t, sample).prev_sample
-    got = invert(SQLUNet(folder, engine), NoiseSchedule(), inversion_plan(NoiseSchedule(), 10), 100, x0)
+    ours = DDIMInverseScheduler()
+    ours.set_timesteps(10)
+    got = inversion_loop(SQLUNet(folder, engine), ours, x0)
     np.testing.assert_allclose(got, sample.numpy(), atol=1e-3, rtol=0)
 
 
@@ -259,11 +265,11 @@ def test_the_starting_noises_are_interpolated_on_the_sphere(engine):
 
 @pytest.mark.slow
 def test_interpolated_frames_match_diffusers_ddim_from_each_noise(tame_model, engine):
-    from sqldiffusion.pipeline import interpolate
+    from sqldiffusion.editing import interpolation_loop
 
     model, folder = tame_model
     a, b = random_sample(1, 3, 16, seed=3), random_sample(1, 3, 16, seed=4)
-    got = interpolate(SQLUNet(folder, engine), NoiseSchedule(), plan(NoiseSchedule(), steps=8), 3, noises=(a, b))
+    got = interpolation_loop(SQLUNet(folder, engine), planned("ddim", steps=8), 3, noises=(a, b))
     scheduler = diffusers.DDIMScheduler()
     scheduler.set_timesteps(8)
     sample = torch.from_numpy(np.concatenate([_slerp(a, b, f / 2) for f in range(3)]).astype(np.float32))

@@ -7,13 +7,12 @@ import pytest
 
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.pictures import ascii_art, colour_art, grid
-from sqldiffusion.scheduler import NoiseSchedule
-from sqldiffusion.schedulers import plan
+from conftest import planned
 
 
 def test_plan_of_a_custom_list_and_of_every_step():
-    assert plan(NoiseSchedule(), timesteps=[500, 250, 125, 60, 0]) == [500, 250, 125, 60, 0]
-    assert plan(NoiseSchedule()) == list(range(999, -1, -1))
+    assert planned(timesteps=[500, 250, 125, 60, 0]).planned == [500, 250, 125, 60, 0]
+    assert planned().planned == list(range(999, -1, -1))
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -27,7 +26,7 @@ def test_plan_of_a_custom_list_and_of_every_step():
 ])
 def test_bad_plans_get_one_line(bad, message):
     with pytest.raises(SQLDiffusionError) as e:
-        plan(NoiseSchedule(), **bad)
+        planned(**bad)
     assert message in str(e.value) and "\n" not in str(e.value)
 
 

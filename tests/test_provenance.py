@@ -86,7 +86,7 @@ def test_generate_writes_both_chunks_and_the_json_beside_the_array(drawn, demo_d
 def test_the_default_sampler_is_written_out_whole(tmp_path):
     """No sampler option: the record names what the default was (a later default draws otherwise)."""
     from sqldiffusion.provenance import A1111_NAMES
-    from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+    from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 
     ok("generate", "--no-ascii", "--quiet", "--out", tmp_path / "d.png", "--model", "demo")
     line, settings = chunks(tmp_path / "d.png")
@@ -324,13 +324,12 @@ def test_the_page_png_carries_the_settings_of_its_run(tmp_path, demo_digest):
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the page's PNG code needs it")
     from sqldiffusion.model import load_model
-    from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule
-    from sqldiffusion.web.export import recipes, settings_template
+    from sqldiffusion.recipe import DEFAULT
+    from sqldiffusion.web.export import offers, settings_template
 
     demo = load_model("demo")
-    schedule = NoiseSchedule.from_config(demo.scheduler_config)
-    (recipe,) = recipes(schedule, [(DEFAULT_SAMPLER, DEFAULT_STEPS, None, DEFAULT_KARRAS)])
-    template = settings_template(demo, schedule, recipe)
+    (offer,) = offers(demo, [DEFAULT])
+    template = settings_template(demo, offer)
     plain = tmp_path / "plain.png"
     Image.fromarray(np.arange(32 * 32 * 3, dtype=np.uint8).reshape(32, 32, 3)).save(plain)
     shutil.copyfile(STATIC / "png.js", tmp_path / "png.mjs")

@@ -6,14 +6,14 @@ import json
 
 import numpy as np
 import pytest
-from conftest import random_sample
+from conftest import planned, random_sample
 
 from sqldiffusion import SQLUNet
 from sqldiffusion.pipeline import denoise
-from sqldiffusion.schedulers import of_rule
+from sqldiffusion.schedulers import make_scheduler
 from sqldiffusion.program import SAMPLE
-from sqldiffusion.scheduler import SCHEDULE, NoiseSchedule, StepRule, schedule_sql
-from sqldiffusion.schedulers import plan
+from sqldiffusion.schedulers import NoiseSchedule
+from sqldiffusion.schedulers.schedule import SCHEDULE, schedule_sql
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -39,11 +39,11 @@ def test_schedule_equals_diffusers_bit_for_bit(engine, config):
 def test_plan_equals_diffusers_set_timesteps(spacing, steps):
     scheduler = diffusers.DDPMScheduler(timestep_spacing=spacing)
     scheduler.set_timesteps(steps)
-    assert plan(NoiseSchedule(timestep_spacing=spacing), steps=steps) == scheduler.timesteps.tolist()
+    assert planned("ddpm", NoiseSchedule(timestep_spacing=spacing), steps).planned == scheduler.timesteps.tolist()
 
 
-def _one_step(engine, schedule, rule, t, prev, x, eps, noise):
-    scheduler = of_rule(schedule, rule)
+def _one_step(engine, schedule, sampler, options, t, prev, x, eps, noise):
+    scheduler = make_scheduler(sampler, schedule, **options)
     scheduler.set_timesteps(timesteps=[t] + ([prev] if prev >= 0 else []))
     scheduler.begin(engine)
     engine.put_image(SAMPLE, x)
@@ -66,7 +66,7 @@ def test_ddpm_step_equals_diffusers(engine, t, prev, variance_type):
     expected = scheduler.step(torch.from_numpy(eps), t, torch.from_numpy(x),
                               generator=torch.Generator().manual_seed(7)).prev_sample.numpy()
     noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(7)).numpy()  # what step drew
-    got = _one_step(engine, NoiseSchedule(variance_type=variance_type), StepRule("ddpm"), t, prev, x, eps, noise)
+    got = _one_step(engine, NoiseSchedule(variance_type=variance_type), "ddpm", {}, t, prev, x, eps, noise)
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
 
 
@@ -83,7 +83,7 @@ def test_ddim_step_equals_diffusers(engine, t, prev, n, eta):
     scheduler.set_timesteps(n)
     expected = scheduler.step(torch.from_numpy(eps), t, torch.from_numpy(x), eta=eta,
                               variance_noise=torch.from_numpy(noise)).prev_sample.numpy()
-    got = _one_step(engine, NoiseSchedule(), StepRule("ddim", eta), t, prev, x, eps, noise)
+    got = _one_step(engine, NoiseSchedule(), "ddim", {"eta": eta}, t, prev, x, eps, noise)
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
 
 
@@ -96,7 +96,7 @@ def test_ddpm_step_without_clipping_and_without_noise(engine):
     noise = torch.randn(x.shape, generator=torch.Generator().manual_seed(0)).numpy()
     sigma = scheduler._get_variance(400) ** 0.5
     expected = mean.prev_sample.numpy() - sigma.item() * noise  # the same step without its noise
-    got = _one_step(engine, NoiseSchedule(clip_sample=False), StepRule("ddpm", add_noise=False), 400, 100, x, eps, None)
+    got = _one_step(engine, NoiseSchedule(clip_sample=False), "ddpm", {"add_noise": False}, 400, 100, x, eps, None)
     np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
 
 
@@ -116,7 +116,7 @@ def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model, engine):
     scheduler = diffusers.DDIMScheduler()
     scheduler.set_timesteps(20)
     expected = _diffusers_loop(model, scheduler, x)
-    got = denoise(net, NoiseSchedule(), plan(NoiseSchedule(), steps=20), StepRule("ddim", 0.0), init_noise=x)
+    got = denoise(net, planned("ddim", steps=20), init_noise=x)
     np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
 
 
@@ -129,7 +129,7 @@ def test_ddpm_without_noise_matches_diffusers_end_to_end(tame_model, engine):
     scheduler.set_timesteps(timesteps=[500, 250, 125, 60, 0])
     scheduler._get_variance = lambda t, predicted_variance=None, variance_type=None: torch.tensor(0.0)
     expected = _diffusers_loop(model, scheduler, x)
-    got = denoise(net, NoiseSchedule(), [500, 250, 125, 60, 0], StepRule("ddpm", add_noise=False), init_noise=x)
+    got = denoise(net, planned("ddpm", timesteps=[500, 250, 125, 60, 0], add_noise=False), init_noise=x)
     np.testing.assert_allclose(got, expected, atol=1e-3, rtol=0)
 
 
@@ -148,7 +148,7 @@ def test_dpm_plan_equals_diffusers_set_timesteps(config, steps):
         pytest.skip("more steps than the model was trained with")
     scheduler = _dpm(config)
     scheduler.set_timesteps(steps)
-    assert plan(NoiseSchedule.from_config(config), steps=steps, sampler="dpmpp-2m") == scheduler.timesteps.tolist()
+    assert planned("dpmpp-2m", config, steps).planned == scheduler.timesteps.tolist()
 
 
 KARRAS_SCHEDULES = [{}, {"beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012}]
@@ -159,7 +159,7 @@ KARRAS_SCHEDULES = [{}, {"beta_schedule": "scaled_linear", "beta_start": 0.00085
 def test_karras_plan_equals_diffusers_set_timesteps(config, steps):
     scheduler = _dpm({**config, "use_karras_sigmas": True})
     scheduler.set_timesteps(steps)
-    ours = plan(NoiseSchedule.from_config(config), steps=steps, sampler="dpmpp-2m", karras=True)
+    ours = planned("dpmpp-2m", config, steps, karras=True).planned
     assert ours == scheduler.timesteps.tolist()
 
 
@@ -168,11 +168,9 @@ def test_dpm_steps_equal_diffusers_one_by_one(engine, steps, karras):
     """Each step of a whole plan, given the same model outputs: the first and last first order, the
     others second order from the step before's x0 (kept in SQL between steps); with Karras sigmas,
     each step's sigma from the plan's sigma table."""
-    schedule = NoiseSchedule()
     scheduler = _dpm({"use_karras_sigmas": karras})
     scheduler.set_timesteps(steps)
-    ours = of_rule(schedule, StepRule("dpmpp-2m", karras=karras))
-    ours.set_timesteps(steps)
+    ours = planned("dpmpp-2m", steps=steps, karras=karras)
     timesteps = ours.timesteps
     x = random_sample(2, 3, 8, seed=21)
     ours.begin(engine)
@@ -198,9 +196,7 @@ def test_dpm_solver_loop_matches_diffusers_end_to_end(tame_model, engine, steps,
     scheduler = _dpm({"use_karras_sigmas": karras})
     scheduler.set_timesteps(steps)
     expected = _diffusers_loop(model, scheduler, x)
-    schedule = NoiseSchedule()
-    got = denoise(net, schedule, plan(schedule, steps=steps, sampler="dpmpp-2m", karras=karras),
-                  StepRule("dpmpp-2m", karras=karras), init_noise=x)
+    got = denoise(net, planned("dpmpp-2m", steps=steps, karras=karras), init_noise=x)
     # DPM-Solver does not clip x0, and a random model's final x0 reaches a few hundred: float32 there
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=1e-5)
 
@@ -209,7 +205,10 @@ def test_dpm_solver_loop_matches_diffusers_end_to_end(tame_model, engine, steps,
 def test_the_command_line_runs_dpm_solver_with_its_own_default_steps(tame_model, tmp_path):
     from click.testing import CliRunner
 
-    from sqldiffusion.cli import DPM_STEPS, cli
+    from sqldiffusion.cli import cli
+    from sqldiffusion.schedulers import DPMSolverMultistepScheduler
+
+    DPM_STEPS = DPMSolverMultistepScheduler.default_steps
 
     _, folder = tame_model
     out = tmp_path / "x0.npy"
@@ -217,9 +216,7 @@ def test_the_command_line_runs_dpm_solver_with_its_own_default_steps(tame_model,
                                       "--no-ascii", "--out", str(tmp_path / "p.png"), "--save-npy", str(out)])
     assert result.exit_code == 0, result.output
     assert f"{DPM_STEPS} steps" in result.output
-    schedule = NoiseSchedule()
-    expected = denoise(SQLUNet(folder), schedule, plan(schedule, steps=DPM_STEPS, sampler="dpmpp-2m"),
-                       StepRule("dpmpp-2m"), seed=5)
+    expected = denoise(SQLUNet(folder), planned("dpmpp-2m", steps=DPM_STEPS), seed=5)
     np.testing.assert_array_equal(np.load(out), expected)
 
 
@@ -228,16 +225,14 @@ def test_options_that_do_not_fit_the_sampler_get_one_line(tmp_path):
 
     from sqldiffusion import SQLDiffusionError
     from sqldiffusion.cli import cli
-    from sqldiffusion.scheduler import make_rule
-
     for sampler, options, words in (("dpmpp-2m", (0.5, True), "eta applies to the ddim sampler, not dpmpp-2m"),
                                     ("dpmpp-2m", (0.0, False), "dpmpp-2m adds no noise"),
                                     ("ddpm", (0.0, True, True), "--karras .* not ddpm"),
                                     ("ddim", (0.0, True, True), "--karras .* not ddim")):
         with pytest.raises(SQLDiffusionError, match=words):
-            make_rule(sampler, *options)
+            make_scheduler(sampler, None, *options)
     with pytest.raises(SQLDiffusionError, match="Karras sigmas set their own timesteps"):
-        plan(NoiseSchedule(), timesteps=[500, 0], sampler="dpmpp-2m", karras=True)
+        planned("dpmpp-2m", timesteps=[500, 0], karras=True)
     picture = tmp_path / "in.png"
     from PIL import Image
 
@@ -270,10 +265,10 @@ def test_sql_noise_is_standard_normal_and_reproducible(engine):
 def test_a_seeded_batch_is_reproducible_and_its_images_differ(small_model):
     _, folder = small_model
     net = SQLUNet(folder)
-    rule, schedule = StepRule("ddpm"), NoiseSchedule()
-    a = denoise(net, schedule, [500, 250, 0], rule, batch=2, seed=3)
-    b = denoise(net, schedule, [500, 250, 0], rule, batch=2, seed=3)
-    c = denoise(net, schedule, [500, 250, 0], rule, batch=2, seed=4)
+    scheduler = planned("ddpm", timesteps=[500, 250, 0])
+    a = denoise(net, scheduler, batch=2, seed=3)
+    b = denoise(net, scheduler, batch=2, seed=3)
+    c = denoise(net, scheduler, batch=2, seed=4)
     np.testing.assert_array_equal(a, b)
     assert np.abs(a[0] - a[1]).max() > 0.1 and np.abs(a - c).max() > 0.1
     assert a.min() >= -1 and a.max() <= 1  # the last step returns the clipped x0
@@ -284,8 +279,8 @@ def test_an_image_of_a_seed_is_the_same_whatever_the_batch_size(small_model, eng
     """DDPM with noise added at every step: image 0 of a batch of 3 is image 0 made alone."""
     _, folder = small_model
     net = SQLUNet(folder, engine)
-    alone = denoise(net, NoiseSchedule(), [500, 250, 0], StepRule("ddpm"), batch=1, seed=9)
-    three = denoise(net, NoiseSchedule(), [500, 250, 0], StepRule("ddpm"), batch=3, seed=9)
+    alone = denoise(net, planned("ddpm", timesteps=[500, 250, 0]), batch=1, seed=9)
+    three = denoise(net, planned("ddpm", timesteps=[500, 250, 0]), batch=3, seed=9)
     np.testing.assert_array_equal(three[0], alone[0])
     assert np.abs(three[1] - three[0]).max() > 0.1
 

@@ -13,8 +13,7 @@ from conftest import random_sample
 from sqldiffusion import SQLDiffusionError, SQLUNet
 from sqldiffusion.pipeline import denoise
 from sqldiffusion.program import SAMPLE
-from sqldiffusion.scheduler import NoiseSchedule
-from sqldiffusion.schedulers import SCHEDULERS, make_scheduler, sampler_of_config
+from sqldiffusion.schedulers import SAMPLERS, SCHEDULERS, NoiseSchedule, make_scheduler, sampler_of_config
 from sqldiffusion.schedulers.base import LEVELS
 
 torch = pytest.importorskip("torch")
@@ -253,9 +252,12 @@ def test_options_that_do_not_fit_get_one_line_before_any_sql(tmp_path, args, wor
 
 
 def test_every_sampler_is_registered_with_its_diffusers_class():
-    for name, cls in SCHEDULERS.items():
-        assert hasattr(diffusers, cls.diffusers_class), name
-        assert name == "ddpm" or DIFFUSERS[name][0] == cls.diffusers_class
+    for name, cls in SCHEDULERS.items():  # each class named as diffusers names it
+        assert name == cls.__name__ and hasattr(diffusers, name), name
+    for name, (cls, options) in SAMPLERS.items():  # each short name a class, with options diffusers' class takes
+        assert name == "ddpm" or DIFFUSERS[name][0] == cls.__name__
+        assert getattr(diffusers, cls.__name__)(**options).config.items() >= options.items(), name
+        assert make_scheduler(name).name == name
 
 
 def test_a_schedule_can_be_given_as_an_object():
@@ -270,14 +272,17 @@ def test_the_page_offers_every_sampler_and_karras_where_it_applies():
     import re
     from importlib.resources import files
 
-    from sqldiffusion.scheduler import KARRAS_SAMPLERS
-    from sqldiffusion.serve.jobs import SAMPLERS as PAGE_SAMPLERS
+    from sqldiffusion.serve.jobs import PAGE_SAMPLERS
 
+    # the page's list is the server's (GET /api/state), made from the schedulers: none is written in the page
     static = files("sqldiffusion.serve") / "static"
-    offered = re.findall(r'<option value="([^"]+)"', (static / "index.html").read_text())
-    assert set(PAGE_SAMPLERS) <= set(offered) and set(SCHEDULERS) - {"consistency"} <= set(offered)
-    karras = re.search(r"const KARRAS = \[([^\]]*)\]", (static / "app.js").read_text()).group(1)
-    assert [name.strip(' "') for name in karras.split(",")] == list(KARRAS_SAMPLERS)
+    assert not re.findall(r'<option value="([^"]+)"', (static / "index.html").read_text().split('id="sampler"')[1]
+                          .split("</select>")[0])
+    assert "const KARRAS" not in (static / "app.js").read_text()
+    assert list(PAGE_SAMPLERS) == [name for name in SAMPLERS if name != "consistency"]
+    for name, entry in PAGE_SAMPLERS.items():
+        cls = SAMPLERS[name][0]
+        assert (entry["karras"], entry["eta"], entry["no_noise"]) == (cls.karras_allowed, name == "ddim", name == "ddpm")
 
 
 PREDICTING = ("ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")

@@ -24,7 +24,7 @@ from sqldiffusion.cli import cli
 from sqldiffusion.events import StatementFinished, StatementStarted, StepFinished
 from sqldiffusion.pictures import grid, to_pixels
 from sqldiffusion.pipeline import SQLDiffusionPipeline
-from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from sqldiffusion.serve.diagram import module_of
 from sqldiffusion.serve.gallery import Gallery
 from sqldiffusion.serve.server import is_loopback, serve_models
@@ -190,7 +190,7 @@ def test_the_page_chooses_only_among_what_is_served(served, settings, message):
 
 
 def test_the_pages_defaults_are_the_command_lines_and_draw_its_picture(served):
-    from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+    from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
     from sqldiffusion.serve.jobs import png_bytes
 
     client, folder, app = served
@@ -469,14 +469,14 @@ def test_cancel_interrupts_a_long_statement(tmp_path):
     from conftest import make_unet, save_unet
 
     from sqldiffusion.serve.jobs import Runner, Served, parse_settings
-    from sqldiffusion.scheduler import NoiseSchedule
+    from sqldiffusion.schedulers import DDPMScheduler
 
     wide = dict(sample_size=128, in_channels=3, out_channels=3, block_out_channels=[192, 192], layers_per_block=1,
                 down_block_types=["DownBlock2D", "DownBlock2D"], up_block_types=["UpBlock2D", "UpBlock2D"],
                 norm_num_groups=32)
     folder = save_unet(make_unet(wide), tmp_path / "wide")
     engine = get_engine("duckdb")
-    models = {"wide": Served("wide", SQLUNet(folder, engine), NoiseSchedule())}
+    models = {"wide": Served("wide", SQLUNet(folder, engine), DDPMScheduler())}
     runner = Runner(engine, models, Gallery(engine))
     try:
         job = runner.submit(parse_settings({"model": "wide", "schedule": "list", "timesteps": "500,0"}, models))

@@ -20,8 +20,8 @@ from sqldiffusion.many import MAX_SEEDS, parse_seeds
 from sqldiffusion.model import load_model
 from sqldiffusion.pictures import enlargement, grid
 from sqldiffusion.preflight import check_fits, estimate
-from sqldiffusion.scheduler import MAX_REPAINT_PASSES, NoiseSchedule, repaint_passes, repaint_plan
-from sqldiffusion.schedulers.editing import RePaintScheduler
+from sqldiffusion.schedulers import NoiseSchedule, RePaintScheduler
+from sqldiffusion.schedulers.editing import MAX_REPAINT_PASSES, repaint_passes, repaint_plan
 
 SMALL = 200 << 20  # what a refusal may take: the interpreter and the package, nothing sized by the request
 
@@ -40,7 +40,10 @@ def test_the_repaint_formula_counts_the_plan_it_builds():
     schedule = NoiseSchedule(num_train_timesteps=60)
     for steps, length, times in itertools.product(range(1, 70), range(1, 14), range(1, 5)):
         plan = repaint_plan(schedule, steps, length, times)
-        passes = sum(t is not None for t in RePaintScheduler(schedule, plan, 1).timesteps)
+        scheduler = RePaintScheduler(schedule)
+        scheduler.set_timesteps(steps, length, times)
+        assert scheduler.planned == plan
+        passes = sum(t is not None for t in scheduler.timesteps)
         assert repaint_passes(schedule, steps, length, times) == (passes, len(plan)), (steps, length, times)
     assert repaint_passes(NoiseSchedule(), 250, 10, 10)[0] == 2410  # diffusers' defaults, as the message says
 

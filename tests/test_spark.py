@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import SMALL, make_unet, random_sample, reference, save_unet
 
-from sqldiffusion.scheduler import NoiseSchedule, StepRule
+from sqldiffusion.schedulers import DDPMScheduler
 from sqldiffusion.sql_unet import SQLUNet
 
 torch = pytest.importorskip("torch")
@@ -145,14 +145,13 @@ def test_sampler_step_equals_diffusers(spark_engine, monkeypatch, in_driver):
     import diffusers.schedulers.scheduling_ddpm as ddpm
 
     from sqldiffusion.pipeline import NOISE, SAMPLE
-    from sqldiffusion.scheduler import SCHEDULE
-    from sqldiffusion.schedulers import of_rule
+    from sqldiffusion.schedulers.schedule import SCHEDULE
 
     engine = spark_engine
     assert engine._in_driver  # local[2]: relations are held in the driver unless told otherwise
     monkeypatch.setattr(engine, "_in_driver", in_driver)
     x, eps, z = (random_sample(1, 3, 8, seed=s) for s in (7, 8, 9))
-    ours = of_rule(NoiseSchedule(), StepRule("ddpm"))
+    ours = DDPMScheduler()
     ours.set_timesteps(timesteps=[500, 250])
     try:
         ours.begin(engine)
@@ -227,12 +226,13 @@ def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine,
     import duckdb
     from PIL import Image
 
-    from sqldiffusion.many import DATASET, Recipe, generate_many
+    from sqldiffusion.many import DATASET, Work, generate_many
     from sqldiffusion.pictures import to_pixels
     from sqldiffusion.pipeline import SQLDiffusionPipeline
+    from sqldiffusion.recipe import Recipe
 
     _, folder = small_model
-    recipe = Recipe(str(folder), (500, 0))
+    recipe = Work(str(folder), Recipe("ddpm", None, (500, 0), False))
     out = tmp_path / "out"
     assert generate_many(spark_engine.spark, recipe, [0, 1, 2], out, engine="postgres", database=pg_dsn) == (3, 0)
     assert generate_many(spark_engine.spark, recipe, [2, 3], out, engine="postgres", database=pg_dsn) == (1, 1)
@@ -258,12 +258,13 @@ def test_generate_many_on_the_session_engine_makes_what_generate_makes_there(spa
     from PIL import Image
 
     from sqldiffusion.backends.spark.engine import COMPLETE, SparkTarget
-    from sqldiffusion.many import DATASET, Recipe, generate_many
+    from sqldiffusion.many import DATASET, Work, generate_many
     from sqldiffusion.pictures import to_pixels
     from sqldiffusion.pipeline import SQLDiffusionPipeline
+    from sqldiffusion.recipe import Recipe
 
     _, folder = small_model
-    recipe, out, warehouse = Recipe(str(folder), (500, 0)), tmp_path / "out", tmp_path / "warehouse"
+    recipe, out, warehouse = Work(str(folder), Recipe("ddpm", None, (500, 0), False)), tmp_path / "out", tmp_path / "warehouse"
     target = SparkTarget(warehouse=str(warehouse))
     assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (1, 0)
     assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (0, 1)

@@ -19,7 +19,9 @@ from sqldiffusion.backends.contract import Dialect, Engine
 from sqldiffusion.graph.ops import OPS
 from sqldiffusion.model.config import UNetConfig
 from sqldiffusion.program import INPUTS, render_unet
-from sqldiffusion.scheduler import NoiseSchedule, StepRule, coefficients_sql, schedule_sql
+from sqldiffusion.schedulers import NoiseSchedule
+from sqldiffusion.schedulers.alphas import coefficients_sql
+from sqldiffusion.schedulers.schedule import schedule_sql
 
 PACKAGE = Path(sqldiffusion.__file__).parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -146,7 +148,7 @@ def golden_text(dialect) -> str:
         ("the timesteps relation", dialect.timesteps([9, 4.5])),
         ("the schedule", schedule_sql(schedule, dialect)),
         ("x_T: noise of seed 7, stream 0", dialect.gaussian_noise((2, 3, 8, 8), 7, 0)),
-        ("a DDPM step's coefficients, 9 -> 4", coefficients_sql(StepRule("ddpm"), schedule, 9, 4)),
+        ("a DDPM step's coefficients, 9 -> 4", coefficients_sql("ddpm", schedule, 9, 4, noisy=True)),
         ("the sampler step", dialect.sampler_step("sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3)),
         ("a picture noised (image-to-image, RePaint's undo)", dialect.noised("sqld_image", "sqld_noise", "sqld_step", 3)),
         ("a RePaint step", dialect.sampler_step("sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3,

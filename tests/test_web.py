@@ -27,8 +27,8 @@ from sqldiffusion.backends.duckdb.storage import half_values_sql
 from sqldiffusion.cli import cli
 from sqldiffusion.errors import SQLDiffusionError
 from sqldiffusion.model import load_model
-from sqldiffusion.scheduler import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule
-from sqldiffusion.web.export import PINNED, export_web, recipes
+from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+from sqldiffusion.web.export import PINNED, export_web
 from sqldiffusion.web.record import SEED
 
 HERE = Path(__file__).resolve().parent
@@ -51,8 +51,7 @@ def wasm_modules() -> Path:
 
 
 def default_recipes(model):
-    schedule = NoiseSchedule.from_config(model.scheduler_config)
-    return recipes(schedule, [(DEFAULT_SAMPLER, DEFAULT_STEPS, None, DEFAULT_KARRAS)])
+    return [DEFAULT]
 
 
 @pytest.fixture(scope="module")

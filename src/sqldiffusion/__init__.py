@@ -3,8 +3,13 @@
 from .editing import SQLImg2ImgPipeline, SQLInpaintPipeline
 from .errors import SQLDiffusionError
 from .pipeline import SQLDiffusionPipeline
+from .schedulers import (CMStochasticIterativeScheduler, DDIMInverseScheduler, DDIMScheduler, DDPMScheduler,
+                         DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler,
+                         HeunDiscreteScheduler, PNDMScheduler, RePaintScheduler, UniPCMultistepScheduler)
 from .sql_unet import SQLUNet, unet
 
 __version__ = "0.1.0"
-__all__ = ["SQLDiffusionError", "SQLDiffusionPipeline", "SQLImg2ImgPipeline", "SQLInpaintPipeline", "SQLUNet", "unet",
-           "__version__"]
+__all__ = ["CMStochasticIterativeScheduler", "DDIMInverseScheduler", "DDIMScheduler", "DDPMScheduler",
+           "DPMSolverMultistepScheduler", "EulerAncestralDiscreteScheduler", "EulerDiscreteScheduler",
+           "HeunDiscreteScheduler", "PNDMScheduler", "RePaintScheduler", "SQLDiffusionError", "SQLDiffusionPipeline",
+           "SQLImg2ImgPipeline", "SQLInpaintPipeline", "SQLUNet", "UniPCMultistepScheduler", "unet", "__version__"]

@@ -14,7 +14,9 @@ import numpy as np
 
 from .errors import RunFailed, SQLDiffusionError, first_line
 from .redact import redact
-from .scheduler import BLOG_TIMESTEPS as BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, KARRAS_SAMPLERS, SAMPLERS
+from .recipe import BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, choose as recipe_of_options
+from .schedulers import SAMPLERS
+from .schedulers.base import karras_samplers
 from .backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engine_class
 from .pipeline import MAX_SEED
 from .many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION, server_flags
@@ -111,54 +113,34 @@ def _listed(flags: list[str]) -> str:
     return flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} and {flags[-1]}"
 
 
-def _planned(loaded, steps: int | None, timestep_list: str | None, rule) -> list[int]:
-    """The timesteps a run of `loaded` with step rule `rule` visits: --steps, --timesteps, or the
-    sampler's default."""
-    from .scheduler import NoiseSchedule, parse_timesteps
-    from .schedulers import plan
-
-    steps, timestep_list = _default_plan(rule.sampler, steps, timestep_list)
-    return plan(NoiseSchedule.from_config(loaded.scheduler_config), steps=steps,
-                timesteps=parse_timesteps(timestep_list) if timestep_list is not None else None,
-                sampler=rule.sampler, karras=rule.karras)
-
-
-DPM_STEPS = 8  # a fast solver (dpmpp-*, euler*, heun) without --steps or --timesteps
-BLOG_TIMESTEPS = ",".join(map(str, BLOG))
-
-
-def _default_plan(sampler: str, steps: int | None, timestep_list: str | None) -> tuple[int | None, str | None]:
-    """--steps and --timesteps as given, or when neither is: the blog's four steps for ddpm and
-    ddim, DPM_STEPS for the fast solvers."""
-    if steps is None and timestep_list is None:
-        if sampler == "consistency":
-            return None, None  # the scheduler's own default: one pass
-        if sampler not in ("ddpm", "ddim"):
-            return DPM_STEPS, None
-        return None, BLOG_TIMESTEPS
-    return steps, timestep_list
+def plan_options(command):
+    """The options that choose a sampler and its plan, for every command that samples."""
+    options = [
+        click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
+        click.option("--timesteps", "timestep_list",
+                     help="Descending timesteps to visit (DDPM unless --sampler says otherwise)."),
+        click.option("--sampler", help=f"{', '.join(SAMPLERS)} (the fast solvers take {DEFAULT_STEPS} steps unless "
+                                       f"told) [default: {DEFAULT_SAMPLER}{' --karras' if DEFAULT_KARRAS else ''}, "
+                                       f"{DEFAULT_STEPS} steps; ddpm with --steps or --timesteps]."),
+        click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG}."),
+        click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
+        click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "
+                                                    f"{', '.join(karras_samplers())}."),
+        click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
-def _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=False, configured="ddpm"):
-    """(sampler, steps, timestep_list, karras) of a sampling command's options: `--blog` is
-    `--sampler ddpm --timesteps BLOG_TIMESTEPS`; no sampler option at all is the default
-    (DEFAULT_SAMPLER; `edit` keeps DDPM on the blog's schedule); a plan given without --sampler
-    is DDPM's, as it always was. A consistency model (`configured`, from its scheduler config)
-    samples with its own scheduler whatever the options."""
-    if configured == "consistency" and sampler is None and not blog:
-        sampler = "consistency"
-    chosen = sampler is not None or steps is not None or timestep_list is not None or karras or eta or no_noise
-    if blog:
-        if sampler is not None or steps is not None or timestep_list is not None or karras:
-            raise SQLDiffusionError(f"--blog means --sampler ddpm --timesteps {BLOG_TIMESTEPS}: give it without "
-                                    "--sampler, --steps, --timesteps or --karras")
-        return "ddpm", None, BLOG_TIMESTEPS, False
-    if not chosen and not editing:
-        return DEFAULT_SAMPLER, DEFAULT_STEPS, None, DEFAULT_KARRAS
-    if sampler is None:
-        sampler = DEFAULT_SAMPLER if karras else "ddpm"  # --karras alone: the default Karras sampler
-    steps, timestep_list = _default_plan(sampler, steps, timestep_list)
-    return sampler, steps, timestep_list, karras
+def _recipe(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=False, configured="ddpm"):
+    """The recipe (sampler and plan) of a sampling command's options (recipe.choose)."""
+    return recipe_of_options(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing, configured)
+
+
+def _saying(quiet: bool):
+    """What prints a command's messages on stderr, or nothing with --quiet."""
+    return (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))
 
 
 def _class_labels(text: str | None, config) -> list[int] | None:
@@ -234,16 +216,7 @@ def sampling_options(command):
         click.option("--model", "-m", default="demo", show_default=True,
                      help="'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
         engine_options,
-        click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does."),
-        click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise)."),
-        click.option("--sampler", help=f"{', '.join(SAMPLERS)} (the fast solvers take 8 steps unless told) "
-                                       f"[default: {DEFAULT_SAMPLER}{' --karras' if DEFAULT_KARRAS else ''}, {DEFAULT_STEPS} steps; "
-                                       "ddpm with --steps or --timesteps]."),
-        click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}."),
-        click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
-        click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "
-                                                    f"{', '.join(KARRAS_SAMPLERS)}."),
-        click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
+        plan_options,
         click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the SQL noise."),
         click.option("--class-label", "class_label",
                      help="Class-conditional models: the class of every image, or one per image (3,7); "
@@ -354,23 +327,18 @@ def edit(image, strength, **options) -> None:
 def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, class_label,
             batch, out, gif, show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
     from . import pictures, provenance
-    from .editing import SQLImg2ImgPipeline
+    from .editing import SQLImg2ImgPipeline, strength_scheduler
     from .model import Model, load_model
-    from .pipeline import SQLDiffusionPipeline, image_size, replanned
+    from .pipeline import SQLDiffusionPipeline, image_size
     from .preflight import check_fits
-    from .scheduler import NoiseSchedule, make_rule, parse_timesteps, strength_plan
-    from .schedulers import plan, planned_scheduler, sampler_of_config
+    from .schedulers import sampler_of_config
     from .sql_unet import SQLUNet
 
     loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
-    sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta,
-                                                            no_noise, editing=image is not None,
-                                                            configured=sampler_of_config(loaded.scheduler_config)[0])
-    rule = make_rule(sampler, eta, not no_noise, karras)
+    recipe = _recipe(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
+                     configured=sampler_of_config(loaded.scheduler_config)[0])
+    scheduler = recipe.scheduler(loaded.scheduler_config)  # its options checked
     labels = _class_labels(class_label, loaded.config)
-    if karras and image is not None:
-        raise SQLDiffusionError("--karras applies to generate; edit runs the plain DPM-Solver++ plan")
-    timesteps = parse_timesteps(timestep_list) if timestep_list is not None else None
     x_t = _init_noise(init_noise, loaded.config, editing=image is not None) if init_noise else None
     if x_t is not None:
         held = len(x_t)
@@ -382,15 +350,13 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     if batch < 1:
         raise SQLDiffusionError(f"--batch {batch}: make at least one image")
     out, gif, save_npy, settings_json = _check_outputs(out, gif, save_npy, force)
-    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    say = _saying(quiet)
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch)  # before the engine starts
-    scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
-    visited = plan(scheduler, steps=steps, timesteps=timesteps, sampler=rule.sampler, karras=rule.karras)
-    if image is not None:
-        visited = strength_plan(visited, strength)
+    recipe.plan(scheduler)
+    run = scheduler if image is None else strength_scheduler(scheduler, strength, **recipe.call_arguments())
     if gif is not None:  # and with the GIF's frames, now that the plan says how many
-        passes = len(planned_scheduler(scheduler, rule, visited).timesteps)
+        passes = len(run.timesteps)
         check_fits(loaded.config, *size, batch, trajectory=_gif_bytes(
             passes + (x_t is not None or image is not None), batch, loaded.config.in_channels, *size, pairs=True))
     picture = None
@@ -402,28 +368,27 @@ def _sample(model, engine, database, steps, timestep_list, sampler, blog, eta, k
     net = SQLUNet(loaded, engine, database)
     made = provenance.record(
         "generate" if image is None else "edit", model=loaded.name, digest=loaded.digest, engine=engine, size=size,
-        batch=batch, seed=seed, sampler=rule.sampler, karras=rule.karras, eta=rule.eta, noise=rule.add_noise,
-        clip_sample=scheduler.clip_sample, steps=steps, timesteps=timesteps, class_labels=labels, strength=strength,
+        batch=batch, seed=seed, sampler=recipe.sampler, karras=recipe.karras, eta=recipe.eta, noise=recipe.add_noise,
+        clip_sample=scheduler.schedule.clip_sample, steps=recipe.steps,
+        timesteps=None if recipe.timesteps is None else list(recipe.timesteps), class_labels=labels, strength=strength,
         init_noise_sha256=provenance.file_sha256(init_noise, NPY_LIMIT, "--init-noise") if x_t is not None else None,
         image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image") if image is not None else None)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
-    common = dict(**replanned(visited, rule.karras), seed=seed, sampler=rule.sampler, eta=rule.eta, class_labels=labels,
-                  add_noise=rule.add_noise, output_type="latent", on_event=_keeping_pairs(frames) if gif is not None else None)
+    common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="latent",
+                  on_event=_keeping_pairs(frames) if gif is not None else None)
+    pipe = SQLDiffusionPipeline(net, scheduler) if picture is None else SQLImg2ImgPipeline(net, scheduler)
+    pipe.set_progress_bar_config(disable=True if quiet else None)
     if picture is None:
-        pipe = SQLDiffusionPipeline(net, scheduler)
-        pipe.set_progress_bar_config(disable=True if quiet else None)
         samples = pipe(batch_size=batch, init_noise=x_t, **common).images
     else:
-        pipe = SQLImg2ImgPipeline(net, scheduler)
-        pipe.set_progress_bar_config(disable=True if quiet else None)
-        samples = pipe(image=picture, strength=1.0, batch_size=batch, noise=x_t, **common).images
+        samples = pipe(image=picture, strength=strength, batch_size=batch, noise=x_t, sampler=None, **common).images
     elapsed = time.perf_counter() - began
     start = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
     first = (start, None) if start is not None else None
     _show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json)
     written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
-    say(f"{len(samples)} image(s), {len(visited)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+    say(f"{len(samples)} image(s), {len(run.planned)} steps, {elapsed:.1f} s in SQL; wrote {written}")
 
 
 def _check_outputs(out, gif, save_npy, force: bool):
@@ -502,14 +467,15 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     from .pictures import MAX_PICTURE_BYTES, load_mask, load_picture
     from .pipeline import image_size
     from .preflight import check_fits
-    from .scheduler import NoiseSchedule, repaint_plan
+    from .schedulers import RePaintScheduler
     from .sql_unet import SQLUNet
 
     out, gif, save_npy, settings_json = _check_outputs(out, gif, save_npy, force)
-    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    say = _saying(quiet)
     loaded = load_model(model)
-    scheduler = NoiseSchedule.from_config(loaded.scheduler_config)
-    visited = repaint_plan(scheduler, steps, jump_length, jump_n_sample)  # refused unbuilt if too long
+    scheduler = RePaintScheduler.from_config(loaded.scheduler_config, eta=eta)
+    scheduler.set_timesteps(steps, jump_length, jump_n_sample)  # refused unbuilt if too long
+    visited = scheduler.planned
     size, channels = image_size(loaded.config), loaded.config.in_channels
     # before the engine starts; with --gif, its frames too: the picture, then every step's sample
     trajectory = _gif_bytes(len(visited) + 1, batch, channels, *size, pairs=False) if gif is not None else 0
@@ -519,7 +485,7 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
     for note in notes:
         say(note)
     say(f"loading {model} into {_where(engine, database)}; {len(visited)} steps")
-    pipe = SQLInpaintPipeline(SQLUNet(loaded, engine, database), scheduler)
+    pipe = SQLInpaintPipeline(SQLUNet(loaded, engine, database))
     made = provenance.record("inpaint", model=loaded.name, digest=loaded.digest, engine=engine, size=size, batch=batch,
                              seed=seed, sampler="repaint", eta=eta, steps=steps, jump_length=jump_length,
                              jump_n_sample=jump_n_sample,
@@ -560,7 +526,7 @@ def invert(image, steps, save_npy, out, model, engine, database, quiet, force) -
     settings_json = check_output(beside, "text", force, "--save-npy's settings")
     out = check_output(out, "picture", force, "--out") if out is not None else None
     check_distinct(("--save-npy", save_npy), ("--save-npy's settings", settings_json), ("--out", out))
-    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    say = _saying(quiet)
     pipe, picture = _pipeline_with_picture(model, engine, database, image, say)
     pipe.set_progress_bar_config(disable=True if quiet else None)
     x_t = editing.invert(pipe, picture, steps)
@@ -604,7 +570,7 @@ def interpolate(seeds, images, frames, steps, model, engine, database, out, gif,
     if len(pair) != 2 or (names is not None and len(names) != 2) or min(pair) < 0:
         raise SQLDiffusionError("interpolation runs between two seeds (--seeds A,B) or two pictures (--images A,B)")
     out, gif, save_npy, settings_json = _check_outputs(out, gif, save_npy, force)
-    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    say = _saying(quiet)
     from .editing import prepare_pictures
     from .model import load_model
     from .pipeline import image_size
@@ -756,7 +722,7 @@ def figures(model, out, engine, database, seed, count, all_steps) -> None:
     from .outputs import check_output
     from .pipeline import image_size
     from .preflight import check_fits
-    from .scheduler import NoiseSchedule
+    from .schedulers import NoiseSchedule
 
     loaded = load_model(model)
     check_fits(loaded.config, *image_size(loaded.config), count, batch_option="--count")  # before the engine starts
@@ -798,13 +764,7 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 @click.option("--table", help="Or a table of the Spark session's catalog to append the results to.")
 @click.option("--model", "-m", default="demo", show_default=True,
               help="'demo', a model folder every executor can read, or a Hub id.")
-@click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
-@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
-@click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
-@click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}.")
-@click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
-@click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
-@click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
+@plan_options
 @click.option("--per-task", default=1, show_default=True, type=click.IntRange(min=1), help="Seeds per Spark task.")
 @click.option("--png", is_flag=True, help="Also write one PNG per seed under OUTPUT/png (with --output).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
@@ -814,11 +774,10 @@ def serve(models, engine, database, host, port, allow_hosts, open_page) -> None:
 def generate_many(seeds, output, table, model, engine, database, session, steps, timestep_list, sampler, blog,
                   eta, karras, no_noise, per_task, png, quiet) -> None:
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
-    from .many import Recipe, check_engine, generate_many as run, parse_seeds
-    from .model import load_model
     from tqdm.auto import tqdm
 
-    from .scheduler import make_rule
+    from .many import Work, check_engine, generate_many as run, parse_seeds
+    from .model import load_model
 
     chosen = parse_seeds(seeds)
     if (output is None) == (table is None):
@@ -826,18 +785,16 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
     if png and output is None:
         raise SQLDiffusionError("--png writes under --output DIR; give one")
     check_engine(engine, database)  # before Spark starts
-    sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise)
-    rule = make_rule(sampler, eta, not no_noise, karras)
-    loaded = load_model(model)
-    visited = _planned(loaded, steps, timestep_list, rule)
+    recipe = _recipe(sampler, steps, timestep_list, karras, blog, eta, no_noise)
+    recipe.planned(load_model(model).scheduler_config)  # checked here, before Spark starts
     source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
-    recipe = Recipe(source, tuple(visited), rule.sampler, rule.eta, rule.add_noise, rule.karras)
-    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
+    work = Work(source, recipe)
+    say = _saying(quiet)
     say(f"starting Spark ({session.master or 'local[*]'})")
     spark = backend_package(MANY_SESSION).open_session(session)
     try:
         with tqdm(total=len(chosen), unit="picture", disable=True if quiet else None) as bar:
-            made, skipped = run(spark, recipe, chosen, output, engine, per_task, output / "png" if png else None,
+            made, skipped = run(spark, work, chosen, output, engine, per_task, output / "png" if png else None,
                                 progress=lambda done, total: bar.update(done - bar.n), table=table, database=database)
     finally:
         spark.stop()
@@ -846,13 +803,7 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
 
 @cli.command("export-sql")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
-@click.option("--steps", type=int, help="Number of denoising steps, spaced as diffusers does.")
-@click.option("--timesteps", "timestep_list", help="Descending timesteps to visit (DDPM unless --sampler says otherwise).")
-@click.option("--sampler", help=f"{', '.join(SAMPLERS)} [default: as generate's].")
-@click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG_TIMESTEPS}.")
-@click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM.")
-@click.option("--karras", is_flag=True, help=f"Karras sigmas: {', '.join(KARRAS_SAMPLERS)}.")
-@click.option("--no-noise", is_flag=True, help="DDPM without the added noise.")
+@plan_options
 @click.option("--seed", default=0, show_default=True, type=SEED)
 @click.option("--batch", default=1, show_default=True, type=int)
 @click.option("--max-memory", metavar="SIZE", help="Memory the script's run may use on the server, e.g. 8G "
@@ -869,25 +820,24 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
     from .outputs import check_output
     from .pipeline import image_size
     from .preflight import check_fits, parse_size
-    from .scheduler import make_rule
 
-    sampler, steps, timestep_list, karras = _choose_sampler(sampler, steps, timestep_list, karras, blog, eta, no_noise)
-    rule = make_rule(sampler, eta, not no_noise, karras)
+    recipe = _recipe(sampler, steps, timestep_list, karras, blog, eta, no_noise)
     loaded = load_model(model)
+    scheduler = recipe.scheduler(loaded.scheduler_config)
     # the batch as generate's preflight takes it (the server's memory cannot be seen from here, as
     # with --dsn): the script's every pass holds the whole batch, and so does its text here
     check_fits(loaded.config, *image_size(loaded.config), batch, parse_size(max_memory) if max_memory else None)
-    visited = _planned(loaded, steps, timestep_list, rule)
+    recipe.plan(scheduler)
     if out is None:
         try:
-            write_script(sys.stdout, loaded, visited, rule, seed, batch)
+            write_script(sys.stdout, loaded, scheduler, seed, batch)
         except BrokenPipeError:
             raise  # a reader that stopped early (| head) is not news
         except OSError as e:  # standard output sent to a full disk
             raise RunFailed(f"could not write the script to standard output ({e.strerror or first_line(e)})") from None
         return
     out = check_output(out, "text", force, "--out")
-    pictures.write_text(out, lambda f: write_script(f, loaded, visited, rule, seed, batch))
+    pictures.write_text(out, lambda f: write_script(f, loaded, scheduler, seed, batch))
 
 
 @cli.command("export-web")
@@ -899,34 +849,32 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
 @click.option("--sampler", "samplers", multiple=True, help=f"A sampler to offer (repeatable): {', '.join(SAMPLERS)} "
                                                            "[default: as generate's].")
 @click.option("--steps", "step_counts", multiple=True, type=int, help="A number of steps to offer (repeatable).")
-@click.option("--karras", is_flag=True, help=f"Karras sigmas for the samplers that take them: {', '.join(KARRAS_SAMPLERS)}.")
-@click.option("--blog", is_flag=True, help=f"Also offer the blog's schedule (DDPM, {BLOG_TIMESTEPS}).")
+@click.option("--karras", is_flag=True, help=f"Karras sigmas for the samplers that take them: "
+                                            f"{', '.join(karras_samplers())}.")
+@click.option("--blog", is_flag=True, help=f"Also offer the blog's schedule (DDPM, {BLOG}).")
 @click.option("--max-batch", type=int, help="The most images the page makes at once, 1-4 [default: as many as fit].")
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
 def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog, max_batch, quiet) -> None:
     """Write a static folder where a browser runs the network as SQL in DuckDB-WASM (no server code)."""
     from .model import load_model
-    from .scheduler import NoiseSchedule, parse_timesteps
     from .schedulers import sampler_of_config
-    from .web.export import export_web as write_folder, recipes
+    from .web.export import export_web as write_folder
 
     loaded = load_model(model)
     configured = sampler_of_config(loaded.scheduler_config)[0]
-    if karras and samplers and not set(samplers) & set(KARRAS_SAMPLERS):
-        raise SQLDiffusionError(f"--karras applies to {', '.join(KARRAS_SAMPLERS)}; none of the samplers given takes it")
+    karras_ones = karras_samplers()
+    if karras and samplers and not set(samplers) & set(karras_ones):
+        raise SQLDiffusionError(f"--karras applies to {', '.join(karras_ones)}; none of the samplers given takes it")
     chosen = []
     if samplers or step_counts or karras or not blog:
         for sampler in samplers or [None]:
             for steps in step_counts or [None]:
-                takes = karras and (sampler is None or sampler in KARRAS_SAMPLERS)
-                name, count, listed, with_karras = _choose_sampler(sampler, steps, None, takes, False, 0.0, False,
-                                                                   configured=configured)
-                chosen.append((name, count, None if listed is None else tuple(parse_timesteps(listed)), with_karras))
+                takes = karras and (sampler is None or sampler in karras_ones)
+                chosen.append(_recipe(sampler, steps, None, takes, False, 0.0, False, configured=configured))
     if blog:
-        chosen.append(("ddpm", None, BLOG, False))
-    say = (lambda line: None) if quiet else (lambda line: click.echo(line, err=True))  # noqa: E731
-    write_folder(out_dir, loaded, recipes(NoiseSchedule.from_config(loaded.scheduler_config), chosen), duckdb_wasm,
-                 max_batch, say)
+        chosen.append(_recipe(None, None, None, False, True, 0.0, False))
+    say = _saying(quiet)
+    write_folder(out_dir, loaded, chosen, duckdb_wasm, max_batch, say)
     say(f"serve it with: python -m http.server --bind 127.0.0.1 --directory {out_dir} 8000, "
         "then open http://127.0.0.1:8000/")
 

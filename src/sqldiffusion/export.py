@@ -24,8 +24,7 @@ from .model import Model
 from .pictures import COLUMNS, RAMP, ascii_rows
 from .pipeline import image_size, loop, relations, resolve_seed
 from .program import SAMPLE, render_unet
-from .scheduler import NoiseSchedule, StepRule
-from .schedulers import planned_scheduler
+from .schedulers import Scheduler
 
 
 class ScriptWriter(Engine):
@@ -89,9 +88,9 @@ class ScriptWriter(Engine):
         raise SQLDiffusionError("a script cannot hand vectors back to Python")
 
 
-def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule, seed: int = 0,
-                 batch: int = 1) -> None:
-    """The whole script: settings, weights (CREATE TABLE + COPY), the loop, the ASCII picture."""
+def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0, batch: int = 1) -> None:
+    """The whole script: settings, weights (CREATE TABLE + COPY), the loop of `scheduler` (its plan
+    set), the ASCII picture."""
     if batch < 1:
         raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
     seed = resolve_seed(seed)  # as generate takes it: the same picture for the same --seed
@@ -102,8 +101,9 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
     graph = unet_layers(config)
     tensors = model.tensors(graph.expected_tensors())
     shape = (batch, config.in_channels, *image_size(config))
-    about = (f"sqldiffusion: {model.name}, timesteps {','.join(f'{t:g}' for t in timesteps)}, "
-             f"{rule.sampler}{' with Karras sigmas' if rule.karras else ''}{'' if rule.add_noise else ' without noise'}, "
+    about = (f"sqldiffusion: {model.name}, timesteps {','.join(f'{t:g}' for t in scheduler.planned)}, "
+             f"{scheduler.name}{' with Karras sigmas' if scheduler.karras else ''}"
+             f"{'' if scheduler.add_noise else ' without noise'}, "
              f"seed {seed}, batch {batch}")
     out.write(f"-- {comment(about)}\n"
               "-- Run on an empty PostgreSQL database (15 or newer): psql -q -X -f THIS_FILE\n"
@@ -119,11 +119,10 @@ def write_script(out: TextIO, model: Model, timesteps: list[int], rule: StepRule
         writer.store_layer(namespace, layer, tensors)
     out.write("\n-- the sampler\n")
     program = render_unet(config, *shape[2:], writer.dialect, namespace)
-    scheduler = planned_scheduler(NoiseSchedule.from_config(model.scheduler_config), rule, timesteps)
     loop(writer, program, scheduler, shape, seed)
     out.write("\n-- the picture\n\\pset tuples_only on\n\\pset format unaligned\n")
     writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
-    writer.drop(*relations(program))
+    writer.drop(*relations(program, scheduler))
     writer.execute_sql(f"DROP SCHEMA {quote(namespace)} CASCADE")
 
 

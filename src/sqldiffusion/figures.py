@@ -11,7 +11,7 @@ import numpy as np
 from . import pictures
 from .backends import DEFAULT
 from .pipeline import SQLDiffusionPipeline
-from .scheduler import BLOG_TIMESTEPS
+from .schedulers.schedule import BLOG_TIMESTEPS
 
 BLOG_SCHEDULE = list(BLOG_TIMESTEPS)
 
@@ -32,7 +32,7 @@ def make_figures(model, out: Path, engine: str = DEFAULT, database: str | None =
                  count: int = 10, all_steps: int | None = None,
                  log: Callable[[str], None] = print) -> list[Path]:
     pipe = SQLDiffusionPipeline.from_pretrained(model, engine, database)
-    total = pipe.scheduler.num_train_timesteps
+    total = pipe.scheduler.schedule.num_train_timesteps
     written = []
 
     embedding = pipe.unet.time_embedding(range(total))

@@ -27,21 +27,22 @@ from .errors import SQLDiffusionError
 from .fields import shown
 from .pictures import png_bytes
 from .pipeline import MAX_SEED
+from .recipe import Recipe
 
 DATASET = "pictures.parquet"  # under the output folder
 SCHEMA = "seed BIGINT, model STRING, digest STRING, engine STRING, settings STRING, png BINARY"
 
 
 @dataclass(frozen=True)
-class Recipe:
+class Work:
     """Everything that decides a picture but its seed: what `generate` takes."""
 
     model: str  # "demo", a folder every executor can read, or a Hub id
-    timesteps: tuple[int, ...]
-    sampler: str = "ddpm"
-    eta: float = 0.0
-    add_noise: bool = True
-    karras: bool = False  # dpmpp-2m with Karras sigmas: its plan is made again from the number of steps
+    work: Work  # the sampler and its plan
+
+    def settings(self) -> str:
+        """The settings each picture's row carries, as JSON."""
+        return json.dumps({"model": self.model, **asdict(self.recipe)}, sort_keys=True)
 
 
 # A run makes at most this many pictures (each a whole sampling run in SQL: weeks of work for a
@@ -114,24 +115,23 @@ def _net(model: str, engine: str = DEFAULT_ENGINE, database=None):
     return _NETS[key]
 
 
-def make_pictures(recipe: Recipe, seeds, net=None):
+def make_pictures(work: Work, seeds, net=None):
     """(seed, model, digest, engine, settings, png) for each seed: `generate --seed S`, batch 1."""
-    from .pipeline import SQLDiffusionPipeline, replanned
+    from .pipeline import SQLDiffusionPipeline
 
-    net = net or _net(recipe.model)
-    pipe = SQLDiffusionPipeline(net)
+    net = net or _net(work.model)
+    pipe = SQLDiffusionPipeline(net, work.recipe.planned(net.model.scheduler_config))
     pipe.set_progress_bar_config(disable=True)
-    settings = json.dumps(asdict(recipe), sort_keys=True)
+    settings = work.settings()
     for seed in seeds:
-        samples = pipe(**replanned(recipe.timesteps, recipe.karras), seed=int(seed), sampler=recipe.sampler,
-                       eta=recipe.eta, add_noise=recipe.add_noise, output_type="latent").images
-        yield (int(seed), recipe.model, net.model.digest, net.engine.name, settings, png_bytes(samples))
+        samples = pipe(**work.recipe.call_arguments(), seed=int(seed), output_type="latent").images
+        yield (int(seed), work.model, net.model.digest, net.engine.name, settings, png_bytes(samples))
 
 
-def _task(recipe: Recipe, engine: str = DEFAULT_ENGINE, database=None):
+def _task(work: Work, engine: str = DEFAULT_ENGINE, database=None):
     """The function each Spark task runs over its seeds (executed in the executors' Python workers)."""
     def run(seeds):
-        yield from make_pictures(recipe, list(seeds), _net(recipe.model, engine, database))
+        yield from make_pictures(work, list(seeds), _net(work.model, engine, database))
     return run
 
 
@@ -165,7 +165,7 @@ class Store:
             writer.parquet(str(self.folder / DATASET))
 
 
-def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None = None, engine: str = DEFAULT_ENGINE,
+def generate_many(spark, work: Work, seeds: list[int], output: Path | None = None, engine: str = DEFAULT_ENGINE,
                   per_task: int = 1, png_folder: Path | None = None,
                   progress: Callable[[int, int], None] | None = None, table: str | None = None,
                   database=None) -> tuple[int, int]:
@@ -180,14 +180,14 @@ def generate_many(spark, recipe: Recipe, seeds: list[int], output: Path | None =
     if todo:
         on_session = ENGINES[engine] == "session"
         if on_session:
-            rows = list(_on_session(spark, recipe, todo, progress, engine, database))
+            rows = list(_on_session(spark, work, todo, progress, engine, database))
             frame = spark.createDataFrame(rows, SCHEMA)
         else:
             if ENGINES[engine] == "server":
-                _import_once(recipe.model, engine, database)
+                _import_once(work.model, engine, database)
             slices = [todo[i:i + per_task] for i in range(0, len(todo), per_task)]
             rdd = spark.sparkContext.parallelize(slices, len(slices)).flatMap(lambda s: s, preservesPartitioning=True)
-            frame = spark.createDataFrame(rdd.mapPartitions(_task(recipe, engine, database)), SCHEMA)
+            frame = spark.createDataFrame(rdd.mapPartitions(_task(work, engine, database)), SCHEMA)
         _with_progress(spark, lambda: store.append(frame), len(todo), per_task, None if on_session else progress)
     if png_folder is not None:
         write_pngs(store.frame(), png_folder)
@@ -202,15 +202,15 @@ def _import_once(model: str, engine: str, database) -> None:
     SQLUNet(model, engine, database).engine.close()
 
 
-def _on_session(spark, recipe: Recipe, seeds: list[int], progress, name: str, target):
+def _on_session(spark, work: Work, seeds: list[int], progress, name: str, target):
     """The pictures as SQL on the driver's session itself, one after another."""
     from .sql_unet import SQLUNet
 
     target = backend_package(name).target() if target is None else target
     engine = engine_class(name)(replace(target, session=spark))
     try:
-        net = SQLUNet(recipe.model, engine)
-        for i, row in enumerate(make_pictures(recipe, seeds, net)):
+        net = SQLUNet(work.model, engine)
+        for i, row in enumerate(make_pictures(work, seeds, net)):
             yield row
             if progress:
                 progress(i + 1, len(seeds))

@@ -25,15 +25,12 @@ from .events import Event, StatementFinished, StatementStarted, Step, StepFinish
 from .model import Model
 from .pictures import to_pixels
 from .program import CLASS_LABELS, SAMPLE, TIMESTEPS
-from .scheduler import COEFFICIENTS, SIGMAS, NoiseSchedule, StepRule, make_rule
-from .schedulers import Scheduler, of_rule, planned_scheduler, sampler_of_config
-from .schedulers.base import PREDICTION, RELATIONS
-from .schedulers.editing import IMAGE, MASK, DDIMInverseScheduler, RePaintScheduler
+from .schedulers import Scheduler, as_scheduler, make_scheduler, sampler_of_config, scheduler_from_config
+from .schedulers.base import COEFFICIENTS, NEXT, PREDICTION
+from .schedulers.editing import IMAGE
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
-NEXT = "sqld_next"
-ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
 OUTPUT_TYPES = ("pil", "np", "latent")
 
 
@@ -43,10 +40,36 @@ class ImagePipelineOutput:
 
 
 class SQLDiffusionPipeline:
-    def __init__(self, unet: SQLUNet, scheduler: NoiseSchedule | None = None) -> None:
+    def __init__(self, unet: SQLUNet, scheduler=None) -> None:
         self.unet = unet
-        self.scheduler = scheduler or NoiseSchedule.from_config(unet.model.scheduler_config)
+        self.scheduler = scheduler if scheduler is not None else scheduler_from_config(unet.model.scheduler_config)
         self._progress_bar_config: dict = {}
+
+    @property
+    def scheduler(self) -> Scheduler:
+        """The sampler the pipeline runs: by default the one the model's scheduler_config.json names.
+        Assign one of ours (`DDIMScheduler.from_config(pipe.scheduler.config)`) or a diffusers
+        scheduler object, read by its class name and config."""
+        return self._scheduler
+
+    @scheduler.setter
+    def scheduler(self, scheduler) -> None:
+        self._scheduler = as_scheduler(scheduler)
+
+    def run_scheduler(self, sampler: str | None = None, eta: float = 0.0, add_noise: bool = True,
+                      use_karras_sigmas: bool | None = None) -> Scheduler:
+        """The scheduler of a call: `pipe.scheduler`, or one made from its config where the call names
+        a sampler (a short name of schedulers.SAMPLERS) or an option. Karras sigmas carry over only
+        to the same sampler."""
+        base = self._scheduler
+        if sampler is None and not eta and add_noise and use_karras_sigmas is None:
+            scheduler = base
+        else:
+            name = base.name if sampler is None else sampler
+            karras = use_karras_sigmas if use_karras_sigmas is not None else base.karras and name == base.name
+            scheduler = make_scheduler(name, base.config, eta, add_noise, karras)
+        check_sampler_fits(self.unet.model.scheduler_config, scheduler.name)
+        return scheduler
 
     def set_progress_bar_config(self, **kwargs) -> None:
         """Options of the progress bar, as tqdm takes them (diffusers' habit): `disable=True` hides
@@ -92,20 +115,18 @@ class SQLDiffusionPipeline:
         by default drawn at random from the model's classes with the seed, as diffusers'
         ConsistencyModelPipeline draws them.
 
+        `sampler`, `eta`, `add_noise` and `use_karras_sigmas` run another scheduler than
+        `pipe.scheduler` for this call (see `run_scheduler`).
+
         `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
         gets every statement as it starts and finishes and, after every step, x_t and the predicted
         clean picture x0 (`sqldiffusion.events`).
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
-        configured, karras = sampler_of_config(self.unet.model.scheduler_config)
-        sampler = configured if sampler is None else sampler
-        check_sampler_fits(self.unet.model.scheduler_config, sampler)
-        if use_karras_sigmas is None:
-            use_karras_sigmas = karras and sampler == configured
-        scheduler = of_rule(self.scheduler, make_rule(sampler, eta, add_noise, use_karras_sigmas))
-        if num_inference_steps is None and timesteps is None and sampler != "consistency":
-            num_inference_steps = 1000
+        scheduler = self.run_scheduler(sampler, eta, add_noise, use_karras_sigmas)
+        if num_inference_steps is None and timesteps is None:
+            num_inference_steps = scheduler.pipeline_steps
         scheduler.set_timesteps(None if timesteps is not None else num_inference_steps, timesteps)
         seed = resolve_seed(seed, generator)
         batch = batch_size if init_noise is None else 1 if np.ndim(init_noise) == 3 else len(init_noise)
@@ -190,9 +211,7 @@ def image_size(config) -> tuple[int, int]:
     return int(size), int(size)
 
 
-def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequence[float] | None = None,
-            rule: StepRule | None = None, batch: int = 1,
-            seed: int = 0, init_noise: np.ndarray | None = None,
+def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
             class_labels=None) -> np.ndarray:
@@ -203,11 +222,9 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequen
     noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
     `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
     `class_labels`: for a class-conditional model, one class per image (or one for all).
-    `schedule`: a scheduler whose timesteps are set, or a noise schedule with the step rule and
-    the plan (`timesteps`) to run on it.
+    `scheduler`: its timesteps set.
     """
     engine = net.engine
-    scheduler = schedule if isinstance(schedule, Scheduler) else planned_scheduler(schedule, rule, timesteps)
     timesteps = scheduler.timesteps
     if image is not None:
         image, _ = net.check_inputs(image, timesteps[0])
@@ -233,20 +250,12 @@ def denoise(net: SQLUNet, schedule: NoiseSchedule | Scheduler, timesteps: Sequen
              on_event=on_event, class_labels=labels)
         return engine.fetch_image(SAMPLE, shape)
     finally:
-        engine.drop(*relations(program))
+        engine.drop(*relations(program, scheduler))
 
 
-def relations(program) -> list[str]:
-    """Every relation the loop may create."""
-    return [*RELATIONS, SAMPLE, TIMESTEPS, CLASS_LABELS, NOISE, IMAGE, MASK, *ENDS, SIGMAS,
-            *(s.target for s in program.statements)]
-
-
-def replanned(timesteps: Sequence[int], karras: bool) -> dict:
-    """The pipeline's arguments that run a plan made earlier: its timesteps or, for Karras sigmas
-    (a plan that comes with its sigmas), its number of steps, from which the same plan is made again."""
-    return dict(num_inference_steps=len(timesteps), use_karras_sigmas=True) if karras else \
-        dict(timesteps=list(timesteps))
+def relations(program, scheduler: Scheduler) -> list[str]:
+    """Every relation a run of `program` with `scheduler` may create."""
+    return [*scheduler.relations(), SAMPLE, TIMESTEPS, CLASS_LABELS, NOISE, *(s.target for s in program.statements)]
 
 
 def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int], seed: int,
@@ -313,90 +322,3 @@ def start(engine, shape: tuple[int, int, int, int], seed: int, noise: np.ndarray
         engine.create(NEXT, engine.dialect.pixelwise(shape[1], lambda x: f"c.sa * {x}", [SAMPLE], COEFFICIENTS))
         engine.rename(NEXT, SAMPLE)
         engine.drop(COEFFICIENTS)
-
-
-def repaint(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, rule: StepRule,
-            image: np.ndarray, mask: np.ndarray, seed: int = 0, init_noise: np.ndarray | None = None,
-            on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
-    """RePaint (`schedulers.editing.RePaintScheduler`) in `net`'s engine, from noise (SQL's or
-    `init_noise`), keeping the pixels of `image` where `mask` is 1. Returns the final sample
-    (B, C, H, W); its known pixels are the picture's."""
-    engine = net.engine
-    image, _ = net.check_inputs(image, timesteps[0])
-    if mask.shape != image.shape:
-        raise SQLDiffusionError(f"the mask has shape {list(mask.shape)} but the pictures {list(image.shape)}")
-    if init_noise is not None:
-        init_noise, _ = net.check_inputs(init_noise, timesteps[0])
-        if init_noise.shape != image.shape:
-            raise SQLDiffusionError(f"the noise has shape {list(init_noise.shape)} but the pictures {list(image.shape)}")
-    shape = image.shape
-    program = net.program_for(shape)
-
-    def begin() -> None:
-        start(engine, shape, seed, init_noise)
-        engine.put_image(IMAGE, image)
-        engine.put_image(MASK, mask.astype(np.float32))
-
-    try:
-        loop(engine, program, RePaintScheduler(schedule, timesteps, gap, rule.eta), shape, seed, on_step=on_step,
-             begin=begin)
-        return engine.fetch_image(SAMPLE, shape)
-    finally:
-        engine.drop(*relations(program))
-
-
-def invert(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], gap: int, image: np.ndarray,
-           on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
-    """DDIM inversion (`schedulers.editing.DDIMInverseScheduler`) in `net`'s engine: from clean
-    pictures (B, C, H, W) up the ascending `timesteps`; returns the noise x_T that DDIM (eta 0)
-    turns back into about the pictures."""
-    engine = net.engine
-    image, _ = net.check_inputs(image, timesteps[0])
-    shape = image.shape
-    program = net.program_for(shape)
-    try:
-        loop(engine, program, DDIMInverseScheduler(schedule, timesteps, gap), shape, 0, on_step=on_step,
-             begin=lambda: engine.put_image(SAMPLE, image))
-        return engine.fetch_image(SAMPLE, shape)
-    finally:
-        engine.drop(*relations(program))
-
-
-def interpolate(net: SQLUNet, schedule: NoiseSchedule, timesteps: list[int], frames: int,
-                seeds: tuple[int, int] = (0, 1), noises: tuple[np.ndarray, np.ndarray] | None = None,
-                on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
-    """`frames` pictures between two: their starting noises (SQL's of two seeds, or two given
-    (1, C, H, W) tensors such as inverted pictures) interpolated spherically in SQL, each then
-    denoised by DDIM with eta 0 (deterministic, so the frames change smoothly). (frames, C, H, W)."""
-    engine, config = net.engine, net.config
-    if frames < 1:
-        raise SQLDiffusionError(f"frames must be at least 1 (got {frames})")
-    if noises is not None:
-        noises = tuple(net.check_inputs(n, timesteps[0])[0] for n in noises)
-        if any(n.shape[0] != 1 for n in noises) or noises[0].shape != noises[1].shape:
-            raise SQLDiffusionError("give two starting noises of one image each, of the same shape")
-        size = noises[0].shape[2:]
-    else:
-        size = image_size(config)
-    one = (1, config.in_channels, *size)
-    shape = (frames, *one[1:])
-    if config.out_channels != config.in_channels:
-        raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
-                                "for its own samples")
-    program = net.program_for(shape)
-
-    def begin() -> None:
-        for name, seed, given in zip(ENDS, seeds, noises or (None, None)):
-            if given is not None:
-                engine.put_image(name, given)
-            else:
-                engine.create(name, engine.dialect.gaussian_noise(one, seed, stream=0))
-        engine.create(SAMPLE, engine.dialect.slerp(*ENDS, frames, one[1]))
-        engine.drop(*ENDS)
-
-    try:
-        loop(engine, program, planned_scheduler(schedule, StepRule("ddim", 0.0), timesteps), shape, seeds[0],
-             on_step=on_step, begin=begin)
-        return engine.fetch_image(SAMPLE, shape)
-    finally:
-        engine.drop(*relations(program))

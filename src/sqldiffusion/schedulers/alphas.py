@@ -1,25 +1,54 @@
 """DDPM and DDIM: steps between integer timesteps of the cumulative-alpha schedule (diffusers'
 DDPMScheduler and DDIMScheduler), each one statement over x_t, the predicted noise and, when the
-step draws it, noise (`Dialect.sampler_step`, coefficients from `scheduler.coefficients_sql`)."""
+step draws it, noise (`Dialect.sampler_step`, coefficients from `coefficients_sql`)."""
 
 from __future__ import annotations
 
 from ..errors import SQLDiffusionError
-from ..program import SAMPLE
 from ..literals import number
-from ..scheduler import SCHEDULE, NoiseSchedule, StepRule, add_noise_sql, coefficients_sql, spaced_timesteps
-from .base import COEFFICIENTS, EPSILON, as_epsilon, EPS_HISTORY, NEXT, SAVED, Scheduler, predict_x0, replace_sample
+from ..program import SAMPLE
+from .base import COEFFICIENTS, EPS_HISTORY, EPSILON, NEXT, SAVED, Scheduler, as_epsilon, predict_x0, replace_sample
+from .schedule import BLOG_TIMESTEPS, SCHEDULE, NoiseSchedule, add_noise_sql, spaced_timesteps
+
+
+def coefficients_sql(kind: str, schedule: NoiseSchedule, t: int, prev: int, eta: float = 0.0,
+                     noisy: bool = False) -> str:
+    """One row: x0 = clip((x - sb * eps) / sa); x_prev = p * x0 + q * x + r * eps + sigma * noise.
+
+    `kind` "ddpm" (diffusers `DDPMScheduler.step`, custom timesteps): the posterior mean between t
+    and prev, with sigma^2 the fixed_small (or fixed_large) variance where `noisy`. "ddim"
+    (`DDIMScheduler.step`): sqrt(abar_prev) * x0 plus the direction to x_t, sigma = eta * its
+    variance where `noisy`. "repaint" (`RePaintScheduler.step`): DDIM's step for the pixels to
+    fill, and for the known pixels the given picture noised to prev: ka * picture + kb * noise.
+    """
+    final = "1.0" if kind in ("ddpm", "repaint") or schedule.set_alpha_to_one else \
+        f"(SELECT alpha_bar FROM {SCHEDULE} WHERE t = 0)"
+    bars = (f"SELECT (SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(t)}) AS abar_t,\n"
+            f"       COALESCE((SELECT alpha_bar FROM {SCHEDULE} WHERE t = {int(prev)}), {final}) AS abar_p")
+    if kind == "ddpm":
+        variance = "(1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p)" if schedule.variance_type == "fixed_small" \
+            else "(1 - abar_t / abar_p)"
+        sigma = f"sqrt(greatest({variance}, 1e-20))" if noisy else "0.0"
+        coefficients = (f"sqrt(abar_p) * (1 - abar_t / abar_p) / (1 - abar_t) AS p, "
+                        f"sqrt(abar_t / abar_p) * (1 - abar_p) / (1 - abar_t) AS q, 0.0 AS r, {sigma} AS sigma")
+    else:
+        std = f"{number(float(eta))} * sqrt((1 - abar_p) / (1 - abar_t) * (1 - abar_t / abar_p))"
+        coefficients = (f"sqrt(abar_p) AS p, 0.0 AS q, sqrt(greatest(1 - abar_p - power({std}, 2), 0)) AS r, "
+                        f"{std if noisy else '0.0'} AS sigma")
+        if kind == "repaint":
+            coefficients += ", sqrt(abar_p) AS ka, sqrt(1 - abar_p) AS kb"
+    return (f"SELECT sqrt(abar_t) AS sa, sqrt(1 - abar_t) AS sb, {coefficients}\n"
+            f"FROM ({bars}) AS a")
 
 
 class AlphaScheduler(Scheduler):
     """What DDPM and DDIM share: the plan, the start, and the statement of a step."""
 
+    default_steps, default_timesteps = None, BLOG_TIMESTEPS
+
     def spaced_plan(self, steps: int | None) -> list[float]:
         # diffusers' DDPMPipeline default: every training step
         return spaced_timesteps(self.schedule, self.schedule.num_train_timesteps if steps is None else steps)
-
-    def rule(self) -> StepRule:
-        raise NotImplementedError
 
     def prev(self, i: int) -> int:
         return self.planned[i + 1] if i + 1 < len(self.planned) else -1
@@ -27,12 +56,9 @@ class AlphaScheduler(Scheduler):
     def start_sql(self) -> str:
         return add_noise_sql(self.planned[0])
 
-    def adds_noise(self, i: int) -> bool:
-        return self.rule().adds_noise(self.planned[i], self.prev(i))
-
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
-        schedule = self.schedule
-        engine.create(COEFFICIENTS, coefficients_sql(self.rule(), schedule, self.planned[i], self.prev(i)))
+        schedule, t, prev = self.schedule, self.planned[i], self.prev(i)
+        engine.create(COEFFICIENTS, coefficients_sql(self.kind, schedule, t, prev, self.eta, self.adds_noise(i)))
         eps = as_epsilon(engine, schedule, eps, channels)
         clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
         if predict:
@@ -45,29 +71,19 @@ class DDPMScheduler(AlphaScheduler):
     """DDPM's posterior step (diffusers' DDPMScheduler); `add_noise=False` gives the blog's
     "average butterfly"."""
 
-    name, diffusers_class = "ddpm", "DDPMScheduler"
+    kind, options = "ddpm", ("add_noise",)
 
-    def __init__(self, schedule: NoiseSchedule, use_karras_sigmas: bool = False, add_noise: bool = True) -> None:
-        super().__init__(schedule, use_karras_sigmas)
-        self.add_noise = bool(add_noise)
-
-    def rule(self) -> StepRule:
-        return StepRule("ddpm", add_noise=self.add_noise)
+    def adds_noise(self, i: int) -> bool:
+        return self.add_noise and self.planned[i] > 0
 
 
 class DDIMScheduler(AlphaScheduler):
     """DDIM (diffusers' DDIMScheduler): deterministic at eta 0, as noisy as DDPM at eta 1."""
 
-    name, diffusers_class = "ddim", "DDIMScheduler"
+    kind, options = "ddim", ("eta",)
 
-    def __init__(self, schedule: NoiseSchedule, use_karras_sigmas: bool = False, eta: float = 0.0) -> None:
-        super().__init__(schedule, use_karras_sigmas)
-        if not 0 <= eta <= 1:
-            raise SQLDiffusionError(f"eta {eta} is outside [0, 1]")
-        self.eta = float(eta)
-
-    def rule(self) -> StepRule:
-        return StepRule("ddim", eta=self.eta)
+    def adds_noise(self, i: int) -> bool:
+        return self.eta > 0 and self.prev(i) >= 0
 
 
 class PNDMScheduler(AlphaScheduler):
@@ -82,8 +98,8 @@ class PNDMScheduler(AlphaScheduler):
     e = sqrt(a) v + sqrt(1 - a) x, folded into the transfer's coefficients."""
     predictions = ("epsilon", "v_prediction")  # as PNDMScheduler
 
-    name, diffusers_class = "pndm", "PNDMScheduler"
     defaults = {"set_alpha_to_one": False}
+    default_steps, default_timesteps = 8, None
     WEIGHTS = {1: (1,), 2: (3 / 2, -1 / 2), 3: (23 / 12, -16 / 12, 5 / 12), 4: (55 / 24, -59 / 24, 37 / 24, -9 / 24)}
 
     def spaced_plan(self, steps):

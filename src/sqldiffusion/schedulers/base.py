@@ -20,14 +20,15 @@ convert inside their coefficients, so the UNet needs no scaled copy of its input
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 
 from ..errors import SQLDiffusionError
 from ..events import Step
 from ..fields import shown
+from ..model.schedule import SCHEDULE_FIELDS
 from ..program import SAMPLE
-from ..scheduler import SCHEDULE, NoiseSchedule, schedule_sql
+from .schedule import SCHEDULE, SIGMAS, NoiseSchedule, schedule_sql
 
 COEFFICIENTS = "sqld_step"  # one row: the coefficients of the current step
 NEXT = "sqld_next"  # the next sample, renamed to SAMPLE once made
@@ -42,38 +43,106 @@ EPS_HISTORY = ("sqld_eps_before", "sqld_eps_before2", "sqld_eps_before3")  # PND
 CORRECTED = "sqld_corrected"  # UniPC: the last corrected sample
 CORRECTING = "sqld_correcting"  # UniPC: the corrector's coefficients
 EPSILON = "sqld_epsilon"  # the noise a v- or x0-predicting model's output implies
-RELATIONS = (SCHEDULE, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED,
+RELATIONS = (SCHEDULE, SIGMAS, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED,
              STEPPED, CORRECTED, CORRECTING, EPSILON)
 PREDICTIONS = ("epsilon", "v_prediction", "sample")  # what a model's output may be (diffusers' prediction_type)
 
 
 class Scheduler:
-    """A sampling algorithm on one noise schedule; subclasses give the plan and the update."""
+    """A sampling algorithm on one noise schedule; subclasses give the plan and the update.
 
-    name = ""  # the sampler's name on the command line
-    diffusers_class = ""  # the diffusers scheduler it matches
+    As diffusers' schedulers: `from_config(config, **overrides)` builds one from a
+    `scheduler_config.json` (or another scheduler's `.config`), and `.config` gives its settings
+    back, naming the fields it left at their defaults (`_use_default_values`) so that another class
+    made from them takes its own defaults there. Each class declares what it takes: its own options
+    (`options`: DDIM's eta, DDPM's add_noise), the config keys that choose its algorithm
+    (`algorithm`, with their defaults), whether Karras sigmas apply, and its default steps.
+    """
+
+    options: tuple[str, ...] = ()  # of OPTIONS, the ones it takes
+    algorithm: dict = {}  # config keys that choose the algorithm, with their defaults (DPM-Solver's order)
     defaults: dict = {}  # the schedule's fields this algorithm defaults otherwise, where the config is silent
     karras_allowed = False  # whether use_karras_sigmas applies
     predictions = PREDICTIONS  # the prediction types it takes
     order = 1  # UNet passes per step
+    default_steps: int | None = 8  # the command line's, without --steps or --timesteps
+    default_timesteps: tuple[int, ...] | None = None  # or its list (DDPM and DDIM: the blog's schedule)
+    pipeline_steps: int | None = 1000  # the Python pipelines' (diffusers' DDPMPipeline: every training step)
+    deterministic_sibling: str | None = None  # a sampler whose noise is part of its method: the one without
 
-    def __init__(self, schedule: NoiseSchedule, use_karras_sigmas: bool = False) -> None:
-        if use_karras_sigmas and not self.karras_allowed:
-            raise SQLDiffusionError(f"--karras (use_karras_sigmas) does not apply to {self.name}; it applies to "
-                                    f"{', '.join(karras_samplers())}")
+    def __init__(self, schedule: NoiseSchedule | None = None, use_karras_sigmas: bool = False, eta: float = 0.0,
+                 add_noise: bool = True, **algorithm) -> None:
+        schedule = NoiseSchedule() if schedule is None else schedule
+        for key, value in {**self.algorithm, **algorithm}.items():
+            if key not in self.algorithm:
+                raise SQLDiffusionError(f"{type(self).__name__} takes no option {shown(key)}")
+            setattr(self, key, value)
+        self.eta, self.add_noise, self.karras = eta, add_noise, use_karras_sigmas
+        self.check_options()
+        self.eta, self.add_noise, self.karras = float(eta), bool(add_noise), bool(use_karras_sigmas)
         self.schedule = replace(schedule, **{k: v for k, v in self.defaults.items() if k not in schedule.given})
         if self.schedule.prediction_type not in self.predictions:
             raise SQLDiffusionError(f"the {self.name} sampler takes models that predict "
                                     f"{' or '.join(self.predictions)}; this one predicts "
                                     f"{self.schedule.prediction_type} (ddpm, ddim, dpmpp-*, unipc, euler and heun "
                                     "take every kind)")
-        self.karras = bool(use_karras_sigmas)
         self.planned: list[float] = []
+        self._asked: tuple | None = None
 
+    def check_options(self) -> None:
+        """One line for an option this sampler does not take (given other than at its default)."""
+        name = self.name
+        if not isinstance(self.eta, (int, float)) or isinstance(self.eta, bool) or not 0 <= self.eta <= 1:
+            raise SQLDiffusionError(f"eta {shown(self.eta)} is outside [0, 1]")
+        if self.eta and "eta" not in self.options:
+            raise SQLDiffusionError(f"eta applies to the ddim sampler, not {name}"
+                                    + ("; for ddpm use add_noise / --no-noise" if self.kind == "ddpm" else ""))
+        if not self.add_noise and "add_noise" not in self.options:
+            if "eta" in self.options:
+                raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {name} adds noise "
+                                        "only with eta > 0, and none at the default eta 0")
+            how = (f"{name}'s noise is part of its method (its deterministic sibling: {self.deterministic_sibling})"
+                   if self.deterministic_sibling else f"{name} adds no noise")
+            raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {how}")
+        if self.karras and not self.karras_allowed:
+            raise SQLDiffusionError(f"--karras (use_karras_sigmas) applies to {', '.join(karras_samplers())}, not {name}")
+
+    kind = ""  # the family of its update, where steps share SQL (ddpm, ddim, repaint)
+
+    @property
+    def name(self) -> str:
+        """Its name on the command line (schedulers.SAMPLERS), or its diffusers class name."""
+        from . import short_name
+
+        return short_name(self)
+
+    # ---- as diffusers' ConfigMixin ----------------------------------------------------------------
     @classmethod
-    def from_config(cls, config: dict | None, **options) -> "Scheduler":
-        """As diffusers' `from_config`: the schedule's keys from the config, the rest this algorithm's."""
-        return cls(NoiseSchedule.from_config(config), **options)
+    def from_config(cls, config=None, **overrides) -> "Scheduler":
+        """A scheduler of this class on the schedule `config` gives (a scheduler_config.json dict, a
+        diffusers scheduler's `.config`, or ours), keys it does not take ignored; `overrides` win
+        and are checked (a schedule field, an option, or use_karras_sigmas)."""
+        config = given_settings(config)
+        fields = {k: overrides.pop(k) for k in list(overrides) if k in SCHEDULE_FIELDS}
+        schedule = NoiseSchedule.from_config({**config, **fields})
+        taken = {k: config[k] for k in (*cls.algorithm, *cls.options) if k in config}
+        if cls.karras_allowed and config.get("use_karras_sigmas") is True:
+            taken["use_karras_sigmas"] = True
+        return cls(schedule, **{**taken, **overrides})
+
+    @property
+    def config(self) -> dict:
+        """Its settings, as diffusers' `scheduler.config`: the class, the schedule, its algorithm and
+        options, and `_use_default_values`, the schedule's fields it was not given."""
+        fields = {k: v for k, v in asdict(self.schedule).items() if k != "given"}
+        own = {k: getattr(self, k) for k in (*self.algorithm, *self.options)}
+        karras = {"use_karras_sigmas": self.karras} if self.karras_allowed else {}
+        return {"_class_name": type(self).__name__, **fields, **own, **karras,
+                "_use_default_values": sorted(k for k in fields if k not in self.schedule.given)}
+
+    def with_options(self, **changes) -> "Scheduler":
+        """The same scheduler with some options or fields changed (its plan not carried over)."""
+        return type(self).from_config(self.config, **changes)
 
     # ---- the plan ---------------------------------------------------------------------------
     @property
@@ -81,6 +150,11 @@ class Scheduler:
         return self.schedule.timestep_spacing
 
     def set_timesteps(self, num_inference_steps: int | None = None, timesteps: Sequence[float] | None = None) -> None:
+        """The plan of `num_inference_steps` spaced as the algorithm spaces them, or of a given list;
+        asked again for the same plan, kept as it is (a Karras plan is computed in SQL)."""
+        asked = (num_inference_steps, None if timesteps is None else tuple(timesteps))
+        if asked == self._asked and self.planned:
+            return
         if timesteps is not None:
             if num_inference_steps is not None:
                 raise SQLDiffusionError("give either a number of steps or a list of timesteps, not both")
@@ -89,6 +163,7 @@ class Scheduler:
             self.planned = self.custom_plan(timesteps)
         else:
             self.planned = self.spaced_plan(num_inference_steps)
+        self._asked = asked
 
     def custom_plan(self, timesteps: Sequence[float]) -> list[float]:
         """A given list: whole, strictly descending timesteps the model was trained at."""
@@ -180,6 +255,21 @@ def replace_sample(engine, select: str) -> None:
 
 
 def karras_samplers() -> list[str]:
-    from . import SCHEDULERS
+    from . import SAMPLERS
 
-    return [name for name, cls in SCHEDULERS.items() if cls.karras_allowed]
+    return [name for name, (cls, _) in SAMPLERS.items() if cls.karras_allowed]
+
+
+
+def given_settings(config) -> dict:
+    """A scheduler config as a plain dict (a diffusers FrozenDict too) less the fields it says it
+    left at their defaults (diffusers' `_use_default_values`); one line for what is not a mapping."""
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping):
+        raise SQLDiffusionError("scheduler config: expected a JSON object of scheduler settings")
+    config = dict(config)
+    defaulted = config.pop("_use_default_values", None) or []
+    if not isinstance(defaulted, (list, tuple)) or not all(isinstance(k, str) for k in defaulted):
+        raise SQLDiffusionError("scheduler config: _use_default_values must be a list of field names")
+    return {k: v for k, v in config.items() if k not in defaulted}

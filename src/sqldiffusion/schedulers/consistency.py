@@ -24,8 +24,8 @@ from ..program import SAMPLE
 from .base import COEFFICIENTS, LEVELS, Scheduler, predict_x0, replace_sample
 
 
-class ConsistencyScheduler(Scheduler):
-    name, diffusers_class = "consistency", "CMStochasticIterativeScheduler"
+class CMStochasticIterativeScheduler(Scheduler):
+    default_steps, pipeline_steps = 1, 1  # as ConsistencyModelPipeline: one pass
 
     # ---- the plan ---------------------------------------------------------------------------
     def spaced_plan(self, steps: int | None) -> list[float]:

@@ -12,9 +12,12 @@ last under 15 steps, second order (diffusers' lower_order_final).
 
 from __future__ import annotations
 
+from ..errors import SQLDiffusionError
+from ..fields import shown
 from ..program import SAMPLE
-from ..scheduler import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
-from .base import COEFFICIENTS, EPSILON, as_epsilon, CORRECTED, CORRECTING, HISTORY, NEXT, PREDICTION, Scheduler, predict_x0, replace_sample
+from .base import (COEFFICIENTS, CORRECTED, CORRECTING, EPSILON, HISTORY, NEXT, PREDICTION, Scheduler, as_epsilon,
+                   predict_x0, replace_sample)
+from .schedule import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
 
 
 def lam(name: str) -> str:
@@ -22,10 +25,9 @@ def lam(name: str) -> str:
     return f"(ln(a_{name}) - ln(s_{name}))"
 
 
-class DPMSolverScheduler(Scheduler):
-    """DPM-Solver++ of order 2 or 3, optionally stochastic (SDE-DPM-Solver++, order 2)."""
+class MultistepScheduler(Scheduler):
+    """What DPM-Solver++ and UniPC share: the plan, the levels, and the predictor's statement."""
 
-    diffusers_class = "DPMSolverMultistepScheduler"
     defaults = {"timestep_spacing": "linspace"}
     karras_allowed = True
     solver_order, sde = 2, False
@@ -117,19 +119,24 @@ def third_order(h: str) -> tuple[str, str, str]:
     return f"-{a} + {k0} / {r0}", f"-{k0} / {r0} + {k1} / {r1}", f"-{k1} / {r1}"
 
 
-class DPMSolver2M(DPMSolverScheduler):
-    name = "dpmpp-2m"
+class DPMSolverMultistepScheduler(MultistepScheduler):
+    """DPM-Solver++ of order 2 or 3 (`solver_order`), or stochastic (`algorithm_type`
+    "sde-dpmsolver++", order 2)."""
+
+    algorithm = {"solver_order": 2, "algorithm_type": "dpmsolver++"}
+    ALGORITHMS = {("dpmsolver++", 2), ("dpmsolver++", 3), ("sde-dpmsolver++", 2)}
+
+    def check_options(self) -> None:
+        if (self.algorithm_type, self.solver_order) not in self.ALGORITHMS:
+            raise SQLDiffusionError(f"DPMSolverMultistepScheduler with algorithm_type {shown(self.algorithm_type)} and "
+                                    f"solver_order {shown(self.solver_order)} is not offered; take dpmsolver++ of order "
+                                    "2 or 3, or sde-dpmsolver++ of order 2")
+        self.sde = self.algorithm_type == "sde-dpmsolver++"
+        self.deterministic_sibling = "dpmpp-2m" if self.sde else None
+        super().check_options()
 
 
-class DPMSolver3M(DPMSolverScheduler):
-    name, solver_order = "dpmpp-3m", 3
-
-
-class DPMSolver2MSDE(DPMSolverScheduler):
-    name, sde = "dpmpp-2m-sde", True
-
-
-class UniPCScheduler(DPMSolverScheduler):
+class UniPCMultistepScheduler(MultistepScheduler):
     """UniPC (diffusers' UniPCMultistepScheduler: bh2, predicting x0, order 2, corrector at every
     step): before each predictor step, the sample the model has just seen is corrected (UniC)
     from the step before's corrected sample, the x0 of the last two steps and the x0 now; then
@@ -141,7 +148,6 @@ class UniPCScheduler(DPMSolverScheduler):
     [[1, 1], [r, 1]] rho = b with b_k = k! h_phi_k / B (h_phi_1 = phi / hh - 1,
     h_phi_(k+1) = h_phi_k / hh - 1 / (k+1)!), or rho1 = 1/2 at first order."""
 
-    name, diffusers_class, solver_order = "unipc", "UniPCMultistepScheduler", 2
 
     def order_at(self, i: int) -> int:
         return min(2, len(self.planned) - i, i + 1)  # lower_order_final and the warm-up

@@ -17,8 +17,9 @@ from ..errors import SQLDiffusionError
 from ..fields import shown
 from ..literals import number
 from ..program import SAMPLE
-from ..scheduler import interpolated_sigmas, karras_plan, karras_sql
-from .base import COEFFICIENTS, EPSILON, as_epsilon, DERIVATIVE, LEVELS, SAVED, STEPPED, Scheduler, predict_x0, replace_sample
+from .base import (COEFFICIENTS, DERIVATIVE, EPSILON, LEVELS, SAVED, STEPPED, Scheduler, as_epsilon, predict_x0,
+                   replace_sample)
+from .schedule import interpolated_sigmas, karras_plan, karras_sql
 
 
 class SigmaScheduler(Scheduler):
@@ -100,12 +101,12 @@ class SigmaScheduler(Scheduler):
         predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}", clip)
 
 
-class EulerScheduler(SigmaScheduler):
+class EulerDiscreteScheduler(SigmaScheduler):
     """x <- x + eps * (sigma_down - sigma) + sigma_up * z: as x_t, q = k / k_next,
     r = (sigma_down - sigma) / k_next, sigma = sigma_up / k_next. Plain Euler goes down to the next
     sigma and draws no noise."""
 
-    name, diffusers_class, karras_allowed = "euler", "EulerDiscreteScheduler", True
+    karras_allowed = True
 
     def down_and_up(self) -> tuple[str, str]:
         """sigma_down and sigma_up in terms of this step's sigma s and the next, n."""
@@ -122,11 +123,11 @@ class EulerScheduler(SigmaScheduler):
         engine.drop(COEFFICIENTS, *([EPSILON] if eps == EPSILON else []))
 
 
-class EulerAncestralScheduler(EulerScheduler):
+class EulerAncestralDiscreteScheduler(EulerDiscreteScheduler):
     """Euler down to sigma_down, then fresh noise of sigma_up: sigma_up^2 = n^2 (s^2 - n^2) / s^2,
     sigma_down^2 = n^2 - sigma_up^2."""
 
-    name, diffusers_class, karras_allowed = "euler-a", "EulerAncestralDiscreteScheduler", False
+    karras_allowed, deterministic_sibling = False, "euler"
     predictions = ("epsilon", "v_prediction")  # as EulerAncestralDiscreteScheduler
 
     def adds_noise(self, i: int) -> bool:
@@ -137,12 +138,12 @@ class EulerAncestralScheduler(EulerScheduler):
         return f"sqrt(greatest(n * n - {up} * {up}, 0))", up
 
 
-class HeunScheduler(SigmaScheduler):
+class HeunDiscreteScheduler(SigmaScheduler):
     """Two UNet passes per step but the last: an Euler step to the next sigma, then the model again
     there, and the step redone from where it began with the mean of the two derivatives. x0 is
     clipped where the config asks (clip_sample; off unless it says so, as HeunDiscreteScheduler)."""
 
-    name, diffusers_class, karras_allowed, order = "heun", "HeunDiscreteScheduler", True, 2
+    karras_allowed, order = True, 2
     defaults = {"timestep_spacing": "linspace", "beta_start": 0.00085, "beta_end": 0.012, "clip_sample": False}
 
     @property

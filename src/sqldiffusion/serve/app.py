@@ -1,10 +1,10 @@
 """The web server: the page, its JSON API and the event stream of each generation.
 
     GET  /                         the page (static/index.html)
-    GET  /api/state                engine, models with their diagrams, defaults, the queue
+    GET  /api/state                engine, models with their diagrams, the samplers offered, defaults, the queue
     GET  /api/models/{i}/program   the SQL program of one pass of model i, as --show-sql prints it
-    POST /api/jobs                 start a generation: {model, sampler, karras, eta, schedule, steps,
-                                   timesteps, seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
+    POST /api/jobs                 start a generation: {model, sampler, karras, eta, noise, schedule,
+                                   steps, timesteps, seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
                                    queue -> 503 {error}
     GET  /api/jobs/{id}/events     Server-Sent Events: queued, started, statement, statement_done,
                                    step, done | cancelled | failed (each `data:` one JSON object)
@@ -33,10 +33,10 @@ from starlette.staticfiles import StaticFiles
 from ..errors import SQLDiffusionError
 from ..pipeline import image_size
 from .diagram import diagram
+from ..recipe import BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from .gallery import Gallery
 from .guard import LOOPBACK_NAMES, MAX_BODY, RequestGuard
-from .jobs import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, MAX_BATCH, QueueFull, Runner,
-                   Served, parse_settings)
+from .jobs import MAX_BATCH, PAGE_SAMPLERS, QueueFull, Runner, Served, parse_settings
 
 STATIC = files("sqldiffusion.serve") / "static"
 
@@ -88,8 +88,9 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
     async def state(request: Request) -> Response:
         running, queued = runner.waiting()
         return JSONResponse({"engine": engine.name, "models": diagrams, "running": running, "queued": queued,
+                             "samplers": list(PAGE_SAMPLERS.values()),
                              "defaults": {"model": keys[0], "sampler": DEFAULT_SAMPLER, "karras": DEFAULT_KARRAS,
-                                          "eta": 0.0, "schedule": "steps", "steps": DEFAULT_STEPS,
+                                          "eta": 0.0, "noise": True, "schedule": "steps", "steps": DEFAULT_STEPS,
                                           "timesteps": ",".join(map(str, BLOG_TIMESTEPS)), "seed": 0,
                                           "batch": 1, "max_batch": MAX_BATCH}})
 

@@ -16,26 +16,21 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .. import provenance
 from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
 from ..pictures import png_bytes
-from ..pipeline import MAX_SEED, SQLDiffusionPipeline, image_size, relations, replanned
+from ..pipeline import MAX_SEED, SQLDiffusionPipeline, image_size, relations
 from ..preflight import check_fits
-from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, NoiseSchedule, make_rule,
-                         parse_timesteps)
-from ..schedulers import plan
-from ..scheduler import SAMPLERS as ALL_SAMPLERS
+from ..recipe import BLOG_TIMESTEPS, Recipe, offered, parse_timesteps
+from ..schedulers import Scheduler
 from ..sql_unet import SQLUNet
 from .diagram import module_of
 
-# the page's samplers: the rule's sampler and whether it adds noise (none: DDPM without added noise)
-# the page's sampler choices: (sampler, whether DDPM adds its noise); "none" is the blog's average butterfly
-# the page's samplers: every one but the consistency models' (the page serves DDPM-family models)
-SAMPLERS = {**{name: (name, True) for name in ALL_SAMPLERS if name != "consistency"}, "none": ("ddpm", False)}
+PAGE_SAMPLERS = {entry["name"]: entry for entry in offered()}  # the page's samplers, as /api/state lists them
 MAX_BATCH = 16
 MAX_QUEUED = 16  # jobs waiting behind the running one
 WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")  # a whole number as a form sends it: read as digits, never as a float
@@ -46,47 +41,59 @@ KEPT = 32  # finished jobs whose events can still be read
 
 @dataclass(frozen=True)
 class Settings:
+    """A run the page asked for: its form's fields, checked, and the plan they make."""
+
     model: str
-    sampler: str  # ddpm, ddim, dpmpp-2m, or none (DDPM without added noise)
+    sampler: str  # a short name of schedulers.SAMPLERS
     eta: float
     schedule: str  # blog, steps, or list
     steps: int | None
     timesteps: tuple[int, ...]  # the plan, resolved
     seed: int
     batch: int
-    karras: bool = False  # dpmpp-2m with Karras sigmas
+    karras: bool = False
+    noise: bool = True  # DDPM: whether its steps add noise (without: the blog's "average butterfly")
+    listed: tuple[int, ...] | None = None  # the timesteps the form gave (blog, list)
+    scheduler: Scheduler | None = field(default=None, compare=False, repr=False)  # planned: the run's
+
+    @property
+    def recipe(self) -> Recipe:
+        return Recipe(self.sampler, self.steps, self.listed, self.karras, self.eta, self.noise)
+
+    def form(self) -> dict:
+        """The fields as the page's form shows them (a gallery picture's settings)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("listed", "scheduler")}
 
 
 def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
-    """The page's form, checked as the command line checks its options (same one-line messages)."""
+    """The page's form, checked as the command line checks its options (same one-line messages):
+    an option the sampler does not take (eta, karras, noise) is the form's hidden field, ignored."""
     if not isinstance(raw, dict):
         raise SQLDiffusionError("send the settings as a JSON object")
     model = raw.get("model", "demo")
     if not isinstance(model, str) or model not in models:
         raise SQLDiffusionError(f"model {shown(model)} is not served here (choose one of: {', '.join(models)})")
     sampler = raw.get("sampler", "ddpm")
-    if not isinstance(sampler, str) or sampler not in SAMPLERS:
-        raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: {', '.join(SAMPLERS)})")
-    eta = _number(raw.get("eta", 0.0), "eta", float)
-    name, add_noise = SAMPLERS[sampler]
-    karras = raw.get("karras", False)
-    if not isinstance(karras, bool):
-        raise SQLDiffusionError(f"karras {shown(karras)} is not true or false")
-    rule = make_rule(name, eta if name == "ddim" else 0.0, add_noise, karras)
+    if not isinstance(sampler, str) or sampler not in PAGE_SAMPLERS:
+        raise SQLDiffusionError(f"unknown sampler {shown(sampler)} (available: {', '.join(PAGE_SAMPLERS)})")
+    takes = PAGE_SAMPLERS[sampler]
+    eta = _number(raw.get("eta", 0.0), "eta", float) if takes["eta"] else 0.0
+    karras, noise = _flag(raw, "karras", False), _flag(raw, "noise", True)
+    steps, listed = None, None
     schedule = raw.get("schedule", "blog")
-    steps = None
     if schedule == "blog":
-        timesteps = plan(models[model].scheduler, timesteps=BLOG_TIMESTEPS, sampler=name, karras=rule.karras)
+        listed = BLOG_TIMESTEPS
     elif schedule == "steps":
         steps = _number(raw.get("steps"), "steps", int)
-        timesteps = plan(models[model].scheduler, steps=steps, sampler=name, karras=rule.karras)
     elif schedule == "list":
-        listed = raw.get("timesteps", "")
-        if not isinstance(listed, str):
-            raise SQLDiffusionError(f"timesteps {shown(listed)}: give them as text, such as 500,250,0")
-        timesteps = plan(models[model].scheduler, timesteps=parse_timesteps(listed), sampler=name, karras=rule.karras)
+        text = raw.get("timesteps", "")
+        if not isinstance(text, str):
+            raise SQLDiffusionError(f"timesteps {shown(text)}: give them as text, such as 500,250,0")
+        listed = parse_timesteps(text)
     else:
         raise SQLDiffusionError(f"unknown schedule {shown(schedule)} (available: blog, steps, list)")
+    recipe = Recipe(sampler, steps, listed, karras, eta, noise)
+    scheduler = recipe.planned(models[model].scheduler.config)
     seed = _number(raw.get("seed", 0), "seed", int)
     if not 0 <= seed <= MAX_SEED:
         raise SQLDiffusionError(f"seed {shown(seed)} is outside 0 to {MAX_SEED}")
@@ -95,8 +102,15 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
         raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
     net = models[model].net
     check_fits(net.config, *image_size(net.config), batch, net.max_memory)
-    return Settings(model, sampler, eta if name == "ddim" else 0.0, schedule, steps, tuple(timesteps), seed, batch,
-                    rule.karras)
+    return Settings(model, sampler, recipe.eta, schedule, steps, tuple(scheduler.planned), seed, batch, recipe.karras,
+                    recipe.add_noise, listed, scheduler)
+
+
+def _flag(raw: dict, key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise SQLDiffusionError(f"{key} {shown(value)} is not true or false")
+    return value
 
 
 def _number(value, what: str, number_type):
@@ -145,7 +159,7 @@ class Served:
 
     key: str
     net: SQLUNet
-    scheduler: NoiseSchedule
+    scheduler: Scheduler  # the one its scheduler_config.json names
 
 
 class Cancelled(Exception):
@@ -296,14 +310,13 @@ class Runner:
                          elapsed=round(event.seconds, 3), left=round(event.seconds / done * (event.step.total - done), 3),
                          sample=png_data(event.sample), prediction=png_data(event.prediction))
 
-        sampler, add_noise = SAMPLERS[s.sampler]
-        pipe = SQLDiffusionPipeline(served.net, served.scheduler)
+        pipe = SQLDiffusionPipeline(served.net, s.scheduler or s.recipe.planned(served.scheduler.config))
         pipe.set_progress_bar_config(disable=True)
         try:
-            samples = pipe(batch_size=s.batch, **replanned(s.timesteps, s.karras), seed=s.seed, sampler=sampler,
-                           eta=s.eta, add_noise=add_noise, output_type="latent", on_event=on_event).images
+            samples = pipe(batch_size=s.batch, **s.recipe.call_arguments(), seed=s.seed, output_type="latent",
+                           on_event=on_event).images
         except BaseException as e:  # noqa: BLE001 - whatever stopped it, the page hears why
-            self._clean(program)
+            self._clean(program, pipe.scheduler)
             if job.cancel_requested:
                 job.state = "cancelled"
                 job.emit("cancelled", reason="cancelled")
@@ -317,14 +330,14 @@ class Runner:
         made = made_with(s, served, self.engine.name)
         entry = self.gallery.add(model=s.model, digest=served.net.model.digest, engine=self.engine.name, seed=s.seed,
                                  sampler=s.sampler, schedule=",".join(map(str, s.timesteps)), batch=s.batch,
-                                 seconds=seconds, settings=asdict(s), png=png_bytes(samples, provenance.chunks(made)))
+                                 seconds=seconds, settings=s.form(), png=png_bytes(samples, provenance.chunks(made)))
         job.state = "done"
         job.emit("done", seconds=round(seconds, 3), entry=entry)
 
-    def _clean(self, program) -> None:
+    def _clean(self, program, scheduler: Scheduler) -> None:
         """After a cancelled or failed run: its relations gone, whatever the interruption hit."""
         try:
-            self.engine.drop(*relations(program))
+            self.engine.drop(*relations(program, scheduler))
         except Exception:  # noqa: BLE001 - the pipeline dropped them already; this is a second sweep
             pass
 
@@ -332,10 +345,10 @@ class Runner:
 def made_with(s: Settings, served: Served, engine: str) -> dict:
     """The settings a gallery picture carries, as generate records its own: `generate --from-png`
     draws it again (the page's plan as --steps, or as the list of timesteps it visited)."""
-    sampler, add_noise = SAMPLERS[s.sampler]
     return provenance.record("generate", model=s.model, digest=served.net.model.digest, engine=engine,
-                             size=image_size(served.net.config), batch=s.batch, seed=s.seed, sampler=sampler,
-                             karras=s.karras, eta=s.eta, noise=add_noise, clip_sample=served.scheduler.clip_sample,
+                             size=image_size(served.net.config), batch=s.batch, seed=s.seed, sampler=s.sampler,
+                             karras=s.karras, eta=s.eta, noise=s.noise,
+                             clip_sample=served.scheduler.schedule.clip_sample,
                              steps=s.steps if s.schedule == "steps" else None,
                              timesteps=list(s.timesteps) if s.schedule != "steps" else None)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from ..backends import get_engine
 from ..errors import SQLDiffusionError
 from ..model import load_model
-from ..scheduler import NoiseSchedule
+from ..schedulers import scheduler_from_config
 from ..sql_unet import SQLUNet
 from .guard import allowed_names
 from .jobs import Served
@@ -32,7 +32,7 @@ def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambd
     for key in dict.fromkeys([*keys, "demo"]):
         say(f"loading {key}")
         loaded = load_model(key)
-        models[key] = Served(key, SQLUNet(loaded, engine), NoiseSchedule.from_config(loaded.scheduler_config))
+        models[key] = Served(key, SQLUNet(loaded, engine), scheduler_from_config(loaded.scheduler_config))
     return models
 
 

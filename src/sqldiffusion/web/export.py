@@ -33,8 +33,7 @@ from ..graph import build_unet
 from ..model import Model
 from ..pipeline import image_size, relations
 from ..preflight import estimate, gib
-from ..scheduler import BLOG_TIMESTEPS, NoiseSchedule, make_rule
-from ..schedulers import plan
+from ..recipe import Recipe
 from ..serve.diagram import diagram
 from ..sql_unet import SQLUNet
 from .record import Recorder, record_run
@@ -62,36 +61,37 @@ SEED_MARK, BATCH_MARK = "@SEED@", "@BATCH@"
 
 
 @dataclass(frozen=True)
-class Recipe:
-    """One exported way to sample: a sampler and its plan."""
+class Offer:
+    """One way to sample the page offers: a recipe, planned, as the page's menus name it."""
 
     key: str  # how the page's settings and URL name it: "dpmpp-2m-karras/6"
     label: str
-    sampler: str
-    karras: bool
-    add_noise: bool
-    steps: int
-    timesteps: tuple[float, ...]
+    recipe: Recipe
+    timesteps: tuple[float, ...]  # its plan
+
+    def entry(self) -> dict:
+        """The manifest's entry for it (page.js)."""
+        r = self.recipe
+        return {"key": self.key, "label": self.label, "sampler": r.sampler, "karras": r.karras,
+                "add_noise": r.add_noise, "steps": len(self.timesteps), "timesteps": list(self.timesteps)}
 
 
-def recipes(schedule: NoiseSchedule, choices: list[tuple[str, int | None, tuple | None, bool]]) -> list[Recipe]:
-    """The runs to export, from (sampler, steps, timesteps, karras) as the command line chose them."""
-    made: dict[str, Recipe] = {}
-    for sampler, steps, timesteps, karras in choices:
-        rule = make_rule(sampler, 0.0, True, karras)
-        visited = tuple(plan(schedule, steps=steps, timesteps=timesteps, sampler=sampler, karras=karras))
-        blog = timesteps is not None and tuple(timesteps) == BLOG_TIMESTEPS
-        name = sampler + ("-karras" if rule.karras else "")
-        key = f"{name}/{'blog' if blog else len(visited)}"
-        label = (f"{sampler}{' (Karras sigmas)' if rule.karras else ''}, "
-                 f"{'the blog’s schedule' if blog else f'{len(visited)} steps'}")
-        made[key] = Recipe(key, label, sampler, rule.karras, rule.add_noise, len(visited), visited)
+def offers(model: Model, chosen: list[Recipe]) -> list[Offer]:
+    """The runs to export, from the recipes the command line chose (one per key)."""
+    made: dict[str, Offer] = {}
+    for recipe in chosen:
+        visited = tuple(recipe.planned(model.scheduler_config).planned)
+        name = recipe.sampler + ("-karras" if recipe.karras else "")
+        key = f"{name}/{'blog' if recipe.blog else len(visited)}"
+        label = (f"{recipe.sampler}{' (Karras sigmas)' if recipe.karras else ''}, "
+                 f"{'the blog’s schedule' if recipe.blog else f'{len(visited)} steps'}")
+        made[key] = Offer(key, label, recipe, visited)
     return list(made.values())
 
 
 def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: str | None = None,
                max_batch: int | None = None, on_progress=None) -> dict:
-    """Write the page's folder for `model` and the `chosen` runs, batches 1 .. max_batch (default: as
+    """Write the page's folder for `model` and the `chosen` recipes, batches 1 .. max_batch (default: as
     many as fit in a page's memory, up to MAX_BATCH). Returns the manifest.
 
     The folder is written beside `out_dir` and moved into place at the end: a failure leaves what
@@ -115,18 +115,19 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                                 f"more than a page's DuckDB can hold ({gib(PAGE_MEMORY)} of its 4 GiB); "
                                 "export a smaller model or a smaller --max-batch")
     source = wasm_source(duckdb_wasm)
+    chosen = offers(model, chosen)
     recorder = Recorder()
     net = SQLUNet(model, recorder)
     program = net.program(height, width)
-    schedule = NoiseSchedule.from_config(model.scheduler_config)
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
-    runs = {f"{r.key}@{b}": record_run(net, schedule, r, b) for r in chosen for b in range(1, max_batch + 1)}
+    runs = {f"{r.key}@{b}": record_run(net, r.recipe, b) for r in chosen for b in range(1, max_batch + 1)}
+    made = [name for r in chosen for name in relations(program, r.recipe.scheduler(model.scheduler_config))]
     read = _tables_read(config, height, width, recorder, net.namespace)
     tables, blob = _weights([recorder.uploads[t] for t in read])
     network = {"namespace": net.namespace, "tables": tables, "program": _statements(recorder, program),
                "output": program.output, "output_shape": list(program.output_shape),
                "diagram": diagram(config, program, height, width, recorder.dialect),
-               "cleanup": _dropped(recorder, relations(program)),
+               "cleanup": _dropped(recorder, list(dict.fromkeys(made))),
                "setup": ["SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
                          "SET preserve_insertion_order = false",
                          f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(net.namespace)}"]}
@@ -144,8 +145,8 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                           "parameters": int(sum(t["count"] for t in tables))},
                 "duckdb_wasm": {"version": PINNED, "location": "duckdb-wasm/" if source["local"] else source["url"],
                                 "packages": packages},
-                "recipes": [asdict(r) for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
-                "provenance": {r.key: settings_template(model, schedule, r) for r in chosen},
+                "recipes": [r.entry() for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
+                "provenance": {r.key: settings_template(model, r) for r in chosen},
                 "memory": {str(b): estimate(config, height, width, b).total for b in range(1, max_batch + 1)},
                 "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                           for name, data in files.items()},
@@ -160,15 +161,17 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     return manifest
 
 
-def settings_template(model: Model, schedule: NoiseSchedule, recipe: Recipe) -> dict:
+def settings_template(model: Model, offer: Offer) -> dict:
     """The text chunks the page's final picture carries (png.js), as generate's would, with SEED_MARK
     and BATCH_MARK where the page puts its run's seed and batch: the plan as its number of steps,
     or the blog's timesteps."""
-    blog = recipe.key.endswith("/blog")
+    recipe = offer.recipe
     made = provenance.record("generate", model=model.name, digest=model.digest, engine=ENGINE,
                              size=image_size(model.config), batch=BATCH_MARK, seed=SEED_MARK, sampler=recipe.sampler,
-                             karras=recipe.karras, eta=0.0, noise=recipe.add_noise, clip_sample=schedule.clip_sample,
-                             steps=None if blog else recipe.steps, timesteps=list(BLOG_TIMESTEPS) if blog else None)
+                             karras=recipe.karras, eta=0.0, noise=recipe.add_noise,
+                             clip_sample=recipe.scheduler(model.scheduler_config).schedule.clip_sample,
+                             steps=None if recipe.blog else len(offer.timesteps),
+                             timesteps=list(recipe.timesteps) if recipe.blog else None)
     return provenance.chunks(made)
 
 

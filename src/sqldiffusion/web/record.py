@@ -22,7 +22,7 @@ from ..backends.duckdb.engine import DuckDBEngine, create_sql
 from ..backends.duckdb.storage import fetch_image_sql, layer_upload
 from ..errors import SQLDiffusionError
 from ..events import StepFinished
-from ..pipeline import SQLDiffusionPipeline, replanned
+from ..pipeline import SQLDiffusionPipeline
 from ..program import SAMPLE
 from ..schedulers.base import PREDICTION
 
@@ -105,20 +105,20 @@ class Recorder(DuckDBEngine):
         raise SQLDiffusionError("a recorded run cannot hand vectors back")
 
 
-def record_run(net, scheduler, recipe, batch: int) -> list[dict]:
-    """The ops of one run of `recipe` (sampler, plan) making `batch` images, with the seed as SEED.
+def record_run(net, recipe, batch: int) -> list[dict]:
+    """The ops of one run of `recipe` (recipe.Recipe) making `batch` images, with the seed as SEED.
 
     `net` is an SQLUNet on a Recorder. Each op is one of {"sql"}, {"pass"} (the timesteps, then the
     UNet program), {"fetch", "as"} (a picture read back: "sample" or "prediction"), {"step", "total",
     "timestep"} (a step finished: the two pictures fetched just before it are its x_t and x0)."""
-    records = [[_with_seed(op, seed) for op in _record(net, scheduler, recipe, batch, seed)] for seed in SENTINELS]
+    records = [[_with_seed(op, seed) for op in _record(net, recipe, batch, seed)] for seed in SENTINELS]
     if records[0] != records[1] or not any(SEED in _text(op) for op in records[0]):
         raise SQLDiffusionError("this run's statements depend on the seed other than through the noise's seed; "
                                 "it cannot be exported for a page")
     return records[0]
 
 
-def _record(net, scheduler, recipe, batch: int, seed: int) -> list[dict]:
+def _record(net, recipe, batch: int, seed: int) -> list[dict]:
     engine = net.engine
     engine.ops = []
 
@@ -126,10 +126,9 @@ def _record(net, scheduler, recipe, batch: int, seed: int) -> list[dict]:
         if isinstance(event, StepFinished):
             engine.ops.append({"step": event.step.index, "total": event.step.total, "timestep": event.step.timestep})
 
-    pipe = SQLDiffusionPipeline(net, scheduler)
+    pipe = SQLDiffusionPipeline(net, recipe.planned(net.model.scheduler_config))
     pipe.set_progress_bar_config(disable=True)
-    pipe(batch_size=batch, **replanned(recipe.timesteps, recipe.karras), seed=seed, sampler=recipe.sampler,
-         eta=0.0, add_noise=recipe.add_noise, output_type="latent", on_event=on_event)
+    pipe(batch_size=batch, **recipe.call_arguments(), seed=seed, output_type="latent", on_event=on_event)
     return engine.ops
 
 

@@ -8,11 +8,15 @@ let blockOf = [];          // statement index -> block name, for the model runni
 let times = {};            // block name -> seconds in the current pass
 
 // ---- settings -------------------------------------------------------------------------------
-const KARRAS = ["dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "heun"];  // samplers with Karras sigmas
+function takes(option) {  // whether the chosen sampler takes an option (eta, karras, no_noise), as the server says
+  const sampler = (state ? state.samplers : []).find((s) => s.name === $("sampler").value);
+  return Boolean(sampler && sampler[option]);
+}
 
 function showRows() {
-  $("eta-row").hidden = $("sampler").value !== "ddim";
-  $("karras-row").hidden = !KARRAS.includes($("sampler").value);
+  $("eta-row").hidden = !takes("eta");
+  $("karras-row").hidden = !takes("karras");
+  $("noise-row").hidden = !takes("no_noise");
   $("steps-row").hidden = $("schedule").value !== "steps";
   $("timesteps-row").hidden = $("schedule").value !== "list";
 }
@@ -20,7 +24,7 @@ function showRows() {
 function settings() {
   return {
     model: $("model").value, sampler: $("sampler").value, eta: Number($("eta").value),
-    karras: KARRAS.includes($("sampler").value) && $("karras").checked,
+    karras: takes("karras") && $("karras").checked, noise: !takes("no_noise") || $("noise").checked,
     schedule: $("schedule").value, steps: $("steps").value, timesteps: $("timesteps").value,
     seed: $("seed").value, batch: $("batch").value,  // as typed, text: a seed up to 2^63 - 1 stays exact
   };
@@ -31,6 +35,7 @@ function fill(s) {
     if (s[key] !== undefined && s[key] !== null) $(key).value = Array.isArray(s[key]) ? s[key].join(",") : s[key];
   }
   if (s.karras !== undefined) $("karras").checked = Boolean(s.karras);
+  if (s.noise !== undefined) $("noise").checked = Boolean(s.noise);
   showRows();
   showModel($("model").value);
 }
@@ -168,7 +173,7 @@ function detail(entry) {
   const dl = document.createElement("dl");
   const settings = settingsOf(entry);
   const sampler = shown(entry.sampler) + (entry.sampler === "ddim" ? `, eta ${shown(settings.eta)}` : "") +
-    (settings.karras ? ", Karras sigmas" : "");
+    (settings.karras ? ", Karras sigmas" : "") + (settings.noise === false ? ", no added noise" : "");
   const rows = [["model", entry.model], ["digest", typeof entry.digest === "string" ? entry.digest.slice(0, 16) : null],
                 ["engine", entry.engine], ["seed", entry.seed], ["sampler", sampler], ["timesteps", entry.schedule],
                 ["batch", entry.batch], ["seconds", entry.seconds], ["made", entry.created_at]];
@@ -195,6 +200,7 @@ async function start() {
     option.textContent = `${model.key} (${model.size.join("×")})`;
     $("model").appendChild(option);
   }
+  for (const sampler of state.samplers) $("sampler").appendChild(new Option(sampler.label, sampler.name));
   $("batch").max = state.defaults.max_batch;
   fill(state.defaults);
   for (const id of ["sampler", "schedule"]) $(id).addEventListener("change", showRows);
