@@ -324,7 +324,7 @@ def test_the_page_png_carries_the_settings_of_its_run(tmp_path, demo_digest):
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the page's PNG code needs it")
     from sqldiffusion.model import load_model
-    from sqldiffusion.recipe import DEFAULT
+    from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
     from sqldiffusion.web.export import offers, settings_template
 
     demo = load_model("demo")

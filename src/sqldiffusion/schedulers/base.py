@@ -46,6 +46,11 @@ EPSILON = "sqld_epsilon"  # the noise a v- or x0-predicting model's output impli
 RELATIONS = (SCHEDULE, SIGMAS, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED,
              STEPPED, CORRECTED, CORRECTING, EPSILON)
 PREDICTIONS = ("epsilon", "v_prediction", "sample")  # what a model's output may be (diffusers' prediction_type)
+# diffusers' scheduler settings that change the schedule or the sigmas, offered only at their defaults:
+# a config or a diffusers scheduler that sets one otherwise is one line, never a different picture
+FIXED = {"rescale_betas_zero_snr": False, "use_exponential_sigmas": False, "use_beta_sigmas": False,
+         "use_flow_sigmas": False, "use_dynamic_shifting": False, "timestep_type": "discrete",
+         "interpolation_type": "linear", "final_sigmas_type": "zero"}
 
 
 class Scheduler:
@@ -69,6 +74,7 @@ class Scheduler:
     default_timesteps: tuple[int, ...] | None = None  # or its list (DDPM and DDIM: the blog's schedule)
     pipeline_steps: int | None = 1000  # the Python pipelines' (diffusers' DDPMPipeline: every training step)
     deterministic_sibling: str | None = None  # a sampler whose noise is part of its method: the one without
+    fixed: dict = {}  # diffusers' settings of this class that only their default is offered for (with FIXED)
 
     def __init__(self, schedule: NoiseSchedule | None = None, use_karras_sigmas: bool = False, eta: float = 0.0,
                  add_noise: bool = True, **algorithm) -> None:
@@ -123,6 +129,10 @@ class Scheduler:
         diffusers scheduler's `.config`, or ours), keys it does not take ignored; `overrides` win
         and are checked (a schedule field, an option, or use_karras_sigmas)."""
         config = given_settings(config)
+        for key, offered in {**FIXED, **cls.fixed}.items():
+            if config.get(key) is not None and config[key] != offered:
+                raise SQLDiffusionError(f"{cls.__name__}: {key} {shown(config[key])} is not offered (only "
+                                        f"{shown(offered)}); leave it at its default")
         fields = {k: overrides.pop(k) for k in list(overrides) if k in SCHEDULE_FIELDS}
         schedule = NoiseSchedule.from_config({**config, **fields})
         taken = {k: config[k] for k in (*cls.algorithm, *cls.options) if k in config}

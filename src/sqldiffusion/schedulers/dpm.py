@@ -124,6 +124,7 @@ class DPMSolverMultistepScheduler(MultistepScheduler):
     "sde-dpmsolver++", order 2)."""
 
     algorithm = {"solver_order": 2, "algorithm_type": "dpmsolver++"}
+    fixed = {"solver_type": "midpoint", "lower_order_final": True, "euler_at_final": False, "use_lu_lambdas": False}
     ALGORITHMS = {("dpmsolver++", 2), ("dpmsolver++", 3), ("sde-dpmsolver++", 2)}
 
     def check_options(self) -> None:
@@ -148,6 +149,8 @@ class UniPCMultistepScheduler(MultistepScheduler):
     [[1, 1], [r, 1]] rho = b with b_k = k! h_phi_k / B (h_phi_1 = phi / hh - 1,
     h_phi_(k+1) = h_phi_k / hh - 1 / (k+1)!), or rho1 = 1/2 at first order."""
 
+    fixed = {"solver_order": 2, "solver_type": "bh2", "predict_x0": True, "lower_order_final": True,
+             "disable_corrector": []}
 
     def order_at(self, i: int) -> int:
         return min(2, len(self.planned) - i, i + 1)  # lower_order_final and the warm-up
