@@ -35,12 +35,13 @@ class UNetConfig:
     freq_shift: int = declared(0, Field(float, -MAX_CHANNELS, MAX_CHANNELS))  # diffusers' downscale_freq_shift
     flip_sin_to_cos: bool = declared(True, Field(bool))
     # each of the supported blocks (validate)
-    down_block_types: tuple[str, ...] = declared(("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"),
-                                                 Field(str, items=(1, MAX_BLOCKS)))
+    down_block_types: tuple[str, ...] = declared(
+        ("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"), Field(str, items=(1, MAX_BLOCKS)))
     mid_block_type: str | None = declared("UNetMidBlock2D", Field(str, nullable=True))
     up_block_types: tuple[str, ...] = declared(("AttnUpBlock2D", "AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
                                                Field(str, items=(1, MAX_BLOCKS)))
-    block_out_channels: tuple[int, ...] = declared((224, 448, 672, 896), Field(int, 1, MAX_CHANNELS, items=(1, MAX_BLOCKS)))
+    block_out_channels: tuple[int, ...] = declared((224, 448, 672, 896),
+                                                   Field(int, 1, MAX_CHANNELS, items=(1, MAX_BLOCKS)))
     layers_per_block: int = declared(2, Field(int, 1, MAX_LAYERS))
     mid_block_scale_factor: float = declared(1.0, Field(float, 0, 1e6, low_open=True))
     downsample_padding: int = declared(1, Field(int, 0, 1))
