@@ -59,7 +59,7 @@ def run(name: str, config: dict, engines: list[str]) -> None:
     from diffusers import UNet2DModel
 
     from sqldiffusion.errors import SQLDiffusionError
-    from sqldiffusion.model.config import UNetConfig
+    from sqldiffusion.graph.unet_config import UNetConfig
     from sqldiffusion.preflight import check_fits
 
     size = config["sample_size"]

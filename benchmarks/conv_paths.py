@@ -37,7 +37,7 @@ def butterfly_shapes() -> list[tuple[int, int, int]]:
     from unet_pass import DEFAULT_CONFIG
 
     from sqldiffusion.graph import build_unet
-    from sqldiffusion.model.config import UNetConfig
+    from sqldiffusion.graph.unet_config import UNetConfig
 
     graph = build_unet(UNetConfig.from_dict(DEFAULT_CONFIG), 64, 64)
     shapes = {(graph[n.inputs[0]].channels, n.channels, n.shape[1]) for n in graph.nodes

@@ -18,7 +18,7 @@ from sqldiffusion import SQLDiffusionError
 from sqldiffusion.graph.ops import Graph
 from sqldiffusion.literals import number
 from sqldiffusion.model import load_model
-from sqldiffusion.model.config import FIELDS
+from sqldiffusion.graph.unet_config import FIELDS
 from sqldiffusion.model.source import DEMO_FOLDER
 from sqldiffusion.model.schedule import SCHEDULE_FIELDS
 

@@ -17,7 +17,7 @@ import sqldiffusion
 from sqldiffusion.backends import BACKENDS, dialect_class, engine_class
 from sqldiffusion.backends.contract import Dialect, Engine
 from sqldiffusion.graph.ops import OPS
-from sqldiffusion.model.config import UNetConfig
+from sqldiffusion.graph.unet_config import UNetConfig
 from sqldiffusion.program import INPUTS, render_unet
 from sqldiffusion.schedulers import NoiseSchedule
 from sqldiffusion.schedulers.alphas import coefficients_sql

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import make_unet, random_sample, save_unet
 from sqldiffusion.errors import SQLDiffusionError
-from sqldiffusion.model.config import UNetConfig
+from sqldiffusion.graph.unet_config import UNetConfig
 from sqldiffusion.sql_unet import SQLUNet
 
 # diffusers' scripts/convert_consistency_to_diffusers.py TEST_UNET_CONFIG, at 16 channels a group of 8

@@ -19,7 +19,6 @@ from .backends.parameters import layer_matrix
 from .backends.postgres.dialect import PostgresDialect
 from .backends.postgres.storage import table_layout
 from .errors import SQLDiffusionError
-from .graph import unet_layers
 from .model import Model
 from .pictures import COLUMNS, RAMP, ascii_rows
 from .pipeline import image_size, loop, relations, resolve_seed
@@ -98,7 +97,7 @@ def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0,
     writer = ScriptWriter(out)
     quote = writer.dialect.quote
     namespace = f"sqld_script_{model.digest[:16]}"  # never an engine's import (the script drops it at the end)
-    graph = unet_layers(config)
+    graph = model.network.layers(config)
     tensors = model.tensors(graph.expected_tensors())
     shape = (batch, config.in_channels, *image_size(config))
     about = (f"sqldiffusion: {model.name}, timesteps {','.join(f'{t:g}' for t in scheduler.planned)}, "

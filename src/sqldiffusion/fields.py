@@ -2,12 +2,14 @@
 range when it is read, so that nothing but a finite number of the right kind, a boolean or a string
 of a known set reaches the graph or the SQL built from it.
 
-A field is described by a `Field`; `check(source, key, value, field)` returns the value (a tuple for
-lists) or raises one line naming the file, the field and what it must be.
+A field is described by a `Field`, declared once beside the config dataclass's field it checks
+(`declared`); `check(source, key, value, field)` returns the value (a tuple for lists) or raises one
+line naming the file, the field and what it must be.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -38,6 +40,17 @@ class Field:
     choices: tuple[str, ...] = ()
     nullable: bool = False
     items: tuple[int, int] | None = None
+
+
+def declared(default, field: Field):
+    """A config dataclass's field whose value, as a config file gives it, may hold what `field`
+    says: the one place its kind and range are stated (`declared_checks` collects them)."""
+    return dataclasses.field(default=default, metadata={"check": field})
+
+
+def declared_checks(cls) -> dict[str, Field]:
+    """Each declared field of config dataclass `cls` with its check, in the order they are declared."""
+    return {f.name: f.metadata["check"] for f in dataclasses.fields(cls) if "check" in f.metadata}
 
 
 def check(source: str, key: str, value, field: Field):

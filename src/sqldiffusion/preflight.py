@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SQLDiffusionError
-from .graph import build_unet
+from .graph import network_of
 
 BASE_BYTES = 400 << 20  # Python, the engine's library and their caches, before any model
 BYTES_PER_WEIGHT = 4 * 8  # a float32 weight as imported: file, copies, Winograd kernels, the table (measured 6.6-7.1x)
@@ -47,7 +47,10 @@ class Estimate:
 
 
 def estimate(config, height: int, width: int, batch: int, trajectory: int = 0) -> Estimate:
-    graph = build_unet(config, height, width)
+    """The estimate of a run, from the network's graph as built (the one every program of this size is
+    lowered from, shared: network.graph): the measured factors are per value of that graph, whichever
+    convolutions a dialect's lowering chooses."""
+    graph = network_of(config).graph(config, height, width)
     parameters = sum(math.prod(shape) for shape in graph.expected_tensors().values())
     return Estimate(parameters * BYTES_PER_WEIGHT, batch * peak_values(graph) * BYTES_PER_VALUE,
                     trajectory=trajectory)
@@ -153,5 +156,5 @@ def check_fits(config, height: int, width: int, batch: int, limit: int | None = 
 
 def check_model_fits(config, limit: int | None = None) -> None:
     """Before an import: the weights alone, at the smallest image size the model takes."""
-    size = 2 ** (len(config.block_out_channels) - 1)
+    size = network_of(config).smallest_size(config)
     check_fits(config, size, size, 1, limit)

@@ -1,18 +1,21 @@
 """Graph -> SQL program: one statement per primitive, each creating one relation.
 
 Rendering decides nothing about semantics: it walks the (lowered) nodes in order, names relations,
-asks the dialect for each node's SELECT, and notes when a relation is read for the last time so
-that the engine can drop it. The path of a pass reads in one direction:
+asks the dialect for each node's SELECT, and notes what each statement reads (relations and weight
+tables) and when a relation is read for the last time so that the engine can drop it. The path of a
+pass reads in one direction:
 
-    config --build_unet--> graph --dialect.lower--> lowered graph --render--> Program --engine--> image
+    config --network.graph--> graph --dialect.lower--> lowered graph --render--> Program --engine--> image
+
+The program is the one artifact of a pass: what draws it (the diagram), exports it (the web page)
+or runs it reads the program, not the graph.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .graph import Graph, build_unet
-from .model.config import UNetConfig
+from .graph import Graph, network_of
 
 SAMPLE = "sqld_sample"  # the input image, filled by the engine (or by the sampler's noise)
 TIMESTEPS = "sqld_timesteps"  # (b, t) one timestep per batch item
@@ -49,6 +52,8 @@ class Statement:
     drops: tuple[str, ...] = ()  # relations nobody reads after this statement
     op: str = ""  # the primitive the dialect rendered
     shape: tuple[int, ...] = ()  # the tensor shape of the relation it makes, (C, H, W) or (C,)
+    reads: tuple[str, ...] = ()  # the relations it reads, in the order of the primitive's inputs
+    tables: tuple[str, ...] = ()  # the weight tables it reads (qualified by the model's namespace)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,10 @@ class Program:
     output: str
     output_shape: tuple[int, int, int]  # (C, H, W)
     class_conditional: bool = False  # whether it reads CLASS_LABELS
+
+    def tables(self) -> list[str]:
+        """The weight tables a pass reads, each once, in the order its statements first read them."""
+        return list(dict.fromkeys(table for s in self.statements for table in s.tables))
 
     def text(self) -> str:
         parts = [f"-- {s.label} ({s.category})\nCREATE TEMP TABLE {s.target} AS\n{s.sql};" for s in self.statements]
@@ -81,12 +90,14 @@ def render(graph: Graph, dialect, namespace: str) -> Program:
         sql = dialect.select(node, inputs, table)
         dead = tuple(names[i] for i in dict.fromkeys(node.inputs)
                      if last_use[i] == node.id and names[i] not in (SAMPLE, *INPUTS.values()))
-        statements.append(Statement(names[node.id], sql, node.label, node.category, dead, node.op, tuple(node.shape)))
+        statements.append(Statement(names[node.id], sql, node.label, node.category, dead, node.op, tuple(node.shape),
+                                    tuple(r.name for r in inputs), (table,) if table else ()))
     out = graph[graph.output]
     conditional = any(node.op in ("class_labels", "class_embeddings") for node in graph.nodes)
     return Program(tuple(statements), names[out.id], out.shape, conditional)
 
 
-def render_unet(config: UNetConfig, height: int, width: int, dialect, namespace: str) -> Program:
-    """The program of one UNet pass at this image size, for `dialect`, reading weights in `namespace`."""
-    return render(dialect.lower(build_unet(config, height, width)), dialect, namespace)
+def render_unet(config, height: int, width: int, dialect, namespace: str) -> Program:
+    """The program of one pass of the network of `config` (a UNet's, or any registered network's) at
+    this image size, for `dialect`, reading weights in `namespace`."""
+    return render(dialect.lower(network_of(config).graph(config, height, width)), dialect, namespace)

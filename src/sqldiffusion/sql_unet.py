@@ -11,7 +11,7 @@ import numpy as np
 
 from .backends import DEFAULT as DEFAULT_ENGINE, get_engine
 from .errors import SQLDiffusionError
-from .graph import check_image_size, unet_layers
+from .graph import check_image_size
 from .model import Model, load_model
 from .preflight import check_fits, check_model_fits
 from .program import TIMESTEPS, Program, Statement, render_unet
@@ -31,12 +31,13 @@ class SQLUNet:
         self.max_memory = max_memory  # bytes a run may use (None: what the machine has available)
         check_model_fits(self.config, max_memory)  # before the engine starts or anything is imported
         self.engine = get_engine(engine, database) if isinstance(engine, str) else engine
-        layers = self.engine.dialect.stored_layers(unet_layers(self.config))
+        layers = self.engine.dialect.stored_layers(self.model.network.layers(self.config))
         self.namespace = self.engine.import_model(self.model, layers, on_import)
         self._programs: dict[tuple[int, int], Program] = {}
 
     def program(self, height: int, width: int) -> Program:
-        """The SQL program of one pass at this image size (rendered once, then reused)."""
+        """The SQL program of one pass at this image size, lowered and rendered once for this engine's
+        dialect, then reused: what runs, draws (the diagram) and exports (the web page) a pass."""
         key = (height, width)
         if key not in self._programs:
             self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.namespace)
@@ -102,7 +103,7 @@ class SQLUNet:
 
     def time_embedding(self, timesteps: Sequence[float]) -> np.ndarray:
         """The sinusoidal timestep embedding (time_proj) of each timestep, computed in SQL: (T, C)."""
-        size = 2 ** (len(self.config.block_out_channels) - 1)
+        size = self.model.network.smallest_size(self.config)
         statement = next(s for s in self.program(size, size).statements if s.label == "time_proj")
         program = Program((replace(statement, drops=()),), statement.target, (0, 0, 0))
         try:

@@ -8,16 +8,21 @@ tensors a weight file must hold and with which shapes.
 from __future__ import annotations
 
 from ..errors import SQLDiffusionError
-from ..model.config import UNetConfig
 from .ops import Graph, Layer
+from .unet_config import UNetConfig
 
 
 def build_unet(config: UNetConfig, height: int, width: int) -> Graph:
     return _UNetBuilder(config).build(height, width)
 
 
+def smallest_size(config: UNetConfig) -> int:
+    """The smallest image side the model takes: it halves the image once per block but the last."""
+    return 2 ** (len(config.block_out_channels) - 1)
+
+
 def check_image_size(config: UNetConfig, height: int, width: int) -> None:
-    factor = 2 ** (len(config.block_out_channels) - 1)
+    factor = smallest_size(config)
     if height < 1 or width < 1 or height % factor or width % factor:
         raise SQLDiffusionError(
             f"image size {height}x{width} does not fit this model: height and width must be positive "
@@ -205,5 +210,5 @@ class _UNetBuilder:
 
 def unet_layers(config: UNetConfig) -> Graph:
     """The graph at the smallest image size the model accepts: enough to list its layers and tensors."""
-    size = 2 ** (len(config.block_out_channels) - 1)
+    size = smallest_size(config)
     return build_unet(config, size, size)

@@ -1,6 +1,6 @@
-"""Model configuration, weight files and where to find them."""
+"""Model folders, configuration files, weight files and where to find them."""
 
-from .config import UNetConfig
+from ..graph.unet_config import UNetConfig
 from .source import Model, load_model
 
 __all__ = ["Model", "UNetConfig", "load_model"]

@@ -1,4 +1,9 @@
-"""Finding a model: a local diffusers folder (UNet or pipeline) or a Hugging Face Hub id."""
+"""Finding a model: a local diffusers folder (UNet or pipeline) or a Hugging Face Hub id.
+
+A pipeline folder is read as diffusers' `DiffusionPipeline.from_pretrained` reads it: its
+model_index.json names each component and its class; a network's class is looked up in the
+registry (graph/networks.py), which says how its config.json is read, and a scheduler's config is
+read by model/schedule.py. A folder naming a class of neither kind is refused in one line."""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SQLDiffusionError, first_line
-from .config import UNetConfig
+from ..graph.networks import BACKBONE, NETWORKS, Network, network_of
+from ..graph.unet_config import UNetConfig
 from .files import JSON_LIMIT, read_bounded
 from .schedule import checked_schedule_config
 from .weights import check_tensors, check_weight_file, hash_weights, normalise_names, read_safetensors
@@ -47,6 +53,11 @@ class Model:
         check_tensors(tensors, expected, str(self.weights_path))
         return tensors
 
+    @property
+    def network(self) -> Network:
+        """Its backbone's entry in the registry of networks: how its graph is built."""
+        return network_of(self.config)
+
 
 DEMO = "demo"
 DEMO_FOLDER = Path(__file__).resolve().parent.parent / "demo"  # a pipeline folder: unet/ and scheduler/
@@ -67,9 +78,9 @@ def load_model(model: str | Path) -> Model:
     raise SQLDiffusionError(f"model {str(model)!r} not found: give a diffusers model folder or a Hub id such as gnokit/ddpm-butterflies-64")
 
 
-# the components of a pipeline folder (model_index.json) that sqldiffusion runs, and their classes
-NETWORKS = {"unet": {"UNet2DModel"}}
-IGNORED = {"scheduler"}  # read from scheduler/scheduler_config.json, checked there
+SCHEDULER = "scheduler"  # the component read from scheduler/scheduler_config.json, checked there
+# a diffusers scheduler class: every one of them is named so (those we do not offer run as DDPM)
+_SCHEDULER_CLASS = re.compile(r"[A-Za-z0-9_]+Scheduler", re.ASCII)
 
 
 def _from_folder(path: Path, name: str) -> Model:
@@ -80,7 +91,7 @@ def _from_folder(path: Path, name: str) -> Model:
     unet = path / "unet" if (path / "unet" / "config.json").exists() else path
     if not (unet / "config.json").exists():
         raise SQLDiffusionError(f"{path}: no config.json (nor unet/config.json); is this a diffusers model folder?")
-    config = UNetConfig.from_file(unet / "config.json")
+    config = read_config(unet / "config.json")
     weights = next((unet / f for f in WEIGHT_FILES if (unet / f).exists()), None)
     if weights is None:
         if (unet / "diffusion_pytorch_model.bin").exists():
@@ -105,17 +116,51 @@ def _check_components(index: Path) -> None:
         raise SQLDiffusionError(f"{index}: not a JSON object naming the pipeline's components")
     unsupported = []
     for component, spec in listed.items():
-        if component.startswith("_") or component in IGNORED or spec is None or spec == [None, None]:
+        if component.startswith("_") or spec is None or spec == [None, None]:
             continue
         cls = spec[1] if isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str) else None
-        if cls is None or component not in NETWORKS or cls not in NETWORKS[component]:
+        if not _built_here(component, cls):
             unsupported.append(f"{component[:40]} ({str(cls)[:40]})")
     if unsupported:
         kind = listed.get("_class_name")
         shown = f"a {kind[:40]} folder" if isinstance(kind, str) else "a pipeline folder"
         raise SQLDiffusionError(f"{index.parent}: {shown} with components sqldiffusion does not run yet: "
-                                f"{', '.join(unsupported[:6])}; it runs pipelines of a UNet2DModel and a scheduler "
+                                f"{', '.join(unsupported[:6])}; it runs pipelines of {_networks_named()} and a scheduler "
                                 "(DDPM, DDIM, consistency models)")
+
+
+def _built_here(component: str, cls: str | None) -> bool:
+    """Whether a pipeline component of class `cls` is one sqldiffusion reads: a scheduler, or a
+    network of the registry in a component it fills."""
+    if cls is None:
+        return False
+    if component == SCHEDULER:
+        return _SCHEDULER_CLASS.fullmatch(cls) is not None
+    return cls in NETWORKS and component in NETWORKS[cls].components
+
+
+def _networks_named() -> str:
+    return " or ".join(f"a {name}" for name in NETWORKS)
+
+
+def read_config(path: Path):
+    """A network's config.json, read by the config class of the network its `_class_name` names.
+    Without one it is the backbone's (as diffusers' UNet2DModel folders have it); a class that is
+    not in the registry is refused by the backbone's own check, in one line naming the class."""
+    try:
+        settings = json.loads(read_bounded(path, JSON_LIMIT, "a model's config.json"))
+    except FileNotFoundError:
+        raise SQLDiffusionError(f"{path}: no such file; a diffusers model folder holds config.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SQLDiffusionError(f"{path}: not valid JSON ({e}); re-save the model with save_pretrained") from None
+    except RecursionError:
+        raise SQLDiffusionError(f"{path}: nested too deeply to be a model's config; re-save the model "
+                                "with save_pretrained") from None
+    if not isinstance(settings, dict):
+        raise SQLDiffusionError(f"{path}: expected a JSON object of {BACKBONE} settings")
+    name = settings.get("_class_name")
+    network = NETWORKS[name] if isinstance(name, str) and name in NETWORKS else NETWORKS[BACKBONE]
+    return network.config.from_dict(settings, str(path))
 
 
 def _scheduler_config(path: Path, unet: Path) -> dict | None:
@@ -144,8 +189,10 @@ def _download(repo_id: str) -> Path:
                                             RepositoryNotFoundError)
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency
         raise SQLDiffusionError("huggingface_hub is not installed; pip install huggingface_hub") from None
+    components = [c for network in NETWORKS.values() for c in network.components]
     patterns = ["model_index.json", "config.json", "*.safetensors", "scheduler_config.json",
-                "unet/config.json", "unet/*.safetensors", "scheduler/scheduler_config.json"]
+                *(f"{c}/{file}" for c in components for file in ("config.json", "*.safetensors")),
+                f"{SCHEDULER}/scheduler_config.json"]
     try:
         return Path(snapshot_download(repo_id, allow_patterns=patterns))
     except HFValidationError as e:  # the pattern above should have caught it; the Hub's rules may grow

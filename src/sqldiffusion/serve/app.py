@@ -59,7 +59,7 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
         program = served.net.program(*size)
         diagrams.append({"key": key, "name": served.net.model.name, "digest": served.net.model.digest[:16],
                          "size": list(size), "channels": served.net.config.in_channels,
-                         "diagram": diagram(served.net.config, program, *size, engine.dialect)})
+                         "diagram": diagram(served.net.config, program)})
 
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)

@@ -1,10 +1,9 @@
 """A model's UNet as the page draws it: its top-level diffusers modules, in the order a pass runs
-them, each with the statements of the SQL program that compute it, and the skip connections."""
+them, each with the statements of the SQL program that compute it, and the skip connections: all
+read from the program (what each statement reads), never from a graph built again."""
 
 from __future__ import annotations
 
-from ..graph import build_unet
-from ..model.config import UNetConfig
 from ..program import Program
 
 # where each top-level module sits in the drawing: the time embedding beside the network, the
@@ -30,7 +29,7 @@ def statement_sql(target: str, sql: str) -> str:
     return f"CREATE TEMP TABLE {target} AS\n{sql};"
 
 
-def diagram(config: UNetConfig, program: Program, height: int, width: int, dialect) -> dict:
+def diagram(config, program: Program) -> dict:
     """Blocks (name, role in the drawing, block type, output shape, statements) and skips (from, to), as JSON."""
     blocks: dict[str, dict] = {}
     for index, s in enumerate(program.statements):
@@ -40,11 +39,11 @@ def diagram(config: UNetConfig, program: Program, height: int, width: int, diale
         block["shape"] = list(s.shape)  # the module's output: what its last statement makes
         block["statements"].append({"index": index, "target": s.target, "label": s.label, "category": s.category,
                                     "op": s.op, "shape": list(s.shape), "sql": statement_sql(s.target, s.sql)})
-    graph = dialect.lower(build_unet(config, height, width))
+    made_by = {s.target: s.label for s in program.statements}
     skips: list[list[str]] = []
-    for node in graph.nodes:
-        if node.op == "concat":
-            pair = [module_of(graph[node.inputs[1]].label), module_of(node.label)]
+    for s in program.statements:
+        if s.op == "concat":  # reads the up path, then the skip
+            pair = [module_of(made_by.get(s.reads[1], s.reads[1])), module_of(s.label)]
             if pair[0] != pair[1] and pair not in skips:
                 skips.append(pair)
     return {"blocks": list(blocks.values()), "skips": skips, "statements": len(program.statements)}
@@ -55,7 +54,7 @@ def _role(name: str) -> str:
                                else "other")
 
 
-def _block_type(config: UNetConfig, name: str) -> str:
+def _block_type(config, name: str) -> str:
     part, _, index = name.partition(".")
     raw = config.raw
     if part == "down_blocks":

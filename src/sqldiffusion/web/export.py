@@ -29,7 +29,6 @@ import numpy as np
 from ..backends.duckdb.storage import half_values_sql
 from .. import provenance
 from ..errors import RunFailed, SQLDiffusionError, first_line
-from ..graph import build_unet
 from ..model import Model
 from ..pipeline import image_size, relations
 from ..preflight import estimate, gib
@@ -122,11 +121,11 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
     runs = {f"{r.key}@{b}": record_run(net, r.recipe, b) for r in chosen for b in range(1, max_batch + 1)}
     made = [name for r in chosen for name in relations(program, r.recipe.scheduler(model.scheduler_config))]
-    read = _tables_read(config, height, width, recorder, net.namespace)
-    tables, blob = _weights([recorder.uploads[t] for t in read])
+    read = set(program.tables())
+    tables, blob = _weights([upload for table, upload in recorder.uploads.items() if table in read])  # import's order
     network = {"namespace": net.namespace, "tables": tables, "program": _statements(recorder, program),
                "output": program.output, "output_shape": list(program.output_shape),
-               "diagram": diagram(config, program, height, width, recorder.dialect),
+               "diagram": diagram(config, program),
                "cleanup": _dropped(recorder, list(dict.fromkeys(made))),
                "setup": ["SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
                          "SET preserve_insertion_order = false",
@@ -251,13 +250,6 @@ def _write_page(work: Path, source: dict, packages: dict) -> None:
 
 
 # ---- what the page runs ------------------------------------------------------------------------
-def _tables_read(config, height: int, width: int, recorder: Recorder, namespace: str) -> list[str]:
-    """The parameter tables a pass at this size reads, in the order the import made them."""
-    graph = recorder.dialect.lower(build_unet(config, height, width))
-    read = {recorder.dialect.table(namespace, node.layer.name) for node in graph.nodes if node.layer}
-    return [table for table in recorder.uploads if table in read]
-
-
 def _statements(recorder: Recorder, program) -> list[dict]:
     """The program as the engine runs it: each statement's CREATE and the DROPs after it."""
     out = []

@@ -1,14 +1,12 @@
-"""`UNet2DModel` configuration: read from config.json, checked against what the SQL UNet supports."""
+"""`UNet2DModel` configuration: each field declared once with what it may hold, checked when a
+config.json is read, and the network-wide checks of what the SQL UNet supports."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..errors import SQLDiffusionError
-from ..fields import Field, check, shown
-from .files import JSON_LIMIT, read_bounded
+from ..fields import Field, check, declared, declared_checks, shown
 
 DOWN_BLOCKS = ("DownBlock2D", "AttnDownBlock2D", "ResnetDownsampleBlock2D")
 UP_BLOCKS = ("UpBlock2D", "AttnUpBlock2D", "ResnetUpsampleBlock2D")
@@ -22,64 +20,46 @@ MAX_LAYERS = 32
 MAX_SIZE = 16384
 MAX_CLASSES = 100_000
 _CHANNELS = Field(int, 1, MAX_CHANNELS)
-
-# Every field the network is built from, with what it may hold.
-FIELDS = {
-    "sample_size": Field(int, 1, MAX_SIZE, nullable=True),  # or [height, width]
-    "in_channels": Field(int, 1, 256),
-    "out_channels": Field(int, 1, 256),
-    "center_input_sample": Field(bool),
-    "time_embedding_dim": Field(int, 1, MAX_CHANNELS, nullable=True),
-    "freq_shift": Field(float, -MAX_CHANNELS, MAX_CHANNELS),
-    "flip_sin_to_cos": Field(bool),
-    "down_block_types": Field(str, items=(1, MAX_BLOCKS)),  # each of the supported set: validate()
-    "mid_block_type": Field(str, nullable=True),
-    "up_block_types": Field(str, items=(1, MAX_BLOCKS)),
-    "block_out_channels": Field(int, 1, MAX_CHANNELS, items=(1, MAX_BLOCKS)),
-    "layers_per_block": Field(int, 1, MAX_LAYERS),
-    "mid_block_scale_factor": Field(float, 0, 1e6, low_open=True),
-    "downsample_padding": Field(int, 0, 1),
-    "attention_head_dim": Field(int, 1, MAX_CHANNELS, nullable=True),
-    "norm_num_groups": _CHANNELS,
-    "attn_norm_num_groups": Field(int, 1, MAX_CHANNELS, nullable=True),
-    "norm_eps": Field(float, 0, 1, low_open=True),
-    "add_attention": Field(bool),
-    "num_class_embeds": Field(int, 1, MAX_CLASSES, nullable=True),
-    "class_embed_type": Field(str, choices=("timestep", "identity"), nullable=True),
-    "resnet_time_scale_shift": Field(str, choices=("default", "scale_shift")),
-    "downsample_type": Field(str, choices=("conv", "resnet")),
-    "upsample_type": Field(str, choices=("conv", "resnet")),
-}
+_SIZE_PAIR = Field(int, 1, MAX_SIZE, items=(2, 2))  # sample_size given as [height, width]
 
 
 @dataclass(frozen=True)
 class UNetConfig:
     """The subset of `diffusers.UNet2DModel`'s config that shapes the network (same names, same defaults)."""
 
-    sample_size: int | tuple[int, int] | None = None
-    in_channels: int = 3
-    out_channels: int = 3
-    center_input_sample: bool = False
-    time_embedding_dim: int | None = None  # None: 4 * block_out_channels[0]
-    freq_shift: int = 0  # diffusers' downscale_freq_shift
-    flip_sin_to_cos: bool = True
-    down_block_types: tuple[str, ...] = ("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D")
-    mid_block_type: str | None = "UNetMidBlock2D"
-    up_block_types: tuple[str, ...] = ("AttnUpBlock2D", "AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D")
-    block_out_channels: tuple[int, ...] = (224, 448, 672, 896)
-    layers_per_block: int = 2
-    mid_block_scale_factor: float = 1.0
-    downsample_padding: int = 1
-    attention_head_dim: int | None = 8  # None: one head spanning all channels
-    norm_num_groups: int = 32
-    attn_norm_num_groups: int | None = None  # mid block attention only; None: norm_num_groups
-    norm_eps: float = 1e-5
-    add_attention: bool = True  # mid block attention
-    num_class_embeds: int | None = None  # class conditioning: an embedding table of this many classes
-    class_embed_type: str | None = None  # "timestep": labels embedded as timesteps are; "identity": given embedded
-    resnet_time_scale_shift: str = "default"  # "scale_shift": the time embedding scales and shifts norm2
-    downsample_type: str = "conv"  # AttnDownBlock2D's downsampler: a strided conv, or a halving resnet
-    upsample_type: str = "conv"  # AttnUpBlock2D's upsampler: a conv after nearest 2x, or a doubling resnet
+    sample_size: int | tuple[int, int] | None = declared(None, Field(int, 1, MAX_SIZE, nullable=True))  # or [h, w]
+    in_channels: int = declared(3, Field(int, 1, 256))
+    out_channels: int = declared(3, Field(int, 1, 256))
+    center_input_sample: bool = declared(False, Field(bool))
+    time_embedding_dim: int | None = declared(None, Field(int, 1, MAX_CHANNELS, nullable=True))  # None: 4 * c0
+    freq_shift: int = declared(0, Field(float, -MAX_CHANNELS, MAX_CHANNELS))  # diffusers' downscale_freq_shift
+    flip_sin_to_cos: bool = declared(True, Field(bool))
+    # each of the supported blocks (validate)
+    down_block_types: tuple[str, ...] = declared(
+        ("DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"), Field(str, items=(1, MAX_BLOCKS)))
+    mid_block_type: str | None = declared("UNetMidBlock2D", Field(str, nullable=True))
+    up_block_types: tuple[str, ...] = declared(("AttnUpBlock2D", "AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
+                                               Field(str, items=(1, MAX_BLOCKS)))
+    block_out_channels: tuple[int, ...] = declared((224, 448, 672, 896),
+                                                   Field(int, 1, MAX_CHANNELS, items=(1, MAX_BLOCKS)))
+    layers_per_block: int = declared(2, Field(int, 1, MAX_LAYERS))
+    mid_block_scale_factor: float = declared(1.0, Field(float, 0, 1e6, low_open=True))
+    downsample_padding: int = declared(1, Field(int, 0, 1))
+    attention_head_dim: int | None = declared(8, Field(int, 1, MAX_CHANNELS, nullable=True))  # None: one head
+    norm_num_groups: int = declared(32, _CHANNELS)
+    # mid block attention only; None: norm_num_groups
+    attn_norm_num_groups: int | None = declared(None, Field(int, 1, MAX_CHANNELS, nullable=True))
+    norm_eps: float = declared(1e-5, Field(float, 0, 1, low_open=True))
+    add_attention: bool = declared(True, Field(bool))  # mid block attention
+    # class conditioning: an embedding table of this many classes
+    num_class_embeds: int | None = declared(None, Field(int, 1, MAX_CLASSES, nullable=True))
+    # "timestep": labels embedded as timesteps are; "identity": given embedded
+    class_embed_type: str | None = declared(None, Field(str, choices=("timestep", "identity"), nullable=True))
+    # "scale_shift": the time embedding scales and shifts norm2
+    resnet_time_scale_shift: str = declared("default", Field(str, choices=("default", "scale_shift")))
+    # the attention blocks' resamplers: a strided conv (a conv after nearest 2x), or a halving (doubling) resnet
+    downsample_type: str = declared("conv", Field(str, choices=("conv", "resnet")))
+    upsample_type: str = declared("conv", Field(str, choices=("conv", "resnet")))
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -103,32 +83,15 @@ class UNetConfig:
 
     @classmethod
     def from_dict(cls, cfg: dict, source: str = "config.json") -> "UNetConfig":
+        """The config of a config.json's settings, every field checked as declared (one line if not)."""
         check_supported(cfg, source)
-        kwargs = {}
-        for key, spec in FIELDS.items():
-            if key not in cfg:
-                continue
-            if key == "sample_size" and isinstance(cfg[key], (list, tuple)):
-                spec = Field(int, 1, MAX_SIZE, items=(2, 2))
-            kwargs[key] = check(source, key, cfg[key], spec)
+        checks = dict(FIELDS)
+        if isinstance(cfg.get("sample_size"), (list, tuple)):
+            checks["sample_size"] = _SIZE_PAIR  # [height, width]
+        kwargs = {key: check(source, key, cfg[key], spec) for key, spec in checks.items() if key in cfg}
         config = cls(**kwargs, raw=dict(cfg))
         config.validate(source)
         return config
-
-    @classmethod
-    def from_file(cls, path: Path) -> "UNetConfig":
-        try:
-            cfg = json.loads(read_bounded(path, JSON_LIMIT, "a model's config.json"))
-        except FileNotFoundError:
-            raise SQLDiffusionError(f"{path}: no such file; a diffusers model folder holds config.json") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise SQLDiffusionError(f"{path}: not valid JSON ({e}); re-save the model with save_pretrained") from None
-        except RecursionError:
-            raise SQLDiffusionError(f"{path}: nested too deeply to be a model's config; re-save the model "
-                                    "with save_pretrained") from None
-        if not isinstance(cfg, dict):
-            raise SQLDiffusionError(f"{path}: expected a JSON object of UNet2DModel settings")
-        return cls.from_dict(cfg, str(path))
 
     def validate(self, source: str) -> None:
         def fail(msg: str) -> None:
@@ -165,6 +128,9 @@ class UNetConfig:
             if self.attention_head_dim and c % self.attention_head_dim:
                 fail(f"{c} channels cannot be split into heads of attention_head_dim={self.attention_head_dim}")
 
+
+# Every field the network is built from, with what it may hold: as each is declared above.
+FIELDS = declared_checks(UNetConfig)
 
 # Options we do not implement, with the value that means "off". Anything else gets a one-line error.
 _UNSUPPORTED = {

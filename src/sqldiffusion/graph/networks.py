@@ -1,0 +1,61 @@
+"""The networks sqldiffusion builds, keyed by diffusers' `_class_name`.
+
+A model folder is read as diffusers' `DiffusionPipeline.from_pretrained` reads it: model_index.json
+names each component with its class, and the class's entry here says how the component's config is
+read and checked, how its graph is built, and which relations the graph reads and writes. Everything
+that needs a network's graph (the program, the import, the preflight) asks its entry, which builds
+each graph once per config and image size.
+
+Adding a network is one graph module (its config dataclass and its builder, as unet_config.py and
+unet.py are for the UNet) and one entry in NETWORKS: docs/models.md says how.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .ops import Graph
+from .unet import build_unet, smallest_size
+from .unet_config import UNetConfig
+
+
+@dataclass(frozen=True)
+class Network:
+    """One diffusers model class as sqldiffusion builds it."""
+
+    class_name: str  # diffusers' class, as config.json's `_class_name` and model_index.json name it
+    components: tuple[str, ...]  # the components of a pipeline folder (model_index.json's keys) it fills
+    config: type  # its config dataclass: config.from_dict(settings, source) checks every field, one line if not
+    build: Callable[..., Graph]  # build(config, height, width): the graph of one pass at an image size
+    smallest_size: Callable[..., int]  # smallest_size(config): the smallest image side it takes
+    reads: tuple[str, ...]  # the relations the engine fills for it, by their graph op (program.INPUTS)
+    writes: str  # what its output relation holds
+
+    def graph(self, config, height: int, width: int) -> Graph:
+        """The graph of one pass at this image size, built once per config and size and then shared:
+        a graph is never changed after it is built (a dialect's lowering makes a new one)."""
+        return _built(self.build, config, height, width)
+
+    def layers(self, config) -> Graph:
+        """The graph at the smallest image size the model accepts: enough to list its layers and tensors."""
+        size = self.smallest_size(config)
+        return self.graph(config, size, size)
+
+
+NETWORKS: dict[str, Network] = {network.class_name: network for network in (
+    Network("UNet2DModel", ("unet",), UNetConfig, build_unet, smallest_size,
+            reads=("sample", "timesteps", "class_labels", "class_embeddings"), writes="the model output"),
+)}
+BACKBONE = "UNet2DModel"  # what a config.json without `_class_name` holds
+
+
+def network_of(config) -> Network:
+    """The entry of a config read by one of the registered config classes."""
+    return next(network for network in NETWORKS.values() if isinstance(config, network.config))
+
+
+@lru_cache(maxsize=32)
+def _built(build: Callable[..., Graph], config, height: int, width: int) -> Graph:
+    return build(config, height, width)
