@@ -15,7 +15,7 @@ from PIL import Image
 from test_errors import error_of
 from test_preflight import run_cli
 
-from sqldiffusion import cli
+from sqldiffusion.cli import writing
 from sqldiffusion.many import MAX_SEEDS, parse_seeds
 from sqldiffusion.model import load_model
 from sqldiffusion.pictures import enlargement, grid
@@ -100,18 +100,18 @@ def test_generate_many_with_a_hundred_million_seeds_is_one_line_at_once(tmp_path
 def test_the_frames_counted_are_the_frames_drawn():
     for batch, pairs in itertools.product((1, 2, 3, 5, 16), (False, True)):
         sample = np.zeros((batch, 3, 32, 32), np.float32)
-        drawn = cli._gif_frame((sample, sample) if pairs else sample, enlargement(32))
+        drawn = writing.gif_frame((sample, sample) if pairs else sample, enlargement(32))
         count = batch * (2 if pairs else 1)
-        assert cli._grid_pixels(count, 32, 32, 2 if pairs else None, enlargement(32)) == drawn.shape[0] * drawn.shape[1]
+        assert writing.grid_pixels(count, 32, 32, 2 if pairs else None, enlargement(32)) == drawn.shape[0] * drawn.shape[1]
     for count in range(1, 40):
-        assert cli._grid_pixels(count, 8, 6) == grid(np.zeros((count, 8, 6, 3), np.uint8)).size // 3
+        assert writing.grid_pixels(count, 8, 6) == grid(np.zeros((count, 8, 6, 3), np.uint8)).size // 3
 
 
 def test_a_run_that_fits_without_its_gif_is_refused_with_it():
     config = load_model("demo").config
     batch, passes = 16, 40  # the case measured: 166 MB without --gif, 868 MB with it
     without = estimate(config, 32, 32, batch).total
-    trajectory = cli._gif_bytes(passes, batch, 3, 32, 32, pairs=True)
+    trajectory = writing.gif_peak_bytes(passes, batch, 3, 32, 32, pairs=True)
     assert trajectory > 600 << 20
     limit = without + trajectory // 2
     check_fits(config, 32, 32, batch, limit)
@@ -122,7 +122,7 @@ def test_a_run_that_fits_without_its_gif_is_refused_with_it():
 @pytest.mark.slow
 def test_generate_refuses_a_gif_that_does_not_fit_before_any_sql(tmp_path):
     config = load_model("demo").config
-    trajectory = cli._gif_bytes(2, 2, 3, 32, 32, pairs=True)  # ddim, 2 steps: 2 frames of 2 pairs
+    trajectory = writing.gif_peak_bytes(2, 2, 3, 32, 32, pairs=True)  # ddim, 2 steps: 2 frames of 2 pairs
     limit = estimate(config, 32, 32, 2).total + trajectory // 2
     args = ["generate", "--batch", "2", "--sampler", "ddim", "--steps", "2", "--max-memory", limit, "--no-ascii",
             "-q", "--db", tmp_path / "x.duckdb", "--out", tmp_path / "x.png", "--save-npy", tmp_path / "x.npy"]
@@ -140,17 +140,17 @@ def test_generate_refuses_a_gif_that_does_not_fit_before_any_sql(tmp_path):
 GIF_RUN = """
 import resource, sys, numpy as np
 from pathlib import Path
-from sqldiffusion import cli
+from sqldiffusion.cli import writing
 from sqldiffusion.errors import SQLDiffusionError
 folder = Path(sys.argv[1])
 rng = np.random.default_rng(0)
 frames = [(rng.standard_normal((16, 3, 32, 32)).astype(np.float32),) * 2 for _ in range(40)]
 samples = frames[-1][0]
-cli._show_and_write(samples, [], None, folder / "warm.png", None, None, False, False, None, None)  # Pillow's modules loaded
+writing.show_and_write(samples, [], None, folder / "warm.png", None, None, False, False, None, None)  # Pillow's modules loaded
 size = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (size + (200 << 20), resource.RLIM_INFINITY))
 try:
-    cli._show_and_write(samples, frames, None, folder / "x.png", folder / "x.gif", folder / "x.npy", False, False, None, None)
+    writing.show_and_write(samples, frames, None, folder / "x.png", folder / "x.gif", folder / "x.npy", False, False, None, None)
 except SQLDiffusionError as e:
     print(type(e).__name__, e.exit_code, e)
 """
@@ -171,17 +171,17 @@ def test_a_gif_that_runs_out_of_memory_loses_nothing_else(tmp_path):
 GIF_PEAK = """
 import sys, numpy as np
 from pathlib import Path
-from sqldiffusion import cli
+from sqldiffusion.cli import writing
 batch, steps, size, pairs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "pairs"
 status = lambda key: int(open("/proc/self/status").read().split(key)[1].split()[0]) * 1024
 rng = np.random.default_rng(0)
 draw = lambda: rng.standard_normal((batch, 3, size, size)).astype(np.float32)
 samples = draw()
-cli._show_and_write(samples, [], None, Path("warm.png"), None, None, False, False, None, None)  # Pillow's modules loaded
+writing.show_and_write(samples, [], None, Path("warm.png"), None, None, False, False, None, None)  # Pillow's modules loaded
 before = status("VmRSS:")
 frames = [(draw(), draw()) if pairs else draw() for _ in range(steps)]
-cli._show_and_write(samples, frames, None, Path("x.png"), Path("x.gif"), None, False, False, None, None)
-print(status("VmHWM:") - before, cli._gif_bytes(steps, batch, 3, size, size, pairs))
+writing.show_and_write(samples, frames, None, Path("x.png"), Path("x.gif"), None, False, False, None, None)
+print(status("VmHWM:") - before, writing.gif_peak_bytes(steps, batch, 3, size, size, pairs))
 """
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from . import pictures
 from .backends import DEFAULT
 from .pipeline import SQLDiffusionPipeline
+from .sql_unet import SQLUNet
 from .schedulers.schedule import BLOG_TIMESTEPS
 
 BLOG_SCHEDULE = list(BLOG_TIMESTEPS)
@@ -29,9 +30,9 @@ def embedding_picture(embedding: np.ndarray, height: int = 256) -> np.ndarray:
 
 
 def make_figures(model, out: Path, engine: str = DEFAULT, database: str | None = None, seed: int = 0,
-                 count: int = 10, all_steps: int | None = None,
-                 log: Callable[[str], None] = print) -> list[Path]:
-    pipe = SQLDiffusionPipeline.from_pretrained(model, engine, database)
+                 count: int = 10, all_steps: int | None = None, log: Callable[[str], None] = print,
+                 max_memory: int | None = None) -> list[Path]:
+    pipe = SQLDiffusionPipeline(SQLUNet(model, engine, database, max_memory=max_memory))
     total = pipe.scheduler.schedule.num_train_timesteps
     written = []
 

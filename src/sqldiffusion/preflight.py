@@ -130,18 +130,14 @@ def gib(n: int) -> str:
     return f"{n / (1 << 30):.1f} GiB"
 
 
-# The command line's --max-memory: the limit of every check of its run where none is given.
-given_limit: int | None = None
-
-
 def check_fits(config, height: int, width: int, batch: int, limit: int | None = None, trajectory: int = 0,
                batch_option: str = "--batch") -> Estimate:
-    """Refuse, in one line, a run whose estimated peak exceeds `limit` (default: --max-memory, else
-    the memory this machine has available now). `trajectory`: the bytes --gif adds (gif_bytes);
-    `batch_option`: the option that sets the batch, which the message names."""
+    """Refuse, in one line, a run whose estimated peak exceeds `limit` (the command line's
+    --max-memory, passed down; without one, the memory this machine has available now).
+    `trajectory`: the bytes --gif adds (gif_bytes); `batch_option`: the option that sets the batch,
+    which the message names."""
     found = estimate(config, height, width, batch, trajectory)
     where = "--max-memory"
-    limit = given_limit if limit is None else limit
     if limit is None:
         limit, where = available_memory(), "the memory available on this machine"
     if limit is not None and found.total > limit:

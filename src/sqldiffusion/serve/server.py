@@ -26,18 +26,21 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambda line: None) -> dict[str, Served]:
-    """Each model (the ones asked for, then the demo) loaded and imported into `engine`."""
+def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambda line: None,
+                 max_memory: int | None = None) -> dict[str, Served]:
+    """Each model (the ones asked for, then the demo) loaded and imported into `engine`; each run
+    may use `max_memory` bytes (None: what the machine has available)."""
     models: dict[str, Served] = {}
     for key in dict.fromkeys([*keys, "demo"]):
         say(f"loading {key}")
         loaded = load_model(key)
-        models[key] = Served(key, SQLUNet(loaded, engine), scheduler_from_config(loaded.scheduler_config))
+        models[key] = Served(key, SQLUNet(loaded, engine, max_memory=max_memory),
+                             scheduler_from_config(loaded.scheduler_config))
     return models
 
 
 def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, port: int, open_page: bool,
-        say: Callable[[str], None], allow_hosts: Sequence[str] = ()) -> None:
+        say: Callable[[str], None], allow_hosts: Sequence[str] = (), max_memory: int | None = None) -> None:
     try:
         import uvicorn
 
@@ -49,7 +52,7 @@ def run(keys: Sequence[str], engine_name: str, database: str | None, host: str, 
     engine = get_engine(engine_name, database)
     try:
         names = allowed_names(host, tuple(allow_hosts))
-        app = create_app(engine, serve_models(engine, keys, say), names, say)
+        app = create_app(engine, serve_models(engine, keys, say, max_memory), names, say)
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
         port = listening.getsockname()[1]

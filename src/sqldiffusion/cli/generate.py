@@ -1,0 +1,166 @@
+"""`generate` and `edit`: pictures from noise, or from a picture, through a sampler's plan."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..backends import BACKENDS
+from ..errors import SQLDiffusionError, first_line
+from .group import cli
+from .options import (NPY_LIMIT, class_labels_of, declared_options, read_init_noise, recipe_of, sampling_options,
+                      saying, where)
+from .writing import check_outputs, gif_peak_bytes, keeping_pairs, show_and_write
+
+
+@cli.command()
+@sampling_options
+@click.option("--from-png", "from_png", type=click.Path(path_type=Path),  # what it is: read_png's one line
+              help="Draw the pictures a PNG that generate wrote carries the settings of, again (the options given "
+                   "here win).")
+def generate(from_png, **options) -> None:
+    """Generate images: the UNet, the sampler and the noise all run in SQL."""
+    if from_png is not None:
+        return _from_png(from_png)
+    _sample(**options)
+
+
+def _from_png(path: Path) -> None:
+    """generate --from-png: the picture's settings become the options not given on the command line,
+    parsed by generate's own options (so checked as typed ones are); the picture's model must be
+    the one found here, by digest, unless --model is given."""
+    from click.core import ParameterSource
+
+    from .. import provenance
+
+    ctx = click.get_current_context()
+    given = {name for name in ctx.params if name != "from_png" and
+             ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)}
+    settings = provenance.read_png(path)
+    if settings["command"] != "generate":
+        raise SQLDiffusionError(f"--from-png {path}: the picture was made by sqldiffusion {settings['command']}, not "
+                                f"generate; run {settings['command']} again with the settings its 'parameters' text "
+                                "chunk shows")
+    engine_params = {"engine", "max_memory"} | {option.dest for option, _ in declared_options().values()}
+    args = provenance.arguments(settings, given, engine_params, BACKENDS)
+    try:
+        parsed = generate.make_context("generate", args, parent=ctx.parent).params
+    except click.ClickException as e:
+        raise SQLDiffusionError(f"--from-png {path}: its settings do not make options generate takes "
+                                f"({first_line(e.format_message())})") from None
+    options = {name: ctx.params[name] if name in given else parsed[name] for name in ctx.params}
+    if "model" not in given:
+        options["model"] = _model_of_picture(path, settings)
+    elif options["model"] != settings["model"]:
+        click.echo(f"drawing with --model {options['model']}; the picture was drawn with {settings['model']}", err=True)
+    if settings.get("init_noise_sha256") and "init_noise" not in given:
+        raise SQLDiffusionError(f"--from-png {path}: the picture was drawn from --init-noise (a file whose sha256 is "
+                                f"{settings['init_noise_sha256'][:16]}...); give that file with --init-noise")
+    options["from_png"] = None
+    ctx.invoke(generate.callback, **options)
+
+
+def _model_of_picture(path: Path, settings: dict):
+    """The model a picture names, loaded, if it is here (never fetched from the Hub on a picture's
+    word) and has the picture's digest; one line otherwise."""
+    from .. import provenance
+    from ..model import load_model
+
+    name, digest = settings["model"], settings["model_digest"]
+    if provenance.hub_id(name):
+        raise SQLDiffusionError(f"--from-png {path}: the picture names the Hub model {name}, which a picture alone "
+                                f"does not fetch; pass --model {name} to fetch and use it")
+    try:
+        loaded = load_model(name)
+    except SQLDiffusionError as e:
+        raise SQLDiffusionError(f"--from-png {path}: the picture's model {name} cannot be loaded here ({e}); pass "
+                                f"--model with the model whose digest is {digest[:16]}...") from None
+    if loaded.digest != digest:
+        raise SQLDiffusionError(f"--from-png {path}: the picture was drawn by a model {name} of digest {digest[:16]}..., "
+                                f"but {name} here has digest {loaded.digest[:16]}...; nothing drawn (pass --model to "
+                                "draw with another model anyway)")
+    return loaded
+
+
+@cli.command()
+@click.option("--image", "-i", "image", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The picture to redraw (resized to the model's size).")
+@click.option("--strength", default=0.8, show_default=True, type=float,
+              help="How much to redraw, in (0, 1]: of the N planned steps the last int(N * strength).")
+@sampling_options
+def edit(image, strength, **options) -> None:
+    """Image-to-image: noise a picture part of the way (in SQL) and denoise it from there.
+
+    --init-noise gives the noise that noises the picture; --batch N makes N versions of it.
+    """
+    _sample(**options, image=image, strength=strength)
+
+
+def _sample(model, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, class_label,
+            batch, out, gif, show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
+    from .. import pictures, provenance
+    from ..editing import SQLImg2ImgPipeline, strength_scheduler
+    from ..model import Model, load_model
+    from ..pipeline import SQLDiffusionPipeline, image_size
+    from ..preflight import check_fits
+    from ..schedulers import sampler_of_config
+    from ..sql_unet import SQLUNet
+
+    loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
+    recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
+                     configured=sampler_of_config(loaded.scheduler_config)[0])
+    scheduler = recipe.scheduler(loaded.scheduler_config)  # its options checked
+    labels = class_labels_of(class_label, loaded.config)
+    x_t = read_init_noise(init_noise, loaded.config, editing=image is not None) if init_noise else None
+    if x_t is not None:
+        held = len(x_t)
+        if batch is not None and batch != held:
+            raise SQLDiffusionError(f"--batch {batch} but --init-noise {init_noise} holds {held} image(s); "
+                                    "drop --batch (the batch is the file's) or give a file of that many")
+        batch = held
+    batch = 1 if batch is None else batch
+    if batch < 1:
+        raise SQLDiffusionError(f"--batch {batch}: make at least one image")
+    out, gif, save_npy, settings_json = check_outputs(out, gif, save_npy, force)
+    say = saying(quiet)
+    size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
+    check_fits(loaded.config, *size, batch, max_memory)  # before the engine starts
+    recipe.plan(scheduler)
+    run = scheduler if image is None else strength_scheduler(scheduler, strength, **recipe.call_arguments())
+    if gif is not None:  # and with the GIF's frames, now that the plan says how many
+        passes = len(run.timesteps)
+        check_fits(loaded.config, *size, batch, max_memory, trajectory=gif_peak_bytes(
+            passes + (x_t is not None or image is not None), batch, loaded.config.in_channels, *size, pairs=True))
+    picture = None
+    if image is not None:
+        picture, notes = pictures.load_picture(image, loaded.config.in_channels, image_size(loaded.config), "--image")
+        for note in notes:
+            say(note)
+    say(f"loading {loaded.name} into {where(engine, database)}")
+    net = SQLUNet(loaded, engine, database, max_memory=max_memory)
+    made = provenance.record(
+        "generate" if image is None else "edit", model=loaded.name, digest=loaded.digest, engine=engine, size=size,
+        batch=batch, seed=seed, sampler=recipe.sampler, karras=recipe.karras, eta=recipe.eta, noise=recipe.add_noise,
+        clip_sample=scheduler.schedule.clip_sample, steps=recipe.steps,
+        timesteps=None if recipe.timesteps is None else list(recipe.timesteps), class_labels=labels, strength=strength,
+        init_noise_sha256=provenance.file_sha256(init_noise, NPY_LIMIT, "--init-noise") if x_t is not None else None,
+        image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image") if image is not None else None)
+    frames: list[np.ndarray] = []
+    began = time.perf_counter()
+    common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="latent",
+                  on_event=keeping_pairs(frames) if gif is not None else None)
+    pipe = SQLDiffusionPipeline(net, scheduler) if picture is None else SQLImg2ImgPipeline(net, scheduler)
+    pipe.set_progress_bar_config(disable=True if quiet else None)
+    if picture is None:
+        samples = pipe(batch_size=batch, init_noise=x_t, **common).images
+    else:
+        samples = pipe(image=picture, strength=strength, batch_size=batch, noise=x_t, sampler=None, **common).images
+    elapsed = time.perf_counter() - began
+    start = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
+    first = (start, None) if start is not None else None
+    show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json)
+    written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
+    say(f"{len(samples)} image(s), {len(run.planned)} steps, {elapsed:.1f} s in SQL; wrote {written}")
