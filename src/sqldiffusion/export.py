@@ -14,7 +14,7 @@ from typing import TextIO
 
 import numpy as np
 
-from .backends.contract import Engine
+from .backends.engine import Engine
 from .backends.parameters import layer_matrix
 from .backends.postgres.dialect import PostgresDialect
 from .backends.postgres.storage import table_layout

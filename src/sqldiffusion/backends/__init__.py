@@ -1,4 +1,5 @@
-"""Backends: one folder per engine (dialect, storage, engine) behind the contract in `contract.py`.
+"""Backends: one folder per engine (dialect, storage, engine) behind the contract, whose bases are
+`dialect.py` (Dialect), `engine.py` (Engine), `storage.py` (Storage) and `noise.py`.
 
 BACKENDS is the one registry every part reads: `get_engine`, the command line's `--engine`
 and engine options (each backend's package declares its own: `backends/options.py`) and the
