@@ -30,7 +30,7 @@ from ..scheduler import (BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAUL
 from ..schedulers import plan
 from ..scheduler import SAMPLERS as ALL_SAMPLERS
 from ..sql_unet import SQLUNet
-from .diagram import module_of
+from ..diagram import module_of
 
 # the page's samplers: the rule's sampler and whether it adds noise (none: DDPM without added noise)
 # the page's sampler choices: (sampler, whether DDPM adds its noise); "none" is the blog's average butterfly

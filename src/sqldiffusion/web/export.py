@@ -35,7 +35,7 @@ from ..pipeline import image_size, relations
 from ..preflight import estimate, gib
 from ..scheduler import BLOG_TIMESTEPS, NoiseSchedule, make_rule
 from ..schedulers import plan
-from ..serve.diagram import diagram
+from ..diagram import diagram
 from ..sql_unet import SQLUNet
 from .record import Recorder, record_run
 

@@ -1,11 +1,12 @@
-"""A model's UNet as the page draws it: its top-level diffusers modules, in the order a pass runs
-them, each with the statements of the SQL program that compute it, and the skip connections."""
+"""A model's UNet as the pages draw it (`serve`'s and export-web's): its top-level diffusers
+modules, in the order a pass runs them, each with the statements of the SQL program that compute
+it, and the skip connections."""
 
 from __future__ import annotations
 
-from ..graph import build_unet
-from ..model.config import UNetConfig
-from ..program import Program
+from .graph import build_unet
+from .model.config import UNetConfig
+from .program import Program
 
 # where each top-level module sits in the drawing: the time embedding beside the network, the
 # down path, the middle, the up path, then the output
