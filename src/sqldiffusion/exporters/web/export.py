@@ -26,17 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..backends.duckdb.storage import half_values_sql
-from .. import provenance
-from ..errors import RunFailed, SQLDiffusionError, first_line
-from ..graph import build_unet
-from ..model import Model
-from ..pipeline import image_size, relations
-from ..preflight import estimate, gib
-from ..scheduler import BLOG_TIMESTEPS, NoiseSchedule, make_rule
-from ..schedulers import plan
-from ..diagram import diagram
-from ..sql_unet import SQLUNet
+from ...backends.duckdb.storage import half_values_sql
+from ... import provenance
+from ...errors import RunFailed, SQLDiffusionError, first_line
+from ...graph import build_unet
+from ...model import Model
+from ...pipeline import image_size, relations
+from ...preflight import estimate, gib
+from ...scheduler import BLOG_TIMESTEPS, NoiseSchedule, make_rule
+from ...schedulers import plan
+from ...diagram import diagram
+from ...sql_unet import SQLUNet
 from .record import Recorder, record_run
 
 PINNED = "1.32.0"  # @duckdb/duckdb-wasm: DuckDB v1.4.3 inside (docs/browser.md)
@@ -52,7 +52,7 @@ PAGE_MEMORY = 3 << 30  # a run's estimated peak a page may need: DuckDB-WASM add
 UPLOAD = "sqld_upload"  # the relation the page inserts each table's values as: (i INTEGER, h USMALLINT | a FLOAT)
 FORMAT = "sqldiffusion-web/1"
 STATIC = Path(__file__).resolve().parent / "static"
-SHARED = Path(__file__).resolve().parent.parent / "serve" / "static"  # the look and the diagram, shared with serve
+SHARED = Path(__file__).resolve().parents[2] / "serve" / "static"  # the look and the diagram, shared with serve
 PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "png.js": STATIC, "notice.js": STATIC,
               "diagram.js": SHARED, "style.css": SHARED, "web.css": STATIC}
 ENGINE = "duckdb-wasm"  # what the page's pictures say drew them

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends.duckdb.dialect import DuckDBDialect
-from ..backends.duckdb.engine import DuckDBEngine, create_sql
-from ..backends.duckdb.storage import fetch_image_sql, layer_upload
-from ..errors import SQLDiffusionError
-from ..events import StepFinished
-from ..pipeline import SQLDiffusionPipeline, replanned
-from ..program import SAMPLE
-from ..schedulers.base import PREDICTION
+from ...backends.duckdb.dialect import DuckDBDialect
+from ...backends.duckdb.engine import DuckDBEngine, create_sql
+from ...backends.duckdb.storage import fetch_image_sql, layer_upload
+from ...errors import SQLDiffusionError
+from ...events import StepFinished
+from ...pipeline import SQLDiffusionPipeline, replanned
+from ...program import SAMPLE
+from ...schedulers.base import PREDICTION
 
 SEED = "{seed}"  # where a recorded statement takes the page's seed
 # seeds the pipeline keeps as they are (it takes them modulo 2**62), whose digits appear nowhere else

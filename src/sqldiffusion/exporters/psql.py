@@ -14,18 +14,18 @@ from typing import TextIO
 
 import numpy as np
 
-from .backends.engine import Engine
-from .backends.parameters import layer_matrix
-from .backends.postgres.dialect import PostgresDialect
-from .backends.postgres.storage import table_layout
-from .errors import SQLDiffusionError
-from .graph import unet_layers
-from .model import Model
-from .pictures import COLUMNS, RAMP, ascii_rows
-from .pipeline import image_size, loop, relations, resolve_seed
-from .program import SAMPLE, render_unet
-from .scheduler import NoiseSchedule, StepRule
-from .schedulers import planned_scheduler
+from ..backends.engine import Engine
+from ..backends.parameters import layer_matrix
+from ..backends.postgres.dialect import PostgresDialect
+from ..backends.postgres.storage import table_layout
+from ..errors import SQLDiffusionError
+from ..graph import unet_layers
+from ..model import Model
+from ..pictures import COLUMNS, RAMP, ascii_rows
+from ..pipeline import image_size, loop, relations, resolve_seed
+from ..program import SAMPLE, render_unet
+from ..scheduler import NoiseSchedule, StepRule
+from ..schedulers import planned_scheduler
 
 
 class ScriptWriter(Engine):
