@@ -3,13 +3,14 @@
     OUT_DIR/index.html, page.js, runner.js, png.js, notice.js, diagram.js, *.css   the page (no server code)
     OUT_DIR/manifest.json   model digest, DuckDB-WASM version and location, samplers, sizes, files
     OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram
-    OUT_DIR/runs.json       every exported run, recorded statement by statement (web/record.py)
+    OUT_DIR/runs.json       every exported run, recorded statement by statement (record.py)
     OUT_DIR/weights.bin     each table's values, little-endian: fp16 where that is exact, else float32
     OUT_DIR/duckdb-wasm/    DuckDB-WASM and its Arrow library, when copied from a local npm install
 
 Every statement is the DuckDB engine's, made by the same dialect, import, program and loop that a
-native run uses, at one thread (`Recorder`). The page creates each table from its values with the
-statement the engine's import runs; fp16 values are widened to float32 in SQL, exactly.
+native run uses, at one thread (DuckDB's recorder, `backends/duckdb/recorder.py`). The page
+creates each table from its values with the statement the engine's import runs; fp16 values are
+widened to float32 in SQL, exactly.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...backends.duckdb.storage import half_values_sql
 from ... import provenance
+from ...backends import page_recorder
+from ...backends.recording import RecordingEngine
+from ...diagram import diagram
 from ...errors import RunFailed, SQLDiffusionError, first_line
 from ...graph import build_unet
 from ...model import Model
@@ -35,9 +38,8 @@ from ...pipeline import image_size, relations
 from ...preflight import estimate, gib
 from ...scheduler import BLOG_TIMESTEPS, NoiseSchedule, make_rule
 from ...schedulers import plan
-from ...diagram import diagram
 from ...sql_unet import SQLUNet
-from .record import Recorder, record_run
+from .record import record_run
 
 PINNED = "1.32.0"  # @duckdb/duckdb-wasm: DuckDB v1.4.3 inside (docs/browser.md)
 PACKAGES = {"@duckdb/duckdb-wasm": PINNED, "apache-arrow": "17.0.0", "flatbuffers": "24.12.23", "tslib": "2.9.1"}
@@ -115,14 +117,14 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                                 f"more than a page's DuckDB can hold ({gib(PAGE_MEMORY)} of its 4 GiB); "
                                 "export a smaller model or a smaller --max-batch")
     source = wasm_source(duckdb_wasm)
-    recorder = Recorder()
+    recorder = page_recorder()
     net = SQLUNet(model, recorder)
     program = net.program(height, width)
     schedule = NoiseSchedule.from_config(model.scheduler_config)
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
     runs = {f"{r.key}@{b}": record_run(net, schedule, r, b) for r in chosen for b in range(1, max_batch + 1)}
     read = _tables_read(config, height, width, recorder, net.namespace)
-    tables, blob = _weights([recorder.uploads[t] for t in read])
+    tables, blob = _weights([recorder.uploads[t] for t in read], recorder.half_values_sql)
     network = {"namespace": net.namespace, "tables": tables, "program": _statements(recorder, program),
                "output": program.output, "output_shape": list(program.output_shape),
                "diagram": diagram(config, program, height, width, recorder.dialect),
@@ -248,14 +250,14 @@ def _write_page(work: Path, source: dict, packages: dict) -> None:
 
 
 # ---- what the page runs ------------------------------------------------------------------------
-def _tables_read(config, height: int, width: int, recorder: Recorder, namespace: str) -> list[str]:
+def _tables_read(config, height: int, width: int, recorder: RecordingEngine, namespace: str) -> list[str]:
     """The parameter tables a pass at this size reads, in the order the import made them."""
     graph = recorder.dialect.lower(build_unet(config, height, width))
     read = {recorder.dialect.table(namespace, node.layer.name) for node in graph.nodes if node.layer}
     return [table for table in recorder.uploads if table in read]
 
 
-def _statements(recorder: Recorder, program) -> list[dict]:
+def _statements(recorder: RecordingEngine, program) -> list[dict]:
     """The program as the engine runs it: each statement's CREATE and the DROPs after it."""
     out = []
     for s in program.statements:
@@ -268,13 +270,13 @@ def _statements(recorder: Recorder, program) -> list[dict]:
     return out
 
 
-def _dropped(recorder: Recorder, names) -> list[str]:
+def _dropped(recorder: RecordingEngine, names) -> list[str]:
     recorder.ops = []
     recorder.drop(*names)
     return [op["sql"] for op in recorder.ops]
 
 
-def _weights(uploads) -> tuple[list[dict], bytes]:
+def _weights(uploads, half_values_sql) -> tuple[list[dict], bytes]:
     """Each table's values in one blob (4-byte aligned), fp16 bits where they widen back exactly."""
     tables, parts, offset = [], [], 0
     for upload in uploads:
