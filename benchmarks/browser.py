@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from sqldiffusion.backends import get_engine
+from sqldiffusion.exporters.web.export import export_web
 from sqldiffusion.model import load_model
 from sqldiffusion.pipeline import SQLDiffusionPipeline, image_size
 from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from sqldiffusion.sql_unet import SQLUNet
-from sqldiffusion.web.export import export_web
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sqldiffusion.backends.contract import cpu_seconds
+from sqldiffusion.backends.engine import cpu_seconds
 from sqldiffusion.backends.duckdb.dialect import WINOGRAD_CONV, DuckDBDialect
 from sqldiffusion.backends.duckdb import storage
 from sqldiffusion.backends.duckdb.engine import DuckDBEngine

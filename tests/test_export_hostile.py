@@ -22,8 +22,8 @@ from test_errors import run_cli
 from test_web import browser, default_recipes, demo, finished, local_export, open_page, serve  # noqa: F401 (fixtures)
 
 from sqldiffusion.errors import RunFailed
+from sqldiffusion.exporters.web.export import export_web
 from sqldiffusion.model.source import DEMO_FOLDER
-from sqldiffusion.web.export import export_web
 
 # A model folder whose name ends the script's first comment line and puts a shell command after it.
 HOSTILE = "m\n\\! touch PSQL_PWNED\n--"

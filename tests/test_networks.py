@@ -22,7 +22,7 @@ from sqldiffusion.graph.unet_config import UNetConfig
 from sqldiffusion.model import load_model
 from sqldiffusion.model.source import DEMO_FOLDER
 from sqldiffusion.program import INPUTS, SAMPLE, render, render_unet
-from sqldiffusion.serve.diagram import diagram, module_of
+from sqldiffusion.diagram import diagram, module_of
 
 
 @pytest.fixture

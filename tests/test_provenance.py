@@ -25,7 +25,7 @@ from sqldiffusion.cli import cli
 from sqldiffusion.model import load_model
 
 FAST = ["--timesteps", "500,0", "--no-ascii", "--quiet"]
-STATIC = Path(__file__).resolve().parent.parent / "src" / "sqldiffusion" / "web" / "static"
+STATIC = Path(__file__).resolve().parent.parent / "src" / "sqldiffusion" / "exporters" / "web" / "static"
 
 
 def run(*args):
@@ -325,7 +325,7 @@ def test_the_page_png_carries_the_settings_of_its_run(tmp_path, demo_digest):
         pytest.skip("Node is not installed; the page's PNG code needs it")
     from sqldiffusion.model import load_model
     from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
-    from sqldiffusion.web.export import offers, settings_template
+    from sqldiffusion.exporters.web.export import offers, settings_template
 
     demo = load_model("demo")
     (offer,) = offers(demo, [DEFAULT])

@@ -25,7 +25,7 @@ from sqldiffusion.events import StatementFinished, StatementStarted, StepFinishe
 from sqldiffusion.pictures import grid, to_pixels
 from sqldiffusion.pipeline import SQLDiffusionPipeline
 from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
-from sqldiffusion.serve.diagram import module_of
+from sqldiffusion.diagram import module_of
 from sqldiffusion.serve.gallery import Gallery
 from sqldiffusion.serve.server import is_loopback, serve_models
 from sqldiffusion.sql_unet import SQLUNet

@@ -1,6 +1,7 @@
-"""The shape of the house: no import cycles between parts, every backend fills in the contract,
-and the SQL each dialect generates for one tiny model, kept as readable files (tests/golden/) so
-that a change in generated SQL shows in review. `pytest --update-golden` rewrites them.
+"""The shape of the house: no import cycles between parts, engines named only in backends/, every
+backend fills in the contract, and the SQL each dialect generates for one tiny model, kept as
+readable files (tests/golden/) so that a change in generated SQL shows in review.
+`pytest --update-golden` rewrites them.
 
 None of these tests needs torch or a database.
 """
@@ -15,7 +16,8 @@ import pytest
 
 import sqldiffusion
 from sqldiffusion.backends import BACKENDS, dialect_class, engine_class
-from sqldiffusion.backends.contract import Dialect, Engine
+from sqldiffusion.backends.dialect import Dialect
+from sqldiffusion.backends.engine import Engine
 from sqldiffusion.graph.ops import OPS
 from sqldiffusion.graph.unet_config import UNetConfig
 from sqldiffusion.program import INPUTS, render_unet
@@ -32,26 +34,40 @@ TINY = dict(sample_size=8, in_channels=3, out_channels=3, block_out_channels=[16
             norm_num_groups=8, attention_head_dim=16)
 
 
-def _imports() -> dict[str, set[str]]:
+def _imported(parts: list[str], is_package: bool, source: str) -> list[tuple[str, list[str]]]:
+    """The package's modules one module (`parts`, dotted without 'sqldiffusion.') imports, at the top
+    or inside functions, as (module, names imported from it)."""
+    imports = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level:  # relative to this module's package
+            base = parts if is_package else parts[:-1]
+            base = base[:len(base) - node.level + 1]
+            imports.append((".".join([*base, *([node.module] if node.module else [])]), [a.name for a in node.names]))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqldiffusion"):
+            imports.append((node.module.removeprefix("sqldiffusion").lstrip("."), [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            imports += [(a.name.removeprefix("sqldiffusion").lstrip("."), []) for a in node.names
+                        if a.name.startswith("sqldiffusion")]
+    return imports
+
+
+def _found() -> dict[str, list[tuple[str, list[str]]]]:
     """For each module of the package (dotted, without 'sqldiffusion.'; "" for the package itself),
-    the modules of the package it imports, at the top or inside functions."""
-    found: dict[str, list[tuple[str, list[str]]]] = {}
+    what it imports (`_imported`)."""
+    found = {}
     for path in PACKAGE.rglob("*.py"):
         parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
         is_package = parts[-1] == "__init__"
         if is_package:
             parts = parts[:-1]
-        imports = found.setdefault(".".join(parts), [])
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level:  # relative to this module's package
-                base = parts if is_package else parts[:-1]
-                base = base[:len(base) - node.level + 1]
-                imports.append((".".join([*base, *([node.module] if node.module else [])]), [a.name for a in node.names]))
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqldiffusion"):
-                imports.append((node.module.removeprefix("sqldiffusion").lstrip("."), [a.name for a in node.names]))
-            elif isinstance(node, ast.Import):
-                imports += [(a.name.removeprefix("sqldiffusion").lstrip("."), []) for a in node.names
-                            if a.name.startswith("sqldiffusion")]
+        found[".".join(parts)] = _imported(parts, is_package, path.read_text())
+    return found
+
+
+def _imports() -> dict[str, set[str]]:
+    """For each module of the package (dotted, without 'sqldiffusion.'; "" for the package itself),
+    the modules of the package it imports, at the top or inside functions."""
+    found = _found()
     modules = set(found)
     resolved = {}
     for name, imports in found.items():
@@ -101,7 +117,34 @@ def test_the_graph_knows_no_backend_and_backends_know_no_other():
         if module.startswith("backends."):
             own = module.split(".")[1]
             others = {t.split(".")[1] for t in targets if t.startswith("backends.") and t.count(".") >= 2}
-            assert others <= {own, "contract", "parameters"}, (module, others)
+            assert others <= {own, "dialect", "engine", "storage", "noise", "parameters"}, (module, others)
+
+
+ENGINES = sorted(package.removeprefix("sqldiffusion.") for package, _, _ in BACKENDS.values())  # backends.duckdb, ...
+
+
+def _engines_named(imports: list[tuple[str, list[str]]]) -> set[str]:
+    """The engine packages that `imports` reach, whole or any module or name of theirs."""
+    reached = {m for module, names in imports for m in (module, *(f"{module}.{n}" for n in names))}
+    return {engine for engine in ENGINES for m in reached if m == engine or m.startswith(engine + ".")}
+
+
+def test_nothing_outside_backends_imports_an_engine():
+    """Engines are named only in backends/: every other part reaches one through `sqldiffusion.backends`
+    (get_engine, get_dialect, the options each declares, the recorders the exporters run)."""
+    named = {module: _engines_named(imports) for module, imports in _found().items() if _part(module) != "backends"}
+    assert not {module: engines for module, engines in named.items() if engines}
+
+
+@pytest.mark.parametrize("source, engines", [
+    ("from ..backends.duckdb.storage import half_values_sql", {"backends.duckdb"}),
+    ("from ..backends import get_engine, postgres", {"backends.postgres"}),
+    ("def export():\n    from sqldiffusion.backends.hyper import engine", {"backends.hyper"}),
+    ("import sqldiffusion.backends.spark.engine", {"backends.spark"}),
+    ("from ..backends import get_engine, page_recorder\nfrom ..backends.recording import RecordingEngine", set()),
+])
+def test_an_engine_imported_outside_backends_is_seen(source, engines):
+    assert _engines_named(_imported(["exporters", "psql"], False, source)) == engines
 
 
 @pytest.mark.parametrize("name", list(BACKENDS))

@@ -26,10 +26,10 @@ from click.testing import CliRunner
 from sqldiffusion.backends.duckdb.storage import half_values_sql
 from sqldiffusion.cli import cli
 from sqldiffusion.errors import SQLDiffusionError
+from sqldiffusion.exporters.web.export import PINNED, export_web
+from sqldiffusion.exporters.web.record import SEED
 from sqldiffusion.model import load_model
 from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
-from sqldiffusion.web.export import PINNED, export_web
-from sqldiffusion.web.record import SEED
 
 HERE = Path(__file__).resolve().parent
 MODULES = Path(os.environ.get("SQLDIFFUSION_WEB_MODULES", HERE / "web" / "node_modules"))

@@ -38,7 +38,7 @@ class Work:
     """Everything that decides a picture but its seed: what `generate` takes."""
 
     model: str  # "demo", a folder every executor can read, or a Hub id
-    work: Work  # the sampler and its plan
+    recipe: Recipe  # the sampler and its plan
 
     def settings(self) -> str:
         """The settings each picture's row carries, as JSON."""

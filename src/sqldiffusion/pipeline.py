@@ -269,7 +269,7 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
 
     Only create/drop/rename/execute reach the engine (put_image for a given x_T or picture,
     fetch_image when on_step peeks or on_event watches), so the same loop can be written out as a
-    script (`export.py`). `begin()`, if given, fills SAMPLE with x_T instead of `start`.
+    script (`exporters/psql.py`). `begin()`, if given, fills SAMPLE with x_T instead of `start`.
     `class_labels` (checked: `SQLUNet.checked_labels`) go to every pass of a class-conditional model.
     """
     began = time.perf_counter()

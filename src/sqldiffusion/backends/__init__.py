@@ -1,4 +1,5 @@
-"""Backends: one folder per engine (dialect, storage, engine) behind the contract in `contract.py`.
+"""Backends: one folder per engine (dialect, storage, engine) behind the contract, whose bases are
+`dialect.py` (Dialect), `engine.py` (Engine), `storage.py` (Storage) and `noise.py`.
 
 BACKENDS is the one registry every part reads: `get_engine`, the command line's `--engine`
 and engine options (each backend's package declares its own: `backends/options.py`) and the
@@ -57,3 +58,20 @@ def get_engine(name: str, database: str | None = None):
 def get_dialect(name: str, **options):
     """The dialect of backend `name` on its own, e.g. to print or write SQL without a database."""
     return dialect_class(name)(**options)
+
+
+# ---- the recording engines the exporters run the pipeline against (backends/recording.py) --------
+def script_writer(out):
+    """PostgreSQL's statements written to `out` as a psql script instead of executed
+    (`postgres/script.py`)."""
+    from .postgres.script import ScriptWriter
+
+    return ScriptWriter(out)
+
+
+def page_recorder():
+    """DuckDB's statements at one thread, kept for a page to replay in DuckDB-WASM instead of
+    executed (`duckdb/recorder.py`)."""
+    from .duckdb.recorder import Recorder
+
+    return Recorder()

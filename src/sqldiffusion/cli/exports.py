@@ -29,7 +29,7 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
                force) -> None:
     """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
     from .. import pictures
-    from ..export import write_script
+    from ..exporters.psql import write_script
     from ..model import load_model
     from ..outputs import check_output
     from ..pipeline import image_size
@@ -72,7 +72,7 @@ def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog,
     """Write a static folder where a browser runs the network as SQL in DuckDB-WASM (no server code)."""
     from ..model import load_model
     from ..schedulers import sampler_of_config
-    from ..web.export import export_web as write_folder
+    from ..exporters.web.export import export_web as write_folder
 
     loaded = load_model(model)
     configured = sampler_of_config(loaded.scheduler_config)[0]

@@ -32,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import SQLDiffusionError
 from ..pipeline import image_size
-from .diagram import diagram
+from ..diagram import diagram
 from ..recipe import BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from .gallery import Gallery
 from .guard import LOOPBACK_NAMES, MAX_BODY, RequestGuard

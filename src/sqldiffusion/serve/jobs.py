@@ -28,7 +28,7 @@ from ..preflight import check_fits
 from ..recipe import BLOG_TIMESTEPS, Recipe, offered, parse_timesteps
 from ..schedulers import Scheduler
 from ..sql_unet import SQLUNet
-from .diagram import module_of
+from ..diagram import module_of
 
 PAGE_SAMPLERS = {entry["name"]: entry for entry in offered()}  # the page's samplers, as /api/state lists them
 MAX_BATCH = 16

@@ -21,7 +21,8 @@ from dataclasses import replace
 
 from ...graph.ops import Graph, Layer, Node
 from ...literals import number
-from ..contract import Dialect, box_muller, neighbourhood
+from ..dialect import Dialect, neighbourhood
+from ..noise import box_muller
 from .winograd import WINOGRAD
 
 _ONE = "[1.0::FLOAT]"

@@ -11,7 +11,8 @@ import duckdb
 
 from ...errors import SQLDiffusionError, first_line
 from ...model.files import kind_of_file
-from ..contract import ConnectionStorage, Engine
+from ..engine import Engine
+from ..storage import ConnectionStorage
 from . import storage
 from .dialect import DuckDBDialect
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..contract import Dialect, box_muller, neighbourhood, noise_counter
+from ..dialect import Dialect, neighbourhood
+from ..noise import box_muller, noise_counter
 
 _ONE = "array[1::REAL]"
 _M32 = 4294967295  # 2^32 - 1

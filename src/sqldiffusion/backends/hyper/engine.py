@@ -18,7 +18,8 @@ from contextlib import contextmanager
 
 from ...errors import SQLDiffusionError, first_line
 from ...graph.ops import Layer
-from ..contract import ConnectionStorage, Engine, SessionWeights
+from ..engine import Engine, SessionWeights
+from ..storage import ConnectionStorage
 from . import storage
 from .dialect import HyperDialect
 

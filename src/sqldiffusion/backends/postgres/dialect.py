@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..contract import Dialect, box_muller
+from ..dialect import Dialect
+from ..noise import box_muller
 
 MAX_COLUMNS = 1600  # PostgreSQL's limit per table
 

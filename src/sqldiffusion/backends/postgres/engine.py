@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from ...errors import SQLDiffusionError, first_line
 from ...redact import redact
 from ...graph.ops import Layer
-from ..contract import ConnectionStorage, Engine
+from ..engine import Engine
+from ..storage import ConnectionStorage
 from . import roles, storage
 from .dialect import PostgresDialect
 from .server import ThrowawayServer

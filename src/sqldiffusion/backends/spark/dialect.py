@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 
-from ..contract import Dialect, box_muller
+from ..dialect import Dialect
+from ..noise import box_muller
 
 _ONE = "array(1.0F)"
 

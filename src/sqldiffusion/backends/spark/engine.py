@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import SQLDiffusionError, first_line
-from ..contract import Engine, SessionWeights
+from ..engine import Engine, SessionWeights
 from . import storage
 from .dialect import SparkDialect
 

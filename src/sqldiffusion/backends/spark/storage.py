@@ -14,8 +14,8 @@ import contextlib
 import numpy as np
 
 from ...graph.ops import Layer
-from ..contract import Storage
 from ..parameters import layer_matrix
+from ..storage import Storage
 
 IMAGE_SCHEMA = "b INT, y INT, x INT, v ARRAY<FLOAT>"
 MATRIX_SCHEMA = "m ARRAY<ARRAY<FLOAT>>"

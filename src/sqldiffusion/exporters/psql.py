@@ -3,88 +3,20 @@
 It creates the weight tables and loads them with COPY, makes the noise, runs the whole sampler
 (every UNet pass and step) and prints the ASCII picture. The statements are the very ones the
 postgres engine executes: the pipeline's denoising loop runs against an engine that writes each
-statement out instead of executing it.
+statement out instead of executing it (`backends/postgres/script.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import nullcontext
 from typing import TextIO
 
-import numpy as np
-
-from .backends.contract import Engine
-from .backends.parameters import layer_matrix
-from .backends.postgres.dialect import PostgresDialect
-from .backends.postgres.storage import table_layout
-from .errors import SQLDiffusionError
-from .model import Model
-from .pictures import COLUMNS, RAMP, ascii_rows
-from .pipeline import image_size, loop, relations, resolve_seed
-from .program import SAMPLE, render_unet
-from .schedulers import Scheduler
-
-
-class ScriptWriter(Engine):
-    """The PostgreSQL engine's statements, written to a file instead of executed."""
-
-    name = "postgres script"
-    dialect = PostgresDialect()
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.labels: dict[str, str] = {}
-
-    def close(self) -> None:
-        pass
-
-    def execute_sql(self, sql: str, params: Sequence = ()) -> None:
-        assert not params, "a script binds no parameters"
-        if "\\" in sql:  # psql would take it as the start of a meta-command (\! runs a shell command)
-            raise SQLDiffusionError("a statement of the script holds a backslash, which psql would run as a "
-                                    "command; nothing can be exported for this model")
-        self.out.write(sql.rstrip() + ";\n")
-
-    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        raise SQLDiffusionError("a script cannot hand rows back to Python")
-
-    def transaction(self):
-        return nullcontext()
-
-    def execute(self, program, timesteps, on_statement=None, on_start=None, class_labels=None) -> str:
-        self.labels = {s.target: f"{s.label} ({s.category})" for s in program.statements}
-        return super().execute(program, timesteps, on_statement, on_start, class_labels)
-
-    def create(self, name: str, select: str) -> None:
-        if name in self.labels:
-            self.out.write(f"\n-- {comment(self.labels[name])}\n")
-        self.drop(name)
-        self.execute_sql(f"CREATE TEMP TABLE {name} AS\n{select}")
-
-    def store_layer(self, namespace, layer, tensors) -> None:
-        table = self.dialect.table(namespace, layer.name)
-        columns, keys, values, dtype = table_layout(layer, layer_matrix(layer, tensors))
-        self.execute_sql(f"CREATE TABLE {table} ({', '.join(columns)})")
-        self.out.write(f"COPY {table} FROM stdin;\n")
-        for line in _copy_lines(keys, values, dtype):
-            self.out.write(line)
-        self.out.write("\\.\n")
-
-    def registry_exists(self) -> bool:
-        return False
-
-    def namespace_exists(self, namespace: str) -> bool:
-        return False
-
-    def put_image(self, name, image):
-        raise SQLDiffusionError("a script makes its own noise; it cannot start from a given tensor")
-
-    def fetch_image(self, name, shape):
-        raise SQLDiffusionError("a script cannot hand images back to Python")
-
-    def fetch_vectors(self, name):
-        raise SQLDiffusionError("a script cannot hand vectors back to Python")
+from ..backends import script_writer
+from ..errors import SQLDiffusionError
+from ..model import Model
+from ..pictures import COLUMNS, RAMP, ascii_rows
+from ..pipeline import image_size, loop, relations, resolve_seed
+from ..program import SAMPLE, render_unet
+from ..schedulers import Scheduler
 
 
 def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0, batch: int = 1) -> None:
@@ -94,7 +26,7 @@ def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0,
         raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
     seed = resolve_seed(seed)  # as generate takes it: the same picture for the same --seed
     config = model.config
-    writer = ScriptWriter(out)
+    writer = script_writer(out)
     quote = writer.dialect.quote
     namespace = f"sqld_script_{model.digest[:16]}"  # never an engine's import (the script drops it at the end)
     graph = model.network.layers(config)
@@ -104,7 +36,7 @@ def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0,
              f"{scheduler.name}{' with Karras sigmas' if scheduler.karras else ''}"
              f"{'' if scheduler.add_noise else ' without noise'}, "
              f"seed {seed}, batch {batch}")
-    out.write(f"-- {comment(about)}\n"
+    out.write(f"-- {writer.comment(about)}\n"
               "-- Run on an empty PostgreSQL database (15 or newer): psql -q -X -f THIS_FILE\n"
               "\\set ON_ERROR_STOP on\n")
     # the script's string literals read as standard SQL (a backslash never an escape) on any server
@@ -123,16 +55,6 @@ def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0,
     writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
     writer.drop(*relations(program, scheduler))
     writer.execute_sql(f"DROP SCHEMA {quote(namespace)} CASCADE")
-
-
-def comment(text: str) -> str:
-    """`text` made fit for a `--` comment line of a psql script: printable ASCII, no backslash.
-
-    A newline or carriage return would end the comment and start a line of the script's own, and
-    psql takes a backslash outside quotes as a meta-command (`\\! cmd` runs a shell command);
-    anything else outside printable ASCII is replaced as well, so the script is plain ASCII
-    whatever the model folder is called."""
-    return "".join(c if " " <= c <= "~" and c != "\\" else "?" for c in str(text))
 
 
 def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: int = COLUMNS) -> str:
@@ -163,10 +85,3 @@ def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: in
             f"  UNION ALL SELECT b, {rows}, '' FROM generate_series(0, {b - 2}) AS gb(b))\n"
             f"SELECT line FROM lines ORDER BY b, r")
 
-
-def _copy_lines(keys: np.ndarray, values: np.ndarray, dtype: str) -> Iterator[str]:
-    """COPY text rows; float32 values written so that REAL and DOUBLE columns read them back exactly."""
-    fmt = "%.9g" if dtype == ">f4" else "%.17g"
-    text = np.char.mod(fmt, values.astype(np.float32).astype(np.float64))
-    for k, row in zip(keys.tolist(), text):
-        yield "\t".join(map(str, k)) + "\t" + "\t".join(row) + "\n"

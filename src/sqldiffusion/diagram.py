@@ -4,7 +4,7 @@ read from the program (what each statement reads), never from a graph built agai
 
 from __future__ import annotations
 
-from ..program import Program
+from .program import Program
 
 # where each top-level module sits in the drawing: the time embedding beside the network, the
 # down path, the middle, the up path, then the output

@@ -3,13 +3,14 @@
     OUT_DIR/index.html, page.js, runner.js, png.js, notice.js, diagram.js, *.css   the page (no server code)
     OUT_DIR/manifest.json   model digest, DuckDB-WASM version and location, samplers, sizes, files
     OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram
-    OUT_DIR/runs.json       every exported run, recorded statement by statement (web/record.py)
+    OUT_DIR/runs.json       every exported run, recorded statement by statement (record.py)
     OUT_DIR/weights.bin     each table's values, little-endian: fp16 where that is exact, else float32
     OUT_DIR/duckdb-wasm/    DuckDB-WASM and its Arrow library, when copied from a local npm install
 
 Every statement is the DuckDB engine's, made by the same dialect, import, program and loop that a
-native run uses, at one thread (`Recorder`). The page creates each table from its values with the
-statement the engine's import runs; fp16 values are widened to float32 in SQL, exactly.
+native run uses, at one thread (DuckDB's recorder, `backends/duckdb/recorder.py`). The page
+creates each table from its values with the statement the engine's import runs; fp16 values are
+widened to float32 in SQL, exactly.
 """
 
 from __future__ import annotations
@@ -21,21 +22,22 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..backends.duckdb.storage import half_values_sql
-from .. import provenance
-from ..errors import RunFailed, SQLDiffusionError, first_line
-from ..model import Model
-from ..pipeline import image_size, relations
-from ..preflight import estimate, gib
-from ..recipe import Recipe
-from ..serve.diagram import diagram
-from ..sql_unet import SQLUNet
-from .record import Recorder, record_run
+from ... import provenance
+from ...backends import page_recorder
+from ...backends.recording import RecordingEngine
+from ...diagram import diagram
+from ...errors import RunFailed, SQLDiffusionError, first_line
+from ...model import Model
+from ...pipeline import image_size, relations
+from ...preflight import estimate, gib
+from ...recipe import Recipe
+from ...sql_unet import SQLUNet
+from .record import record_run
 
 PINNED = "1.32.0"  # @duckdb/duckdb-wasm: DuckDB v1.4.3 inside (docs/browser.md)
 PACKAGES = {"@duckdb/duckdb-wasm": PINNED, "apache-arrow": "17.0.0", "flatbuffers": "24.12.23", "tslib": "2.9.1"}
@@ -50,7 +52,7 @@ PAGE_MEMORY = 3 << 30  # a run's estimated peak a page may need: DuckDB-WASM add
 UPLOAD = "sqld_upload"  # the relation the page inserts each table's values as: (i INTEGER, h USMALLINT | a FLOAT)
 FORMAT = "sqldiffusion-web/1"
 STATIC = Path(__file__).resolve().parent / "static"
-SHARED = Path(__file__).resolve().parent.parent / "serve" / "static"  # the look and the diagram, shared with serve
+SHARED = Path(__file__).resolve().parents[2] / "serve" / "static"  # the look and the diagram, shared with serve
 PAGE_FILES = {"index.html": STATIC, "page.js": STATIC, "runner.js": STATIC, "png.js": STATIC, "notice.js": STATIC,
               "diagram.js": SHARED, "style.css": SHARED, "web.css": STATIC}
 ENGINE = "duckdb-wasm"  # what the page's pictures say drew them
@@ -115,14 +117,15 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                                 "export a smaller model or a smaller --max-batch")
     source = wasm_source(duckdb_wasm)
     chosen = offers(model, chosen)
-    recorder = Recorder()
+    recorder = page_recorder()
     net = SQLUNet(model, recorder)
     program = net.program(height, width)
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
     runs = {f"{r.key}@{b}": record_run(net, r.recipe, b) for r in chosen for b in range(1, max_batch + 1)}
     made = [name for r in chosen for name in relations(program, r.recipe.scheduler(model.scheduler_config))]
     read = set(program.tables())
-    tables, blob = _weights([upload for table, upload in recorder.uploads.items() if table in read])  # import's order
+    tables, blob = _weights([upload for table, upload in recorder.uploads.items() if table in read],  # import's order
+                            recorder.half_values_sql)
     network = {"namespace": net.namespace, "tables": tables, "program": _statements(recorder, program),
                "output": program.output, "output_shape": list(program.output_shape),
                "diagram": diagram(config, program),
@@ -250,7 +253,7 @@ def _write_page(work: Path, source: dict, packages: dict) -> None:
 
 
 # ---- what the page runs ------------------------------------------------------------------------
-def _statements(recorder: Recorder, program) -> list[dict]:
+def _statements(recorder: RecordingEngine, program) -> list[dict]:
     """The program as the engine runs it: each statement's CREATE and the DROPs after it."""
     out = []
     for s in program.statements:
@@ -263,13 +266,13 @@ def _statements(recorder: Recorder, program) -> list[dict]:
     return out
 
 
-def _dropped(recorder: Recorder, names) -> list[str]:
+def _dropped(recorder: RecordingEngine, names) -> list[str]:
     recorder.ops = []
     recorder.drop(*names)
     return [op["sql"] for op in recorder.ops]
 
 
-def _weights(uploads) -> tuple[list[dict], bytes]:
+def _weights(uploads, half_values_sql) -> tuple[list[dict], bytes]:
     """Each table's values in one blob (4-byte aligned), fp16 bits where they widen back exactly."""
     tables, parts, offset = [], [], 0
     for upload in uploads:

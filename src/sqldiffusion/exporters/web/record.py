@@ -1,0 +1,60 @@
+"""A run of the DuckDB engine recorded, statement by statement, for a page to replay in DuckDB-WASM.
+
+The pipeline runs against DuckDB's recorder (`backends/duckdb/recorder.py`: the DuckDB engine with
+its connection taken out), which keeps every statement the engine would execute. A UNet pass is
+kept as one step, "run the program at these timesteps", since the page runs the program's
+statements one by one to light up its diagram; a fetch of x_t or x0 is kept as a fetch, where the
+page reads the picture back to draw it.
+
+The seed is the one thing a page changes: a run is recorded at two sentinel seeds and the two
+records must differ only where the sentinel is written, which is where the page writes its seed.
+"""
+
+from __future__ import annotations
+
+from ...errors import SQLDiffusionError
+from ...events import StepFinished
+from ...pipeline import SQLDiffusionPipeline
+from ...program import SAMPLE
+from ...schedulers.base import PREDICTION
+
+SEED = "{seed}"  # where a recorded statement takes the page's seed
+# seeds the pipeline keeps as they are (it takes them modulo 2**62), whose digits appear nowhere else
+SENTINELS = (3_141_592_653_589_793_238, 2_718_281_828_459_045_235)
+FETCHED_AS = {SAMPLE: "sample", PREDICTION: "prediction"}  # how the page names the pictures it reads back
+
+
+def record_run(net, recipe, batch: int) -> list[dict]:
+    """The ops of one run of `recipe` (sampler, plan) making `batch` images, with the seed as SEED.
+
+    `net` is an SQLUNet on DuckDB's recorder (`backends.page_recorder()`). Each op is one of {"sql"},
+    {"pass"} (the timesteps, then the UNet program), {"fetch", "as"} (a picture read back: "sample"
+    or "prediction"), {"step", "total", "timestep"} (a step finished: the two pictures fetched just
+    before it are its x_t and x0)."""
+    records = [[_with_seed(op, seed) for op in _record(net, recipe, batch, seed)] for seed in SENTINELS]
+    if records[0] != records[1] or not any(SEED in _text(op) for op in records[0]):
+        raise SQLDiffusionError("this run's statements depend on the seed other than through the noise's seed; "
+                                "it cannot be exported for a page")
+    return records[0]
+
+
+def _record(net, recipe, batch: int, seed: int) -> list[dict]:
+    engine = net.engine
+    engine.ops = []
+
+    def on_event(event) -> None:
+        if isinstance(event, StepFinished):
+            engine.ops.append({"step": event.step.index, "total": event.step.total, "timestep": event.step.timestep})
+
+    pipe = SQLDiffusionPipeline(net, recipe.planned(net.model.scheduler_config))
+    pipe.set_progress_bar_config(disable=True)
+    pipe(batch_size=batch, **recipe.call_arguments(), seed=seed, output_type="latent", on_event=on_event)
+    return [{**op, "as": FETCHED_AS.get(op["as"], op["as"])} if "fetch" in op else op for op in engine.ops]
+
+
+def _text(op: dict) -> str:
+    return op.get("sql") or op.get("pass") or op.get("fetch") or ""
+
+
+def _with_seed(op: dict, seed: int) -> dict:
+    return {k: v.replace(str(seed), SEED) if isinstance(v, str) else v for k, v in op.items()}
