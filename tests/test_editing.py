@@ -17,6 +17,7 @@ from conftest import planned
 from sqldiffusion.schedulers import DDPMScheduler, NoiseSchedule
 from sqldiffusion.schedulers.editing import strength_plan
 from sqldiffusion.schedulers.schedule import SCHEDULE, schedule_sql
+from sqldiffusion.schedulers.sql import sampler_step, slerp
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -148,7 +149,7 @@ def test_one_repaint_step_equals_diffusers(engine, t, eta, monkeypatch):
     for name, array in (("sqld_x", x), ("sqld_eps", eps), (NOISE, noise), (IMAGE, picture), (MASK, keep)):
         engine.put_image(name, array)
     engine.create(COEFFICIENTS, coefficients_sql("repaint", NoiseSchedule(), t, t - 20, eta, eta > 0 and t > 0))
-    engine.create("sqld_out", engine.dialect.sampler_step("sqld_x", "sqld_eps", NOISE, COEFFICIENTS, 1.0, 3,
+    engine.create("sqld_out", sampler_step(engine.dialect, "sqld_x", "sqld_eps", NOISE, COEFFICIENTS, 1.0, 3,
                                                           known=(IMAGE, MASK)))
     got = engine.fetch_image("sqld_out", x.shape)
     engine.drop("sqld_x", "sqld_eps", NOISE, IMAGE, MASK, COEFFICIENTS, SCHEDULE, "sqld_out")
@@ -254,7 +255,7 @@ def test_the_starting_noises_are_interpolated_on_the_sphere(engine):
     a, b = random_sample(1, 3, 8, seed=1), random_sample(1, 3, 8, seed=2)
     engine.put_image("sqld_from", a)
     engine.put_image("sqld_to", b)
-    engine.create("sqld_frames", engine.dialect.slerp("sqld_from", "sqld_to", 5, 3))
+    engine.create("sqld_frames", slerp(engine.dialect, "sqld_from", "sqld_to", 5, 3))
     got = engine.fetch_image("sqld_frames", (5, 3, 8, 8))
     engine.drop("sqld_from", "sqld_to", "sqld_frames")
     for f in range(5):

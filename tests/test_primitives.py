@@ -14,6 +14,7 @@ import pytest
 from conftest import random_sample
 from sqldiffusion.graph.ops import OPS, Graph, Layer
 from sqldiffusion.program import CLASS_LABELS, SAMPLE, TIMESTEPS, render
+from sqldiffusion.schedulers.sql import noised, sampler_step, slerp
 
 torch = pytest.importorskip("torch")
 
@@ -321,7 +322,7 @@ def test_sampler_step(engine, clip, noise, history, known):
     if known:
         m, o = arrays["sqld_m"], arrays["sqld_o"]
         expected = m * (c["ka"] * o + c["kb"] * z) + (1 - m) * expected
-    select = engine.dialect.sampler_step("sqld_x", "sqld_e", "sqld_z" if noise else None, "sqld_c", clip, C,
+    select = sampler_step(engine.dialect, "sqld_x", "sqld_e", "sqld_z" if noise else None, "sqld_c", clip, C,
                                          ("sqld_o", "sqld_m") if known else None,
                                          [f"sqld_h{k}" for k in range(1, history + 1)])
     close(computed(engine, select, shape, made), expected)
@@ -339,7 +340,7 @@ def test_pixelwise_and_noised(engine):
     formula = lambda a, b, c: f"c.p * {a} - c.q * {b} * {c} + c.r"  # noqa: E731
     close(computed(engine, d.pixelwise(C, formula, ["sqld_x", "sqld_e", "sqld_z"], "sqld_c"), shape, []),
           COEFFICIENTS["p"] * x - COEFFICIENTS["q"] * e * z + COEFFICIENTS["r"])
-    close(computed(engine, d.noised("sqld_x", "sqld_e", "sqld_c", C), shape, made),
+    close(computed(engine, noised(d, "sqld_x", "sqld_e", "sqld_c", C), shape, made),
           COEFFICIENTS["sa"] * x + COEFFICIENTS["sb"] * e)
 
 
@@ -352,7 +353,7 @@ def test_slerp(engine):
     frames = 4
     expected = np.stack([(np.sin((1 - f) * theta) * first[0] + np.sin(f * theta) * second[0]) / np.sin(theta)
                          for f in np.arange(frames) / (frames - 1)])
-    close(computed(engine, engine.dialect.slerp("sqld_a", "sqld_b", frames, C), (frames, C, H, W), made), expected)
+    close(computed(engine, slerp(engine.dialect, "sqld_a", "sqld_b", frames, C), (frames, C, H, W), made), expected)
 
 
 def test_gaussian_noise(engine):
@@ -374,5 +375,7 @@ def test_every_primitive_is_tested_here():
     text = Path(__file__).read_text()
     tested = set(re.findall(r'g\.add\("(\w+)"', text)) | {"conv3x3"}  # conv() adds it
     assert set(OPS) <= tested, set(OPS) - tested
-    arithmetic = ("sampler_step", "pixelwise", "noised", "slerp", "gaussian_noise")  # what the schedulers write
-    assert all(re.search(rf"\b(d|engine\.dialect)\.{name}\(", text) for name in arithmetic)
+    dialect = ("pixelwise", "gaussian_noise")  # the arithmetic the schedulers ask of each dialect
+    assert all(re.search(rf"\b(d|engine\.dialect)\.{name}\(", text) for name in dialect)
+    steps = ("sampler_step", "noised", "slerp")  # what the schedulers write through it (schedulers/sql.py)
+    assert all(re.search(rf"\b{name}\((d|engine\.dialect), ", text) for name in steps)

@@ -24,6 +24,7 @@ from sqldiffusion.program import INPUTS, render_unet
 from sqldiffusion.schedulers import NoiseSchedule
 from sqldiffusion.schedulers.alphas import coefficients_sql
 from sqldiffusion.schedulers.schedule import schedule_sql
+from sqldiffusion.schedulers.sql import noised, sampler_step, slerp
 
 PACKAGE = Path(sqldiffusion.__file__).parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -192,11 +193,11 @@ def golden_text(dialect) -> str:
         ("the schedule", schedule_sql(schedule, dialect)),
         ("x_T: noise of seed 7, stream 0", dialect.gaussian_noise((2, 3, 8, 8), 7, 0)),
         ("a DDPM step's coefficients, 9 -> 4", coefficients_sql("ddpm", schedule, 9, 4, noisy=True)),
-        ("the sampler step", dialect.sampler_step("sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3)),
-        ("a picture noised (image-to-image, RePaint's undo)", dialect.noised("sqld_image", "sqld_noise", "sqld_step", 3)),
-        ("a RePaint step", dialect.sampler_step("sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3,
+        ("the sampler step", sampler_step(dialect, "sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3)),
+        ("a picture noised (image-to-image, RePaint's undo)", noised(dialect, "sqld_image", "sqld_noise", "sqld_step", 3)),
+        ("a RePaint step", sampler_step(dialect, "sqld_sample", "sqld_eps", "sqld_noise", "sqld_step", 1.0, 3,
                                                 known=("sqld_image", "sqld_mask"))),
-        ("two noises interpolated on the sphere", dialect.slerp("sqld_from", "sqld_to", 4, 3)),
+        ("two noises interpolated on the sphere", slerp(dialect, "sqld_from", "sqld_to", 4, 3)),
     ]
     text = f"-- {dialect.name}: one UNet pass of the tiny test model at 8x8, then the sampler's SQL\n\n"
     text += render_unet(config, 8, 8, dialect, "sqld_tiny").text()

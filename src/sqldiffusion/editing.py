@@ -28,6 +28,7 @@ from .program import SAMPLE
 from .schedulers import DDIMInverseScheduler, DDIMScheduler, RePaintScheduler, Scheduler
 from .schedulers.editing import IMAGE, MASK, strength_plan
 from .sql_unet import SQLUNet
+from .schedulers.sql import slerp
 
 ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
 
@@ -251,7 +252,7 @@ def interpolation_loop(net: SQLUNet, scheduler: DDIMScheduler, frames: int, seed
                 engine.put_image(name, given)
             else:
                 engine.create(name, engine.dialect.gaussian_noise(one, seed, stream=0))
-        engine.create(SAMPLE, engine.dialect.slerp(*ENDS, frames, one[1]))
+        engine.create(SAMPLE, slerp(engine.dialect, *ENDS, frames, one[1]))
         engine.drop(*ENDS)
 
     try:

@@ -29,6 +29,7 @@ from .schedulers import Scheduler, as_scheduler, make_scheduler, sampler_of_conf
 from .schedulers.base import COEFFICIENTS, NEXT, PREDICTION
 from .schedulers.editing import IMAGE
 from .sql_unet import SQLUNet
+from .schedulers.sql import noised
 
 NOISE = "sqld_noise"
 OUTPUT_TYPES = ("pil", "np", "latent")
@@ -315,7 +316,7 @@ def start(engine, shape: tuple[int, int, int, int], seed: int, noise: np.ndarray
     if image is not None:
         engine.put_image(IMAGE, image)
         engine.create(COEFFICIENTS, scheduler.start_sql())
-        engine.create(SAMPLE, engine.dialect.noised(IMAGE, NOISE, COEFFICIENTS, shape[1]))
+        engine.create(SAMPLE, noised(engine.dialect, IMAGE, NOISE, COEFFICIENTS, shape[1]))
         engine.drop(IMAGE, NOISE, COEFFICIENTS)
     elif scheduler is not None and (scale := scheduler.init_scale_sql()) is not None:
         engine.create(COEFFICIENTS, scale)

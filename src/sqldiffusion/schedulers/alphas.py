@@ -9,6 +9,7 @@ from ..literals import number
 from ..program import SAMPLE
 from .base import COEFFICIENTS, EPS_HISTORY, EPSILON, NEXT, SAVED, Scheduler, as_epsilon, predict_x0, replace_sample
 from .schedule import BLOG_TIMESTEPS, SCHEDULE, NoiseSchedule, add_noise_sql, spaced_timesteps
+from .sql import sampler_step
 
 
 def coefficients_sql(kind: str, schedule: NoiseSchedule, t: int, prev: int, eta: float = 0.0,
@@ -63,7 +64,7 @@ class AlphaScheduler(Scheduler):
         clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
         if predict:
             predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}", clip)
-        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
+        replace_sample(engine, sampler_step(engine.dialect, SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
         engine.drop(COEFFICIENTS, *([EPSILON] if eps == EPSILON else []))
 
 

@@ -29,6 +29,7 @@ from ..fields import shown
 from ..model.schedule import SCHEDULE_FIELDS
 from ..program import SAMPLE
 from .schedule import SCHEDULE, SIGMAS, NoiseSchedule, schedule_sql
+from .sql import sampler_step
 
 COEFFICIENTS = "sqld_step"  # one row: the coefficients of the current step
 NEXT = "sqld_next"  # the next sample, renamed to SAMPLE once made
@@ -240,7 +241,7 @@ def predict_x0(engine, eps: str, channels: int, levels: str, clip: float | None 
     """PREDICTION: the clean picture x0 = clip((x_t - sb * eps) / sa) the pass predicts, sa and sb
     from the one-row SELECT `levels`."""
     engine.create(PREDICTING, f"SELECT sa, sb, 1.0 AS p, 0.0 AS q, 0.0 AS r, 0.0 AS sigma FROM ({levels}) AS l")
-    engine.create(PREDICTION, engine.dialect.sampler_step(SAMPLE, eps, None, PREDICTING, clip, channels))
+    engine.create(PREDICTION, sampler_step(engine.dialect, SAMPLE, eps, None, PREDICTING, clip, channels))
     engine.drop(PREDICTING)
 
 

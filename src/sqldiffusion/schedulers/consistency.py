@@ -22,6 +22,7 @@ import numpy as np
 from ..literals import number
 from ..program import SAMPLE
 from .base import COEFFICIENTS, LEVELS, Scheduler, predict_x0, replace_sample
+from .sql import sampler_step
 
 
 class CMStochasticIterativeScheduler(Scheduler):
@@ -100,4 +101,4 @@ class CMStochasticIterativeScheduler(Scheduler):
         engine.create(COEFFICIENTS, self.coefficients_sql(i))
         if predict:
             predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}", clip)
-        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels))
+        replace_sample(engine, sampler_step(engine.dialect, SAMPLE, eps, noise, COEFFICIENTS, clip, channels))

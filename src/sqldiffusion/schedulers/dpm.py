@@ -18,6 +18,7 @@ from ..program import SAMPLE
 from .base import (COEFFICIENTS, CORRECTED, CORRECTING, EPSILON, HISTORY, NEXT, PREDICTION, Scheduler, as_epsilon,
                    predict_x0, replace_sample)
 from .schedule import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
+from .sql import sampler_step
 
 
 def lam(name: str) -> str:
@@ -93,7 +94,7 @@ class MultistepScheduler(Scheduler):
         engine.create(COEFFICIENTS, self.coefficients_sql(i))
         eps = as_epsilon(engine, self.schedule, eps, channels)
         predict_x0(engine, eps, channels, f"SELECT sa, sb FROM {COEFFICIENTS}")
-        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels,
+        replace_sample(engine, sampler_step(engine.dialect, SAMPLE, eps, noise, COEFFICIENTS, None, channels,
                                                             history=kept))
         engine.drop(COEFFICIENTS, HISTORY[1], *([EPSILON] if eps == EPSILON else []))
         if i >= 1 and self.solver_order == 3:  # x0 of two steps before is kept too

@@ -14,6 +14,7 @@ from ..program import SAMPLE
 from .alphas import coefficients_sql
 from .base import COEFFICIENTS, Scheduler, replace_sample
 from .schedule import SCHEDULE, NoiseSchedule, spaced_timesteps
+from .sql import noised, sampler_step
 
 
 def strength_plan(visited: list, strength: float) -> list:
@@ -131,7 +132,7 @@ class DDIMInverseScheduler(Scheduler):
         schedule = self.schedule
         clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
         engine.create(COEFFICIENTS, inversion_sql(schedule, self.planned[i], self.gap))
-        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, None, COEFFICIENTS, clip, channels))
+        replace_sample(engine, sampler_step(engine.dialect, SAMPLE, eps, None, COEFFICIENTS, clip, channels))
         engine.drop(COEFFICIENTS)
 
 
@@ -170,12 +171,12 @@ class RePaintScheduler(Scheduler):
         t, schedule = self.planned[i], self.schedule
         if self.undoes(i):
             engine.create(COEFFICIENTS, undo_sql(self.planned[i - 1], self.gap))
-            replace_sample(engine, engine.dialect.noised(SAMPLE, noise, COEFFICIENTS, channels))
+            replace_sample(engine, noised(engine.dialect, SAMPLE, noise, COEFFICIENTS, channels))
         else:
             clip = float(schedule.clip_sample_range) if schedule.clip_sample else None
             noisy = self.eta > 0 and t > 0
             engine.create(COEFFICIENTS, coefficients_sql("repaint", schedule, t, t - self.gap, self.eta, noisy))
-            replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, clip, channels,
+            replace_sample(engine, sampler_step(engine.dialect, SAMPLE, eps, noise, COEFFICIENTS, clip, channels,
                                                                 known=(IMAGE, MASK)))
         engine.drop(COEFFICIENTS)
 

@@ -20,6 +20,7 @@ from ..program import SAMPLE
 from .base import (COEFFICIENTS, DERIVATIVE, EPSILON, LEVELS, SAVED, STEPPED, Scheduler, as_epsilon, predict_x0,
                    replace_sample)
 from .schedule import interpolated_sigmas, karras_plan, karras_sql
+from .sql import sampler_step
 
 
 class SigmaScheduler(Scheduler):
@@ -119,7 +120,7 @@ class EulerDiscreteScheduler(SigmaScheduler):
         eps = as_epsilon(engine, self.schedule, eps, channels)
         if predict:
             self.predict(engine, eps, channels)
-        replace_sample(engine, engine.dialect.sampler_step(SAMPLE, eps, noise, COEFFICIENTS, None, channels))
+        replace_sample(engine, sampler_step(engine.dialect, SAMPLE, eps, noise, COEFFICIENTS, None, channels))
         engine.drop(COEFFICIENTS, *([EPSILON] if eps == EPSILON else []))
 
 
@@ -170,7 +171,7 @@ class HeunDiscreteScheduler(SigmaScheduler):
         if predict:
             self.predict(engine, eps, channels, self.clip)
         dialect, clip = engine.dialect, self.clip
-        engine.create(STEPPED, dialect.sampler_step(SAMPLE, eps, None, COEFFICIENTS, clip, channels))
+        engine.create(STEPPED, sampler_step(dialect, SAMPLE, eps, None, COEFFICIENTS, clip, channels))
         if b + 1 < len(self.planned):  # a second pass follows: keep its derivative and where it began
             engine.create(DERIVATIVE, dialect.pixelwise(
                 channels, lambda x, e: f"c.dp * {self.x0(x, e)} + c.dq * {x}", [SAMPLE, eps], COEFFICIENTS))
