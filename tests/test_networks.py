@@ -25,6 +25,15 @@ from sqldiffusion.program import INPUTS, SAMPLE, render, render_unet
 from sqldiffusion.diagram import diagram, module_of
 
 
+# each network's tiny settings (the UNet's: test_structure's)
+_ENCODER_DECODER = dict(block_out_channels=[4, 8], down_block_types=["DownEncoderBlock2D"] * 2,
+                        up_block_types=["UpDecoderBlock2D"] * 2, norm_num_groups=4)
+TINY_OF = {"UNet2DModel": TINY, "AutoencoderKL": _ENCODER_DECODER,
+           "VQModel": dict(_ENCODER_DECODER, num_vq_embeddings=8),
+           "AutoencoderTiny": dict(encoder_block_out_channels=[4, 4], decoder_block_out_channels=[4, 4],
+                                   num_encoder_blocks=[1, 1], num_decoder_blocks=[1, 1])}
+
+
 @pytest.fixture
 def demo_copy(tmp_path):
     return shutil.copytree(DEMO_FOLDER, tmp_path / "model")
@@ -47,10 +56,10 @@ def test_every_network_declares_each_config_field_with_its_check(name):
 @pytest.mark.parametrize("name", list(NETWORKS))
 def test_every_network_reads_what_its_entry_says(name):
     network = NETWORKS[name]
-    graph = network.layers(network.config.from_dict(TINY))
+    graph = network.layers(network.config.from_dict(TINY_OF[name]))
     inputs = {node.op for node in graph.nodes if not node.inputs and node.op in (*INPUTS, "sample")}
     assert inputs and inputs <= set(network.reads)
-    assert graph.layers and network.smallest_size(network.config.from_dict(TINY)) == 2
+    assert graph.layers and network.smallest_size(network.config.from_dict(TINY_OF[name])) == 2
 
 
 def test_a_graph_is_built_once_per_config_and_size():

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import random_sample
 from sqldiffusion.graph.ops import OPS, Graph, Layer
-from sqldiffusion.program import CLASS_LABELS, SAMPLE, TIMESTEPS, render
+from sqldiffusion.program import CLASS_LABELS, LATENTS, NOISE, PIXELS, SAMPLE, TIMESTEPS, render
 from sqldiffusion.schedulers.sql import noised, sampler_step, slerp
 
 torch = pytest.importorskip("torch")
@@ -42,18 +42,22 @@ class Weights:
         return {name: self.arrays[name] for name in expected}
 
 
-def run(engine, graph: Graph, tensors: dict, sample=None, timesteps=TIMES, labels=None) -> np.ndarray:
-    """The graph's output on `engine`, as an array (B, C, H, W) or (B, C)."""
+def run(engine, graph: Graph, tensors: dict, sample=None, timesteps=TIMES, labels=None, images=None,
+        prefix: str = "sqld_t") -> np.ndarray:
+    """The graph's output on `engine`, as an array (B, C, H, W) or (B, C); `images`: other input
+    relations the graph reads (name -> (B, C, H, W)); `prefix`: the names of the relations it makes
+    (Hyper refills a relation of the same name, which must have the same columns)."""
     schema = engine.import_model(Weights(tensors), engine.dialect.stored_layers(graph))
-    program = render(engine.dialect.lower(graph), engine.dialect, schema)
+    program = render(engine.dialect.lower(graph), engine.dialect, schema, prefix)
+    images = {**({SAMPLE: sample} if sample is not None else {}), **(images or {})}
     try:
-        if sample is not None:
-            engine.put_image(SAMPLE, sample)
+        for name, image in images.items():
+            engine.put_image(name, image)
         out = engine.execute(program, timesteps, class_labels=labels)
         shape = graph[graph.output].shape
         return engine.fetch_image(out, (len(timesteps), *shape)) if len(shape) == 3 else engine.fetch_vectors(out)
     finally:
-        engine.drop(SAMPLE, TIMESTEPS, CLASS_LABELS, *(s.target for s in program.statements))
+        engine.drop(SAMPLE, TIMESTEPS, CLASS_LABELS, *images, *(s.target for s in program.statements))
 
 
 def close(got, expected, atol=1e-5):
@@ -278,6 +282,68 @@ def test_centred_sample(engine):
     g = Graph()
     g.output = g.add("sample", (), (C, H, W), "sample", center=True)
     close(run(engine, g, {}, X), 2 * X - 1)
+
+
+# ---- the autoencoders' primitives ------------------------------------------------------------------
+ELEMENTWISE = {  # each primitive on an image x, and torch's
+    "relu": (lambda g, x: g.add("relu", (x,), (C, H, W), "relu"), F.relu),
+    "tanh clamp": (lambda g, x: g.add("tanh_clamp", (x,), (C, H, W), "clamp", limit=3.0),
+                   lambda x: torch.tanh(x / 3) * 3),
+    "(x + 1) / 2": (lambda g, x: g.add("affine", (x,), (C, H, W), "affine", scale=0.5, shift=0.5),
+                    lambda x: x.add(1).div(2)),
+    "x * 2 - 1": (lambda g, x: g.add("affine", (x,), (C, H, W), "affine", scale=2.0, shift=-1.0),
+                  lambda x: x.mul(2).sub(1)),
+}
+
+
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+def test_elementwise_on_latents(engine, name):
+    """Each on the latents an autoencoder decodes (LATENTS), with values far outside the clamp too."""
+    build, expected = ELEMENTWISE[name]
+    g = Graph()
+    g.output = build(g, g.add("latents", (), (C, H, W), "latents"))
+    latents = X * 8
+    close(run(engine, g, {}, images={LATENTS: latents}), expected(tt(latents)))
+
+
+def test_gaussian_sample_of_pixels_and_noise(engine):
+    """mean + exp(clamp(logvar, -30, 20) / 2) * noise, as DiagonalGaussianDistribution.sample: the
+    mean from LATENTS, the log-variance from PIXELS (beyond the clamp at both ends), the noise NOISE."""
+    g = Graph()
+    mean = g.add("latents", (), (C, H, W), "mean")
+    logvar = g.add("pixels", (), (C, H, W), "logvar")
+    noise = g.add("noise", (), (C, H, W), "noise")
+    g.output = g.add("gaussian_sample", (mean, logvar, noise), (C, H, W), "sample")
+    logvars = X * 3
+    logvars[0, 0, 0, :2] = (-45.0, 25.0)
+    z = random_sample(B, C, H, seed=6)
+    from diffusers.models.autoencoders.vae import DiagonalGaussianDistribution
+
+    expected = DiagonalGaussianDistribution(torch.cat([tt(X), tt(logvars)], dim=1))
+    close(run(engine, g, {}, images={LATENTS: X, PIXELS: logvars, NOISE: z}), expected.mean + expected.std * tt(z))
+
+
+def test_codes_and_the_nearest_codebook_vector(engine):
+    """The codebook read as a dense layer over each code's one-hot vector (codes, one_hot, dense),
+    and each pixel replaced by its nearest code as torch.argmin(torch.cdist(...)) picks it: the
+    lowest index among codes at the same distance."""
+    n, d = 7, 3
+    g = Graph()
+    z = g.add("latents", (), (d, H, W), "latents")
+    codes = g.add("codes", (), (), "codes", codes=n)
+    one_hot = g.add("one_hot", (codes,), (n,), "one_hot", classes=n)
+    book = g.add("dense", (one_hot,), (d,), "book", Layer("book", "embedding", {"book.weight": (n, d)}))
+    g.output = g.add("nearest", (z, book), (d, H, W), "nearest")
+    table = weights(n, d, seed=12) * 3
+    table[0], table[1] = (1, 0, 0), (-1, 0, 0)  # equally far from the origin: code 0 is picked there
+    latents = random_sample(B, d, H, W, seed=13)
+    latents[0, :, 0, 0] = 0
+    flat = tt(latents).permute(0, 2, 3, 1).reshape(-1, d)
+    picked = tt(table)[torch.argmin(torch.cdist(flat, tt(table)), dim=1)]
+    expected = picked.reshape(B, H, W, d).permute(0, 3, 1, 2)
+    got = run(engine, g, {"book.weight": table}, images={LATENTS: latents}, prefix="sqld_codes_t")
+    np.testing.assert_array_equal(got, expected.numpy())
+    assert got[0, 0, 0, 0] == 1
 
 
 # ---- the sampler's arithmetic: each statement a scheduler writes, on its own ---------------------

@@ -46,11 +46,12 @@ class Estimate:
         return self.base + self.weights + self.activations + self.trajectory
 
 
-def estimate(config, height: int, width: int, batch: int, trajectory: int = 0) -> Estimate:
+def estimate(config, height: int, width: int, batch: int, trajectory: int = 0, pass_name: str = "") -> Estimate:
     """The estimate of a run, from the network's graph as built (the one every program of this size is
     lowered from, shared: network.graph): the measured factors are per value of that graph, whichever
-    convolutions a dialect's lowering chooses."""
-    graph = network_of(config).graph(config, height, width)
+    convolutions a dialect's lowering chooses. `pass_name`: which pass of a network that has several
+    (an autoencoder's "encode"; by default its decoder, whose last level is its peak)."""
+    graph = network_of(config).graph(config, height, width, pass_name)
     parameters = sum(math.prod(shape) for shape in graph.expected_tensors().values())
     return Estimate(parameters * BYTES_PER_WEIGHT, batch * peak_values(graph) * BYTES_PER_VALUE,
                     trajectory=trajectory)
@@ -85,6 +86,9 @@ def _working(graph, node) -> int:
         _, h, w = node.shape
         # scores, k and v; the engine streams the scores row by row (measured: about an eighth held at once)
         return node.attrs["heads"] * (h * w) ** 2 // 8 + 2 * math.prod(graph[node.inputs[0]].shape)
+    if node.op == "nearest":  # each pixel's difference from every code, ranked
+        codes = graph[graph[node.inputs[1]].inputs[0]].channels  # the one-hot vectors the codebook is read from
+        return math.prod(node.shape) * codes + 4 * node.shape[1] * node.shape[2] * codes
     return 0
 
 
@@ -131,12 +135,12 @@ def gib(n: int) -> str:
 
 
 def check_fits(config, height: int, width: int, batch: int, limit: int | None = None, trajectory: int = 0,
-               batch_option: str = "--batch") -> Estimate:
+               batch_option: str = "--batch", pass_name: str = "") -> Estimate:
     """Refuse, in one line, a run whose estimated peak exceeds `limit` (the command line's
     --max-memory, passed down; without one, the memory this machine has available now).
     `trajectory`: the bytes --gif adds (gif_bytes); `batch_option`: the option that sets the batch,
-    which the message names."""
-    found = estimate(config, height, width, batch, trajectory)
+    which the message names; `pass_name`: the pass of a network that has several (estimate)."""
+    found = estimate(config, height, width, batch, trajectory, pass_name)
     where = "--max-memory"
     if limit is None:
         limit, where = available_memory(), "the memory available on this machine"

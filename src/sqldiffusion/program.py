@@ -20,8 +20,12 @@ from .graph import Graph, network_of
 SAMPLE = "sqld_sample"  # the input image, filled by the engine (or by the sampler's noise)
 TIMESTEPS = "sqld_timesteps"  # (b, t) one timestep per batch item
 CLASS_LABELS = "sqld_class_labels"  # (b, t) one class label per batch item, for class-conditional models
+LATENTS = "sqld_latents"  # the latents an autoencoder decodes
+PIXELS = "sqld_pixels"  # the picture an autoencoder encodes
+NOISE = "sqld_noise"  # the noise an autoencoder's sample of its latent distribution reads
 # relations the engine fills, by op (class embeddings, for class_embed_type "identity": an image (T, 1, 1) per item)
-INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS, "class_embeddings": CLASS_LABELS}
+INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS, "class_embeddings": CLASS_LABELS,
+          "latents": LATENTS, "pixels": PIXELS, "noise": NOISE}
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,9 @@ class Program:
         return "\n\n".join(parts) + "\n"
 
 
-def render(graph: Graph, dialect, namespace: str) -> Program:
-    """The program of a lowered graph whose parameters live in `namespace`."""
+def render(graph: Graph, dialect, namespace: str, prefix: str = "sqld_t") -> Program:
+    """The program of a lowered graph whose parameters live in `namespace`; the relations it makes
+    are named `prefix` and the node's number (a network run inside another's pass has its own)."""
     names: dict[int, str] = {}
     statements: list[Statement] = []
     last_use = graph.last_use()
@@ -86,7 +91,7 @@ def render(graph: Graph, dialect, namespace: str) -> Program:
             continue
         inputs = [Relation(names[i], graph[i].shape) for i in node.inputs]
         table = dialect.table(namespace, node.layer.name) if node.layer else None
-        names[node.id] = f"sqld_t{node.id}"
+        names[node.id] = f"{prefix}{node.id}"
         sql = dialect.select(node, inputs, table)
         dead = tuple(names[i] for i in dict.fromkeys(node.inputs)
                      if last_use[i] == node.id and names[i] not in (SAMPLE, *INPUTS.values()))

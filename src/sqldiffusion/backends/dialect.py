@@ -289,6 +289,60 @@ class Dialect(ABC):
         return (f"SELECT {keys}, {self.noise_channels(c, noise_counter(stream, h, w, c), seed)}\n"
                 f"FROM {self.series(b, 'bb')}, {self.series(h, 'yy')}, {self.series(w, 'xx')}")
 
+    # ---- the autoencoders' primitives, written once over the channel vocabulary -----------------
+    def elementwise(self, node: Node, inputs: list[Relation], fn: Callable[..., str]) -> str:
+        """`fn` of each channel of the node's first input and the same channel of the others (images
+        of one shape, joined pixel by pixel), computed in float64 and rounded once to float32."""
+        aliases = [f"r{k}" for k in range(len(inputs))]
+        joins = "".join(f" JOIN {relation} {alias} ON {self.same_key('r0', alias, True)}"
+                        for relation, alias in zip(inputs[1:], aliases[1:]))
+        return (f"SELECT {self.keys('r0', True)}, {self.map_channels(node.channels, fn, 'r0', aliases[1:], cast=True)}\n"
+                f"FROM {inputs[0]} r0{joins}")
+
+    def relu(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        zero = self.literal(0.0)
+        return self.elementwise(node, inputs, lambda a: f"CASE WHEN {a} > {zero} THEN {a} ELSE {zero} END")
+
+    def tanh_clamp(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """tanh(x / limit) * limit, tanh written as 1 - 2 / (exp(2z) + 1) in float64 (every engine has
+        exp; exp of a large z is infinite or refused, so z is held to +-20, where tanh is 1 in float64)."""
+        limit = self.number(float(node.attrs["limit"]))
+
+        def clamp(a: str) -> str:
+            z = f"greatest(-20.0, least(20.0, {self.cast(a, self.double)} / {limit}))"
+            return f"(1 - 2 / (exp(2 * {z}) + 1)) * {limit}"
+
+        return self.elementwise(node, inputs, clamp)
+
+    def affine(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """x * scale + shift in float64, rounded once: (x + 1) / 2 and x * 2 - 1 come out as torch's."""
+        scale, shift = (self.number(float(node.attrs[k])) for k in ("scale", "shift"))
+        return self.elementwise(node, inputs, lambda a: f"{self.cast(a, self.double)} * {scale} + {shift}")
+
+    def gaussian_sample(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """diffusers' DiagonalGaussianDistribution.sample: mean + exp(0.5 * clamp(logvar, -30, 20)) * noise."""
+        def sampled(mean: str, logvar: str, noise: str) -> str:
+            std = f"exp(0.5 * greatest(-30.0, least(20.0, {self.cast(logvar, self.double)})))"
+            return f"{mean} + {std} * {noise}"
+
+        return self.elementwise(node, inputs, sampled)
+
+    def codes(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """A row per codebook entry: b and t its index (as TIMESTEPS holds a class label, for one_hot)."""
+        return (f"SELECT {self.cast('code', 'INTEGER')} AS b, {self.cast('code', self.double)} AS t "
+                f"FROM {self.series(node.attrs['codes'], 'code')}")
+
+    def nearest(self, node: Node, inputs: list[Relation], table: str | None) -> str:
+        """Each pixel of the first input replaced by the nearest vector of the second (a row per code,
+        b its index): the least sum of squared differences over the channels, the lowest index among
+        equals, as torch.argmin of torch.cdist picks it."""
+        (z, book), n = inputs, node.channels
+        difference = self.map_channels(n, lambda a, e: f"{a} - {e}", "z", ["e"])
+        ranked = (f"SELECT d.b, d.y, d.x, d.code, row_number() OVER (PARTITION BY d.b, d.y, d.x "
+                  f"ORDER BY {self.dot_channels(n, 'd', 'd')}, d.code) AS r\n"
+                  f"  FROM (SELECT z.b, z.y, z.x, e.b AS code, {difference} FROM {z} z CROSS JOIN {book} e) AS d")
+        return (f"SELECT w.b, w.y, w.x, {self.channels('e', n)}\n"
+                f"FROM ({ranked}) AS w JOIN {book} e ON e.b = w.code\nWHERE w.r = 1")
 
 
 def neighbourhood(h: int, w: int, zero: str, alias: str = "") -> list[str]:

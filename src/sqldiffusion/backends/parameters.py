@@ -17,7 +17,7 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
     if layer.packing == "norm":
         return np.stack([tensors[f"{p}.weight"], tensors[f"{p}.bias"]])
     if layer.packing == "dense":
-        weight, bias = tensors[f"{p}.weight"], tensors[f"{p}.bias"]
+        weight, bias = tensors[f"{p}.weight"], bias_of(tensors, p)
         if layer.rows is not None:
             weight, bias = weight[slice(*layer.rows)], bias[slice(*layer.rows)]
         return _with_bias(weight.reshape(weight.shape[0], -1), bias)
@@ -26,7 +26,7 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
         return _with_bias(table.T, np.zeros(table.shape[1], dtype=np.float32))
     if layer.packing == "conv3x3":
         weight = tensors[f"{p}.weight"]  # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
-        return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), tensors[f"{p}.bias"])
+        return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), bias_of(tensors, p))
     if layer.packing == "qkv":
         base = p.removesuffix(".qkv")
         rows = [_with_bias(tensors[f"{base}.to_{k}.weight"], tensors[f"{base}.to_{k}.bias"]) for k in "qkv"]
@@ -56,6 +56,13 @@ def matrix_shape(layer: Layer) -> tuple[int, int]:
         out, cin = shapes[f"{base}.to_q.weight"]
         return 3 * out, cin + 1
     raise ValueError(f"unknown layer packing {layer.packing}")
+
+
+def bias_of(tensors: dict[str, np.ndarray], module: str) -> np.ndarray:
+    """The bias of a Linear or convolution `module`; zeros for one made without (`bias=False`, as
+    TAESD's resampling convolutions are: their layers declare no bias tensor)."""
+    bias = tensors.get(f"{module}.bias")
+    return np.zeros(tensors[f"{module}.weight"].shape[0], dtype=np.float32) if bias is None else bias
 
 
 def _with_bias(weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

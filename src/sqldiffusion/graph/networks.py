@@ -13,9 +13,11 @@ unet.py are for the UNet) and one entry in NETWORKS: docs/models.md says how.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import autoencoder
+from .autoencoder_config import AutoencoderKLConfig, AutoencoderTinyConfig, VQModelConfig
 from .ops import Graph
 from .unet import build_unet, smallest_size
 from .unet_config import UNetConfig
@@ -32,11 +34,21 @@ class Network:
     smallest_size: Callable[..., int]  # smallest_size(config): the smallest image side it takes
     reads: tuple[str, ...]  # the relations the engine fills for it, by their graph op (program.INPUTS)
     writes: str  # what its output relation holds
+    # the passes besides `build` of a network that has several (an autoencoder's encoder), by name:
+    # each builder(config, height, width) as `build`, at the same image size
+    passes: dict[str, Callable[..., Graph]] = field(default_factory=dict, compare=False)
+    role: str = "backbone"  # "backbone": the pipelines run it; "autoencoder": decodes (encodes) its latents
 
-    def graph(self, config, height: int, width: int) -> Graph:
-        """The graph of one pass at this image size, built once per config and size and then shared:
-        a graph is never changed after it is built (a dialect's lowering makes a new one)."""
-        return _built(self.build, config, height, width)
+    def graph(self, config, height: int, width: int, pass_name: str = "") -> Graph:
+        """The graph of one pass (`build`'s, or the pass named) at this image size, built once per
+        config and size and then shared: a graph is never changed after it is built (a dialect's
+        lowering makes a new one)."""
+        return _built(self.passes[pass_name] if pass_name else self.build, config, height, width)
+
+    def pass_graphs(self, config) -> list[Graph]:
+        """Every pass's graph at the smallest image size: together, every layer a model of it reads."""
+        size = self.smallest_size(config)
+        return [self.graph(config, size, size, name) for name in ("", *self.passes)]
 
     def layers(self, config) -> Graph:
         """The graph at the smallest image size the model accepts: enough to list its layers and tensors."""
@@ -47,6 +59,15 @@ class Network:
 NETWORKS: dict[str, Network] = {network.class_name: network for network in (
     Network("UNet2DModel", ("unet",), UNetConfig, build_unet, smallest_size,
             reads=("sample", "timesteps", "class_labels", "class_embeddings"), writes="the model output"),
+    Network("AutoencoderKL", ("vae",), AutoencoderKLConfig, autoencoder.build_decoder, autoencoder.smallest_size,
+            reads=("latents",), writes="the decoded picture", role="autoencoder",
+            passes={"encode": autoencoder.build_encoder, "sample": autoencoder.build_sampling_encoder}),
+    Network("VQModel", ("vqvae", "vae"), VQModelConfig, autoencoder.build_decoder, autoencoder.smallest_size,
+            reads=("latents",), writes="the decoded picture", role="autoencoder",
+            passes={"encode": autoencoder.build_encoder, "decode_unquantized": autoencoder.build_unquantized_decoder}),
+    Network("AutoencoderTiny", ("vae",), AutoencoderTinyConfig, autoencoder.build_decoder, autoencoder.smallest_size,
+            reads=("latents",), writes="the decoded picture", role="autoencoder",
+            passes={"encode": autoencoder.build_encoder}),
 )}
 BACKBONE = "UNet2DModel"  # what a config.json without `_class_name` holds
 

@@ -85,6 +85,16 @@ OPS = {
     "avg_pool": "2x2 mean, stride 2: half the height and width",
     "scale_shift": "x * (1 + scale) + shift, scale and shift vectors per item (2nd, 3rd inputs); attrs: silu",
     "attention": "multi-head softmax(q k^T / sqrt(d)) v over the pixels; attrs: heads",
+    # the autoencoders'
+    "latents": "the latents an autoencoder decodes, given",
+    "pixels": "the picture an autoencoder encodes, given",
+    "noise": "standard normal noise of the latents' shape, drawn by the engine (seeded)",
+    "relu": "max(x, 0)",
+    "tanh_clamp": "tanh(x / limit) * limit: a soft clamp to (-limit, limit); attrs: limit",
+    "affine": "x * scale + shift, constants; attrs: scale, shift",
+    "gaussian_sample": "mean + exp(logvar / 2) * noise, logvar clamped to [-30, 20] (inputs: mean, logvar, noise)",
+    "codes": "one row per codebook entry, b and t its index; attrs: codes",
+    "nearest": "each pixel replaced by the nearest codebook vector (2nd input: a vector per code, b its index)",
 }
 
 

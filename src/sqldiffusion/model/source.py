@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SQLDiffusionError, first_line
+from ..fields import shown
 from ..graph.networks import BACKBONE, NETWORKS, Network, network_of
 from ..graph.unet_config import UNetConfig
 from .files import JSON_LIMIT, read_bounded
@@ -92,16 +93,43 @@ def _from_folder(path: Path, name: str) -> Model:
     if not (unet / "config.json").exists():
         raise SQLDiffusionError(f"{path}: no config.json (nor unet/config.json); is this a diffusers model folder?")
     config = read_config(unet / "config.json")
-    weights = next((unet / f for f in WEIGHT_FILES if (unet / f).exists()), None)
+    return Model(name, config, _weights_in(unet, BACKBONE), _scheduler_config(path, unet))
+
+
+def _weights_in(component: Path, class_name: str) -> Path:
+    """The checked safetensors weight file of a component folder."""
+    weights = next((component / f for f in WEIGHT_FILES if (component / f).exists()), None)
     if weights is None:
-        if (unet / "diffusion_pytorch_model.bin").exists():
+        if (component / "diffusion_pytorch_model.bin").exists():
             raise SQLDiffusionError(
-                f"{unet}: only a PyTorch .bin weight file; sqldiffusion reads safetensors "
-                "(re-save it with diffusers: UNet2DModel.from_pretrained(dir).save_pretrained(dir))"
+                f"{component}: only a PyTorch .bin weight file; sqldiffusion reads safetensors "
+                f"(re-save it with diffusers: {class_name}.from_pretrained(dir).save_pretrained(dir))"
             )
-        raise SQLDiffusionError(f"{unet}: no {WEIGHT_FILES[0]} or {WEIGHT_FILES[1]}")
+        raise SQLDiffusionError(f"{component}: no {WEIGHT_FILES[0]} or {WEIGHT_FILES[1]}")
     check_weight_file(weights)  # its header only: a file padded to gigabytes is refused before it is hashed
-    return Model(name, config, weights, _scheduler_config(path, unet))
+    return weights
+
+
+AUTOENCODERS = ("vae", "vqvae")  # the components of a pipeline folder an autoencoder is read from
+
+
+def load_autoencoder(source: str | Path) -> Model:
+    """An autoencoder (AutoencoderKL, VQModel, AutoencoderTiny): a folder that is the component
+    itself (its config.json names the class), a pipeline folder holding vae/ or vqvae/, or a Hub id."""
+    path = Path(source).expanduser()
+    if not path.exists():
+        if not (isinstance(source, str) and _HUB_ID.match(source)):
+            raise SQLDiffusionError(f"autoencoder {str(source)!r} not found: give a diffusers autoencoder folder, "
+                                    "a pipeline folder holding vae/, or a Hub id such as madebyollin/taesd")
+        path = _download(source)
+    if not path.is_dir():
+        raise SQLDiffusionError(f"{path} is not a folder; give the diffusers autoencoder folder that holds config.json")
+    folder = next((path / c for c in AUTOENCODERS if (path / c / "config.json").exists()), path)
+    if not (folder / "config.json").exists():
+        raise SQLDiffusionError(f"{path}: no config.json (nor vae/config.json or vqvae/config.json); "
+                                "is this a diffusers autoencoder folder?")
+    config = read_config(folder / "config.json", role="autoencoder")
+    return Model(str(source), config, _weights_in(folder, type(config).class_name))
 
 
 def _check_components(index: Path) -> None:
@@ -136,17 +164,19 @@ def _built_here(component: str, cls: str | None) -> bool:
         return False
     if component == SCHEDULER:
         return _SCHEDULER_CLASS.fullmatch(cls) is not None
-    return cls in NETWORKS and component in NETWORKS[cls].components
+    # an autoencoder is refused until the pipelines decode with it: its latents are no picture
+    return cls in NETWORKS and component in NETWORKS[cls].components and NETWORKS[cls].role == "backbone"
 
 
-def _networks_named() -> str:
-    return " or ".join(f"a {name}" for name in NETWORKS)
+def _networks_named(role: str = "backbone") -> str:
+    return " or ".join(f"a {name}" for name, network in NETWORKS.items() if network.role == role)
 
 
-def read_config(path: Path):
-    """A network's config.json, read by the config class of the network its `_class_name` names.
-    Without one it is the backbone's (as diffusers' UNet2DModel folders have it); a class that is
-    not in the registry is refused by the backbone's own check, in one line naming the class."""
+def read_config(path: Path, role: str = "backbone"):
+    """A network's config.json, read by the config class of the network its `_class_name` names,
+    among the networks of `role` ("backbone" or "autoencoder"). A backbone's config without one is
+    a UNet2DModel's (as diffusers' UNet2DModel folders have it); a class that is not in the registry
+    is refused by the backbone's own check, in one line naming the class."""
     try:
         settings = json.loads(read_bounded(path, JSON_LIMIT, "a model's config.json"))
     except FileNotFoundError:
@@ -159,7 +189,12 @@ def read_config(path: Path):
     if not isinstance(settings, dict):
         raise SQLDiffusionError(f"{path}: expected a JSON object of {BACKBONE} settings")
     name = settings.get("_class_name")
-    network = NETWORKS[name] if isinstance(name, str) and name in NETWORKS else NETWORKS[BACKBONE]
+    network = NETWORKS.get(name) if isinstance(name, str) else None
+    if role == "autoencoder" and (network is None or network.role != role):
+        raise SQLDiffusionError(f"{path}: model class {shown(name)} is not an autoencoder sqldiffusion runs "
+                                f"(it runs {', '.join(n for n, net in NETWORKS.items() if net.role == role)})")
+    if network is None or network.role != role:
+        network = NETWORKS[BACKBONE]
     return network.config.from_dict(settings, str(path))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..parameters import bias_of
+
 # Winograd F(m x m, 3 x 3) (Lavin and Gray, 2015): an m x m output tile is A^T [(G g G^T) * (B^T d B)] A for
 # the (m+2) x (m+2) input tile d and the 3x3 kernel g: (m+2)^2 multiplications per input channel where
 # direct takes 9 m^2 (F(2x2): 16 for 36; F(4x4): 36 for 144).
@@ -36,4 +38,4 @@ def winograd_weights(name: str, tensors: dict[str, np.ndarray], tile: int) -> tu
     for o in range(0, out, step):
         u = np.einsum("ik,ockl,jl->ijoc", g, weight[o:o + step].astype(np.float64), g, optimize=True)
         kernels[:, o:o + step] = u.reshape(len(g) ** 2, -1, cin)
-    return kernels, tensors[f"{name}.bias"].astype(np.float32)
+    return kernels, bias_of(tensors, name).astype(np.float32)
