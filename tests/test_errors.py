@@ -172,11 +172,19 @@ def _pipeline_folder(tmp_path, with_vqvae: bool):
 
 
 def test_a_pipeline_folder_with_a_network_we_do_not_run_is_refused_naming_it(tmp_path):
-    """An LDM folder drawn from its UNet alone would show its latents as the picture."""
+    """A folder drawn from its UNet alone, without a network it names, would make the wrong picture:
+    an LDM folder is read whole (its vqvae decodes the latents), one with a text encoder refused."""
+    import json
+
     pytest.importorskip("diffusers")
     folder = _pipeline_folder(tmp_path, with_vqvae=True)
+    assert load_model(folder).autoencoder.network.class_name == "VQModel"
+    index = json.loads((folder / "model_index.json").read_text())
+    index["text_encoder"] = ["transformers", "CLIPTextModel"]
+    (folder / "model_index.json").write_text(json.dumps(index))
     message = error_of(load_model, folder)
-    assert "LDMPipeline folder" in message and "vqvae (VQModel)" in message and "does not run yet" in message
+    assert "LDMPipeline folder" in message and "text_encoder (CLIPTextModel)" in message and \
+        "does not run yet" in message and "vqvae" not in message
 
 
 def test_a_pipeline_folder_of_a_unet_and_a_scheduler_is_read_whole(tmp_path):

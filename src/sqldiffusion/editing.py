@@ -50,7 +50,8 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         Every argument is checked before the first statement runs.
         """
         if output_type not in OUTPUT_TYPES:
-            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
+            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
+        self.unet.model.pixel_model("SQLImg2ImgPipeline")
         scheduler = strength_scheduler(self.run_scheduler(sampler, eta, add_noise), strength, num_inference_steps,
                                        timesteps)
         pictures = self.prepare(image)
@@ -109,7 +110,8 @@ class SQLInpaintPipeline(SQLImg2ImgPipeline):
         The kept pixels of the result are the picture's. `noise` (B, C, H, W) is x_T instead of
         SQL's noise. Every argument is checked before the first statement runs."""
         if output_type not in OUTPUT_TYPES:
-            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
+            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
+        self.unet.model.pixel_model("SQLInpaintPipeline")
         if num_inference_steps < 1:
             raise SQLDiffusionError(f"steps must be at least 1 (got {num_inference_steps})")
         scheduler = RePaintScheduler.from_config(self.scheduler.config, eta=eta)
@@ -148,6 +150,7 @@ def invert(pipe: SQLDiffusionPipeline, image, num_inference_steps: int = 50,
            callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None) -> np.ndarray:
     """DDIM inversion: the starting noise x_T (B, C, H, W) from which DDIM with eta 0 and the same
     number of steps redraws about `image` (a file name, a PIL image or an array in [-1, 1])."""
+    pipe.unet.model.pixel_model("invert")
     scheduler = DDIMInverseScheduler.from_config(pipe.scheduler.config)
     scheduler.set_timesteps(num_inference_steps)
     pictures = prepare_pictures(pipe.unet.config, image)[0]
@@ -161,7 +164,8 @@ def interpolate(pipe: SQLDiffusionPipeline, frames: int = 8, seeds: tuple[int, i
     """`frames` pictures morphing from one to another: the starting noises of two seeds (or of two
     pictures, by DDIM inversion) interpolated on the sphere, each denoised by DDIM with eta 0."""
     if output_type not in OUTPUT_TYPES:
-        raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
+        raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
+    pipe.unet.model.pixel_model("interpolate")
     if len(seeds) != 2 or (images is not None and len(images) != 2):
         raise SQLDiffusionError("interpolation runs between two seeds or two pictures")
     scheduler = DDIMScheduler.from_config(pipe.scheduler.config)

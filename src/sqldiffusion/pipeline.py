@@ -22,17 +22,21 @@ import numpy as np
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .errors import SQLDiffusionError
 from .events import Event, StatementFinished, StatementStarted, Step, StepFinished
-from .model import Model
+from .literals import number
+from .model import Model, load_model
 from .pictures import to_pixels
-from .program import CLASS_LABELS, SAMPLE, TIMESTEPS
+from .program import CLASS_LABELS, LATENTS, SAMPLE, TIMESTEPS
 from .schedulers import Scheduler, as_scheduler, make_scheduler, sampler_of_config, scheduler_from_config
 from .schedulers.base import COEFFICIENTS, NEXT, PREDICTION
 from .schedulers.editing import IMAGE
+from .sql_autoencoder import DECODE, SQLAutoencoder
 from .sql_unet import SQLUNet
 from .schedulers.sql import noised
 
 NOISE = "sqld_noise"
-OUTPUT_TYPES = ("pil", "np", "latent")
+# pil: PIL images; np: (B, H, W, C) in [0, 1]; array: the pictures (B, C, H, W) as the network (the
+# decoder of a latent model) gives them, unclamped; latent: the final samples (a latent model's latents)
+OUTPUT_TYPES = ("pil", "np", "array", "latent")
 
 
 @dataclass
@@ -41,10 +45,32 @@ class ImagePipelineOutput:
 
 
 class SQLDiffusionPipeline:
-    def __init__(self, unet: SQLUNet, scheduler=None) -> None:
+    def __init__(self, unet: SQLUNet, scheduler=None, vae: SQLAutoencoder | None = None) -> None:
         self.unet = unet
         self.scheduler = scheduler if scheduler is not None else scheduler_from_config(unet.model.scheduler_config)
+        self.vae = vae
         self._progress_bar_config: dict = {}
+
+    @property
+    def vae(self) -> SQLAutoencoder | None:
+        """A latent model's autoencoder: the pictures are its decoding of the samples (None: the
+        samples are the pictures). Assign another, as diffusers' `pipe.vae = ...`: an SQLAutoencoder,
+        or a folder or Hub id imported into the UNet's engine; its latents must be the UNet's."""
+        return self._vae
+
+    @vae.setter
+    def vae(self, vae) -> None:
+        if vae is not None and not isinstance(vae, SQLAutoencoder):
+            vae = SQLAutoencoder(vae, self.unet.engine, max_memory=self.unet.max_memory)
+        if vae is not None:
+            check_latents_fit(self.unet.config, vae)
+        self._vae = vae
+
+    def picture_size(self) -> tuple[int, int]:
+        """The size of the pictures a call makes: the UNet's samples, decoded where there is a vae."""
+        height, width = image_size(self.unet.config)
+        factor = self.vae.factor if self.vae is not None else 1
+        return height * factor, width * factor
 
     @property
     def scheduler(self) -> Scheduler:
@@ -85,9 +111,12 @@ class SQLDiffusionPipeline:
 
     @classmethod
     def from_pretrained(cls, model: str | Path | Model = "demo", engine: str = DEFAULT_ENGINE,
-                        database: str | None = None) -> "SQLDiffusionPipeline":
-        """Load a model (folder, Hub id, or "demo") and import it into the engine (once per database)."""
-        return cls(SQLUNet(model, engine, database))
+                        database: str | None = None, max_memory: int | None = None) -> "SQLDiffusionPipeline":
+        """Load a model (folder, Hub id, or "demo") and import it into the engine (once per
+        database): its UNet and, for a latent model's pipeline folder, its autoencoder."""
+        loaded = model if isinstance(model, Model) else load_model(model)
+        net = SQLUNet(loaded, engine, database, max_memory=max_memory)
+        return cls(net, vae=autoencoder_of(loaded, net))
 
     def __call__(self, batch_size: int = 1, num_inference_steps: int | None = None,
                  timesteps: Sequence[int] | None = None, seed: int | None = None, generator=None,
@@ -124,7 +153,7 @@ class SQLDiffusionPipeline:
         clean picture x0 (`sqldiffusion.events`).
         """
         if output_type not in OUTPUT_TYPES:
-            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np' or 'latent'")
+            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
         scheduler = self.run_scheduler(sampler, eta, add_noise, use_karras_sigmas)
         if num_inference_steps is None and timesteps is None:
             num_inference_steps = scheduler.pipeline_steps
@@ -133,9 +162,10 @@ class SQLDiffusionPipeline:
         batch = batch_size if init_noise is None else 1 if np.ndim(init_noise) == 3 else len(init_noise)
         if class_labels is None:
             class_labels = default_labels(self.unet.config, batch, seed)
+        vae = None if output_type == "latent" else self.vae
         with self.progress_bar(len(scheduler.timesteps)) as bar:
             samples = denoise(self.unet, scheduler, batch=batch_size, seed=seed, init_noise=init_noise,
-                              on_step=advancing(bar, callback), on_event=on_event, class_labels=class_labels)
+                              on_step=advancing(bar, callback), on_event=on_event, class_labels=class_labels, vae=vae)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -169,10 +199,25 @@ def default_labels(config, batch: int, seed: int) -> list[int] | None:
     return [int(c) for c in np.random.default_rng(seed).integers(0, config.num_class_embeds, batch)]
 
 
+def autoencoder_of(loaded: Model, net: SQLUNet) -> SQLAutoencoder | None:
+    """The autoencoder a latent model's pipeline folder names, imported into the UNet's engine."""
+    if loaded.autoencoder is None:
+        return None
+    return SQLAutoencoder(loaded.autoencoder, net.engine, max_memory=net.max_memory)
+
+
+def check_latents_fit(config, vae: SQLAutoencoder) -> None:
+    """The UNet's samples must be the autoencoder's latents."""
+    if vae.latent_channels != config.in_channels:
+        raise SQLDiffusionError(f"the autoencoder {vae.model.name} takes latents of {vae.latent_channels} channels, but "
+                                f"the UNet's samples have {config.in_channels}; give an autoencoder of this model's "
+                                "latent space")
+
+
 def images_of(samples: np.ndarray, output_type: str):
-    """Samples (B, C, H, W) in [-1, 1] as the caller asked: "latent" as they are, "np" (B, H, W, C)
-    in [0, 1], "pil" a list of PIL images."""
-    if output_type == "latent":
+    """Samples (B, C, H, W) in [-1, 1] as the caller asked: "latent" and "array" as they are, "np"
+    (B, H, W, C) in [0, 1], "pil" a list of PIL images."""
+    if output_type in ("latent", "array"):
         return samples
     if output_type == "np":
         return np.clip(samples / 2 + 0.5, 0, 1).transpose(0, 2, 3, 1)
@@ -215,8 +260,9 @@ def image_size(config) -> tuple[int, int]:
 def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
-            class_labels=None) -> np.ndarray:
-    """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W).
+            class_labels=None, vae: SQLAutoencoder | None = None) -> np.ndarray:
+    """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W) or, with `vae`,
+    its decoding (the latents scaled as diffusers' pipelines scale them, then decoded, in SQL).
 
     Without `image`, the loop starts from x_T: SQL noise, or `init_noise`. With `image` (clean
     pictures in [-1, 1], one per batch item), from the picture noised to the first timestep, by SQL
@@ -246,12 +292,26 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
                                 "for its own samples")
     labels = net.checked_labels(class_labels, shape[0])
     program = net.program_for(shape)
+    decoder = None if vae is None else vae.program_for(DECODE, shape[0], shape[2] * vae.factor, shape[3] * vae.factor)
     try:
         loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=on_step, image=image,
              on_event=on_event, class_labels=labels)
-        return engine.fetch_image(SAMPLE, shape)
+        return engine.fetch_image(SAMPLE, shape) if vae is None else decode(engine, vae, decoder, shape)
     finally:
-        engine.drop(*relations(program, scheduler))
+        engine.drop(*relations(program, scheduler), *([] if decoder is None else decoded_relations(decoder)))
+
+
+def decode(engine, vae: SQLAutoencoder, decoder, shape: tuple[int, int, int, int]) -> np.ndarray:
+    """The pictures of the latents in SAMPLE, as diffusers' pipelines make them: the latents divided
+    by the autoencoder's scaling_factor (plus its shift_factor, where it has one), then decoded by
+    `decoder` (its program for this size): all in SQL, the latents never leaving the engine."""
+    scale, shift = number(vae.scaling_factor), number(vae.shift_factor or 0.0)
+    engine.create(LATENTS, engine.dialect.pixelwise(shape[1], lambda x: f"{x} / {scale} + {shift}", [SAMPLE]))
+    return engine.fetch_image(vae.execute(decoder), (shape[0], *decoder.output_shape))
+
+
+def decoded_relations(decoder) -> list[str]:
+    return [LATENTS, *(s.target for s in decoder.statements)]
 
 
 def relations(program, scheduler: Scheduler) -> list[str]:

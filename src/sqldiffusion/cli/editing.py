@@ -56,7 +56,7 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
 
     out, gif, save_npy, settings_json = check_outputs(out, gif, save_npy, force)
     say = saying(quiet)
-    loaded = load_model(model)
+    loaded = load_model(model).pixel_model("inpaint")
     scheduler = RePaintScheduler.from_config(loaded.scheduler_config, eta=eta)
     scheduler.set_timesteps(steps, jump_length, jump_n_sample)  # refused unbuilt if too long
     visited = scheduler.planned
@@ -160,7 +160,7 @@ def interpolate(seeds, images, frames, steps, model, engine, database, max_memor
     from ..pipeline import image_size
     from ..preflight import check_fits, gif_bytes
 
-    loaded = load_model(model)
+    loaded = load_model(model).pixel_model("interpolate")
     size = image_size(loaded.config)
     scale = pictures.enlargement(size[0], 128)
     # before the engine starts: the frames are one batch; --gif shows them there and back, enlarged
@@ -201,7 +201,7 @@ def pipeline_with_picture(model, engine, database, max_memory, image, say):
     from ..pipeline import SQLDiffusionPipeline
     from ..sql_unet import SQLUNet
 
-    loaded = model if isinstance(model, Model) else load_model(model)
+    loaded = (model if isinstance(model, Model) else load_model(model)).pixel_model("invert and interpolate")
     picture = None
     if image is not None:
         picture, notes, _ = prepare_pictures(loaded.config, open_picture(image, "--image"))

@@ -13,7 +13,7 @@ from ..errors import SQLDiffusionError, first_line
 from .group import cli
 from .options import (NPY_LIMIT, class_labels_of, declared_options, read_init_noise, recipe_of, sampling_options,
                       saying, where)
-from .writing import check_outputs, gif_peak_bytes, keeping_pairs, show_and_write
+from .writing import check_outputs, gif_peak_bytes, keeping_last, keeping_pairs, show_and_write
 
 
 @cli.command()
@@ -99,20 +99,24 @@ def edit(image, strength, **options) -> None:
     _sample(**options, image=image, strength=strength)
 
 
-def _sample(model, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, class_label,
-            batch, out, gif, show_ascii, colour, init_noise, save_npy, quiet, force, image=None, strength=None) -> None:
+def _sample(model, vae, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed,
+            class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents, quiet, force, image=None,
+            strength=None) -> None:
     from .. import pictures, provenance
     from ..editing import SQLImg2ImgPipeline, strength_scheduler
     from ..model import Model, load_model
-    from ..pipeline import SQLDiffusionPipeline, image_size
+    from ..outputs import check_distinct, check_output
+    from ..pipeline import SQLDiffusionPipeline, autoencoder_of, image_size
     from ..preflight import check_fits
     from ..schedulers import sampler_of_config
     from ..sql_unet import SQLUNet
 
     loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
+    loaded = with_autoencoder(loaded, vae)
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
                      configured=sampler_of_config(loaded.scheduler_config)[0])
     scheduler = recipe.scheduler(loaded.scheduler_config)  # its options checked
+    check_latent_options(loaded, image, gif, save_latents)
     labels = class_labels_of(class_label, loaded.config)
     x_t = read_init_noise(init_noise, loaded.config, editing=image is not None) if init_noise else None
     if x_t is not None:
@@ -125,9 +129,13 @@ def _sample(model, engine, database, max_memory, steps, timestep_list, sampler, 
     if batch < 1:
         raise SQLDiffusionError(f"--batch {batch}: make at least one image")
     out, gif, save_npy, settings_json = check_outputs(out, gif, save_npy, force)
+    if save_latents is not None:
+        save_latents = check_output(save_latents, "npy", force, "--save-latents")
+        check_distinct(("--save-latents", save_latents), *((o, p) for o, p in (("--out", out), ("--save-npy", save_npy))))
     say = saying(quiet)
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch, max_memory)  # before the engine starts
+    size = check_decoder_fits(loaded, size, batch, max_memory)  # the pictures' size
     recipe.plan(scheduler)
     run = scheduler if image is None else strength_scheduler(scheduler, strength, **recipe.call_arguments())
     if gif is not None:  # and with the GIF's frames, now that the plan says how many
@@ -143,6 +151,7 @@ def _sample(model, engine, database, max_memory, steps, timestep_list, sampler, 
     net = SQLUNet(loaded, engine, database, max_memory=max_memory)
     made = provenance.record(
         "generate" if image is None else "edit", model=loaded.name, digest=loaded.digest, engine=engine, size=size,
+        autoencoder_digest=loaded.autoencoder.digest if loaded.autoencoder is not None else None,
         batch=batch, seed=seed, sampler=recipe.sampler, karras=recipe.karras, eta=recipe.eta, noise=recipe.add_noise,
         clip_sample=scheduler.schedule.clip_sample, steps=recipe.steps,
         timesteps=None if recipe.timesteps is None else list(recipe.timesteps), class_labels=labels, strength=strength,
@@ -150,9 +159,12 @@ def _sample(model, engine, database, max_memory, steps, timestep_list, sampler, 
         image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image") if image is not None else None)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
-    common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="latent",
-                  on_event=keeping_pairs(frames) if gif is not None else None)
-    pipe = SQLDiffusionPipeline(net, scheduler) if picture is None else SQLImg2ImgPipeline(net, scheduler)
+    latents: list[np.ndarray] = []
+    common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="array",
+                  on_event=keeping_pairs(frames) if gif is not None else None,
+                  callback=keeping_last(latents) if save_latents is not None else None)
+    pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net)) if picture is None else \
+        SQLImg2ImgPipeline(net, scheduler)
     pipe.set_progress_bar_config(disable=True if quiet else None)
     if picture is None:
         samples = pipe(batch_size=batch, init_noise=x_t, **common).images
@@ -161,6 +173,56 @@ def _sample(model, engine, database, max_memory, steps, timestep_list, sampler, 
     elapsed = time.perf_counter() - began
     start = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
     first = (start, None) if start is not None else None
-    show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json)
-    written = ", ".join(str(p) for p in (out, gif, save_npy) if p is not None)
+    show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json,
+                   latents=(save_latents, latents[-1]) if latents else None)
+    written = ", ".join(str(p) for p in (out, gif, save_npy, save_latents) if p is not None)
     say(f"{len(samples)} image(s), {len(run.planned)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+def check_latent_options(loaded, image, gif, save_latents) -> None:
+    """What a latent model (a pipeline folder with an autoencoder) does not do yet, or a pixel model
+    has no use for: one line each, before anything runs."""
+    if loaded.autoencoder is None:
+        if save_latents is not None:
+            raise SQLDiffusionError("--save-latents applies to latent models (a pipeline folder with a vae or vqvae); "
+                                    "this model's samples are its pictures: use --save-npy")
+        return
+    if image is not None:
+        raise SQLDiffusionError("edit redraws pictures with pixel models; image-to-image in a latent model's space is "
+                                "not written yet")
+    if gif is not None:
+        raise SQLDiffusionError("--gif draws a pixel model's steps; a latent model's steps are latents, whose previews "
+                                "are not written yet: drop --gif")
+
+
+def check_decoder_fits(loaded, size: tuple[int, int], batch: int, max_memory) -> tuple[int, int]:
+    """The size of the pictures of samples of `size`: decoded by a latent model's autoencoder (whose
+    decode must fit in memory: refused in one line before the engine starts), else the samples'."""
+    from ..preflight import check_fits
+
+    if loaded.autoencoder is None:
+        return tuple(size)
+    factor = loaded.autoencoder.config.factor
+    height, width = size[0] * factor, size[1] * factor
+    check_fits(loaded.autoencoder.config, height, width, batch, max_memory)
+    return height, width
+
+
+def with_autoencoder(loaded, vae: str | None):
+    """The model, decoding with the autoencoder --vae names instead of its own (refused in one line
+    for a pixel model, or one whose latents are not the UNet's samples)."""
+    import dataclasses
+
+    from ..model import load_autoencoder
+
+    if vae is None:
+        return loaded
+    if loaded.autoencoder is None:
+        raise SQLDiffusionError(f"--vae applies to latent models (a pipeline folder with a vae or vqvae); "
+                                f"{loaded.name}'s samples are its pictures")
+    swapped = load_autoencoder(vae)
+    if swapped.config.embed_dim != loaded.config.in_channels:
+        raise SQLDiffusionError(f"--vae {vae}: its latents have {swapped.config.embed_dim} channels, but the UNet's "
+                                f"samples have {loaded.config.in_channels}; give an autoencoder of this model's latent "
+                                "space")
+    return dataclasses.replace(loaded, autoencoder=swapped)

@@ -185,7 +185,10 @@ output_options = grouped(
     click.option("--color", "--colour", "colour", is_flag=True, help="Print true-colour half-block art."),
     click.option("--init-noise", type=click.Path(dir_okay=False, path_type=Path),
                  help="Start from this float32 (B, C, H, W) .npy instead of SQL noise."),
-    click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy)."),
+    click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Write the pictures as the network gives them, (B, C, H, W) floats (.npy)."),
+    click.option("--save-latents", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Latent models: write the final latents, before they are decoded (.npy)."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages."),
     force_option,
 )
@@ -193,6 +196,8 @@ output_options = grouped(
 # Every command that samples: the model, the engine, the plan and sampler, the run, the outputs.
 sampling_options = grouped(
     model_option("'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
+    click.option("--vae", help="Latent models: decode with this autoencoder instead of the pipeline's (a folder, a "
+                               "pipeline folder holding vae/, or a Hub id), as diffusers' pipe.vae = ..."),
     engine_options,
     plan_options,
     run_options,

@@ -70,7 +70,7 @@ def figures(model, out, engine, database, max_memory, seed, count, all_steps) ->
     from ..preflight import check_fits
     from ..schedulers import NoiseSchedule
 
-    loaded = load_model(model)
+    loaded = load_model(model).pixel_model("figures")
     check_fits(loaded.config, *image_size(loaded.config), count, max_memory, batch_option="--count")  # before the engine starts
     total = NoiseSchedule.from_config(loaded.scheduler_config).num_train_timesteps
     if all_steps is not None and all_steps > total:  # else found only after the first figures are made

@@ -27,9 +27,11 @@ def check_outputs(out, gif, save_npy, force: bool):
     return checked
 
 
-def show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json) -> None:
-    """The pictures as text on stdout, then every output file (see _write_all); the picture and the
-    array's settings file carry `made` (provenance.record; None: no settings are written)."""
+def show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json,
+                   latents: tuple[Path, np.ndarray] | None = None) -> None:
+    """The pictures as text on stdout, then every output file (see write_all); the picture and the
+    array's settings file carry `made` (provenance.record; None: no settings are written);
+    `latents`: where --save-latents writes a latent model's final latents, and them."""
     from .. import pictures, provenance
 
     pixels = pictures.to_pixels(samples)
@@ -45,6 +47,8 @@ def show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colou
         writes.append(lambda: pictures.save_npy(save_npy, samples))
         if made is not None:
             writes.append(lambda: write_settings(settings_json, made))
+    if latents is not None:
+        writes.append(lambda: pictures.save_npy(*latents))
     if gif is not None:  # last: the picture and the array are written whatever happens to its frames
         shown = ([first] if first is not None else []) + frames
         writes.append(lambda: save_gif(gif, shown, lambda f: gif_frame(f, scale)))
@@ -73,6 +77,14 @@ def write_all(writes) -> None:
 def keeping(frames: list) -> callable:
     """A step callback that keeps every intermediate sample (for --gif)."""
     return lambda step, peek: frames.append(peek())
+
+
+def keeping_last(kept: list) -> callable:
+    """A step callback that keeps the sample after the last step (a latent model's final latents)."""
+    def keep(step, peek) -> None:
+        if step.index == step.total - 1:
+            kept.append(peek())
+    return keep
 
 
 def keeping_pairs(frames: list) -> callable:

@@ -34,12 +34,14 @@ _HUB_ID = re.compile(rf"^(?!.*(?:--|\.\.))(?!.*\.git$){_HUB_PART}/{_HUB_PART}$",
 
 @dataclass(frozen=True)
 class Model:
-    """A UNet2DModel on disk: its config, its weight file, and the scheduler config beside it if any."""
+    """A network on disk: its config, its weight file, the scheduler config beside it if any, and
+    for a latent model's backbone the autoencoder its pipeline folder names (`vae/`, `vqvae/`)."""
 
     name: str
     config: UNetConfig
     weights_path: Path
     scheduler_config: dict | None = None
+    autoencoder: "Model | None" = None  # the pictures are its decoding of the samples
 
     @cached_property
     def digest(self) -> str:
@@ -58,6 +60,15 @@ class Model:
     def network(self) -> Network:
         """Its backbone's entry in the registry of networks: how its graph is built."""
         return network_of(self.config)
+
+    def pixel_model(self, what: str) -> "Model":
+        """Itself, if its samples are its pictures; one line for a latent model, which `what` (a
+        command or pipeline) does not run yet."""
+        if self.autoencoder is not None:
+            raise SQLDiffusionError(f"{what} runs pixel models for now; {self.name} is a latent model (its pictures are "
+                                    f"its autoencoder's decoding of its samples): use generate, or the Python "
+                                    "SQLDiffusionPipeline")
+        return self
 
 
 DEMO = "demo"
@@ -93,7 +104,19 @@ def _from_folder(path: Path, name: str) -> Model:
     if not (unet / "config.json").exists():
         raise SQLDiffusionError(f"{path}: no config.json (nor unet/config.json); is this a diffusers model folder?")
     config = read_config(unet / "config.json")
-    return Model(name, config, _weights_in(unet, BACKBONE), _scheduler_config(path, unet))
+    return Model(name, config, _weights_in(unet, BACKBONE), _scheduler_config(path, unet), _autoencoder_of(path))
+
+
+def _autoencoder_of(path: Path) -> "Model | None":
+    """The autoencoder a pipeline folder's model_index.json names (vae or vqvae), read from its folder."""
+    index = path / "model_index.json"
+    if not index.exists():
+        return None
+    listed = _components(index)
+    named = [c for c in AUTOENCODERS if c in listed and listed[c] not in (None, [None, None])]
+    if len(named) > 1:
+        raise SQLDiffusionError(f"{path}: a pipeline folder naming two autoencoders ({', '.join(named)}); keep one")
+    return load_autoencoder(path / named[0]) if named else None
 
 
 def _weights_in(component: Path, class_name: str) -> Path:
@@ -136,12 +159,7 @@ def _check_components(index: Path) -> None:
     """A pipeline folder runs here only if every network its model_index.json names is one
     sqldiffusion builds: an LDM folder's autoencoder, say, would otherwise be left out silently
     and its latents shown as the picture."""
-    try:
-        listed = json.loads(read_bounded(index, JSON_LIMIT, "a pipeline's model_index.json"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise SQLDiffusionError(f"{index}: not valid JSON ({first_line(e)})") from None
-    if not isinstance(listed, dict):
-        raise SQLDiffusionError(f"{index}: not a JSON object naming the pipeline's components")
+    listed = _components(index)
     unsupported = []
     for component, spec in listed.items():
         if component.startswith("_") or spec is None or spec == [None, None]:
@@ -153,8 +171,20 @@ def _check_components(index: Path) -> None:
         kind = listed.get("_class_name")
         shown = f"a {kind[:40]} folder" if isinstance(kind, str) else "a pipeline folder"
         raise SQLDiffusionError(f"{index.parent}: {shown} with components sqldiffusion does not run yet: "
-                                f"{', '.join(unsupported[:6])}; it runs pipelines of {_networks_named()} and a scheduler "
-                                "(DDPM, DDIM, consistency models)")
+                                f"{', '.join(unsupported[:6])}; it runs pipelines of "
+                                f"{' or '.join('a ' + name for name in _class_names('backbone'))}, an autoencoder "
+                                f"({', '.join(_class_names('autoencoder'))}) and a scheduler")
+
+
+def _components(index: Path) -> dict:
+    """A pipeline's model_index.json: component -> [library, class]."""
+    try:
+        listed = json.loads(read_bounded(index, JSON_LIMIT, "a pipeline's model_index.json"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise SQLDiffusionError(f"{index}: not valid JSON ({first_line(e)})") from None
+    if not isinstance(listed, dict):
+        raise SQLDiffusionError(f"{index}: not a JSON object naming the pipeline's components")
+    return listed
 
 
 def _built_here(component: str, cls: str | None) -> bool:
@@ -164,12 +194,12 @@ def _built_here(component: str, cls: str | None) -> bool:
         return False
     if component == SCHEDULER:
         return _SCHEDULER_CLASS.fullmatch(cls) is not None
-    # an autoencoder is refused until the pipelines decode with it: its latents are no picture
-    return cls in NETWORKS and component in NETWORKS[cls].components and NETWORKS[cls].role == "backbone"
+    return cls in NETWORKS and component in NETWORKS[cls].components
 
 
-def _networks_named(role: str = "backbone") -> str:
-    return " or ".join(f"a {name}" for name, network in NETWORKS.items() if network.role == role)
+def _class_names(role: str) -> list[str]:
+    """The classes of the registry's networks of a role ("backbone", "autoencoder")."""
+    return [name for name, network in NETWORKS.items() if network.role == role]
 
 
 def read_config(path: Path, role: str = "backbone"):

@@ -82,6 +82,19 @@ class DDIMScheduler(AlphaScheduler):
     """DDIM (diffusers' DDIMScheduler): deterministic at eta 0, as noisy as DDPM at eta 1."""
 
     kind, options = "ddim", ("eta",)
+    stride: int | None = None  # a spaced plan's: diffusers' DDIM steps from t to t - T // n, whatever the spacing
+
+    def spaced_plan(self, steps: int | None) -> list[float]:
+        plan = super().spaced_plan(steps)
+        self.stride = self.schedule.num_train_timesteps // len(plan)
+        return plan
+
+    def custom_plan(self, timesteps) -> list[float]:
+        self.stride = None  # a given list: each step to the next timestep of the list
+        return super().custom_plan(timesteps)
+
+    def prev(self, i: int) -> int:
+        return super().prev(i) if self.stride is None else self.planned[i] - self.stride
 
     def adds_noise(self, i: int) -> bool:
         return self.eta > 0 and self.prev(i) >= 0

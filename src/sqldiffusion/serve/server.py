@@ -33,7 +33,7 @@ def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambd
     models: dict[str, Served] = {}
     for key in dict.fromkeys([*keys, "demo"]):
         say(f"loading {key}")
-        loaded = load_model(key)
+        loaded = load_model(key).pixel_model("serve")
         models[key] = Served(key, SQLUNet(loaded, engine, max_memory=max_memory),
                              scheduler_from_config(loaded.scheduler_config))
     return models
