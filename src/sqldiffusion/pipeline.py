@@ -127,7 +127,7 @@ class SQLDiffusionPipeline:
                  use_karras_sigmas: bool | None = None, class_labels: int | Sequence[int] | None = None):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
-        the command line's default is DPM-Solver++ 2M with Karras sigmas, 6 steps), and to one pass
+        the command line's default is DPM-Solver++ 2M SDE with Karras sigmas, 8 steps), and to one pass
         for a consistency model, as `ConsistencyModelPipeline` does.
 
         Every argument is checked before the first statement runs.
