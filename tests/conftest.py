@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sqldiffusion.backends import BACKENDS
+from sqldiffusion.backends import BACKENDS, backend_package
 
 HERE = Path(__file__).resolve().parent
 
@@ -172,7 +172,12 @@ def hyper_engine():
 
 # Spark runs its own cases (tests/test_spark.py): a first pass of the small model takes 30-45 s there
 # (Spark's fixed cost per statement), so the whole parametrised set would take most of an hour
-PARAMETRISED = [name for name in BACKENDS if name != "spark"]
+def declared_tests(name: str) -> str:
+    """What a backend says the tests run on it (its package's TESTS: backends/options.py)."""
+    return getattr(backend_package(name), "TESTS", "all")
+
+
+PARAMETRISED = [name for name in BACKENDS if declared_tests(name) != "statements"]
 
 
 @pytest.fixture(params=PARAMETRISED)
@@ -202,12 +207,12 @@ def _engine_named(request, name: str):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Cases run on a server are part of the slow set: the fast subset (-m "not slow") runs on
-    DuckDB in memory alone."""
+    """Cases run on an engine that is not fast (by its own declaration: in the process, in memory)
+    are part of the slow set: the fast subset (-m "not slow") runs on DuckDB in memory alone."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         engines = {callspec.params.get(key) for key in ("engine", "every_engine")} if callspec is not None else set()
-        if engines - {None, "duckdb"} \
+        if any(declared_tests(name) != "fast" for name in engines - {None}) \
                 or "pg_dsn" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 

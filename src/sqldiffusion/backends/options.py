@@ -10,7 +10,12 @@ A package may also declare `TASKS`, how `generate-many`'s Spark tasks run on it 
 server its options name) or "session" (the SQL runs on the generating Spark session itself; its
 target takes that session as `dataclasses.replace(target, session=...)`, its `SESSION_OPTIONS`
 configure the session whatever engine the tasks use, and its `open_session(target)` starts it).
-A package without `TASKS` is not offered there."""
+A package without `TASKS` is not offered there.
+
+A package may declare `TESTS`, what the tests run on it (tests/conftest.py reads it, as ibis's
+backends mark what they do not implement): "fast" (in the process and in memory: its cases are in
+the fast subset), "statements" (a few statements at a time: the tests of primitives and steps, not
+whole pictures, which take it minutes), or, undeclared, every case, in the slow set."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ OPTIONS = (
 )
 TASKS = "session"  # generate-many: the pictures run as Spark SQL on its own session
 SESSION_OPTIONS = ("--master", "--spark-conf")  # they start generate-many's session, whatever its tasks run on
+TESTS = "statements"  # a whole picture takes it minutes: the tests run it a few statements at a time
 
 
 def target(master: str | None = None, spark_conf: tuple[str, ...] = (), warehouse: str | None = None):
