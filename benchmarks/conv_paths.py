@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sqldiffusion.backends.engine import cpu_seconds
-from sqldiffusion.backends.duckdb.dialect import WINOGRAD_CONV, DuckDBDialect
 from sqldiffusion.backends.duckdb import storage
+from sqldiffusion.backends.duckdb.dialect import WINOGRAD_CONV, DuckDBDialect
 from sqldiffusion.backends.duckdb.engine import DuckDBEngine
+from sqldiffusion.backends.engine import cpu_seconds
 from sqldiffusion.graph.ops import Layer, Node
 from sqldiffusion.program import Relation
 

@@ -3,9 +3,19 @@
 from .editing import SQLImg2ImgPipeline, SQLInpaintPipeline
 from .errors import SQLDiffusionError
 from .pipeline import SQLDiffusionPipeline
-from .schedulers import (CMStochasticIterativeScheduler, DDIMInverseScheduler, DDIMScheduler, DDPMScheduler,
-                         DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler,
-                         HeunDiscreteScheduler, PNDMScheduler, RePaintScheduler, UniPCMultistepScheduler)
+from .schedulers import (
+                         CMStochasticIterativeScheduler,
+                         DDIMInverseScheduler,
+                         DDIMScheduler,
+                         DDPMScheduler,
+                         DPMSolverMultistepScheduler,
+                         EulerAncestralDiscreteScheduler,
+                         EulerDiscreteScheduler,
+                         HeunDiscreteScheduler,
+                         PNDMScheduler,
+                         RePaintScheduler,
+                         UniPCMultistepScheduler,
+)
 from .sql_unet import SQLUNet, unet
 
 __version__ = "0.1.0"

@@ -21,14 +21,27 @@ import numpy as np
 
 from .errors import SQLDiffusionError
 from .pictures import load_mask, load_picture
-from .pipeline import (OUTPUT_TYPES, ImagePipelineOutput, SQLDiffusionPipeline, Step, advancing, default_labels,
-                       denoise, image_size, images_of, loop, relations, resolve_seed, start)
+from .pipeline import (
+    OUTPUT_TYPES,
+    ImagePipelineOutput,
+    SQLDiffusionPipeline,
+    Step,
+    advancing,
+    default_labels,
+    denoise,
+    image_size,
+    images_of,
+    loop,
+    relations,
+    resolve_seed,
+    start,
+)
 from .preflight import check_fits
 from .program import SAMPLE
 from .schedulers import DDIMInverseScheduler, DDIMScheduler, RePaintScheduler, Scheduler
 from .schedulers.editing import IMAGE, MASK, strength_plan
-from .sql_unet import SQLUNet
 from .schedulers.sql import slerp
+from .sql_unet import SQLUNet
 
 ENDS = ("sqld_from", "sqld_to")  # interpolation: the two starting noises
 

@@ -11,8 +11,8 @@ import numpy as np
 from . import pictures
 from .backends import DEFAULT
 from .pipeline import SQLDiffusionPipeline
-from .sql_unet import SQLUNet
 from .schedulers.schedule import BLOG_TIMESTEPS
+from .sql_unet import SQLUNet
 
 BLOG_SCHEDULE = list(BLOG_TIMESTEPS)
 

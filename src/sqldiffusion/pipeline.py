@@ -29,9 +29,9 @@ from .program import CLASS_LABELS, LATENTS, SAMPLE, TIMESTEPS
 from .schedulers import Scheduler, as_scheduler, make_scheduler, sampler_of_config, scheduler_from_config
 from .schedulers.base import COEFFICIENTS, NEXT, PREDICTION
 from .schedulers.editing import IMAGE
+from .schedulers.sql import noised
 from .sql_autoencoder import DECODE, SQLAutoencoder
 from .sql_unet import SQLUNet
-from .schedulers.sql import noised
 
 NOISE = "sqld_noise"
 # pil: PIL images; np: (B, H, W, C) in [0, 1]; array: the pictures (B, C, H, W) as the network (the

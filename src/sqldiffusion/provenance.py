@@ -40,7 +40,8 @@ A1111_NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "pndm": "PLMS", "dpmpp-2m": "DPM+
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as installed
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
 
     try:
         return installed("sqldiffusion")

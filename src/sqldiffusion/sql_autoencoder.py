@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .backends import DEFAULT as DEFAULT_ENGINE, get_engine
+from .backends import DEFAULT as DEFAULT_ENGINE
+from .backends import get_engine
 from .backends.engine import cpu_seconds
 from .errors import SQLDiffusionError
 from .graph.autoencoder import check_picture_size

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .backends import DEFAULT as DEFAULT_ENGINE, get_engine
+from .backends import DEFAULT as DEFAULT_ENGINE
+from .backends import get_engine
 from .errors import SQLDiffusionError
 from .graph import check_image_size
 from .model import Model, load_model

@@ -13,7 +13,6 @@ from ..redact import redact
 from . import editing, exports, generate, many, tools  # noqa: F401 - each registers its commands on the group
 from .group import cli
 
-
 _interrupted = False
 
 

@@ -70,9 +70,9 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
 @click.option("--quiet", "-q", is_flag=True, help="No messages.")
 def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog, max_batch, quiet) -> None:
     """Write a static folder where a browser runs the network as SQL in DuckDB-WASM (no server code)."""
+    from ..exporters.web.export import export_web as write_folder
     from ..model import load_model
     from ..schedulers import sampler_of_config
-    from ..exporters.web.export import export_web as write_folder
 
     loaded = load_model(model).pixel_model("export-web")
     configured = sampler_of_config(loaded.scheduler_config)[0]

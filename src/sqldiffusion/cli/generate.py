@@ -11,8 +11,16 @@ import numpy as np
 from ..backends import BACKENDS
 from ..errors import SQLDiffusionError, first_line
 from .group import cli
-from .options import (NPY_LIMIT, class_labels_of, declared_options, read_init_noise, recipe_of, sampling_options,
-                      saying, where)
+from .options import (
+    NPY_LIMIT,
+    class_labels_of,
+    declared_options,
+    read_init_noise,
+    recipe_of,
+    sampling_options,
+    saying,
+    where,
+)
 from .writing import check_outputs, gif_peak_bytes, keeping_last, keeping_pairs, show_and_write
 
 

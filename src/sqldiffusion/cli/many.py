@@ -6,9 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..errors import SQLDiffusionError
-from ..many import DEFAULT_ENGINE as MANY_DEFAULT, ENGINES as MANY_ENGINES, SESSION_ENGINE as MANY_SESSION, server_flags
 from ..backends import backend_package
+from ..errors import SQLDiffusionError
+from ..many import DEFAULT_ENGINE as MANY_DEFAULT
+from ..many import ENGINES as MANY_ENGINES
+from ..many import SESSION_ENGINE as MANY_SESSION
+from ..many import server_flags
 from .group import cli
 from .options import engine_options, plan_options, recipe_of, saying
 
@@ -45,7 +48,8 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
     """Many pictures on Apache Spark; seed S is the picture `generate --seed S` makes."""
     from tqdm.auto import tqdm
 
-    from ..many import Work, check_engine, generate_many as run, parse_seeds
+    from ..many import Work, check_engine, parse_seeds
+    from ..many import generate_many as run
     from ..model import load_model
 
     chosen = parse_seeds(seeds)

@@ -10,14 +10,14 @@ from pathlib import Path
 import click
 import numpy as np
 
-from ..backends import BACKENDS, DEFAULT as DEFAULT_ENGINE, backend_package, engine_class
+from ..backends import BACKENDS, backend_package, engine_class
+from ..backends import DEFAULT as DEFAULT_ENGINE
 from ..errors import SQLDiffusionError, first_line
 from ..pipeline import MAX_SEED
 from ..preflight import parse_size
 from ..recipe import BLOG, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS, choose
 from ..schedulers import SAMPLERS
 from ..schedulers.base import karras_samplers
-
 
 SEED = click.IntRange(0, MAX_SEED)  # every command's --seed
 

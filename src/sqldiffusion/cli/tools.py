@@ -149,7 +149,8 @@ def import_model(model, engine, database, max_memory) -> None:
 def train(data, out, steps, minutes, batch_size, lr, warmup, ema_decay, seed, offset_noise, unet_config,
           resume) -> None:
     """Train a small DDPM UNet2DModel with PyTorch (needs the 'train' extra)."""
-    from ..train import TrainSettings, read_unet_config, train as run_training
+    from ..train import TrainSettings, read_unet_config
+    from ..train import train as run_training
 
     settings = TrainSettings(steps=steps, minutes=minutes, batch_size=batch_size, learning_rate=lr, warmup=warmup,
                              ema_decay=ema_decay, seed=seed, offset_noise=offset_noise)

@@ -250,8 +250,12 @@ def _download(repo_id: str) -> Path:
     """Fetch (or find in the local cache) the config and safetensors weights of a Hub model."""
     try:
         from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import (HfHubHTTPError, HFValidationError, LocalEntryNotFoundError,
-                                            RepositoryNotFoundError)
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            HFValidationError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+        )
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency
         raise SQLDiffusionError("huggingface_hub is not installed; pip install huggingface_hub") from None
     components = [c for network in NETWORKS.values() for c in network.components]

@@ -15,8 +15,19 @@ from __future__ import annotations
 from ..errors import SQLDiffusionError
 from ..fields import shown
 from ..program import SAMPLE
-from .base import (COEFFICIENTS, CORRECTED, CORRECTING, EPSILON, HISTORY, NEXT, PREDICTION, Scheduler, as_epsilon,
-                   predict_x0, replace_sample)
+from .base import (
+    COEFFICIENTS,
+    CORRECTED,
+    CORRECTING,
+    EPSILON,
+    HISTORY,
+    NEXT,
+    PREDICTION,
+    Scheduler,
+    as_epsilon,
+    predict_x0,
+    replace_sample,
+)
 from .schedule import SCHEDULE, SIGMAS, dpm_plan, karras_plan, karras_sql
 from .sql import sampler_step
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SQLDiffusionError
+from ..fields import shown
 from ..literals import number
 from ..model.schedule import checked_schedule_config
-from ..fields import shown
+
 
 @dataclass(frozen=True)
 class NoiseSchedule:

@@ -17,8 +17,18 @@ from ..errors import SQLDiffusionError
 from ..fields import shown
 from ..literals import number
 from ..program import SAMPLE
-from .base import (COEFFICIENTS, DERIVATIVE, EPSILON, LEVELS, SAVED, STEPPED, Scheduler, as_epsilon, predict_x0,
-                   replace_sample)
+from .base import (
+    COEFFICIENTS,
+    DERIVATIVE,
+    EPSILON,
+    LEVELS,
+    SAVED,
+    STEPPED,
+    Scheduler,
+    as_epsilon,
+    predict_x0,
+    replace_sample,
+)
 from .schedule import interpolated_sigmas, karras_plan, karras_sql
 from .sql import sampler_step
 

@@ -30,9 +30,9 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..diagram import diagram
 from ..errors import SQLDiffusionError
 from ..pipeline import image_size
-from ..diagram import diagram
 from ..recipe import BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from .gallery import Gallery
 from .guard import LOOPBACK_NAMES, MAX_BODY, RequestGuard

@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 
 from .. import provenance
+from ..diagram import module_of
 from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
@@ -28,7 +29,6 @@ from ..preflight import check_fits
 from ..recipe import BLOG_TIMESTEPS, Recipe, offered, parse_timesteps
 from ..schedulers import Scheduler
 from ..sql_unet import SQLUNet
-from ..diagram import module_of
 
 PAGE_SAMPLERS = {entry["name"]: entry for entry in offered()}  # the page's samplers, as /api/state lists them
 MAX_BATCH = 16

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from ...errors import SQLDiffusionError, first_line
-from ...redact import redact
 from ...graph.ops import Layer
+from ...redact import redact
 from ..engine import Engine
 from ..storage import ConnectionStorage
 from . import roles, storage

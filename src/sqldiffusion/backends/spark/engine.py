@@ -18,8 +18,8 @@ import os
 import re
 import shutil
 import sys
-import threading
 import tempfile
+import threading
 import weakref
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
