@@ -6,7 +6,8 @@
 
 Builds one random-initialised butterfly-architecture model (the config of unet_pass.py), then for
 each round runs one fresh process per version (before, then after): import the model into the
-engine (DuckDB in memory by default), then the best of `--repeats` passes at batch 1. Alternating keeps the machine's drift
+engine (DuckDB in memory by default), then the best of `--repeats` passes at batch 1. Alternating
+keeps the machine's drift
 out of the comparison; the medians and their ratio are printed last.
 """
 

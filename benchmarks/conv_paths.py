@@ -56,7 +56,8 @@ def numpy_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def time_path(engine: DuckDBEngine, sql: str, shape: tuple[int, int, int], repeats: int) -> tuple[float, float, np.ndarray]:
+def time_path(engine: DuckDBEngine, sql: str, shape: tuple[int, int, int],
+              repeats: int) -> tuple[float, float, np.ndarray]:
     best = (float("inf"), float("inf"))
     for _ in range(repeats):
         wall, cpu = time.perf_counter(), cpu_seconds()

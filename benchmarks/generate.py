@@ -40,7 +40,8 @@ def torch_side(folder, timesteps, steps, batch, threads, repeats, queue):
     for repeat in range(repeats):
         start = time.perf_counter()
         with torch.no_grad():
-            x = torch.randn(batch, model.config.in_channels, size, size, generator=torch.Generator().manual_seed(repeat))
+            x = torch.randn(batch, model.config.in_channels, size, size,
+                            generator=torch.Generator().manual_seed(repeat))
             for t in scheduler.timesteps:
                 x = scheduler.step(model(x, t).sample, t, x).prev_sample
         times.append(time.perf_counter() - start)
@@ -87,7 +88,8 @@ def main() -> None:
             folder = str(DEMO_FOLDER)
         ref = in_child(torch_side, folder, timesteps, args.steps, args.batch, args.threads, args.repeats)
         schedule = f"{args.steps} steps" if args.steps else f"timesteps {args.timesteps}"
-        print(f"# {os.cpu_count()} cores, {args.threads} threads; model {args.model or 'butterfly architecture (random)'}; "
+        print(f"# {os.cpu_count()} cores, {args.threads} threads; "
+              f"model {args.model or 'butterfly architecture (random)'}; "
               f"{schedule}; batch {args.batch}; best of {args.repeats}")
         print(f"PyTorch: {ref['seconds']:.2f} s per run, {ref['seconds'] / args.batch:.2f} s per image, "
               f"peak {ref['peak_mib']:.0f} MiB")

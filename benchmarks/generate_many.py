@@ -51,7 +51,8 @@ def main() -> None:
             made = duckdb.sql(f"SELECT seed, png FROM read_parquet('{folder}/{DATASET}/*.parquet')").fetchall()
             assert len(made) == len(seeds)
             for seed, png in made:
-                same = np.array_equal(np.asarray(Image.open(io.BytesIO(png))), np.asarray(Image.open(io.BytesIO(alone[seed]))))
+                same = np.array_equal(np.asarray(Image.open(io.BytesIO(png))),
+                                      np.asarray(Image.open(io.BytesIO(alone[seed]))))
                 assert same, f"seed {seed} differs from the picture made alone"
 
     print(f"{args.seeds} pictures of {args.model}, the blog's 4 steps")

@@ -15,7 +15,8 @@ Each case makes `--batch` pictures of the shipped demo model for each seed and p
 median and grain mean (the background's high frequencies) as ratios to the data's, how many of the
 seven measures lie inside the data's 5-95% range, the Frechet distance over the measures and its
 floor (a fresh data sample of the same size), seconds per picture and the ratio to the blog's in the
-same run (the blog must come first), and whether the case meets the default's targets (TARGETS). --via sql: one SQLUNet in DuckDB
+same run (the blog must come first), and whether the case meets the default's targets (TARGETS).
+--via sql: one SQLUNet in DuckDB
 in memory for all cases (the import is not timed), SQL noise. --via diffusers: diffusers'
 UNet2DModel and scheduler of the same name on the same weights, torch noise of the seed.
 --butterfly: one pass of a random model of the butterfly architecture (UNet2DModel, 64x64, block

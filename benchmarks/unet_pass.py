@@ -29,7 +29,8 @@ import numpy as np
 
 DEFAULT_CONFIG = {
     "act_fn": "silu", "attention_head_dim": 8, "block_out_channels": [64, 128, 256, 512],
-    "center_input_sample": False, "down_block_types": ["DownBlock2D", "DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"],
+    "center_input_sample": False,
+    "down_block_types": ["DownBlock2D", "DownBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"],
     "downsample_padding": 1, "flip_sin_to_cos": True, "freq_shift": 0, "in_channels": 3, "layers_per_block": 2,
     "mid_block_scale_factor": 1, "norm_eps": 1e-05, "norm_num_groups": 32, "out_channels": 3, "sample_size": 64,
     "time_embedding_type": "positional", "up_block_types": ["AttnUpBlock2D", "AttnUpBlock2D", "UpBlock2D", "UpBlock2D"],
@@ -66,7 +67,8 @@ def torch_side(folder, sample, t, threads, repeats, queue):
             start = time.perf_counter()
             out = model(x, t).sample
             times.append(time.perf_counter() - start)
-    queue.put({"seconds": min(times), "median": float(np.median(times)), "out": out.numpy(), "peak_mib": peak_rss_mib()})
+    queue.put({"seconds": min(times), "median": float(np.median(times)),
+               "out": out.numpy(), "peak_mib": peak_rss_mib()})
 
 
 def sql_side(engine, folder, sample, t, threads, repeats, queue):
@@ -127,7 +129,8 @@ def main() -> None:
               f"blocks {config['block_out_channels']}")
         per_image = {}
         for batch in args.batch:
-            sample = np.random.default_rng(batch).standard_normal((batch, config["in_channels"], args.size, args.size)).astype(np.float32)
+            sample = np.random.default_rng(batch).standard_normal((batch, config["in_channels"],
+                                                                   args.size, args.size)).astype(np.float32)
             ref = in_child(torch_side, str(folder), sample, args.timestep, args.threads, args.repeats)
             print(f"\nbatch {batch}: PyTorch {ref['seconds']:.3f} s/pass (median {ref['median']:.3f}), "
                   f"peak {ref['peak_mib']:.0f} MiB")

@@ -78,7 +78,8 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
             class_labels = default_labels(self.unet.config, batch, seed)
         with self.progress_bar(len(scheduler.timesteps)) as bar:
             samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=noise,
-                              on_step=advancing(bar, callback), image=pictures, on_event=on_event, class_labels=class_labels)
+                              on_step=advancing(bar, callback), image=pictures, on_event=on_event,
+                              class_labels=class_labels)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -207,7 +208,8 @@ def repaint_loop(net: SQLUNet, scheduler: RePaintScheduler, image: np.ndarray, m
     if init_noise is not None:
         init_noise, _ = net.check_inputs(init_noise, timesteps[0])
         if init_noise.shape != image.shape:
-            raise SQLDiffusionError(f"the noise has shape {list(init_noise.shape)} but the pictures {list(image.shape)}")
+            raise SQLDiffusionError(f"the noise has shape {list(init_noise.shape)} "
+                                    f"but the pictures {list(image.shape)}")
     shape = image.shape
     program = net.program_for(shape)
 

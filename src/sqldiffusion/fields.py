@@ -82,7 +82,8 @@ def _check_one(value, field: Field, fail):
             fail(_described(field))
         return value
     # numbers: a bool is not one, nor a float where a whole number is asked for
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (expected is int and not isinstance(value, int)):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (expected is int and not isinstance(value, int))):
         fail(_described(field))
     if isinstance(value, float) and not math.isfinite(value):
         fail(_described(field))
@@ -99,7 +100,8 @@ def _described(field: Field) -> str:
         return "one of " + ", ".join(field.choices) if field.choices else "a string"
     noun = "a whole number" if field.type is int else "a finite number"
     if field.low is not None and field.high is not None:
-        return f"{noun} {'above' if field.low_open else 'from'} {field.low:g} {'up ' if field.low_open else ''}to {field.high:g}"
+        return (f"{noun} {'above' if field.low_open else 'from'} {field.low:g} "
+                f"{'up ' if field.low_open else ''}to {field.high:g}")
     if field.low is not None:
         return f"{noun} {'above' if field.low_open else 'of at least'} {field.low:g}"
     return noun

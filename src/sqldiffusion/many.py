@@ -9,7 +9,8 @@ every task its own session). On the session engine (Spark) the pictures run as S
 driver's session. Each backend says which it is (`TASKS` in its package: backends/options.py).
 
 Results land as a Parquet dataset (seed, settings, model digest, engine, PNG bytes) under the output
-folder, or in a table of the session's catalog, written by Spark's commit protocol: a failed task is retried and written once, a job that
+folder, or in a table of the session's catalog, written by Spark's commit protocol:
+a failed task is retried and written once, a job that
 fails writes nothing, and a rerun skips the seeds already there.
 """
 

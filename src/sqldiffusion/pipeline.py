@@ -209,7 +209,8 @@ def autoencoder_of(loaded: Model, net: SQLUNet) -> SQLAutoencoder | None:
 def check_latents_fit(config, vae: SQLAutoencoder) -> None:
     """The UNet's samples must be the autoencoder's latents."""
     if vae.latent_channels != config.in_channels:
-        raise SQLDiffusionError(f"the autoencoder {vae.model.name} takes latents of {vae.latent_channels} channels, but "
+        raise SQLDiffusionError(f"the autoencoder {vae.model.name} "
+                                f"takes latents of {vae.latent_channels} channels, but "
                                 f"the UNet's samples have {config.in_channels}; give an autoencoder of this model's "
                                 "latent space")
 

@@ -129,7 +129,8 @@ def read_png(path) -> dict:
     except RecursionError:
         raise SQLDiffusionError(f"--from-png {path}: its settings are nested too deeply to be settings") from None
     except ValueError as e:  # not JSON, NaN, a number of more digits than Python reads
-        raise SQLDiffusionError(f"--from-png {path}: its '{JSON_KEY}' text chunk is not JSON ({first_line(e)})") from None
+        raise SQLDiffusionError(f"--from-png {path}: its '{JSON_KEY}' "
+                                f"text chunk is not JSON ({first_line(e)})") from None
     return checked(settings, f"--from-png {path}")
 
 

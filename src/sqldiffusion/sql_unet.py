@@ -124,7 +124,8 @@ class SQLUNet:
         if b < 1:
             raise SQLDiffusionError("sample holds no images (batch size 0)")
         if c != self.config.in_channels:
-            raise SQLDiffusionError(f"sample has {c} channels but the model takes in_channels={self.config.in_channels}")
+            raise SQLDiffusionError(f"sample has {c} channels "
+                                    f"but the model takes in_channels={self.config.in_channels}")
         check_image_size(self.config, h, w)
         if not np.isfinite(sample).all():
             raise SQLDiffusionError("sample holds NaN or infinite values")

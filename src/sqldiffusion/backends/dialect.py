@@ -205,7 +205,9 @@ class Dialect(ABC):
         joins = "".join(f"\nJOIN {src} {a} ON {a}.b = p0.b AND {a}.y = p0.y + {dy} AND {a}.x = p0.x + {dx}"
                         for a, (dy, dx) in others.items())
         quarter = self.literal(0.25)
-        mean = (lambda p, q, r, s: f"({p} + {q} + {r} + {s}) * {quarter}")
+        def mean(p: str, q: str, r: str, s: str) -> str:
+            return f"({p} + {q} + {r} + {s}) * {quarter}"
+
         return (f"SELECT p0.b, {self.half('p0.y')} AS y, {self.half('p0.x')} AS x, "
                 f"{self.map_channels(c, mean, 'p0', list(others), cast=True)}\nFROM {src} p0{joins}\n"
                 f"WHERE p0.y % 2 = 0 AND p0.x % 2 = 0")
@@ -278,7 +280,8 @@ class Dialect(ABC):
         joins = "".join(f"\nJOIN {relation} {alias} ON {self.same_key('r0', alias, True)}"
                         for relation, alias in zip(relations[1:], aliases[1:]))
         cross = f"\nCROSS JOIN {coefficients} c" if coefficients else ""
-        return (f"SELECT {self.keys('r0', True)}, {self.map_channels(channels, formula, 'r0', aliases[1:], cast=True)}\n"
+        return (f"SELECT {self.keys('r0', True)}, "
+                f"{self.map_channels(channels, formula, 'r0', aliases[1:], cast=True)}\n"
                 f"FROM {relations[0]} r0{joins}{cross}")
 
     def gaussian_noise(self, shape: tuple[int, int, int, int], seed: int, stream: int) -> str:
@@ -296,7 +299,8 @@ class Dialect(ABC):
         aliases = [f"r{k}" for k in range(len(inputs))]
         joins = "".join(f" JOIN {relation} {alias} ON {self.same_key('r0', alias, True)}"
                         for relation, alias in zip(inputs[1:], aliases[1:]))
-        return (f"SELECT {self.keys('r0', True)}, {self.map_channels(node.channels, fn, 'r0', aliases[1:], cast=True)}\n"
+        return (f"SELECT {self.keys('r0', True)}, "
+                f"{self.map_channels(node.channels, fn, 'r0', aliases[1:], cast=True)}\n"
                 f"FROM {inputs[0]} r0{joins}")
 
     def relu(self, node: Node, inputs: list[Relation], table: str | None) -> str:

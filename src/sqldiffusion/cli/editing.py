@@ -39,7 +39,8 @@ from .writing import check_outputs, gif_peak_bytes, keeping, save_gif, show_and_
 @click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 @force_option
-def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, database, max_memory, seed, batch, out, gif,
+def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, database, max_memory, seed,
+            batch, out, gif,
             show_ascii, colour, save_npy, quiet, force) -> None:
     """Inpainting by RePaint: fill in the white part of the mask, keep the rest of the picture.
 
@@ -138,11 +139,13 @@ def invert(image, steps, save_npy, out, model, engine, database, max_memory, qui
 @engine_options
 @click.option("--out", "out", default="sqldiffusion.png", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The frames side by side (a picture).")
-@click.option("--gif", type=click.Path(dir_okay=False, path_type=Path), help="The frames as an animation, there and back.")
+@click.option("--gif", type=click.Path(dir_okay=False, path_type=Path),
+              help="The frames as an animation, there and back.")
 @click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the frames (.npy).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 @force_option
-def interpolate(seeds, images, frames, steps, model, engine, database, max_memory, out, gif, save_npy, quiet, force) -> None:
+def interpolate(seeds, images, frames, steps, model, engine, database, max_memory,
+                out, gif, save_npy, quiet, force) -> None:
     """A morph: two starting noises interpolated on the sphere in SQL, each frame denoised by DDIM."""
     from .. import editing, pictures, provenance
 
@@ -180,9 +183,11 @@ def interpolate(seeds, images, frames, steps, model, engine, database, max_memor
     made = provenance.record(
         "interpolate", model=loaded.name, digest=loaded.digest, engine=engine, size=size, batch=frames, seed=None,
         sampler="ddim", eta=0.0, steps=steps, frames=frames, seeds=list(pair) if names is None else None,
-        images_sha256=[provenance.file_sha256(n, pictures.MAX_PICTURE_BYTES, "--images") for n in names] if names else None)
+        images_sha256=[provenance.file_sha256(n, pictures.MAX_PICTURE_BYTES, "--images")
+                       for n in names] if names else None)
     pixels = pictures.to_pixels(samples)
-    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale), provenance.chunks(made))]
+    writes = [lambda: pictures.save_png(out, pictures.grid(pixels, columns=frames, scale=scale),
+                                        provenance.chunks(made))]
     if save_npy is not None:
         writes.append(lambda: pictures.save_npy(save_npy, samples))
         writes.append(lambda: write_settings(settings_json, made))

@@ -87,7 +87,8 @@ def _model_of_picture(path: Path, settings: dict):
         raise SQLDiffusionError(f"--from-png {path}: the picture's model {name} cannot be loaded here ({e}); pass "
                                 f"--model with the model whose digest is {digest[:16]}...") from None
     if loaded.digest != digest:
-        raise SQLDiffusionError(f"--from-png {path}: the picture was drawn by a model {name} of digest {digest[:16]}..., "
+        raise SQLDiffusionError(f"--from-png {path}: the picture was drawn by a model {name} "
+                                f"of digest {digest[:16]}..., "
                                 f"but {name} here has digest {loaded.digest[:16]}...; nothing drawn (pass --model to "
                                 "draw with another model anyway)")
     return loaded
@@ -108,7 +109,8 @@ def edit(image, strength, **options) -> None:
 
 
 def _sample(model, vae, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed,
-            class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents, quiet, force, image=None,
+            class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents,
+            quiet, force, image=None,
             strength=None) -> None:
     from .. import pictures, provenance
     from ..editing import SQLImg2ImgPipeline, strength_scheduler
@@ -139,7 +141,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     out, gif, save_npy, settings_json = check_outputs(out, gif, save_npy, force)
     if save_latents is not None:
         save_latents = check_output(save_latents, "npy", force, "--save-latents")
-        check_distinct(("--save-latents", save_latents), *((o, p) for o, p in (("--out", out), ("--save-npy", save_npy))))
+        check_distinct(("--save-latents", save_latents),
+                       *((o, p) for o, p in (("--out", out), ("--save-npy", save_npy))))
     say = saying(quiet)
     size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
     check_fits(loaded.config, *size, batch, max_memory)  # before the engine starts
@@ -164,7 +167,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
         clip_sample=scheduler.schedule.clip_sample, steps=recipe.steps,
         timesteps=None if recipe.timesteps is None else list(recipe.timesteps), class_labels=labels, strength=strength,
         init_noise_sha256=provenance.file_sha256(init_noise, NPY_LIMIT, "--init-noise") if x_t is not None else None,
-        image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image") if image is not None else None)
+        image_sha256=provenance.file_sha256(image, pictures.MAX_PICTURE_BYTES, "--image")
+                     if image is not None else None)
     frames: list[np.ndarray] = []
     began = time.perf_counter()
     latents: list[np.ndarray] = []

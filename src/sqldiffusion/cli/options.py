@@ -107,7 +107,8 @@ def plan_options(command):
                                        f"told) [default: {DEFAULT_SAMPLER}{' --karras' if DEFAULT_KARRAS else ''}, "
                                        f"{DEFAULT_STEPS} steps; ddpm with --steps or --timesteps]."),
         click.option("--blog", is_flag=True, help=f"The blog's schedule: --sampler ddpm --timesteps {BLOG}."),
-        click.option("--eta", default=0.0, show_default=True, type=float, help="DDIM noise: 0 deterministic, 1 as DDPM."),
+        click.option("--eta", default=0.0, show_default=True, type=float,
+                     help="DDIM noise: 0 deterministic, 1 as DDPM."),
         click.option("--karras", is_flag=True, help=f"Karras sigmas (diffusers' use_karras_sigmas): "
                                                     f"{', '.join(karras_samplers())}."),
         click.option("--no-noise", is_flag=True, help="DDPM without the added noise (the blog's 'average butterfly')."),
@@ -218,7 +219,8 @@ def load_npy(path: Path, option: str) -> np.ndarray:
             head = f.read(8)
             if not head.startswith(b"\x93NUMPY"):
                 looks = next((what for magic, what in ((b"\x89PNG", "a PNG picture"), (b"\xff\xd8", "a JPEG picture"),
-                                                        (b"PK", "a zip archive (.npz)")) if head.startswith(magic)), None)
+                                                        (b"PK", "a zip archive (.npz)"))
+                              if head.startswith(magic)), None)
                 raise SQLDiffusionError(f"{option} {path}: not a .npy array{f' (it is {looks})' if looks else ''}; "
                                         "give a float32 array saved with numpy.save")
             f.seek(0)

@@ -26,7 +26,8 @@ from .options import SEED, class_labels_of, engine_options, force_option, load_n
 @click.option("--show-sql", is_flag=True, help="Print the SQL program of the pass.")
 @click.option("--profile", is_flag=True, help="Print the time of every statement and per kind of work.")
 @force_option
-def unet(model, input_path, timestep, output_path, engine, database, max_memory, class_label, show_sql, profile, force) -> None:
+def unet(model, input_path, timestep, output_path, engine, database, max_memory,
+         class_label, show_sql, profile, force) -> None:
     """One UNet pass in SQL: predict the noise in a sample."""
     from .. import pictures
     from ..outputs import check_output
@@ -71,7 +72,8 @@ def figures(model, out, engine, database, max_memory, seed, count, all_steps) ->
     from ..schedulers import NoiseSchedule
 
     loaded = load_model(model).pixel_model("figures")
-    check_fits(loaded.config, *image_size(loaded.config), count, max_memory, batch_option="--count")  # before the engine starts
+    # before the engine starts
+    check_fits(loaded.config, *image_size(loaded.config), count, max_memory, batch_option="--count")
     total = NoiseSchedule.from_config(loaded.scheduler_config).num_train_timesteps
     if all_steps is not None and all_steps > total:  # else found only after the first figures are made
         raise SQLDiffusionError(f"--all-steps {all_steps} is more than the {total} steps the model was trained with")
@@ -112,14 +114,16 @@ def import_model(model, engine, database, max_memory) -> None:
 
     backend = engine_class(engine)
     if not backend.durable:
-        keeping = [f"--engine {b} {option.flag} {option.metavar or 'VALUE'}" for b in BACKENDS if b != engine and engine_class(b).durable
+        keeping = [f"--engine {b} {option.flag} {option.metavar or 'VALUE'}"
+                   for b in BACKENDS if b != engine and engine_class(b).durable
                    for option in backend_package(b).OPTIONS]
         raise SQLDiffusionError(f"the {engine} engine keeps weights only for the run that imports them "
                                 f"({backend.why_not_durable}): there is nothing to import ahead; use "
                                 f"{' or '.join(keeping) or 'an engine that keeps them'}")
     if database is None:
         flags = " or ".join(f"{option.flag} {option.metavar or 'VALUE'}" for option in backend_package(engine).OPTIONS)
-        raise SQLDiffusionError(f"import into {backend.describe(None)} would be discarded at once: give {flags or 'a database to keep them in'}")
+        raise SQLDiffusionError(f"import into {backend.describe(None)} would be discarded at once: "
+                                f"give {flags or 'a database to keep them in'}")
     net = SQLUNet(model, engine, database, max_memory=max_memory)
     click.echo(f"{model} is in {where(engine, database)}, schema {net.namespace}")
     net.engine.close()

@@ -66,7 +66,8 @@ def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: in
     if c == 3:
         grey = f"({byte('c0')} + {byte('c1')} + {byte('c2')}) / 3.0"
     else:
-        mean = f"(({' + '.join(f'least(greatest(c{i} / 2::real + 0.5::real, 0::real), 1::real)' for i in range(c))}) / {c}::real)"
+        mean = (f"(({' + '.join(f'least(greatest(c{i} / 2::real + 0.5::real, 0::real), 1::real)' for i in range(c))})"
+                f" / {c}::real)")
         grey = f"floor({mean} * 255::real + 0.5::real)::float8" if c > 1 else byte("c0")
     ramp = RAMP.replace("'", "''")
     span = lambda i, size, cells: (f"({i} * {size}) / {cells}",  # noqa: E731
@@ -80,7 +81,8 @@ def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: in
             f"       px WHERE px.y = yy.y AND px.x = xx.x\n"
             f"  GROUP BY px.b, r, k),\n"
             f"lines AS (\n"
-            f"  SELECT b, r, string_agg(substr('{ramp}', floor((1 - grey) * {len(RAMP) - 1} + 0.5)::int + 1, 1), '' ORDER BY k) AS line\n"
+            f"  SELECT b, r, string_agg(substr('{ramp}', floor((1 - grey) * {len(RAMP) - 1} + 0.5)::int + 1, 1), "
+            f"'' ORDER BY k) AS line\n"
             f"  FROM cells GROUP BY b, r\n"
             f"  UNION ALL SELECT b, {rows}, '' FROM generate_series(0, {b - 2}) AS gb(b))\n"
             f"SELECT line FROM lines ORDER BY b, r")

@@ -77,7 +77,8 @@ OPS = {
     "one_hot": "a vector per item, 1 at the item's class label, else 0; attrs: classes",
     "time_proj": "sinusoidal embedding; attrs: flip_sin_to_cos, freq_shift",
     "dense": "x @ W.T + b per row (Linear, 1x1 conv); optional 2nd input added, then / scale",
-    "conv3x3": "3x3 convolution; attrs: stride, pad (top, left), upsample (nearest 2x first), scale; optional 2nd input added",
+    "conv3x3": ("3x3 convolution; attrs: stride, pad (top, left), upsample (nearest 2x first), scale; "
+                "optional 2nd input added"),
     "group_norm": "group normalisation; attrs: groups, eps, silu",
     "silu": "x * sigmoid(x)",
     "concat": "channel concatenation of two images",

@@ -172,7 +172,8 @@ class _UNetBuilder:
         c, h, w = self.g[x].shape
         heads = self.cfg.heads(c)
         n = self.group_norm(x, f"{name}.group_norm", groups=groups) if norm else x
-        qkv_tensors = {f"{name}.to_{p}.{t}": ((c, c) if t == "weight" else (c,)) for p in "qkv" for t in ("weight", "bias")}
+        qkv_tensors = {f"{name}.to_{p}.{t}": ((c, c) if t == "weight" else (c,))
+                       for p in "qkv" for t in ("weight", "bias")}
         qkv = self.g.add("dense", (n,), (3 * c, h, w), f"{name}.qkv", Layer(f"{name}.qkv", "qkv", qkv_tensors),
                          tag="attention")
         a = self.g.add("attention", (qkv,), (c, h, w), f"{name}.attention", heads=heads)  # (B, c, H, W)

@@ -118,7 +118,8 @@ class UNetConfig:
             if c % self.norm_num_groups:
                 fail(f"{c} channels cannot be split into norm_num_groups={self.norm_num_groups} groups")
         attn_channels = [c for c, k in zip(self.block_out_channels, self.down_block_types) if k.startswith("Attn")]
-        attn_channels += [c for c, k in zip(reversed(self.block_out_channels), self.up_block_types) if k.startswith("Attn")]
+        attn_channels += [c for c, k in zip(reversed(self.block_out_channels), self.up_block_types)
+                          if k.startswith("Attn")]
         if self.mid_block_type and self.add_attention:
             attn_channels.append(self.block_out_channels[-1])
             groups = self.mid_attention_groups()

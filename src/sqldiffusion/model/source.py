@@ -65,7 +65,8 @@ class Model:
         """Itself, if its samples are its pictures; one line for a latent model, which `what` (a
         command or pipeline) does not run yet."""
         if self.autoencoder is not None:
-            raise SQLDiffusionError(f"{what} runs pixel models for now; {self.name} is a latent model (its pictures are "
+            raise SQLDiffusionError(f"{what} runs pixel models for now; "
+                                    f"{self.name} is a latent model (its pictures are "
                                     f"its autoencoder's decoding of its samples): use generate, or the Python "
                                     "SQLDiffusionPipeline")
         return self
@@ -87,7 +88,8 @@ def load_model(model: str | Path) -> Model:
         return _from_folder(path, str(model))
     if isinstance(model, str) and _HUB_ID.match(model):
         return _from_folder(_download(model), model)
-    raise SQLDiffusionError(f"model {str(model)!r} not found: give a diffusers model folder or a Hub id such as gnokit/ddpm-butterflies-64")
+    raise SQLDiffusionError(f"model {str(model)!r} not found: "
+                            "give a diffusers model folder or a Hub id such as gnokit/ddpm-butterflies-64")
 
 
 SCHEDULER = "scheduler"  # the component read from scheduler/scheduler_config.json, checked there

@@ -44,7 +44,8 @@ EPS_HISTORY = ("sqld_eps_before", "sqld_eps_before2", "sqld_eps_before3")  # PND
 CORRECTED = "sqld_corrected"  # UniPC: the last corrected sample
 CORRECTING = "sqld_correcting"  # UniPC: the corrector's coefficients
 EPSILON = "sqld_epsilon"  # the noise a v- or x0-predicting model's output implies
-RELATIONS = (SCHEDULE, SIGMAS, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY, LEVELS, DERIVATIVE, SAVED,
+RELATIONS = (SCHEDULE, SIGMAS, COEFFICIENTS, NEXT, PREDICTION, PREDICTING, *HISTORY, *EPS_HISTORY,
+             LEVELS, DERIVATIVE, SAVED,
              STEPPED, CORRECTED, CORRECTING, EPSILON)
 PREDICTIONS = ("epsilon", "v_prediction", "sample")  # what a model's output may be (diffusers' prediction_type)
 # diffusers' scheduler settings that change the schedule or the sigmas, offered only at their defaults:
@@ -112,7 +113,8 @@ class Scheduler:
                    if self.deterministic_sibling else f"{name} adds no noise")
             raise SQLDiffusionError(f"--no-noise (add_noise=False) applies to the ddpm sampler; {how}")
         if self.karras and not self.karras_allowed:
-            raise SQLDiffusionError(f"--karras (use_karras_sigmas) applies to {', '.join(karras_samplers())}, not {name}")
+            raise SQLDiffusionError("--karras (use_karras_sigmas) "
+                                    f"applies to {', '.join(karras_samplers())}, not {name}")
 
     kind = ""  # the family of its update, where steps share SQL (ddpm, ddim, repaint)
 

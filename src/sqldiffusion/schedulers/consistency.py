@@ -58,12 +58,14 @@ class CMStochasticIterativeScheduler(Scheduler):
         """(b, sigma): each pass's sigma (float32, as diffusers keeps them), then sigma_min."""
         s, d = self.schedule, dialect.double
         inverse = f"(1::{d} / {dialect.number(s.rho)})"
-        low, high = f"power({dialect.number(s.sigma_min)}::{d}, {inverse})", f"power({dialect.number(s.sigma_max)}::{d}, {inverse})"
+        low, high = (f"power({dialect.number(s.sigma_min)}::{d}, {inverse})",
+                     f"power({dialect.number(s.sigma_max)}::{d}, {inverse})")
         sigma = f"power({high} + r.t * ({low} - {high}), {dialect.number(s.rho)})"
         rows = dialect.timesteps(self.ramp())
         end = dialect.timesteps([s.sigma_min])
         return (f"SELECT r.b, {dialect.cast(dialect.cast(sigma, dialect.real), d)} AS sigma FROM ({rows}) AS r\n"
-                f"UNION ALL SELECT e.b + {len(self.planned)} AS b, {dialect.cast(dialect.cast('e.t', dialect.real), d)} "
+                f"UNION ALL SELECT e.b + {len(self.planned)} AS b, "
+                f"{dialect.cast(dialect.cast('e.t', dialect.real), d)} "
                 f"AS sigma FROM ({end}) AS e")
 
     @staticmethod
@@ -92,7 +94,8 @@ class CMStochasticIterativeScheduler(Scheduler):
         next_scale = "1.0" if last else self.scale(i + 1)
         return (f"SELECT 1 / (skip * k) AS sa, -c_out / (skip * k) AS sb, 1 / kn AS p, 0.0 AS q, 0.0 AS r,\n"
                 f"       {number(s.s_noise)} * sqrt({hat} * {hat} - {number(s.sigma_min ** 2)}) / kn AS sigma\n"
-                f"FROM (SELECT {number(data)} / ((sg - {number(s.sigma_min)}) * (sg - {number(s.sigma_min)}) + {number(data)}) AS skip,\n"
+                f"FROM (SELECT {number(data)} "
+                f"/ ((sg - {number(s.sigma_min)}) * (sg - {number(s.sigma_min)}) + {number(data)}) AS skip,\n"
                 f"             (sg - {number(s.sigma_min)}) * {number(s.sigma_data)} / k AS c_out, k, kn\n"
                 f"      FROM (SELECT {self.sigma(i)} AS sg, {self.scale(i)} AS k, {next_scale} AS kn) AS l) AS c")
 

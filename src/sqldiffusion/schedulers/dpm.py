@@ -142,7 +142,8 @@ class DPMSolverMultistepScheduler(MultistepScheduler):
     def check_options(self) -> None:
         if (self.algorithm_type, self.solver_order) not in self.ALGORITHMS:
             raise SQLDiffusionError(f"DPMSolverMultistepScheduler with algorithm_type {shown(self.algorithm_type)} and "
-                                    f"solver_order {shown(self.solver_order)} is not offered; take dpmsolver++ of order "
+                                    f"solver_order {shown(self.solver_order)} "
+                                    "is not offered; take dpmsolver++ of order "
                                     "2 or 3, or sde-dpmsolver++ of order 2")
         self.sde = self.algorithm_type == "sde-dpmsolver++"
         self.deterministic_sibling = "dpmpp-2m" if self.sde else None

@@ -134,7 +134,8 @@ def karras_plan(schedule: NoiseSchedule, steps: int, ends: Sequence[float] | Non
                 rounded: bool = True) -> list[float]:
     """The timesteps of `steps` Karras sigmas, as `set_timesteps` with use_karras_sigmas gives them
     (karras_sql; float32 where not `rounded`). Computed in SQL on an engine of its own (the default,
-    embedded one, which opens with no options), whatever the run's engine: the plan must be known before the run starts (its progress, preflight and
+    embedded one, which opens with no options), whatever the run's engine:
+    the plan must be known before the run starts (its progress, preflight and
     outputs), and every engine computes the same sigmas again when its loop begins."""
     from ..backends import DEFAULT, get_engine
 

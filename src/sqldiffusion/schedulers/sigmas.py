@@ -47,7 +47,8 @@ class SigmaScheduler(Scheduler):
             ts = np.arange(total, 0, -total / steps).round().astype(np.float32) - 1
         ts = [float(t) for t in ts]
         if ts[0] >= total:
-            raise SQLDiffusionError(f"steps_offset {self.schedule.steps_offset} puts timestep {ts[0]:g} past {total - 1}")
+            raise SQLDiffusionError(f"steps_offset {self.schedule.steps_offset} "
+                                    f"puts timestep {ts[0]:g} past {total - 1}")
         return ts
 
     def spaced_plan(self, steps):
@@ -80,7 +81,8 @@ class SigmaScheduler(Scheduler):
                f"{dialect.cast('0', d)} AS sigma")
         if self.karras:
             ends = self.spaced(len(self.planned))
-            steps = (f"SELECT i AS b, t, sigma FROM ({karras_sql(self.schedule, len(self.planned), dialect, ends=ends, rounded=False)}) AS k")
+            steps = (f"SELECT i AS b, t, sigma FROM ("
+                     f"{karras_sql(self.schedule, len(self.planned), dialect, ends=ends, rounded=False)}) AS k")
         else:
             steps = interpolated_sigmas(self.planned, dialect)
         return (f"SELECT b, t, {dialect.cast(dialect.cast('sigma', dialect.real), d)} AS sigma FROM ({steps}) AS s\n"
@@ -125,7 +127,8 @@ class EulerDiscreteScheduler(SigmaScheduler):
 
     def step(self, engine, i, eps, noise, channels, predict=False) -> None:
         down, up = self.down_and_up()
-        engine.create(COEFFICIENTS, f"SELECT 1 / ks AS sa, s / ks AS sb, 0.0 AS p, ks / kn AS q, ({down} - s) / kn AS r, "
+        engine.create(COEFFICIENTS, f"SELECT 1 / ks AS sa, s / ks AS sb, 0.0 AS p, "
+                                    f"ks / kn AS q, ({down} - s) / kn AS r, "
                                     f"{up} / kn AS sigma FROM ({self.pass_sigmas(i)}) AS l")
         eps = as_epsilon(engine, self.schedule, eps, channels)
         if predict:

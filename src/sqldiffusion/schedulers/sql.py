@@ -62,13 +62,18 @@ def slerp(dialect, first: str, second: str, frames: int, channels: int) -> str:
     all their pixels and channels): spherical interpolation of two starting noises."""
     last = max(frames - 1, 1)
     fraction = f"({dialect.cast('f', dialect.double)} / {last})"
-    mix = (lambda x, y: f"w.ca * {x} + w.cb * {y}")
+    def mix(x: str, y: str) -> str:
+        return f"w.ca * {x} + w.cb * {y}"
+
     return (f"WITH s AS (SELECT sum({dialect.dot_channels(channels, 'za', 'zb')}) AS ab, "
-            f"sum({dialect.dot_channels(channels, 'za', 'za')}) AS aa, sum({dialect.dot_channels(channels, 'zb', 'zb')}) AS bb\n"
+            f"sum({dialect.dot_channels(channels, 'za', 'za')}) AS aa, "
+            f"sum({dialect.dot_channels(channels, 'zb', 'zb')}) AS bb\n"
             f"  FROM {first} za JOIN {second} zb ON {dialect.same_key('za', 'zb', True)}),\n"
             f"a AS (SELECT acos(greatest(-1.0, least(1.0, ab / sqrt(aa * bb)))) AS theta FROM s),\n"
-            f"w AS (SELECT f, CASE WHEN theta < 1e-6 THEN 1 - {fraction} ELSE sin((1 - {fraction}) * theta) / sin(theta) END AS ca,\n"
+            f"w AS (SELECT f, CASE WHEN theta < 1e-6 THEN 1 - {fraction} "
+            f"ELSE sin((1 - {fraction}) * theta) / sin(theta) END AS ca,\n"
             f"             CASE WHEN theta < 1e-6 THEN {fraction} ELSE sin({fraction} * theta) / sin(theta) END AS cb\n"
             f"      FROM a, {dialect.series(frames, 'f')})\n"
-            f"SELECT {dialect.cast('w.f', 'INTEGER')} AS b, za.y, za.x, {dialect.map_channels(channels, mix, 'za', ['zb'], cast=True)}\n"
+            f"SELECT {dialect.cast('w.f', 'INTEGER')} AS b, za.y, za.x, "
+            f"{dialect.map_channels(channels, mix, 'za', ['zb'], cast=True)}\n"
             f"FROM {first} za JOIN {second} zb ON {dialect.same_key('za', 'zb', True)} CROSS JOIN w")

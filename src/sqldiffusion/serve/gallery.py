@@ -27,7 +27,8 @@ class Gallery:
         self._lock = threading.Lock()
         self.table = engine.gallery_table(
             "id TEXT NOT NULL, created_at TEXT NOT NULL, model TEXT, digest TEXT, engine TEXT, seed BIGINT, "
-            "sampler TEXT, schedule TEXT, batch INTEGER, seconds DOUBLE PRECISION, settings TEXT, png_base64 TEXT NOT NULL")
+            "sampler TEXT, schedule TEXT, batch INTEGER, seconds DOUBLE PRECISION, "
+            "settings TEXT, png_base64 TEXT NOT NULL")
         if engine.read_only:
             say(f"gallery: {engine.database} is read-only, so new pictures are kept for this run only")
         rows = engine.query(f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY created_at DESC, id")
@@ -35,12 +36,14 @@ class Gallery:
         self._entries = [e for e in entries if readable(e)]
         if len(self._entries) < len(entries):  # a damaged row is left in the table, unlisted
             bad = [str(e["id"])[:16] for e in entries if not readable(e)]
-            say(f"gallery: {len(bad)} picture(s) in {self.table} cannot be read and are not listed (id {', '.join(bad[:5])})")
+            say(f"gallery: {len(bad)} picture(s) in {self.table} "
+                f"cannot be read and are not listed (id {', '.join(bad[:5])})")
 
     def add(self, *, model: str, digest: str, engine: str, seed: int, sampler: str, schedule: str, batch: int,
             seconds: float, settings: dict, png: bytes) -> dict:
         """Store a finished picture; returns its listing."""
-        entry = {"id": uuid.uuid4().hex[:12], "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        entry = {"id": uuid.uuid4().hex[:12],
+                 "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
                  "model": model, "digest": digest, "engine": engine, "seed": int(seed), "sampler": sampler,
                  "schedule": schedule, "batch": int(batch), "seconds": round(float(seconds), 3),
                  "settings": json.dumps(settings, sort_keys=True), "png_base64": base64.b64encode(png).decode()}

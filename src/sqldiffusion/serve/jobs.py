@@ -307,7 +307,8 @@ class Runner:
             elif isinstance(event, StepFinished):
                 done = event.step.index + 1
                 job.emit("step", index=event.step.index, total=event.step.total, timestep=event.step.timestep,
-                         elapsed=round(event.seconds, 3), left=round(event.seconds / done * (event.step.total - done), 3),
+                         elapsed=round(event.seconds, 3),
+                         left=round(event.seconds / done * (event.step.total - done), 3),
                          sample=png_data(event.sample), prediction=png_data(event.prediction))
 
         pipe = SQLDiffusionPipeline(served.net, s.scheduler or s.recipe.planned(served.scheduler.config))

@@ -169,23 +169,28 @@ class DuckDBDialect(Dialect):
         # variance, as torch) are folded with gamma and beta into one scale and shift per channel
         sums = self._over_threads(lambda where: (
             f"SELECT b, (k - 1) // {size} AS grp, sum(a) AS s1, sum(a * a) AS s2, count(*) AS n\n"
-            f"FROM (SELECT b, unnest(v)::DOUBLE AS a, unnest(range(1, {c + 1})) AS k FROM {inputs[0]}{where}) GROUP BY ALL"),
+            f"FROM (SELECT b, unnest(v)::DOUBLE AS a, "
+            f"unnest(range(1, {c + 1})) AS k FROM {inputs[0]}{where}) GROUP BY ALL"),
             f"y * {w} + x")
         out = "list_transform(x.v, lambda a, k: a * s.scale[k] + s.shift[k])"
         if node.attrs["silu"]:
             out = f"list_transform({out}, lambda z: {self.silu_expr('z')})"
-        apply = self._over_threads(lambda where: f"SELECT x.b, x.y, x.x, {out} AS v\nFROM {inputs[0]} x JOIN s ON s.b = x.b{where}",
+        apply = self._over_threads(lambda where: (f"SELECT x.b, x.y, x.x, {out} AS v\n"
+                                                  f"FROM {inputs[0]} x JOIN s ON s.b = x.b{where}"),
                             f"x.y * {w} + x.x")
         return (
             f"WITH p AS (SELECT m[1] AS gamma, m[2] AS beta FROM {table}),\n"
             f"st AS (\n"
             f"  SELECT b, list(mean ORDER BY grp) AS mean, list(rstd ORDER BY grp) AS rstd\n"
-            f"  FROM (SELECT b, grp, mean, 1 / sqrt(greatest(s2 / n - mean * mean, 0) + {self.number(node.attrs['eps'])}) AS rstd\n"
-            f"        FROM (SELECT b, grp, sum(s1) / sum(n) AS mean, sum(s2) AS s2, sum(n) AS n FROM (\n{sums}\n) GROUP BY b, grp))\n"
+            f"  FROM (SELECT b, grp, mean, "
+            f"1 / sqrt(greatest(s2 / n - mean * mean, 0) + {self.number(node.attrs['eps'])}) AS rstd\n"
+            f"        FROM (SELECT b, grp, sum(s1) / sum(n) AS mean, sum(s2) AS s2, sum(n) AS n "
+            f"FROM (\n{sums}\n) GROUP BY b, grp))\n"
             f"  GROUP BY b),\n"
             f"s AS MATERIALIZED (\n"
             f"  SELECT st.b, list_transform(p.gamma, lambda gm, k: (gm * st.rstd[{grp}])::FLOAT) AS scale,\n"
-            f"         list_transform(p.beta, lambda bt, k: (bt - st.mean[{grp}] * p.gamma[k] * st.rstd[{grp}])::FLOAT) AS shift\n"
+            f"         list_transform(p.beta, lambda bt, k: "
+            f"(bt - st.mean[{grp}] * p.gamma[k] * st.rstd[{grp}])::FLOAT) AS shift\n"
             f"  FROM st, p)\n"
             f"{apply}")
 
@@ -204,17 +209,21 @@ class DuckDBDialect(Dialect):
             f"  SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
             f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)::FLOAT) AS e FROM (\n"
             f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
-            f"        SELECT b, i, h, vt, list_transform(ks, lambda kk: list_dot_product(kk, q) * {self.number(scale)}::FLOAT) AS s\n"
+            f"        SELECT b, i, h, vt, "
+            f"list_transform(ks, lambda kk: list_dot_product(kk, q) * {self.number(scale)}::FLOAT) AS s\n"
             f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
             f"        {where}))))"), "i")
         return (
             f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
-            f"         v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS k, v[{2 * c} + h * {d} + 1 : {2 * c} + h * {d} + {d}] AS val\n"
+            f"         v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS k, "
+            f"v[{2 * c} + h * {d} + 1 : {2 * c} + h * {d} + {d}] AS val\n"
             f"  FROM {inputs[0]}, range({heads}) r(h)),\n"
             f"heads AS MATERIALIZED (  -- values transposed: one list over the pixels per channel\n"
-            f"  SELECT b, h, qs, ks, list_transform(range({d}), lambda ch: list_slice(vals, ch + 1, {n * d}, {d})) AS vt\n"
-            f"  FROM (SELECT b, h, list(q ORDER BY i) AS qs, list(k ORDER BY i) AS ks, flatten(list(val ORDER BY i)) AS vals\n"
+            f"  SELECT b, h, qs, ks, "
+            f"list_transform(range({d}), lambda ch: list_slice(vals, ch + 1, {n * d}, {d})) AS vt\n"
+            f"  FROM (SELECT b, h, list(q ORDER BY i) AS qs, list(k ORDER BY i) AS ks, "
+            f"flatten(list(val ORDER BY i)) AS vals\n"
             f"        FROM hd GROUP BY b, h)),\n"
             f"o AS (\n{branches}\n)\n"
             f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")

@@ -70,7 +70,8 @@ def half_values_sql(relation: str) -> str:
     scale = ", ".join(repr(2.0 ** (max(e, 1) - 25)) for e in range(31))  # by exponent field; 0: subnormals
     mantissa = "CASE WHEN (h::INTEGER >> 10) & 31 = 0 THEN h::INTEGER & 1023 ELSE (h::INTEGER & 1023) + 1024 END"
     sign = "CASE WHEN h::INTEGER >= 32768 THEN -1.0 ELSE 1.0 END"
-    return (f"(SELECT i::BIGINT AS i, ({sign} * ({mantissa})::DOUBLE * [{scale}][((h::INTEGER >> 10) & 31) + 1])::FLOAT "
+    return (f"(SELECT i::BIGINT AS i, "
+            f"({sign} * ({mantissa})::DOUBLE * [{scale}][((h::INTEGER >> 10) & 31) + 1])::FLOAT "
             f"AS a FROM {relation})")
 
 

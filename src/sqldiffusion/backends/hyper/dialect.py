@@ -137,7 +137,8 @@ class HyperDialect(Dialect):
         """Each pixel's 3x3 neighbourhood as one array (ky, kx, channel), zeros outside, then 1.0."""
         cells = neighbourhood(h, w, "z.z", alias="s")
         return (f"SELECT s.b, s.y, s.x, {' || '.join(f'({c})' for c in cells)} || {_ONE} AS v\n"
-                f"  FROM {src} AS s CROSS JOIN (SELECT array_agg(0::REAL) AS z FROM {self.series(channels, 'zz')}) AS z\n"
+                f"  FROM {src} AS s "
+                f"CROSS JOIN (SELECT array_agg(0::REAL) AS z FROM {self.series(channels, 'zz')}) AS z\n"
                 f"  WINDOW win AS (PARTITION BY s.b ORDER BY s.y, s.x)")
 
     def _matmul(self, node: Node, rows: str, image: bool, table: str, extra: list) -> str:
@@ -185,7 +186,8 @@ class HyperDialect(Dialect):
             f"            FROM {inputs[0]} AS s CROSS JOIN {self.series(groups, 'g')}),\n"
             f"st AS (SELECT b, g, sum(dot_product(sl, {ones})::DOUBLE PRECISION) / {n} AS mean,\n"
             f"              sum(dot_product(sl, sl)::DOUBLE PRECISION) / {n} AS sq FROM sl GROUP BY b, g),\n"
-            f"mr AS (SELECT b, g, mean, 1 / sqrt(greatest(sq - mean * mean, 0) + {self.number(node.attrs['eps'])}) AS rstd FROM st),\n"
+            f"mr AS (SELECT b, g, mean, "
+            f"1 / sqrt(greatest(sq - mean * mean, 0) + {self.number(node.attrs['eps'])}) AS rstd FROM st),\n"
             f"pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM {table} WHERE o = 0) AS ga\n"
             f"       CROSS JOIN (SELECT w0 AS beta FROM {table} WHERE o = 1) AS be,\n"
             f"       unnest(ga.gamma, be.beta) WITH ORDINALITY AS u(gm, bt, k)),\n"
@@ -193,7 +195,8 @@ class HyperDialect(Dialect):
             f"              array_agg((pk.bt - mr.mean * pk.gm * mr.rstd)::REAL ORDER BY pk.k) AS shift\n"
             f"       FROM pk JOIN mr ON mr.g = (pk.k - 1) / {size} GROUP BY mr.b)\n"
             f"SELECT s.b, s.y, s.x, array_agg({value} ORDER BY u.k) AS v\n"
-            f"FROM {inputs[0]} AS s JOIN ss ON ss.b = s.b, unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)\n"
+            f"FROM {inputs[0]} AS s JOIN ss ON ss.b = s.b, "
+            f"unnest(s.v, ss.scale, ss.shift) WITH ORDINALITY AS u(a, sc, sh, k)\n"
             f"GROUP BY s.b, s.y, s.x")
 
     def attention(self, node, inputs, table):
@@ -216,8 +219,10 @@ class HyperDialect(Dialect):
             f"sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * {self.number(scale)}::REAL)::REAL AS s\n"
             f"       FROM hd AS q JOIN hd AS k ON k.b = q.b AND k.h = q.h),\n"
             f"mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),\n"
-            f"ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),\n"
-            f"e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total FROM ex GROUP BY b, i, h),\n"
+            f"ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e "
+            f"FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),\n"
+            f"e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total "
+            f"FROM ex GROUP BY b, i, h),\n"
             f"vt AS (SELECT b, h, {vt} FROM hd GROUP BY b, h),\n"
             f"o AS (SELECT e.b, e.i / {w} AS y, e.i % {w} AS x, e.h, array[{outs}] AS v\n"
             f"      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)\n"

@@ -153,7 +153,8 @@ class PostgresDialect(Dialect):
         scale = 1.0 / math.sqrt(d)
         src = inputs[0]
         scores = ", ".join(
-            f"(({' + '.join(f'q.c{hd * d + k}::float8 * k.c{c + hd * d + k}' for k in range(d))}) * {self.number(scale)}::REAL)::REAL AS s{hd}"
+            f"(({' + '.join(f'q.c{hd * d + k}::float8 * k.c{c + hd * d + k}' for k in range(d))})"
+            f" * {self.number(scale)}::REAL)::REAL AS s{hd}"
             for hd in range(heads))
         maxes = ", ".join(f"max(s{hd}) OVER win AS m{hd}" for hd in range(heads))
         exps = ", ".join(f"exp(greatest(s{hd} - m{hd}, -700)) AS e{hd}" for hd in range(heads))
@@ -161,7 +162,8 @@ class PostgresDialect(Dialect):
         outs = ", ".join(f"sum(p.p{i // d}::float8 * v.c{2 * c + i})::REAL AS c{i}" for i in range(c))
         return (f"WITH sc AS MATERIALIZED (SELECT q.b, q.y, q.x, k.y AS ky, k.x AS kx, {scores}\n"
                 f"            FROM {src} q JOIN {src} k ON k.b = q.b),\n"
-                f"ex AS MATERIALIZED (SELECT b, y, x, ky, kx, {exps} FROM (SELECT *, {maxes} FROM sc WINDOW win AS (PARTITION BY b, y, x)) t),\n"
+                f"ex AS MATERIALIZED (SELECT b, y, x, ky, kx, {exps} "
+                f"FROM (SELECT *, {maxes} FROM sc WINDOW win AS (PARTITION BY b, y, x)) t),\n"
                 f"p AS MATERIALIZED (SELECT b, y, x, ky, kx, {probs} FROM ex WINDOW win AS (PARTITION BY b, y, x))\n"
                 f"SELECT p.b, p.y, p.x, {outs}\n"
                 f"FROM p JOIN {src} v ON v.b = p.b AND v.y = p.ky AND v.x = p.kx\n"

@@ -107,7 +107,8 @@ def _text_columns(engine, schema: str, table: str, columns: tuple[str, ...]) -> 
     """Whether `columns` of the table are the built-in text type (no other type's functions run)."""
     rows = engine.query("SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
                         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s "
-                        "AND a.attname = ANY(%s) AND a.atttypid = 'pg_catalog.text'::regtype", [schema, table, list(columns)])
+                        "AND a.attname = ANY(%s) AND a.atttypid = 'pg_catalog.text'::regtype",
+                        [schema, table, list(columns)])
     return rows[0][0] == len(columns)
 
 
@@ -125,7 +126,8 @@ def shared_problem(engine, model, owner: str, namespace: str, layers: list[Layer
         "AND c.relname = ANY(%s) AND c.relkind = 'r' AND pg_get_userbyid(c.relowner) = %s AND NOT c.relhassubclass "
         "AND has_table_privilege(c.oid, 'SELECT')", [namespace, names, owner])[0][0]
     if fine != len(set(names)):
-        return f"{len(set(names)) - fine} of its tables are missing, not shared with you, or not plain tables of {owner}'s"
+        return (f"{len(set(names)) - fine} of its tables are missing, not shared with you, "
+                f"or not plain tables of {owner}'s")
     return None
 
 

@@ -210,7 +210,8 @@ class ThrowawayServer:
 
     def _runs(self, program, *args) -> bool:
         try:
-            return subprocess.run(self._command(program, *args), capture_output=True, **self._as_owner()).returncode == 0
+            return subprocess.run(self._command(program, *args),
+                                  capture_output=True, **self._as_owner()).returncode == 0
         except OSError:
             return False
 

@@ -127,14 +127,16 @@ def check_import(con, namespace: str, layers, table_of, values: bool = True) -> 
         columns, rows = table_shape(layer, matrix_shape(layer))
         if layer.name not in found:
             return table, "is missing (or is not a table)"
-        expected = [c.replace("INTEGER", "integer").replace("REAL", "real").replace("DOUBLE PRECISION", "double precision")
+        expected = [c.replace("INTEGER", "integer").replace("REAL", "real")
+                     .replace("DOUBLE PRECISION", "double precision")
                     for c in columns]
         if found[layer.name] != expected:
             return table, column_difference(found[layer.name], expected)
         if not values:
             continue
         values = " + ".join(c.split()[0] for c in columns if not c.endswith("INTEGER"))
-        count, finite, total = con.execute(f"SELECT count(*), count({values}), sum({values}) FROM ONLY {table}").fetchone()
+        count, finite, total = con.execute(f"SELECT count(*), count({values}), sum({values}) "
+                                           f"FROM ONLY {table}").fetchone()
         if count != rows or finite != rows or (total is not None and not np.isfinite(total)):
             return table, f"holds {count} rows, not the layout's {rows} rows of finite numbers"
     return None

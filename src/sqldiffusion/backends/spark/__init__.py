@@ -7,7 +7,8 @@ OPTIONS = (
     Option("--master", "Spark master URL [default: local[*]].", metavar="URL"),
     Option("--spark-conf", "A Spark setting (repeatable), e.g. spark.executor.memory=4g.", takes="pairs",
            metavar="KEY=VALUE"),
-    Option("--warehouse", "Spark: a folder where imported weights are kept for later runs.", takes="folder", metavar="FOLDER"),
+    Option("--warehouse", "Spark: a folder where imported weights are kept for later runs.",
+           takes="folder", metavar="FOLDER"),
 )
 TASKS = "session"  # generate-many: the pictures run as Spark SQL on its own session
 SESSION_OPTIONS = ("--master", "--spark-conf")  # they start generate-many's session, whatever its tasks run on

@@ -112,7 +112,8 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
         raise SQLDiffusionError(f"--max-batch {max_batch}: a page makes 1 to {MAX_BATCH} images at once")
     need = estimate(config, height, width, max_batch)
     if need.total > PAGE_MEMORY:
-        raise SQLDiffusionError(f"a run of {max_batch} image(s) of {height}x{width} would need about {gib(need.total)}, "
+        raise SQLDiffusionError(f"a run of {max_batch} image(s) of {height}x{width} "
+                                f"would need about {gib(need.total)}, "
                                 f"more than a page's DuckDB can hold ({gib(PAGE_MEMORY)} of its 4 GiB); "
                                 "export a smaller model or a smaller --max-batch")
     source = wasm_source(duckdb_wasm)
@@ -235,12 +236,14 @@ def _write_page(work: Path, source: dict, packages: dict) -> None:
     base = {name: (f"./duckdb-wasm/{name}/" if source["local"] else f"{source['url']}{name}@{packages[name]}/")
             for name in PACKAGES}
     imports = {name: base[name] + ENTRY[name] for name in PACKAGES}
-    bundles = {build: {"mainModule": base["@duckdb/duckdb-wasm"] + wasm, "mainWorker": base["@duckdb/duckdb-wasm"] + worker}
+    bundles = {build: {"mainModule": base["@duckdb/duckdb-wasm"] + wasm,
+                       "mainWorker": base["@duckdb/duckdb-wasm"] + worker}
                for build, (wasm, worker) in BUNDLES.items()}
     importmap = json.dumps({"imports": imports}, indent=1).replace("</", "<\\/")
     remote = "" if source["local"] else " " + re.match(r"^https?://[^/]+", source["url"]).group(0)
     digest = hashlib.sha256(importmap.encode()).digest()
-    csp = (f"default-src 'none'; script-src 'self'{remote} 'wasm-unsafe-eval' 'sha256-{base64.b64encode(digest).decode()}' "
+    csp = (f"default-src 'none'; script-src 'self'{remote} "
+           f"'wasm-unsafe-eval' 'sha256-{base64.b64encode(digest).decode()}' "
            f"blob:; worker-src 'self' blob:; connect-src 'self'{remote}; img-src 'self' data: blob:; style-src 'self'; "
            "base-uri 'none'; form-action 'none'")
     for name, folder in PAGE_FILES.items():
@@ -281,7 +284,8 @@ def _weights(uploads, half_values_sql) -> tuple[list[dict], bytes]:
         if np.isfinite(half).all() and np.array_equal(half.astype(np.float32), values):
             data, encoding, relation = half.view("<u2").tobytes(), "f16", half_values_sql(UPLOAD)
         else:
-            data, encoding, relation = values.astype("<f4").tobytes(), "f32", f"(SELECT i::BIGINT AS i, a FROM {UPLOAD})"
+            data, encoding, relation = (values.astype("<f4").tobytes(), "f32",
+                                        f"(SELECT i::BIGINT AS i, a FROM {UPLOAD})")
         data += b"\0" * (-len(data) % 4)
         tables.append({"table": upload.table, "encoding": encoding, "count": int(values.size), "offset": offset,
                        "sql": upload.sql.format(values=relation)})
