@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import random_sample
+from conftest import PARAMETRISED, random_sample
 
 from sqldiffusion import SQLDiffusionError, SQLUNet
 from sqldiffusion.pipeline import denoise
@@ -184,10 +184,13 @@ def test_whole_loops_match_diffusers(tame_model, sampler, karras, steps):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sampler, karras, steps", [("heun", True, 6), ("unipc", False, 10)])
+@pytest.mark.parametrize("engine", [backend for backend in PARAMETRISED if backend != "duckdb"], indirect=True)
+@pytest.mark.parametrize("sampler, karras, steps", [("heun", True, 3), ("unipc", False, 5)])
 def test_whole_loops_match_diffusers_on_every_engine(tame_model, engine, sampler, karras, steps):
     """The interface's two ways of stepping (sigma tables and pixelwise, multistep history) on
-    each engine; every step of every scheduler is compared on each engine above."""
+    each engine but DuckDB, which runs longer loops of both above; every step of every scheduler is
+    compared on each engine above. Three Heun steps (five passes) and five UniPC steps (history and
+    corrector from the second) take every branch of the loop that more steps would."""
     compare_loops(tame_model, engine, sampler, karras, steps)
 
 
