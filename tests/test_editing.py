@@ -180,7 +180,8 @@ def test_inpainting_keeps_the_known_pixels_exactly(small_model, engine, tmp_path
     _, folder = small_model
     picture, mask, fill = _pictures(tmp_path)
     pipe = SQLInpaintPipeline(SQLUNet(folder, engine))
-    out = pipe(image=picture, mask_image=mask, num_inference_steps=5, jump_length=2, jump_n_sample=2, seed=1,
+    # three steps with a jump back: down from 666 to 0, undone up to 666, and down again
+    out = pipe(image=picture, mask_image=mask, num_inference_steps=3, jump_length=2, jump_n_sample=2, seed=1,
                batch_size=2, output_type="latent").images
     got, given = to_pixels(out), np.asarray(Image.open(picture))
     for image in got:
