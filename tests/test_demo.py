@@ -23,28 +23,6 @@ slow = pytest.mark.slow  # whole pictures of the shipped model
 HOLDING_ON_THE_BLOG_SCHEDULE = ("symmetry", "saturation", "brightness", "colour_distance")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def butterflies_drawn_once():
-    """Each quality report draws the same 2,000 reference butterflies (seed 12345) and the same
-    fresh samples (about 10 s a report): drawn once here, read-only, the same arrays every time."""
-    import sqldiffusion.datasets as datasets
-
-    drawn = {}
-    draw = datasets.draw_butterflies
-
-    def draw_once(n: int, size: int = 32, seed: int | None = 0) -> np.ndarray:
-        if not isinstance(seed, int):
-            return draw(n, size, seed)  # unseeded (or seeded by a sequence): drawn as asked
-        if (n, size, seed) not in drawn:
-            drawn[n, size, seed] = draw(n, size, seed)
-            drawn[n, size, seed].setflags(write=False)
-        return drawn[n, size, seed]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(datasets, "draw_butterflies", draw_once)
-        yield
-
-
 def sixteen(tmp_path_factory, *options: str, seed: int = 0):
     """16 pictures of the demo model through SQL on DuckDB: the command's output, the pixels."""
     folder = tmp_path_factory.mktemp("demo")
