@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from test_errors import run_cli
-from test_web import browser, default_recipes, demo, finished, local_export, open_page, serve  # noqa: F401 (fixtures)
+from test_web import STEPS, browser, demo, finished, local_export, open_page, run_recipes, serve  # noqa: F401 (fixtures)
 
 from sqldiffusion.errors import RunFailed
 from sqldiffusion.exporters.web.export import export_web
@@ -201,7 +201,7 @@ def test_a_file_size_limit_is_one_line_and_leaves_nothing(tmp_path):
 def test_a_failed_swap_puts_the_earlier_export_back(tmp_path, demo, monkeypatch):  # noqa: F811
     """If the new folder cannot be moved into place, the earlier one, already moved aside, returns."""
     out = tmp_path / "site"
-    export_web(out, demo, default_recipes(demo), max_batch=1)
+    export_web(out, demo, run_recipes(demo), max_batch=1)
     before = snapshot(out)
     real_replace = os.replace
 
@@ -212,7 +212,7 @@ def test_a_failed_swap_puts_the_earlier_export_back(tmp_path, demo, monkeypatch)
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(RunFailed, match="it is left as it was") as info:
-        export_web(out, demo, default_recipes(demo), max_batch=1)
+        export_web(out, demo, run_recipes(demo), max_batch=1)
     assert "\n" not in str(info.value)
     assert snapshot(out) == before and [p.name for p in tmp_path.iterdir()] == ["site"]
 
@@ -228,7 +228,7 @@ STATES = """document.addEventListener("DOMContentLoaded", () => {
 @pytest.mark.slow
 @pytest.mark.parametrize("query, line", [
     ("sampler=nonesuch", "sampler nonesuch is not in this export (it has: dpmpp-2m-sde-karras)"),
-    ("steps=7", "7 steps are not in this export for dpmpp-2m-sde-karras (it has: 8)"),  # the default's
+    ("steps=7", f"7 steps are not in this export for dpmpp-2m-sde-karras (it has: {STEPS})"),  # test_web's run
 ])
 def test_autorun_with_a_run_the_export_lacks_ends_in_error(browser, local_export, query, line):  # noqa: F811
     server, url = serve(local_export)

@@ -45,8 +45,10 @@ def test_the_copy_draws_duckdbs_picture_from_a_file(copied, tmp_path):
     pictures = {}
     for engine, environment in (("duckdb", None), ("mirror", env)):
         out = tmp_path / f"{engine}.npy"
+        # two DDPM steps: the same picture is the point, not the default sampler's eight passes
         done = subprocess.run([sys.executable, "-m", "sqldiffusion", "generate", "--engine", engine, "--db",
-                               str(tmp_path / f"{engine}.duckdb"), "--seed", "3", "--save-npy", str(out),
+                               str(tmp_path / f"{engine}.duckdb"), "--seed", "3", "--timesteps", "500,0",
+                               "--save-npy", str(out),
                                "--out", str(tmp_path / f"{engine}.png"), "--quiet", "--no-ascii"],
                               env=environment, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr

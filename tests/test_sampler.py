@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import planned, random_sample
+from conftest import PARAMETRISED, planned, random_sample
 
 from sqldiffusion import SQLUNet
 from sqldiffusion.pipeline import denoise
@@ -108,7 +108,10 @@ def _diffusers_loop(model, scheduler, x):
     return sample.numpy()
 
 
+# On DuckDB alone: each engine's DDIM step is test_ddim_step_equals_diffusers there, and whole DDIM
+# loops run on every engine in tests/test_editing.py (img2img, interpolation).
 @pytest.mark.slow
+@pytest.mark.parametrize("engine", ["duckdb"], indirect=True)
 def test_twenty_ddim_steps_match_diffusers_end_to_end(tame_model, engine):
     model, folder = tame_model
     net = SQLUNet(folder, engine)
@@ -187,8 +190,11 @@ def test_dpm_steps_equal_diffusers_one_by_one(engine, steps, karras):
         np.testing.assert_allclose(got, expected.numpy(), atol=2e-6 * scale, rtol=0, err_msg=f"step {i}")
 
 
+# Every plan on DuckDB; the Karras one alone on the other engines: the loop runs each engine's SQL
+# of one step, which test_dpm_steps_equal_diffusers_one_by_one compares for each plan on every engine.
 @pytest.mark.slow
-@pytest.mark.parametrize("steps, karras", [(8, False), (15, False), (6, True)])
+@pytest.mark.parametrize("steps, karras, engine", [(8, False, "duckdb"), (15, False, "duckdb")]
+                         + [(6, True, backend) for backend in PARAMETRISED], indirect=["engine"])
 def test_dpm_solver_loop_matches_diffusers_end_to_end(tame_model, engine, steps, karras):
     model, folder = tame_model
     net = SQLUNet(folder, engine)

@@ -181,6 +181,12 @@ def test_scheduler_steps_equal_diffusers(spark_engine, sampler, karras):
 
 
 # ---- generate-many: Spark as the scheduler of embedded DuckDB tasks --------------------------
+# One DDPM step a picture: these check how the pictures are dealt out, stored and skipped, which
+# the number of steps does not change (tests/test_sampler.py checks whole loops).
+ONE_STEP = (500,)
+ONE_STEP_OPTION = ",".join(map(str, ONE_STEP))
+
+
 def test_parse_seeds():
     from sqldiffusion import SQLDiffusionError
     from sqldiffusion.many import parse_seeds
@@ -232,17 +238,17 @@ def test_generate_many_on_postgres_makes_what_generate_makes_there(spark_engine,
     from sqldiffusion.recipe import Recipe
 
     _, folder = small_model
-    recipe = Work(str(folder), Recipe("ddpm", None, (500, 0), False))
+    recipe = Work(str(folder), Recipe("ddpm", None, ONE_STEP, False))
     out = tmp_path / "out"
-    assert generate_many(spark_engine.spark, recipe, [0, 1, 2], out, engine="postgres", database=pg_dsn) == (3, 0)
-    assert generate_many(spark_engine.spark, recipe, [2, 3], out, engine="postgres", database=pg_dsn) == (1, 1)
+    assert generate_many(spark_engine.spark, recipe, [0, 1], out, engine="postgres", database=pg_dsn) == (2, 0)
+    assert generate_many(spark_engine.spark, recipe, [1, 2], out, engine="postgres", database=pg_dsn) == (1, 1)
     rows = duckdb.sql(f"SELECT seed, png, engine FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
-    assert sorted(seed for seed, _, _ in rows) == [0, 1, 2, 3] and {e for _, _, e in rows} == {"postgres"}
+    assert sorted(seed for seed, _, _ in rows) == [0, 1, 2] and {e for _, _, e in rows} == {"postgres"}
     pipe = SQLDiffusionPipeline.from_pretrained(folder, engine="postgres", database=pg_dsn)
     pipe.set_progress_bar_config(disable=True)
     try:
         for seed, png, _ in rows:
-            alone = to_pixels(pipe(timesteps=[500, 0], seed=seed, output_type="latent").images)[0]
+            alone = to_pixels(pipe(timesteps=list(ONE_STEP), seed=seed, output_type="latent").images)[0]
             np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), alone)
     finally:
         pipe.unet.engine.close()
@@ -264,7 +270,7 @@ def test_generate_many_on_the_session_engine_makes_what_generate_makes_there(spa
     from sqldiffusion.recipe import Recipe
 
     _, folder = small_model
-    recipe, out, warehouse = Work(str(folder), Recipe("ddpm", None, (500, 0), False)), tmp_path / "out", tmp_path / "warehouse"
+    recipe, out, warehouse = Work(str(folder), Recipe("ddpm", None, ONE_STEP, False)), tmp_path / "out", tmp_path / "warehouse"
     target = SparkTarget(warehouse=str(warehouse))
     assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (1, 0)
     assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (0, 1)
@@ -273,7 +279,7 @@ def test_generate_many_on_the_session_engine_makes_what_generate_makes_there(spa
     assert (seed, engine) == (5, "spark")
     pipe = SQLDiffusionPipeline(SQLUNet(folder, spark_engine))
     pipe.set_progress_bar_config(disable=True)
-    alone = to_pixels(pipe(timesteps=[500, 0], seed=5, output_type="latent").images)[0]
+    alone = to_pixels(pipe(timesteps=list(ONE_STEP), seed=5, output_type="latent").images)[0]
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(png))), alone)
 
 
@@ -326,7 +332,7 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
 
     def many(seeds: str, *extra: str) -> str:
         done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate-many", "--seeds", seeds,
-                               "--model", str(folder), "--timesteps", "500,0", "--output", str(out),
+                               "--model", str(folder), "--timesteps", ONE_STEP_OPTION, "--output", str(out),
                                "--master", "local-cluster[2,1,1024]", *extra],
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
@@ -336,23 +342,23 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
     hooks = tmp_path / "hooks"  # on the executors' Python path alone: the driver runs as a user's would
     hooks.mkdir()
     (hooks / "sitecustomize.py").write_text(LOSE_FIRST_ATTEMPT.format(partition=1, marker=str(marker)))
-    assert many("0-3", "--spark-conf", f"spark.executorEnv.PYTHONPATH={hooks}") == \
-        f"4 picture(s) made, 0 already in {out}"
+    assert many("0-1", "--spark-conf", f"spark.executorEnv.PYTHONPATH={hooks}") == \
+        f"2 picture(s) made, 0 already in {out}"
     assert marker.exists()  # a task did fail once, and was retried
-    assert many("2-5", "--per-task", "2", "--png") == f"2 picture(s) made, 2 already in {out}"
+    assert many("1-2", "--per-task", "2", "--png") == f"1 picture(s) made, 1 already in {out}"
     found = duckdb.sql(f"SELECT seed, png, digest, engine FROM read_parquet('{out / DATASET}/*.parquet')")
     rows = [dict(zip(("seed", "png", "digest", "engine"), r)) for r in found.fetchall()]
-    assert sorted(r["seed"] for r in rows) == [0, 1, 2, 3, 4, 5]  # each once: the failed attempt wrote nothing
+    assert sorted(r["seed"] for r in rows) == [0, 1, 2]  # each once: the failed attempt wrote nothing
     pipe = SQLDiffusionPipeline.from_pretrained(folder)
     pipe.set_progress_bar_config(disable=True)
     for row in rows:
-        alone = to_pixels(pipe(timesteps=[500, 0], seed=row["seed"], output_type="latent").images)[0]
+        alone = to_pixels(pipe(timesteps=list(ONE_STEP), seed=row["seed"], output_type="latent").images)[0]
         np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(row["png"]))), alone)
         assert row["digest"] == pipe.unet.model.digest and row["engine"] == "duckdb"
-    assert sorted(p.name for p in (out / "png").iterdir()) == [f"seed-{s:06d}.png" for s in range(6)]
+    assert sorted(p.name for p in (out / "png").iterdir()) == [f"seed-{s:06d}.png" for s in range(3)]
     # into a table of the session's catalog instead (the warehouse folder of the working directory)
     done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate-many", "--seeds", "0-1", "--model",
-                           str(folder), "--timesteps", "500,0", "--table", "pictures", "--master", "local[2]"],
+                           str(folder), "--timesteps", ONE_STEP_OPTION, "--table", "pictures", "--master", "local[2]"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     found = duckdb.sql(f"SELECT seed, png FROM read_parquet('{tmp_path}/spark-warehouse/pictures/*.parquet')").fetchall()

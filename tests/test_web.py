@@ -29,18 +29,22 @@ from sqldiffusion.errors import SQLDiffusionError
 from sqldiffusion.exporters.web.export import PINNED, export_web
 from sqldiffusion.exporters.web.record import SEED
 from sqldiffusion.model import load_model
-from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, Recipe
 
 HERE = Path(__file__).resolve().parent
 MODULES = Path(os.environ.get("SQLDIFFUSION_WEB_MODULES", HERE / "web" / "node_modules"))
-DEFAULT_RUN = f"{DEFAULT_SAMPLER}{'-karras' if DEFAULT_KARRAS else ''}/{DEFAULT_STEPS}"
+# The default sampler in two steps rather than its default eight: what these tests check (the recording,
+# its replays, the page) is the same for every number of steps, and each step is a pass in the browser
+STEPS = 2
+RUN = f"{DEFAULT_SAMPLER}{'-karras' if DEFAULT_KARRAS else ''}/{STEPS}"
+RUN_OPTIONS = ["--sampler", DEFAULT_SAMPLER, *(["--karras"] if DEFAULT_KARRAS else []), "--steps", str(STEPS)]
 
 
 def assert_close(got: np.ndarray, want: np.ndarray) -> None:
     """Equal to 3e-5 of the picture's largest value. The noise is bit for bit the native one; each
     UNet pass of the WASM build differs from native DuckDB's by a few float32 ulps (sums in another
     order, another libm), which six steps carry to about 1e-5 (docs/browser.md) and the default's
-    eight to about 1.7e-5."""
+    eight to about 1.7e-5; the two steps here, to less."""
     assert np.abs(got - want).max() <= 3e-5 * max(1.0, np.abs(want).max())
 
 
@@ -50,8 +54,8 @@ def wasm_modules() -> Path:
     return MODULES
 
 
-def default_recipes(model):
-    return [DEFAULT]
+def run_recipes(model):
+    return [Recipe(DEFAULT_SAMPLER, STEPS, None, DEFAULT_KARRAS)]
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +65,22 @@ def demo():
 
 @pytest.fixture(scope="module")
 def cdn_export(demo, tmp_path_factory):
-    """The demo's default run, exported to load DuckDB-WASM from the default CDN (nothing copied)."""
+    """The demo's run, exported to load DuckDB-WASM from the default CDN (nothing copied)."""
     out = tmp_path_factory.mktemp("web") / "site"
-    export_web(out, demo, default_recipes(demo), max_batch=2)
+    export_web(out, demo, run_recipes(demo), max_batch=2)
     return out
 
 
 @pytest.fixture(scope="module")
 def native(tmp_path_factory):
-    """`sqldiffusion generate --seed 3 --save-npy` on native DuckDB (the command line's defaults),
-    and the same with --batch 2."""
+    """`sqldiffusion generate --seed 3 --save-npy` of that run on native DuckDB, and the same with
+    --batch 2."""
     folder = tmp_path_factory.mktemp("native")
     samples = {}
     for batch in (1, 2):
         path = folder / f"b{batch}.npy"
-        result = CliRunner().invoke(cli, ["generate", "--seed", "3", "--batch", str(batch), "--save-npy", str(path),
+        result = CliRunner().invoke(cli, ["generate", "--seed", "3", *RUN_OPTIONS, "--batch", str(batch),
+                                          "--save-npy", str(path),
                                           "--out", str(folder / f"b{batch}.png"), "--quiet", "--no-ascii"])
         assert result.exit_code == 0, result.output
         samples[batch] = np.load(path)
@@ -97,7 +102,7 @@ def test_the_folder_holds_what_the_manifest_says(cdn_export, demo):
     manifest = json.loads((cdn_export / "manifest.json").read_text())
     assert manifest["model"]["digest"] == demo.digest
     assert manifest["duckdb_wasm"]["version"] == PINNED
-    assert manifest["default"] == DEFAULT_RUN and [r["key"] for r in manifest["recipes"]] == [DEFAULT_RUN]
+    assert manifest["default"] == RUN and [r["key"] for r in manifest["recipes"]] == [RUN]
     assert manifest["max_batch"] == 2 and set(manifest["memory"]) == {"1", "2"}
     for name, expected in manifest["files"].items():
         data = (cdn_export / name).read_bytes()
@@ -109,9 +114,9 @@ def test_the_folder_holds_what_the_manifest_says(cdn_export, demo):
     # fp16 where exact: the download is smaller than float32 weights
     assert manifest["files"]["weights.bin"]["bytes"] < 0.6 * 4 * manifest["model"]["parameters"]
     runs = json.loads((cdn_export / "runs.json").read_text())
-    assert set(runs) == {f"{DEFAULT_RUN}@1", f"{DEFAULT_RUN}@2"}
-    assert sum(op.get("pass") is not None for op in runs[f"{DEFAULT_RUN}@1"]) == DEFAULT_STEPS
-    assert all(SEED in op["sql"] for op in runs[f"{DEFAULT_RUN}@1"] if "hash(" in op.get("sql", ""))
+    assert set(runs) == {f"{RUN}@1", f"{RUN}@2"}
+    assert sum(op.get("pass") is not None for op in runs[f"{RUN}@1"]) == STEPS
+    assert all(SEED in op["sql"] for op in runs[f"{RUN}@1"] if "hash(" in op.get("sql", ""))
     page = (cdn_export / "index.html").read_text()
     imports = json.loads(re.search(r'<script type="importmap">(.*?)</script>', page, re.S).group(1))["imports"]
     assert imports["@duckdb/duckdb-wasm"] == f"https://cdn.jsdelivr.net/npm/@duckdb/duckdb-wasm@{PINNED}/dist/duckdb-browser.mjs"
@@ -154,7 +159,7 @@ def replay_natively(folder: Path, key: str, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("batch", [1, 2])
 def test_the_recorded_run_is_the_native_run(cdn_export, native, batch):
-    got = replay_natively(cdn_export, f"{DEFAULT_RUN}@{batch}", 3)
+    got = replay_natively(cdn_export, f"{RUN}@{batch}", 3)
     assert np.abs(got - native[batch]).max() < 1e-6  # the same build and SQL: equal but for the order of sums
     assert np.abs(native[batch]).max() > 0.5  # a picture, not a blank
 
@@ -164,19 +169,19 @@ def test_export_refusals_lose_nothing(tmp_path, demo, small_model):
     kept.mkdir()
     (kept / "notes.txt").write_text("mine")
     with pytest.raises(SQLDiffusionError, match="not an export-web folder"):
-        export_web(kept, demo, default_recipes(demo))
+        export_web(kept, demo, run_recipes(demo))
     assert (kept / "notes.txt").read_text() == "mine" and len(list(kept.iterdir())) == 1
     with pytest.raises(SQLDiffusionError, match="1 to 4 images"):
-        export_web(tmp_path / "a", demo, default_recipes(demo), max_batch=5)
+        export_web(tmp_path / "a", demo, run_recipes(demo), max_batch=5)
     with pytest.raises(SQLDiffusionError, match="plain URL"):
-        export_web(tmp_path / "b", demo, default_recipes(demo), duckdb_wasm="https://cdn.example/\"><script>")
+        export_web(tmp_path / "b", demo, run_recipes(demo), duckdb_wasm="https://cdn.example/\"><script>")
     with pytest.raises(SQLDiffusionError, match="no @duckdb/duckdb-wasm there"):
-        export_web(tmp_path / "c", demo, default_recipes(demo), duckdb_wasm=str(tmp_path))
+        export_web(tmp_path / "c", demo, run_recipes(demo), duckdb_wasm=str(tmp_path))
     fake = tmp_path / "node_modules" / "@duckdb" / "duckdb-wasm"
     fake.mkdir(parents=True)
     (fake / "package.json").write_text('{"version": "1.0.0"}')
     with pytest.raises(SQLDiffusionError, match=f"made for {PINNED}"):
-        export_web(tmp_path / "d", demo, default_recipes(demo), duckdb_wasm=str(fake / "dist"))
+        export_web(tmp_path / "d", demo, run_recipes(demo), duckdb_wasm=str(fake / "dist"))
     assert not any((tmp_path / name).exists() for name in "abcd")
 
 
@@ -185,15 +190,15 @@ def test_a_class_conditional_model_is_refused_in_one_line(tmp_path):
 
     folder = save_unet(make_unet({**SMALL, "num_class_embeds": 4}), tmp_path / "unet")
     with pytest.raises(SQLDiffusionError, match="class-conditional"):
-        export_web(tmp_path / "site", load_model(folder), default_recipes(load_model(folder)))
+        export_web(tmp_path / "site", load_model(folder), run_recipes(load_model(folder)))
     assert not (tmp_path / "site").exists()
 
 
 def test_a_new_export_replaces_an_earlier_one(tmp_path, demo):
     out = tmp_path / "site"
-    export_web(out, demo, default_recipes(demo), max_batch=1)
+    export_web(out, demo, run_recipes(demo), max_batch=1)
     (out / "stale.txt").write_text("from before")
-    export_web(out, demo, default_recipes(demo), max_batch=1)
+    export_web(out, demo, run_recipes(demo), max_batch=1)
     assert not (out / "stale.txt").exists() and (out / "manifest.json").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no work folder left beside it
 
@@ -212,9 +217,9 @@ def test_the_command_line(tmp_path):
 # ---- DuckDB-WASM in Node --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def local_export(demo, tmp_path_factory):
-    """The demo's default run with DuckDB-WASM copied in from the local npm install."""
+    """The demo's run with DuckDB-WASM copied in from the local npm install."""
     out = tmp_path_factory.mktemp("web-local") / "site"
-    export_web(out, demo, default_recipes(demo), duckdb_wasm=str(wasm_modules()), max_batch=2)
+    export_web(out, demo, run_recipes(demo), duckdb_wasm=str(wasm_modules()), max_batch=2)
     return out
 
 
@@ -224,7 +229,7 @@ def test_duckdb_wasm_in_node_draws_the_native_picture(local_export, native, tmp_
         pytest.skip("Node is not installed; the DuckDB-WASM replay needs it")
     out = tmp_path / "sample.f32"
     run = subprocess.run(["node", str(HERE / "web" / "node_run.mjs"), str(local_export), str(wasm_modules()),
-                          f"{DEFAULT_RUN}@2", "3", str(out)], capture_output=True, text=True, timeout=300)
+                          f"{RUN}@2", "3", str(out)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     got = np.fromfile(out, dtype="<f4").reshape(native[2].shape)
     assert_close(got, native[2])
@@ -324,7 +329,7 @@ def test_the_page_draws_the_native_picture_in_chromium(browser, local_export, na
         lit = page.evaluate("[...window.lit]")
         assert {"conv_in", "mid_block", "conv_out"} <= set(lit)
         assert page.get_attribute("#prediction", "src").startswith("data:image/png;base64,")
-        assert f"step {DEFAULT_STEPS}/{DEFAULT_STEPS}" in page.inner_text("#progress")
+        assert f"step {STEPS}/{STEPS}" in page.inner_text("#progress")
         page.click(".block[data-name='mid_block']")
         assert "CREATE TEMP TABLE" in page.inner_text("#block-sql") and "mid_block" in page.inner_text("#block-sql")
         # cancel a second run at once; a third draws the same picture again at 3 + 2**62 (the pipeline
@@ -347,7 +352,7 @@ def test_the_page_from_a_cdn(browser, demo, native, tmp_path):
     same-origin blob, the page's Content-Security-Policy admitting that origin alone."""
     cdn, cdn_url = serve(wasm_modules(), cdn=True)
     out = tmp_path / "site"
-    export_web(out, demo, default_recipes(demo), duckdb_wasm=cdn_url, max_batch=1)
+    export_web(out, demo, run_recipes(demo), duckdb_wasm=cdn_url, max_batch=1)
     server, url = serve(out)
     try:
         page = open_page(browser, url + "index.html?seed=3&batch=1&autorun=1")
