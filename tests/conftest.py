@@ -170,7 +170,7 @@ def hyper_engine():
     engine.close()
 
 
-# Spark runs its own cases (tests/test_spark.py): a first pass of the small model takes 30-45 s there
+# Spark runs its own cases (tests/backends/test_spark.py): a first pass of the small model takes 30-45 s there
 # (Spark's fixed cost per statement), so the whole parametrised set would take most of an hour
 def declared_tests(name: str) -> str:
     """What a backend says the tests run on it (its package's TESTS: backends/options.py)."""

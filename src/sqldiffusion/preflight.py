@@ -28,7 +28,7 @@ BYTES_PER_VALUE = 4 * 7  # a float32 activation value held in a relation, overhe
 # (4: it keeps RGB as RGBX) and the palette frame its GIF writer keeps of every frame until it writes
 # (1); all the frames are alive at once, and a few more in the making. Each frame also costs Pillow's
 # bookkeeping, its palette among it. Measured on 3 to 1,000 frames of batches of 1 to 16 (32 to 128
-# pixels): up to 3.5 frames in the making, 20 to 25 KiB a frame (tests/test_sized_work.py).
+# pixels): up to 3.5 frames in the making, 20 to 25 KiB a frame (tests/robustness/test_sized_work.py).
 GIF_BYTES_PER_PIXEL = 3 + 4 + 1
 GIF_FRAMES_IN_FLIGHT = 4
 GIF_BYTES_PER_FRAME = 64 << 10

@@ -174,7 +174,7 @@ def test_sampler_step_equals_diffusers(spark_engine, monkeypatch, in_driver):
 def test_scheduler_steps_equal_diffusers(spark_engine, sampler, karras):
     """Three steps of each kind of scheduler in Spark SQL (multistep history, Karras sigmas and the
     interpolated sigma table computed there, Heun's two passes, fresh noise), against diffusers'
-    step given the same model outputs (tests/test_schedulers.py runs every case on the others)."""
+    step given the same model outputs (tests/schedulers/test_schedulers.py runs every case on the others)."""
     from test_schedulers import run_steps
 
     assert max(run_steps(spark_engine, sampler, {}, 3, karras, seed=17)) < 2e-6
@@ -182,7 +182,7 @@ def test_scheduler_steps_equal_diffusers(spark_engine, sampler, karras):
 
 # ---- generate-many: Spark as the scheduler of embedded DuckDB tasks --------------------------
 # One DDPM step a picture: these check how the pictures are dealt out, stored and skipped, which
-# the number of steps does not change (tests/test_sampler.py checks whole loops).
+# the number of steps does not change (tests/schedulers/test_schedulers.py checks whole loops).
 ONE_STEP = (500,)
 ONE_STEP_OPTION = ",".join(map(str, ONE_STEP))
 
@@ -367,7 +367,7 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
 
 
 def test_a_consistency_model_pass_equals_diffusers(spark_engine, tmp_path):
-    """Class labels, scale-shift norms and resnet resampling, all at once (tests/test_unet_options.py
+    """Class labels, scale-shift norms and resnet resampling, all at once (tests/graph/test_unet_options.py
     checks each on the other engines)."""
     from test_unet_options import CONSISTENCY, diffusers_pass
 

@@ -32,7 +32,7 @@ from sqldiffusion.model import load_model
 from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, Recipe
 
 HERE = Path(__file__).resolve().parent
-MODULES = Path(os.environ.get("SQLDIFFUSION_WEB_MODULES", HERE / "web" / "node_modules"))
+MODULES = Path(os.environ.get("SQLDIFFUSION_WEB_MODULES", HERE / "node_modules"))
 # The default sampler in two steps rather than its default eight: what these tests check (the recording,
 # its replays, the page) is the same for every number of steps, and each step is a pass in the browser
 STEPS = 2
@@ -228,7 +228,7 @@ def test_duckdb_wasm_in_node_draws_the_native_picture(local_export, native, tmp_
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the DuckDB-WASM replay needs it")
     out = tmp_path / "sample.f32"
-    run = subprocess.run(["node", str(HERE / "web" / "node_run.mjs"), str(local_export), str(wasm_modules()),
+    run = subprocess.run(["node", str(HERE / "node_run.mjs"), str(local_export), str(wasm_modules()),
                           f"{RUN}@2", "3", str(out)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     got = np.fromfile(out, dtype="<f4").reshape(native[2].shape)

@@ -21,11 +21,11 @@ from PIL import Image
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.backends import get_engine
 from sqldiffusion.cli import cli
+from sqldiffusion.diagram import module_of
 from sqldiffusion.events import StatementFinished, StatementStarted, StepFinished
 from sqldiffusion.pictures import grid, to_pixels
 from sqldiffusion.pipeline import SQLDiffusionPipeline
 from sqldiffusion.recipe import DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
-from sqldiffusion.diagram import module_of
 from sqldiffusion.serve.gallery import Gallery
 from sqldiffusion.serve.server import is_loopback, serve_models
 from sqldiffusion.sql_unet import SQLUNet
@@ -468,8 +468,8 @@ def test_cancel_interrupts_a_long_statement(tmp_path):
     """A model whose convolutions take seconds each: cancel lands inside one and stops it."""
     from conftest import make_unet, save_unet
 
-    from sqldiffusion.serve.jobs import Runner, Served, parse_settings
     from sqldiffusion.schedulers import DDPMScheduler
+    from sqldiffusion.serve.jobs import Runner, Served, parse_settings
 
     wide = dict(sample_size=128, in_channels=3, out_channels=3, block_out_channels=[192, 192], layers_per_block=1,
                 down_block_types=["DownBlock2D", "DownBlock2D"], up_block_types=["UpBlock2D", "UpBlock2D"],

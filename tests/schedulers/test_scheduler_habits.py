@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sqldiffusion import (DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler, SQLDiffusionError,
-                          SQLDiffusionPipeline)
+from sqldiffusion import (
+    DDIMScheduler,
+    DDPMScheduler,
+    DPMSolverMultistepScheduler,
+    SQLDiffusionError,
+    SQLDiffusionPipeline,
+)
 from sqldiffusion.cli import cli
 from sqldiffusion.schedulers import SCHEDULERS, as_scheduler
 

@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
-
 from test_web import browser, demo, local_export  # noqa: F401 - the exported page's fixtures
 
 from sqldiffusion import SQLDiffusionError, provenance
@@ -25,7 +24,7 @@ from sqldiffusion.cli import cli
 from sqldiffusion.model import load_model
 
 FAST = ["--timesteps", "500,0", "--no-ascii", "--quiet"]
-STATIC = Path(__file__).resolve().parent.parent / "src" / "sqldiffusion" / "exporters" / "web" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "src" / "sqldiffusion" / "exporters" / "web" / "static"
 
 
 def run(*args):
@@ -323,9 +322,9 @@ def test_the_page_png_carries_the_settings_of_its_run(tmp_path, demo_digest):
     seed beyond what a JavaScript number holds kept to the digit) and the same pixels."""
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the page's PNG code needs it")
+    from sqldiffusion.exporters.web.export import offers, settings_template
     from sqldiffusion.model import load_model
     from sqldiffusion.recipe import DEFAULT, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
-    from sqldiffusion.exporters.web.export import offers, settings_template
 
     demo = load_model("demo")
     (offer,) = offers(demo, [DEFAULT])

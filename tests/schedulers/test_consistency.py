@@ -1,6 +1,6 @@
 """Consistency models (diffusers' CMStochasticIterativeScheduler) against diffusers: the plan and
 its timesteps, every step with a given noise on every engine, and the one-pass picture of a
-class-conditional model of the public configs' shape (tests/test_unet_options.py)."""
+class-conditional model of the public configs' shape (tests/graph/test_unet_options.py)."""
 
 from __future__ import annotations
 

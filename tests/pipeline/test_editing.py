@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import random_sample
+from conftest import planned, random_sample
 from PIL import Image
 
 from sqldiffusion import SQLDiffusionError, SQLUNet
@@ -13,7 +13,6 @@ from sqldiffusion.cli import cli
 from sqldiffusion.editing import SQLImg2ImgPipeline
 from sqldiffusion.pictures import load_picture, to_pixels
 from sqldiffusion.pipeline import SAMPLE, start
-from conftest import planned
 from sqldiffusion.schedulers import DDPMScheduler, NoiseSchedule
 from sqldiffusion.schedulers.editing import strength_plan
 from sqldiffusion.schedulers.schedule import SCHEDULE, schedule_sql
@@ -133,9 +132,9 @@ def test_the_repaint_plan_is_diffusers(steps, length, count):
 @pytest.mark.parametrize("t, eta", [(980, 0.0), (500, 0.5), (40, 1.0), (0, 0.0)])
 def test_one_repaint_step_equals_diffusers(engine, t, eta, monkeypatch):
     from sqldiffusion.pipeline import NOISE
+    from sqldiffusion.schedulers.alphas import coefficients_sql
     from sqldiffusion.schedulers.base import COEFFICIENTS
     from sqldiffusion.schedulers.editing import IMAGE, MASK
-    from sqldiffusion.schedulers.alphas import coefficients_sql
 
     x, eps, noise = random_sample(2, 3, 8, seed=1) * 2, random_sample(2, 3, 8, seed=2), random_sample(2, 3, 8, seed=3)
     picture = np.tanh(random_sample(2, 3, 8, seed=4))

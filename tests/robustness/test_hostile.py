@@ -16,11 +16,11 @@ from test_errors import error_of, run_cli
 
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.graph.ops import Graph
+from sqldiffusion.graph.unet_config import FIELDS
 from sqldiffusion.literals import number
 from sqldiffusion.model import load_model
-from sqldiffusion.graph.unet_config import FIELDS
-from sqldiffusion.model.source import DEMO_FOLDER
 from sqldiffusion.model.schedule import SCHEDULE_FIELDS
+from sqldiffusion.model.source import DEMO_FOLDER
 
 # The payload that, as norm_eps, once closed the group-norm statement and wrote a file with COPY.
 INJECTION = ("'.length()) AS rstd FROM (SELECT 1 AS b, 1 AS grp, 1.0 AS mean, 1.0 AS s2, 1 AS n)) GROUP BY b) "

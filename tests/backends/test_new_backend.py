@@ -65,9 +65,9 @@ def test_the_copy_passes_the_engine_parametrised_tests(copied):
     root, env = copied
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "mirror",
                            str(HERE / "test_primitives.py")],
-                          env=env, capture_output=True, text=True, timeout=600, cwd=HERE.parent)
+                          env=env, capture_output=True, text=True, timeout=600, cwd=HERE.parents[1])
     assert done.returncode == 0, done.stdout[-3000:]
     passed = int(done.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
     listed = subprocess.run([sys.executable, "-m", "pytest", "-q", "--co", "-p", "no:cacheprovider", "-k", "duckdb",
-                             str(HERE / "test_primitives.py")], capture_output=True, text=True, cwd=HERE.parent)
+                             str(HERE / "test_primitives.py")], capture_output=True, text=True, cwd=HERE.parents[1])
     assert passed == listed.stdout.count("[duckdb") > 10  # every primitive, as many cases as DuckDB's

@@ -8,9 +8,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import random_sample
 from test_errors import error_of
 
-from conftest import random_sample
 from sqldiffusion.backends import get_engine
 from sqldiffusion.errors import SQLDiffusionError
 from sqldiffusion.model import load_autoencoder

@@ -16,14 +16,13 @@ from test_errors import error_of
 from test_structure import TINY, golden_dialect
 
 from sqldiffusion.backends import BACKENDS
+from sqldiffusion.diagram import diagram, module_of
 from sqldiffusion.fields import declared_checks
 from sqldiffusion.graph import NETWORKS, network_of
 from sqldiffusion.graph.unet_config import UNetConfig
 from sqldiffusion.model import load_model
 from sqldiffusion.model.source import DEMO_FOLDER
 from sqldiffusion.program import INPUTS, SAMPLE, render, render_unet
-from sqldiffusion.diagram import diagram, module_of
-
 
 # each network's tiny settings (the UNet's: test_structure's)
 _ENCODER_DECODER = dict(block_out_channels=[4, 8], down_block_types=["DownEncoderBlock2D"] * 2,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import planned
 
 from sqldiffusion import SQLDiffusionError
 from sqldiffusion.pictures import ascii_art, colour_art, grid
-from conftest import planned
 
 
 def test_plan_of_a_custom_list_and_of_every_step():

@@ -13,10 +13,10 @@ import pytest
 from test_errors import error_of
 
 from sqldiffusion import SQLUNet
+from sqldiffusion.graph import build_unet
 from sqldiffusion.model import load_model
 from sqldiffusion.model.source import DEMO_FOLDER
 from sqldiffusion.pipeline import SQLDiffusionPipeline
-from sqldiffusion.graph import build_unet
 from sqldiffusion.preflight import BASE_BYTES, check_fits, estimate, parse_size, peak_values
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sqldiffusion.datasets import (colour_histograms, draw_butterflies, draw_pool, frechet_distance,
-                                   picture_measures, quality_report)
+from sqldiffusion.datasets import (
+    colour_histograms,
+    draw_butterflies,
+    draw_pool,
+    frechet_distance,
+    picture_measures,
+    quality_report,
+)
 
 
 def test_a_mirror_symmetric_picture_scores_one_and_a_one_sided_one_far_less():

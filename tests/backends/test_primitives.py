@@ -10,8 +10,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
 from conftest import random_sample
+
 from sqldiffusion.graph.ops import OPS, Graph, Layer
 from sqldiffusion.program import CLASS_LABELS, LATENTS, NOISE, PIXELS, SAMPLE, TIMESTEPS, render
 from sqldiffusion.schedulers.sql import noised, sampler_step, slerp

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import make_unet, random_sample
 from test_autoencoders import KL, TINY, VQ, make
 from test_errors import error_of
 
-from conftest import make_unet, random_sample
 from sqldiffusion import DDIMScheduler, DPMSolverMultistepScheduler, SQLDiffusionError, SQLDiffusionPipeline
 from sqldiffusion.cli import cli
 from sqldiffusion.model import load_model

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import make_unet, random_sample, save_unet
+
 from sqldiffusion.errors import SQLDiffusionError
 from sqldiffusion.graph.unet_config import UNetConfig
 from sqldiffusion.sql_unet import SQLUNet
