@@ -25,7 +25,8 @@ def database_state(con) -> tuple:
                          "WHERE NOT temporary ORDER BY ALL").fetchall()
     schemas = con.execute("SELECT schema_name FROM duckdb_schemas() ORDER BY ALL").fetchall()
     registered = any(t[1] == "sqldiffusion_models" for t in tables)
-    registry = con.execute("SELECT digest, schema_name FROM sqldiffusion_models ORDER BY ALL").fetchall() if registered else []
+    registry = (con.execute("SELECT digest, schema_name FROM sqldiffusion_models ORDER BY ALL").fetchall()
+                if registered else [])
     return tables, schemas, registry
 
 
@@ -62,7 +63,8 @@ def test_interrupted_import_leaves_the_database_as_it_was(small_model):
     with pytest.raises(KeyboardInterrupt):
         engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)), interrupt)
     assert database_state(engine.con) == before
-    schema = engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)))  # and a later import still works
+    # and a later import still works
+    schema = engine.import_model(model, engine.dialect.stored_layers(unet_layers(model.config)))
     assert engine.imported_namespace(model) == schema
 
 

@@ -55,7 +55,8 @@ def test_the_copy_draws_duckdbs_picture_from_a_file(copied, tmp_path):
         pictures[engine] = np.load(out)
     assert np.array_equal(pictures["mirror"], pictures["duckdb"])
     # its option is the one flag --db, refused for an engine that does not declare it
-    done = subprocess.run([sys.executable, "-m", "sqldiffusion", "generate", "--engine", "postgres", "--db", "x.duckdb"],
+    done = subprocess.run([sys.executable, "-m", "sqldiffusion", "generate", "--engine", "postgres",
+                           "--db", "x.duckdb"],
                           env=env, capture_output=True, text=True, cwd=tmp_path)
     assert "--db applies to --engine duckdb or mirror, not postgres" in done.stderr
 

@@ -80,7 +80,8 @@ def conv(g, x, name, cin, cout, **attrs):
     shape = (cout, h * scale // attrs.get("stride", 1), w * scale // attrs.get("stride", 1))
     layer = Layer(name, "conv3x3", {f"{name}.weight": (cout, cin, 3, 3), f"{name}.bias": (cout,)})
     inputs = (x,) if "add" not in attrs else (x, attrs.pop("add"))
-    return g.add("conv3x3", inputs, shape, name, layer, **{"stride": 1, "pad": 1, "upsample": False, "scale": 1.0, **attrs})
+    return g.add("conv3x3", inputs, shape, name, layer,
+                 **{"stride": 1, "pad": 1, "upsample": False, "scale": 1.0, **attrs})
 
 
 def conv_tensors(name, cin, cout, seed=0):
@@ -356,7 +357,8 @@ def sampler_relations(engine, images: dict[str, np.ndarray], coefficients=COEFFI
     for name, image in images.items():
         engine.put_image(name, image)
     d = engine.dialect
-    engine.create("sqld_c", "SELECT " + ", ".join(f"{d.cast(d.number(v), d.double)} AS {k}" for k, v in coefficients.items()))
+    engine.create("sqld_c", "SELECT " + ", ".join(f"{d.cast(d.number(v), d.double)} AS {k}"
+                                                  for k, v in coefficients.items()))
     return ["sqld_c", *images]
 
 

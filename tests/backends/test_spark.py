@@ -210,7 +210,8 @@ def test_generate_many_with_postgres_needs_a_dsn_and_says_so_before_spark_starts
     assert refusal("--engine", "postgres") == "--engine postgres needs --dsn (the server every task connects to)"
     assert refusal("--engine", "duckdb", "--dsn", "postgresql://x") == \
         "--dsn applies to --engine postgres, not duckdb; drop it or choose that engine"
-    assert refusal("--warehouse", "w") == "--warehouse applies to --engine spark, not duckdb; drop it or choose that engine"
+    assert refusal("--warehouse", "w") == \
+        "--warehouse applies to --engine spark, not duckdb; drop it or choose that engine"
     unknown = CliRunner().invoke(cli, ["generate-many", "--seeds", "0", "--output", "out", "--db", "x.duckdb"])
     assert unknown.exit_code == 2 and "No such option '--db'" in unknown.output  # each task's DuckDB is its own
 
@@ -270,12 +271,14 @@ def test_generate_many_on_the_session_engine_makes_what_generate_makes_there(spa
     from sqldiffusion.recipe import Recipe
 
     _, folder = small_model
-    recipe, out, warehouse = Work(str(folder), Recipe("ddpm", None, ONE_STEP, False)), tmp_path / "out", tmp_path / "warehouse"
+    recipe, out, warehouse = (Work(str(folder), Recipe("ddpm", None, ONE_STEP, False)), tmp_path / "out",
+                              tmp_path / "warehouse")
     target = SparkTarget(warehouse=str(warehouse))
     assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (1, 0)
     assert generate_many(spark_engine.spark, recipe, [5], out, engine="spark", database=target) == (0, 1)
     assert [p.name for p in warehouse.iterdir() if (p / COMPLETE).exists()]  # the import was kept there
-    ((seed, png, engine),) = duckdb.sql(f"SELECT seed, png, engine FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
+    ((seed, png, engine),) = duckdb.sql(
+        f"SELECT seed, png, engine FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
     assert (seed, engine) == (5, "spark")
     pipe = SQLDiffusionPipeline(SQLUNet(folder, spark_engine))
     pipe.set_progress_bar_config(disable=True)
@@ -361,7 +364,8 @@ def test_generate_many_on_a_cluster_survives_a_lost_task_and_reruns_idempotently
                            str(folder), "--timesteps", ONE_STEP_OPTION, "--table", "pictures", "--master", "local[2]"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    found = duckdb.sql(f"SELECT seed, png FROM read_parquet('{tmp_path}/spark-warehouse/pictures/*.parquet')").fetchall()
+    found = duckdb.sql(
+        f"SELECT seed, png FROM read_parquet('{tmp_path}/spark-warehouse/pictures/*.parquet')").fetchall()
     assert sorted(seed for seed, _ in found) == [0, 1]
     assert {seed: bytes(png) for seed, png in found} == {r["seed"]: bytes(r["png"]) for r in rows if r["seed"] < 2}
 

@@ -32,11 +32,13 @@ def with_config(folder, **changes):
 
 
 @pytest.mark.parametrize("changes, words", [
-    (dict(down_block_types=["DownBlock2D", "CrossAttnDownBlock2D"]), "down block type 'CrossAttnDownBlock2D' is not supported"),
+    (dict(down_block_types=["DownBlock2D", "CrossAttnDownBlock2D"]),
+     "down block type 'CrossAttnDownBlock2D' is not supported"),
     (dict(up_block_types=["SkipUpBlock2D", "UpBlock2D"]), "up block type 'SkipUpBlock2D' is not supported"),
     (dict(class_embed_type="projection"), "class_embed_type is 'projection'; it must be one of timestep, identity"),
     (dict(time_embedding_type="fourier"), "time_embedding_type='fourier' is not supported"),
-    (dict(resnet_time_scale_shift="spatial"), "resnet_time_scale_shift is 'spatial'; it must be one of default, scale_shift"),
+    (dict(resnet_time_scale_shift="spatial"),
+     "resnet_time_scale_shift is 'spatial'; it must be one of default, scale_shift"),
     (dict(cross_attention_dim=768), "cross_attention_dim=768 is not supported"),
     (dict(act_fn="gelu"), "act_fn='gelu' is not supported"),
     (dict(_class_name="UNet2DConditionModel"), "'UNet2DConditionModel' is not supported"),
@@ -194,7 +196,8 @@ def test_a_pipeline_folder_of_a_unet_and_a_scheduler_is_read_whole(tmp_path):
 
 
 @pytest.mark.parametrize("index", ['{"_class_name": "X", "unet": ["diffusers", "UNet2DConditionModel"]}',
-                                   '{"unet": ["diffusers", "UNet2DModel"], "text_encoder": ["transformers", "CLIPTextModel"]}',
+                                   ('{"unet": ["diffusers", "UNet2DModel"], '
+                                    '"text_encoder": ["transformers", "CLIPTextModel"]}'),
                                    '[1, 2]', '{"unet": "UNet2DModel"}', "not json"])
 def test_a_model_index_naming_anything_else_gets_one_line(small_model, index):
     _, folder = small_model

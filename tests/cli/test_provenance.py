@@ -137,8 +137,8 @@ def test_interpolate_records_its_seeds_and_frames(tmp_path):
 
 @pytest.mark.slow  # a sampling run
 def test_invert_writes_its_settings_beside_the_noise(drawn, tmp_path):
-    ok("invert", "--image", drawn / "a.png", "--steps", 2, "--save-npy", tmp_path / "xT.npy", "--out", tmp_path / "r.png",
-       "--quiet")
+    ok("invert", "--image", drawn / "a.png", "--steps", 2, "--save-npy", tmp_path / "xT.npy",
+       "--out", tmp_path / "r.png", "--quiet")
     settings = json.loads((tmp_path / "xT.npy.json").read_text())
     assert settings["command"] == "invert" and settings["steps"] == 2
     assert settings["image_sha256"] == sha256(drawn / "a.png") and chunks(tmp_path / "r.png")[1] == settings

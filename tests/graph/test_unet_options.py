@@ -27,13 +27,15 @@ VARIANTS = {
     "class embedded as a timestep": dict(class_embed_type="timestep"),
     "class embedding given": dict(class_embed_type="identity", num_class_embeds=None),
     "three levels, attention blocks resampling by resnets": dict(
-        block_out_channels=[16, 32, 32], down_block_types=["ResnetDownsampleBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"],
+        block_out_channels=[16, 32, 32],
+        down_block_types=["ResnetDownsampleBlock2D", "AttnDownBlock2D", "AttnDownBlock2D"],
         up_block_types=["AttnUpBlock2D", "AttnUpBlock2D", "ResnetUpsampleBlock2D"]),
     "class-conditional DDPM": dict(
         resnet_time_scale_shift="default", downsample_type="conv", upsample_type="conv",
         down_block_types=["DownBlock2D", "AttnDownBlock2D"], up_block_types=["AttnUpBlock2D", "UpBlock2D"]),
     "scale-shift alone": dict(num_class_embeds=None, down_block_types=["DownBlock2D", "AttnDownBlock2D"],
-                              up_block_types=["AttnUpBlock2D", "UpBlock2D"], downsample_type="conv", upsample_type="conv"),
+                              up_block_types=["AttnUpBlock2D", "UpBlock2D"],
+                              downsample_type="conv", upsample_type="conv"),
 }
 
 

@@ -21,7 +21,8 @@ from sqldiffusion.preflight import BASE_BYTES, check_fits, estimate, parse_size,
 
 
 def test_sizes_parse():
-    assert parse_size("8G") == 8 << 30 and parse_size("512M") == 512 << 20 and parse_size("2.5GiB") == int(2.5 * (1 << 30))
+    assert (parse_size("8G") == 8 << 30 and parse_size("512M") == 512 << 20
+            and parse_size("2.5GiB") == int(2.5 * (1 << 30)))
     assert parse_size("1000") == 1000
     for bad in ("abc", "-1G", "0", "nanG", "infG", ""):
         assert "--max-memory" in error_of(parse_size, bad)

@@ -197,7 +197,8 @@ def files(folder) -> dict:
     return {p.name: (s.st_mode, s.st_size, s.st_mtime_ns) for p in folder.iterdir() for s in [os.lstat(p)]}
 
 
-PICTURE_WORDS = {"bomb.png": "too many pixels", "warned.png": "too many pixels", "large.png": "5000x5000 is more pixels",
+PICTURE_WORDS = {"bomb.png": "too many pixels", "warned.png": "too many pixels",
+                 "large.png": "5000x5000 is more pixels",
                  "fifo.png": "is a FIFO", "zero.png": "is a character device", "padded.png": "is more than --"}
 COMMANDS = {"edit": ("edit", "--image", "{}"), "inpaint-mask": ("inpaint", "--image", "fine.png", "--mask", "{}"),
             "inpaint-image": ("inpaint", "--mask", "fine.png", "--image", "{}"),

@@ -79,7 +79,8 @@ def test_a_registry_row_naming_another_schema_drops_nothing(tmp_path, small_mode
     con.close()
     assert run("generate", "--model", folder, "--db", db, "--out", tmp_path / "p.png", *FAST).exit_code == 0
     con = _open(db)
-    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ?", [demo_schema]).fetchone()[0] == tables
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ?",
+                       [demo_schema]).fetchone()[0] == tables
     con.close()
     assert run("generate", "--model", "demo", "--db", db, "--out", tmp_path / "q.png", *FAST).exit_code == 0
 
@@ -182,9 +183,11 @@ def test_a_file_without_write_bits_is_opened_read_only_for_root_too(imported, tm
 def test_a_fifo_given_as_db_is_refused_at_once(tmp_path):
     fifo = tmp_path / "db.fifo"
     os.mkfifo(fifo)
-    done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate", "--db", str(fifo), "--no-ascii", "--quiet",
+    done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "generate", "--db", str(fifo),
+                           "--no-ascii", "--quiet",
                            "--out", str(tmp_path / "p.png")], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "is a FIFO, not a regular file" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (done.returncode == 2 and "is a FIFO, not a regular file" in done.stderr
+            and len(done.stderr.strip().splitlines()) == 1)
     assert fifo.is_fifo()
 
 
@@ -197,8 +200,8 @@ def _small_files():
 def test_an_import_that_fills_the_disk_gets_one_line_and_keeps_the_file(imported, tmp_path):
     db, _, _, _ = imported
     before = db.read_bytes()
-    done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "import", "--db", str(db)], preexec_fn=_small_files,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "sqldiffusion.cli", "import", "--db", str(db)],
+                          preexec_fn=_small_files, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "cannot import demo" in done.stderr and "free some space" in done.stderr
     assert db.read_bytes() == before

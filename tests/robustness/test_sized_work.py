@@ -102,7 +102,8 @@ def test_the_frames_counted_are_the_frames_drawn():
         sample = np.zeros((batch, 3, 32, 32), np.float32)
         drawn = writing.gif_frame((sample, sample) if pairs else sample, enlargement(32))
         count = batch * (2 if pairs else 1)
-        assert writing.grid_pixels(count, 32, 32, 2 if pairs else None, enlargement(32)) == drawn.shape[0] * drawn.shape[1]
+        assert (writing.grid_pixels(count, 32, 32, 2 if pairs else None, enlargement(32))
+                == drawn.shape[0] * drawn.shape[1])
     for count in range(1, 40):
         assert writing.grid_pixels(count, 8, 6) == grid(np.zeros((count, 8, 6, 3), np.uint8)).size // 3
 
@@ -146,11 +147,13 @@ folder = Path(sys.argv[1])
 rng = np.random.default_rng(0)
 frames = [(rng.standard_normal((16, 3, 32, 32)).astype(np.float32),) * 2 for _ in range(40)]
 samples = frames[-1][0]
-writing.show_and_write(samples, [], None, folder / "warm.png", None, None, False, False, None, None)  # Pillow's modules loaded
+# Pillow's modules loaded
+writing.show_and_write(samples, [], None, folder / "warm.png", None, None, False, False, None, None)
 size = int(open("/proc/self/status").read().split("VmSize:")[1].split()[0]) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (size + (200 << 20), resource.RLIM_INFINITY))
 try:
-    writing.show_and_write(samples, frames, None, folder / "x.png", folder / "x.gif", folder / "x.npy", False, False, None, None)
+    writing.show_and_write(samples, frames, None, folder / "x.png", folder / "x.gif", folder / "x.npy",
+                           False, False, None, None)
 except SQLDiffusionError as e:
     print(type(e).__name__, e.exit_code, e)
 """
@@ -177,7 +180,8 @@ status = lambda key: int(open("/proc/self/status").read().split(key)[1].split()[
 rng = np.random.default_rng(0)
 draw = lambda: rng.standard_normal((batch, 3, size, size)).astype(np.float32)
 samples = draw()
-writing.show_and_write(samples, [], None, Path("warm.png"), None, None, False, False, None, None)  # Pillow's modules loaded
+# Pillow's modules loaded
+writing.show_and_write(samples, [], None, Path("warm.png"), None, None, False, False, None, None)
 before = status("VmRSS:")
 frames = [(draw(), draw()) if pairs else draw() for _ in range(steps)]
 writing.show_and_write(samples, frames, None, Path("x.png"), Path("x.gif"), None, False, False, None, None)

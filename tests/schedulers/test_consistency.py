@@ -115,11 +115,13 @@ def test_the_pipeline_samples_a_consistency_model_by_its_own_scheduler(consisten
     pipe = SQLDiffusionPipeline.from_pretrained(folder)
     passes = []
     noise = random_sample(1, 3, 16, seed=6)
-    got = pipe(init_noise=noise, class_labels=9, output_type="latent", callback=lambda step, peek: passes.append(step)).images
+    got = pipe(init_noise=noise, class_labels=9, output_type="latent",
+               callback=lambda step, peek: passes.append(step)).images
     assert len(passes) == 1
     np.testing.assert_allclose(got, diffusers_picture(model, noise, [9], dict(steps=1)), atol=1e-4, rtol=0)
     # multistep: SQL noise, seeded; the same seed twice is the same picture, another seed another
-    first, again, other = (pipe(timesteps=[22, 0], seed=s, class_labels=[1, 2], batch_size=2, output_type="latent").images
+    first, again, other = (pipe(timesteps=[22, 0], seed=s, class_labels=[1, 2], batch_size=2,
+                                output_type="latent").images
                            for s in (0, 0, 1))
     np.testing.assert_array_equal(first, again)
     assert np.abs(first - other).max() > 1e-3 and np.abs(first).max() <= 1.0 + 1e-6

@@ -62,7 +62,8 @@ def test_a_config_names_the_defaults_another_class_takes_its_own_of():
     assert again.config == given.config and again.name == "dpmpp-2m"
 
 
-@pytest.mark.parametrize("name", [name for name in SCHEDULERS if name not in ("DDIMInverseScheduler", "RePaintScheduler")])
+@pytest.mark.parametrize("name", [name for name in SCHEDULERS
+                                  if name not in ("DDIMInverseScheduler", "RePaintScheduler")])
 def test_diffusers_objects_are_read_by_class_name_and_config(name):
     theirs = getattr(diffusers, name).from_config({"beta_schedule": "scaled_linear", "beta_start": 0.00085,
                                                     "beta_end": 0.012, "timestep_spacing": "trailing"})
@@ -75,7 +76,8 @@ def test_diffusers_objects_are_read_by_class_name_and_config(name):
 @pytest.mark.parametrize("theirs, words", [
     (lambda: diffusers.DEISMultistepScheduler(), "DEISMultistepScheduler' is not offered"),
     (lambda: diffusers.DPMSolverMultistepScheduler(solver_type="heun"), "solver_type 'heun' is not offered"),
-    (lambda: diffusers.EulerDiscreteScheduler(rescale_betas_zero_snr=True), "rescale_betas_zero_snr True is not offered"),
+    (lambda: diffusers.EulerDiscreteScheduler(rescale_betas_zero_snr=True),
+     "rescale_betas_zero_snr True is not offered"),
     (lambda: diffusers.DPMSolverMultistepScheduler(algorithm_type="sde-dpmsolver++", solver_order=3),
      "solver_order 3 is not offered"),
     (lambda: "ddim", "'str' is not offered"),

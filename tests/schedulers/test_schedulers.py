@@ -289,7 +289,8 @@ def test_the_page_offers_every_sampler_and_karras_where_it_applies():
     assert list(PAGE_SAMPLERS) == [name for name in SAMPLERS if name != "consistency"]
     for name, entry in PAGE_SAMPLERS.items():
         cls = SAMPLERS[name][0]
-        assert (entry["karras"], entry["eta"], entry["no_noise"]) == (cls.karras_allowed, name == "ddim", name == "ddpm")
+        assert ((entry["karras"], entry["eta"], entry["no_noise"])
+                == (cls.karras_allowed, name == "ddim", name == "ddpm"))
 
 
 PREDICTING = ("ddim", "pndm", "dpmpp-2m", "dpmpp-3m", "dpmpp-2m-sde", "unipc", "euler", "euler-a", "heun")
@@ -353,7 +354,8 @@ SCHEDULES = [
 ]
 
 
-@pytest.mark.parametrize("config", SCHEDULES, ids=lambda c: f"{c['beta_schedule']}-{c.get('num_train_timesteps', 1000)}")
+@pytest.mark.parametrize("config", SCHEDULES,
+                         ids=lambda c: f"{c['beta_schedule']}-{c.get('num_train_timesteps', 1000)}")
 def test_schedule_equals_diffusers_bit_for_bit(engine, config):
     engine.create(SCHEDULE, schedule_sql(NoiseSchedule.from_config(config), engine.dialect))
     ours = np.array([r[0] for r in engine.query(f"SELECT alpha_bar FROM {SCHEDULE} ORDER BY t")])
@@ -573,8 +575,10 @@ def test_options_that_do_not_fit_the_sampler_get_one_line(tmp_path):
     for args, words in ((["generate", "--sampler", "ddpm", "--karras"], "not ddpm"),
                         (["generate", "--blog", "--sampler", "ddim"], "--blog means --sampler ddpm"),
                         (["generate", "--blog", "--steps", "8"], "--blog means --sampler ddpm"),
-                        (["generate", "--sampler", "dpmpp-2m", "--karras", "--timesteps", "500,0"], "their own timesteps"),
-                        (["edit", "--image", str(picture), "--sampler", "dpmpp-2m", "--karras"], "applies to generate")):
+                        (["generate", "--sampler", "dpmpp-2m", "--karras", "--timesteps", "500,0"],
+                         "their own timesteps"),
+                        (["edit", "--image", str(picture), "--sampler", "dpmpp-2m", "--karras"],
+                         "applies to generate")):
         result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "p.png")])
         assert isinstance(result.exception, SQLDiffusionError) and words in str(result.exception), result.output
         assert not (tmp_path / "p.png").exists()

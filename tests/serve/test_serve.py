@@ -383,8 +383,10 @@ def test_the_page_in_a_real_browser(live_server, tmp_path):
         # record every block that lights up, however briefly
         page.evaluate("""() => { window.lit = [];
             new MutationObserver((records) => { for (const r of records)
-                if (r.target.classList && r.target.classList.contains('active')) window.lit.push(r.target.dataset.name); })
-            .observe(document.getElementById('diagram'), {attributes: true, subtree: true, attributeFilter: ['class']}); }""")
+                if (r.target.classList && r.target.classList.contains('active'))"""
+            """ window.lit.push(r.target.dataset.name); })
+            .observe(document.getElementById('diagram'),"""
+            """ {attributes: true, subtree: true, attributeFilter: ['class']}); }""")
         assert page.input_value("#sampler") == DEFAULT_SAMPLER and page.is_checked("#karras") == DEFAULT_KARRAS
         assert page.input_value("#steps") == str(DEFAULT_STEPS)
         page.select_option("#model", folder)

@@ -73,7 +73,8 @@ def test_state_changes_take_json_from_the_page_or_no_page(page):
     for request in refused:
         response = client.post("/api/jobs", **request)
         assert response.status_code in (403, 415) and "error" in response.json(), request
-    assert client.post("/api/jobs/nothing/cancel", content="{}", headers={"Content-Type": "text/plain"}).status_code == 415
+    assert client.post("/api/jobs/nothing/cancel", content="{}",
+                       headers={"Content-Type": "text/plain"}).status_code == 415
     assert len(app.state.runner.jobs) == before
     ok = client.post("/api/jobs", json=QUICK, headers={"Origin": ORIGIN})  # the page itself
     assert ok.status_code == 200 and finish(app, ok)["type"] == "done"

@@ -319,8 +319,10 @@ def test_the_page_draws_the_native_picture_in_chromium(browser, local_export, na
         page = open_page(browser, url + "index.html?seed=3&autorun=1")
         page.evaluate("""() => { window.lit = new Set();
             new MutationObserver((records) => { for (const r of records)
-                if (r.target.classList && r.target.classList.contains('active')) window.lit.add(r.target.dataset.name); })
-            .observe(document.getElementById('diagram'), {attributes: true, subtree: true, attributeFilter: ['class']}); }""")
+                if (r.target.classList && r.target.classList.contains('active'))"""
+            """ window.lit.add(r.target.dataset.name); })
+            .observe(document.getElementById('diagram'),"""
+            """ {attributes: true, subtree: true, attributeFilter: ['class']}); }""")
         assert finished(page) == "done", page.inner_text("#error")
         assert_close(result_of(page), native[1])
         assert page.outside == [] and page.errors == []
