@@ -1,5 +1,5 @@
 """`scheduler_config.json`: the noise schedule a model was trained with, checked field by field when
-it is read (the scheduler turns it into plans and SQL: scheduler.py)."""
+it is read (the schedulers turn it into plans and SQL: schedulers/)."""
 
 from __future__ import annotations
 
