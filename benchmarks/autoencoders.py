@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from unet_pass import peak_rss_mib  # benchmarks/ is on the path of a script run from it
 
 # The real models' configs (diffusers' defaults fill the rest), with random weights.
 ARCHITECTURES = {
@@ -35,10 +35,6 @@ ARCHITECTURES = {
         "block_out_channels": [128, 256, 512], "num_vq_embeddings": 8192, "norm_num_groups": 32,
         "down_block_types": ["DownEncoderBlock2D"] * 3, "up_block_types": ["UpDecoderBlock2D"] * 3}),
 }
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def make_model(name: str, folder: Path) -> None:

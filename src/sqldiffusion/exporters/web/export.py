@@ -36,6 +36,7 @@ from ...model import Model
 from ...pipeline import image_size, relations
 from ...preflight import estimate, gib
 from ...recipe import Recipe
+from ...schedulers import Scheduler
 from ...sql_unet import SQLUNet
 from .record import record_run
 
@@ -63,12 +64,16 @@ SEED_MARK, BATCH_MARK = "@SEED@", "@BATCH@"
 
 @dataclass(frozen=True)
 class Offer:
-    """One way to sample the page offers: a recipe, planned, as the page's menus name it."""
+    """One way to sample the page offers: a recipe, planned once, as the page's menus name it."""
 
     key: str  # how the page's settings and URL name it: "dpmpp-2m-karras/6"
     label: str
     recipe: Recipe
-    timesteps: tuple[float, ...]  # its plan
+    scheduler: Scheduler  # the recipe's, its plan made: every recorded run of the offer runs it
+
+    @property
+    def timesteps(self) -> tuple[float, ...]:
+        return tuple(self.scheduler.planned)
 
     def entry(self) -> dict:
         """The manifest's entry for it (page.js)."""
@@ -81,12 +86,13 @@ def offers(model: Model, chosen: list[Recipe]) -> list[Offer]:
     """The runs to export, from the recipes the command line chose (one per key)."""
     made: dict[str, Offer] = {}
     for recipe in chosen:
-        visited = tuple(recipe.planned(model.scheduler_config).planned)
+        scheduler = recipe.planned(model.scheduler_config)
+        visited = scheduler.planned
         name = recipe.sampler + ("-karras" if recipe.karras else "")
         key = f"{name}/{'blog' if recipe.blog else len(visited)}"
         label = (f"{recipe.sampler}{' (Karras sigmas)' if recipe.karras else ''}, "
                  f"{'the blog’s schedule' if recipe.blog else f'{len(visited)} steps'}")
-        made[key] = Offer(key, label, recipe, visited)
+        made[key] = Offer(key, label, recipe, scheduler)
     return list(made.values())
 
 
@@ -122,8 +128,8 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     net = SQLUNet(model, recorder)
     program = net.program(height, width)
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
-    runs = {f"{r.key}@{b}": record_run(net, r.recipe, b) for r in chosen for b in range(1, max_batch + 1)}
-    made = [name for r in chosen for name in relations(program, r.recipe.scheduler(model.scheduler_config))]
+    runs = {f"{r.key}@{b}": record_run(net, r.recipe, r.scheduler, b) for r in chosen for b in range(1, max_batch + 1)}
+    made = [name for r in chosen for name in relations(program, r.scheduler)]
     read = set(program.tables())
     tables, blob = _weights([upload for table, upload in recorder.uploads.items() if table in read],  # import's order
                             recorder.half_values_sql)
@@ -172,7 +178,7 @@ def settings_template(model: Model, offer: Offer) -> dict:
     made = provenance.record("generate", model=model.name, digest=model.digest, engine=ENGINE,
                              size=image_size(model.config), batch=BATCH_MARK, seed=SEED_MARK, sampler=recipe.sampler,
                              karras=recipe.karras, eta=0.0, noise=recipe.add_noise,
-                             clip_sample=recipe.scheduler(model.scheduler_config).schedule.clip_sample,
+                             clip_sample=offer.scheduler.schedule.clip_sample,
                              steps=None if recipe.blog else len(offer.timesteps),
                              timesteps=list(recipe.timesteps) if recipe.blog else None)
     return provenance.chunks(made)

@@ -24,21 +24,22 @@ SENTINELS = (3_141_592_653_589_793_238, 2_718_281_828_459_045_235)
 FETCHED_AS = {SAMPLE: "sample", PREDICTION: "prediction"}  # how the page names the pictures it reads back
 
 
-def record_run(net, recipe, batch: int) -> list[dict]:
-    """The ops of one run of `recipe` (sampler, plan) making `batch` images, with the seed as SEED.
+def record_run(net, recipe, scheduler, batch: int) -> list[dict]:
+    """The ops of one run of `recipe` (its `scheduler`, planned) making `batch` images, with the seed
+    as SEED.
 
     `net` is an SQLUNet on DuckDB's recorder (`backends.page_recorder()`). Each op is one of {"sql"},
     {"pass"} (the timesteps, then the UNet program), {"fetch", "as"} (a picture read back: "sample"
     or "prediction"), {"step", "total", "timestep"} (a step finished: the two pictures fetched just
     before it are its x_t and x0)."""
-    records = [[_with_seed(op, seed) for op in _record(net, recipe, batch, seed)] for seed in SENTINELS]
+    records = [[_with_seed(op, seed) for op in _record(net, recipe, scheduler, batch, seed)] for seed in SENTINELS]
     if records[0] != records[1] or not any(SEED in _text(op) for op in records[0]):
         raise SQLDiffusionError("this run's statements depend on the seed other than through the noise's seed; "
                                 "it cannot be exported for a page")
     return records[0]
 
 
-def _record(net, recipe, batch: int, seed: int) -> list[dict]:
+def _record(net, recipe, scheduler, batch: int, seed: int) -> list[dict]:
     engine = net.engine
     engine.ops = []
 
@@ -46,7 +47,7 @@ def _record(net, recipe, batch: int, seed: int) -> list[dict]:
         if isinstance(event, StepFinished):
             engine.ops.append({"step": event.step.index, "total": event.step.total, "timestep": event.step.timestep})
 
-    pipe = SQLDiffusionPipeline(net, recipe.planned(net.model.scheduler_config))
+    pipe = SQLDiffusionPipeline(net, scheduler)  # the plan asked again is kept, not made again
     pipe.set_progress_bar_config(disable=True)
     pipe(batch_size=batch, **recipe.call_arguments(), seed=seed, output_type="latent", on_event=on_event)
     return [{**op, "as": FETCHED_AS.get(op["as"], op["as"])} if "fetch" in op else op for op in engine.ops]
