@@ -22,6 +22,8 @@ import numpy as np
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .errors import SQLDiffusionError
 from .events import Event, StatementFinished, StatementStarted, Step, StepFinished
+from .guidance import RELATIONS as GUIDANCE_RELATIONS
+from .guidance import Guidance
 from .literals import number
 from .model import Model, load_model
 from .pictures import to_pixels
@@ -261,7 +263,7 @@ def image_size(config) -> tuple[int, int]:
 def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
-            class_labels=None, vae: SQLAutoencoder | None = None) -> np.ndarray:
+            class_labels=None, vae: SQLAutoencoder | None = None, guidance: Guidance | None = None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W) or, with `vae`,
     its decoding (the latents scaled as diffusers' pipelines scale them, then decoded, in SQL).
 
@@ -270,7 +272,8 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
     noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
     `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
     `class_labels`: for a class-conditional model, one class per image (or one for all).
-    `scheduler`: its timesteps set.
+    `scheduler`: its timesteps set. `guidance`: classifier-free guidance of a text-conditioned UNet,
+    whose text relation the caller has made.
     """
     engine = net.engine
     timesteps = scheduler.timesteps
@@ -292,11 +295,11 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")
     labels = net.checked_labels(class_labels, shape[0])
-    program = net.program_for(shape)
+    program = net.program_for(shape if guidance is None else (guidance.passes_batch, *shape[1:]))
     decoder = None if vae is None else vae.program_for(DECODE, shape[0], shape[2] * vae.factor, shape[3] * vae.factor)
     try:
         loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=on_step, image=image,
-             on_event=on_event, class_labels=labels)
+             on_event=on_event, class_labels=labels, guidance=guidance)
         return engine.fetch_image(SAMPLE, shape) if vae is None else decode(engine, vae, decoder, shape)
     finally:
         engine.drop(*relations(program, scheduler), *([] if decoder is None else decoded_relations(decoder)))
@@ -317,14 +320,16 @@ def decoded_relations(decoder) -> list[str]:
 
 def relations(program, scheduler: Scheduler) -> list[str]:
     """Every relation a run of `program` with `scheduler` may create."""
-    return [*scheduler.relations(), SAMPLE, TIMESTEPS, CLASS_LABELS, NOISE, *(s.target for s in program.statements)]
+    return [*scheduler.relations(), SAMPLE, TIMESTEPS, CLASS_LABELS, NOISE, *GUIDANCE_RELATIONS,
+            *(s.target for s in program.statements)]
 
 
 def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int], seed: int,
          init_noise: np.ndarray | None = None,
          on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
          image: np.ndarray | None = None, begin: Callable[[], None] | None = None,
-         on_event: Callable[[Event], None] | None = None, class_labels: Sequence[float] | None = None) -> None:
+         on_event: Callable[[Event], None] | None = None, class_labels: Sequence[float] | None = None,
+         guidance: Guidance | None = None) -> None:
     """The statements of a run, for any scheduler: a UNet pass at the pass's timestep (none where
     it is None: RePaint's undo steps), then the scheduler's step, for every pass of its plan;
     leaves the last sample in SAMPLE.
@@ -333,6 +338,8 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
     fetch_image when on_step peeks or on_event watches), so the same loop can be written out as a
     script (`exporters/psql.py`). `begin()`, if given, fills SAMPLE with x_T instead of `start`.
     `class_labels` (checked: `SQLUNet.checked_labels`) go to every pass of a class-conditional model.
+    `guidance`: each pass runs on the unconditional and the conditional batch, and the scheduler steps
+    with their guided combination (`guidance.py`).
     """
     began = time.perf_counter()
     scheduler.begin(engine)
@@ -341,8 +348,7 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
     else:
         start(engine, shape, seed, init_noise, image, scheduler)
     for step, t in zip(scheduler.steps(), scheduler.timesteps):
-        eps = None if t is None else engine.execute(program, [t] * shape[0], *watching(step, on_event),
-                                                    class_labels=class_labels)
+        eps = None if t is None else model_pass(engine, program, t, shape, step, on_event, class_labels, guidance)
         noise = None
         if scheduler.adds_noise(step.index):
             noise = NOISE
@@ -355,6 +361,21 @@ def loop(engine, program, scheduler: Scheduler, shape: tuple[int, int, int, int]
             engine.drop(PREDICTION)
         if on_step:
             on_step(step, lambda: engine.fetch_image(SAMPLE, shape))
+
+
+def model_pass(engine, program, t: float, shape: tuple[int, int, int, int], step: Step,
+               on_event: Callable[[Event], None] | None, class_labels, guidance: Guidance | None) -> str:
+    """One UNet pass on SAMPLE at timestep `t`; the relation holding its (guided) prediction."""
+    if guidance is None:
+        return engine.execute(program, [t] * shape[0], *watching(step, on_event), class_labels=class_labels)
+    guidance.double_sample(engine, shape[1])
+    try:
+        both = engine.execute(program, [t] * guidance.passes_batch, *watching(step, on_event))
+    finally:
+        guidance.restore_sample(engine)
+    guided = guidance.combine(engine, both, shape[1])
+    engine.drop(both)
+    return guided
 
 
 def watching(step: Step, on_event: Callable[[Event], None] | None) -> tuple:
