@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import SQLDiffusionError
-from .latent_editing import encoded_sample, latent_img2img, latent_inpaint
+from .latent_editing import check_blendable, encoded_sample, latent_img2img, latent_inpaint
 from .pictures import load_mask, load_picture
 from .pipeline import (
     OUTPUT_TYPES,
@@ -117,6 +117,16 @@ def strength_scheduler(scheduler: Scheduler, strength: float, num_inference_step
     return run
 
 
+def latent_inpainting_plan(scheduler: Scheduler, strength: float, steps: int) -> Scheduler:
+    """The scheduler of a latent model's inpainting, its plan set: `steps` from noise, or with a
+    `strength` below 1 the last int(steps * strength) of them (as img2img); one UNet pass a step."""
+    check_blendable(scheduler)
+    if strength == 1:
+        scheduler.set_timesteps(steps)
+        return scheduler
+    return strength_scheduler(scheduler, strength, steps)
+
+
 def prepare_pictures(config, image, vae=None) -> tuple[np.ndarray, list[str], tuple[int, int] | None]:
     """A file name, PIL image or array in [-1, 1] as float32 (B, C, H, W) at the model's size (with
     a latent model's autoencoder `vae`, the size and channels of its pictures), the notes on
@@ -130,8 +140,8 @@ def prepare_pictures(config, image, vae=None) -> tuple[np.ndarray, list[str], tu
             array = SQLAutoencoder.checked(array, channels, "pictures")
         return array.astype(np.float32), [], None
     size = image_size(config)
-    if vae is not None:
-        size = (size[0] * vae.factor, size[1] * vae.factor)
+    if vae is not None:  # an SQLAutoencoder or a loaded one (model.Model)
+        size = (size[0] * vae.config.factor, size[1] * vae.config.factor)
     return load_picture(image, channels, size, with_size=True)
 
 
@@ -186,11 +196,7 @@ class SQLInpaintPipeline(SQLImg2ImgPipeline):
             raise SQLDiffusionError("RePaint's jumps are for pixel models; a latent model inpaints as "
                                     "StableDiffusionInpaintPipeline does: drop jump_length and jump_n_sample")
         steps = 50 if num_inference_steps is None else num_inference_steps
-        scheduler = self.run_scheduler(sampler, eta)
-        if strength == 1:
-            scheduler.set_timesteps(steps)
-        else:
-            scheduler = strength_scheduler(scheduler, strength, steps)
+        scheduler = latent_inpainting_plan(self.run_scheduler(sampler, eta), strength, steps)
         pictures = self.prepare(image)
         fill = self.prepare_mask(mask_image, pictures)
         batch = self.batch_of(batch_size, noise, pictures)

@@ -160,13 +160,15 @@ def test_the_edit_command_redraws_in_latent_space(kl, tmp_path):  # noqa: F811
     from PIL import Image
 
     _, _, _, folder, _ = kl
-    Image.fromarray(np.random.default_rng(0).integers(0, 256, (SIDE, SIDE, 3), dtype=np.uint8)).save(tmp_path / "p.png")
+    picture = np.random.default_rng(0).integers(0, 256, (SIDE, SIDE, 3), dtype=np.uint8)
+    Image.fromarray(picture).save(tmp_path / "p.png")
     eps = random_sample(1, 4, LATENT, seed=15)
     np.save(tmp_path / "eps.npy", eps)
-    done = CliRunner().invoke(cli, ["edit", "--model", str(folder), "--image", str(tmp_path / "p.png"), "--strength",
-                                    "0.5", "--sampler", "ddim", "--steps", "4", "--init-noise", str(tmp_path / "eps.npy"),
-                                    "--seed", "3", "--no-ascii", "--quiet", "--out", str(tmp_path / "o.png"),
-                                    "--save-npy", str(tmp_path / "o.npy"), "--save-latents", str(tmp_path / "z.npy")])
+    done = CliRunner().invoke(cli, [
+        "edit", "--model", str(folder), "--image", str(tmp_path / "p.png"), "--strength", "0.5", "--sampler", "ddim",
+        "--steps", "4", "--init-noise", str(tmp_path / "eps.npy"), "--seed", "3", "--no-ascii", "--quiet",
+        "--out", str(tmp_path / "o.png"), "--save-npy", str(tmp_path / "o.npy"),
+        "--save-latents", str(tmp_path / "z.npy")])
     assert done.exit_code == 0, done.output
     pipe = SQLImg2ImgPipeline.from_pretrained(folder)
     pipe.set_progress_bar_config(disable=True)
@@ -176,11 +178,12 @@ def test_the_edit_command_redraws_in_latent_space(kl, tmp_path):  # noqa: F811
     np.testing.assert_array_equal(np.load(tmp_path / "z.npy"), pipe(**options, output_type="latent").images)
 
 
-def test_the_inpaint_invert_and_interpolate_commands_take_a_latent_model(kl, tmp_path):  # noqa: F811
+def test_the_inpaint_and_interpolate_commands_take_a_latent_model(kl, tmp_path):  # noqa: F811
     from PIL import Image
 
     _, _, _, folder, _ = kl
-    Image.fromarray(np.random.default_rng(1).integers(0, 256, (SIDE, SIDE, 3), dtype=np.uint8)).save(tmp_path / "p.png")
+    picture = np.random.default_rng(1).integers(0, 256, (SIDE, SIDE, 3), dtype=np.uint8)
+    Image.fromarray(picture).save(tmp_path / "p.png")
     mask = np.zeros((SIDE, SIDE), np.uint8)
     mask[4:12, 4:12] = 255
     Image.fromarray(mask).save(tmp_path / "m.png")
@@ -190,10 +193,7 @@ def test_the_inpaint_invert_and_interpolate_commands_take_a_latent_model(kl, tmp
                                     "--out", str(tmp_path / "i.png"), "--save-npy", str(tmp_path / "i.npy")])
     assert done.exit_code == 0, done.output
     assert np.load(tmp_path / "i.npy").shape == (1, 3, SIDE, SIDE)
-    done = CliRunner().invoke(cli, ["invert", *common, "--image", str(tmp_path / "p.png"), "--steps", "3",
-                                    "--save-npy", str(tmp_path / "x.npy"), "--out", str(tmp_path / "again.png")])
-    assert done.exit_code == 0, done.output
-    assert np.load(tmp_path / "x.npy").shape == (1, 4, LATENT, LATENT)
+    # invert: this folder's scheduler spaces its steps linspace, which DDIM inversion refuses (in Python above)
     done = CliRunner().invoke(cli, ["interpolate", *common, "--seeds", "1,2", "--frames", "3", "--steps", "3",
                                     "--out", str(tmp_path / "s.png"), "--save-npy", str(tmp_path / "f.npy")])
     assert done.exit_code == 0, done.output

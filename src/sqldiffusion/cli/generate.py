@@ -154,8 +154,9 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
         check_fits(loaded.config, *size, batch, max_memory, trajectory=gif_peak_bytes(
             passes + (x_t is not None or image is not None), batch, loaded.config.in_channels, *size, pairs=True))
     picture = None
-    if image is not None:
-        picture, notes = pictures.load_picture(image, loaded.config.in_channels, image_size(loaded.config), "--image")
+    if image is not None:  # a latent model's pictures: its autoencoder's channels, at the decoded size
+        channels = (loaded.autoencoder or loaded).config.in_channels
+        picture, notes = pictures.load_picture(image, channels, size, "--image")
         for note in notes:
             say(note)
     say(f"loading {loaded.name} into {where(engine, database)}")
@@ -175,8 +176,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="array",
                   on_event=keeping_pairs(frames) if gif is not None else None,
                   callback=keeping_last(latents) if save_latents is not None else None)
-    pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net)) if picture is None else \
-        SQLImg2ImgPipeline(net, scheduler)
+    kind = SQLDiffusionPipeline if picture is None else SQLImg2ImgPipeline
+    pipe = kind(net, scheduler, autoencoder_of(loaded, net))
     pipe.set_progress_bar_config(disable=True if quiet else None)
     if picture is None:
         samples = pipe(batch_size=batch, init_noise=x_t, **common).images
@@ -199,9 +200,6 @@ def check_latent_options(loaded, image, gif, save_latents) -> None:
             raise SQLDiffusionError("--save-latents applies to latent models (a pipeline folder with a vae or vqvae); "
                                     "this model's samples are its pictures: use --save-npy")
         return
-    if image is not None:
-        raise SQLDiffusionError("edit redraws pictures with pixel models; image-to-image in a latent model's space is "
-                                "not written yet")
     if gif is not None:
         raise SQLDiffusionError("--gif draws a pixel model's steps; a latent model's steps are latents, whose previews "
                                 "are not written yet: drop --gif")
