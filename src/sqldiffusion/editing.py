@@ -37,6 +37,7 @@ from .pipeline import (
     loop,
     relations,
     resolve_seed,
+    sample_size,
     start,
 )
 from .preflight import check_fits
@@ -56,7 +57,8 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
                  generator=None, sampler: str | None = "ddpm", eta: float = 0.0, add_noise: bool = True,
                  noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
-                 on_event=None, return_dict: bool = True, class_labels=None, sample_mode: str = "sample"):
+                 on_event=None, return_dict: bool = True, class_labels=None, sample_mode: str = "sample",
+                 height: int | None = None, width: int | None = None):
         """Redraw `image` (a file name, a PIL image, or a float32 (C, H, W) / (B, C, H, W) array in
         [-1, 1]): noised to the first of the last int(N * strength) timesteps of the N-step plan (or
         of `timesteps`), then denoised from there. `batch_size` pictures of one image (each with its
@@ -67,7 +69,9 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         A latent model (`pipe.vae`) edits as StableDiffusionImg2ImgPipeline: the picture encoded in
         SQL (an AutoencoderKL's latents a sample of its distribution, `sample_mode="sample"`, or its
         mean, "argmax"), scaled, noised (`noise`: the latents' shape) and denoised, then decoded
-        ("latent": the final latents). Every argument is checked before the first statement runs.
+        ("latent": the final latents). `height`, `width`: the size a picture file is resized to (as
+        `SQLDiffusionPipeline`'s; an array is taken at its own). Every argument is checked before the
+        first statement runs.
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
@@ -75,7 +79,7 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
             self.unet.model.pixel_model("SQLImg2ImgPipeline")
         scheduler = strength_scheduler(self.run_scheduler(sampler, eta, add_noise), strength, num_inference_steps,
                                        timesteps)
-        pictures = self.prepare(image)
+        pictures = self.prepare(image, height, width)
         batch = batch_size or (len(noise) if noise is not None else len(pictures))
         if len(pictures) not in (1, batch):
             raise SQLDiffusionError(f"{len(pictures)} pictures for a batch of {batch}; give one, or one per image")
@@ -97,10 +101,13 @@ class SQLImg2ImgPipeline(SQLDiffusionPipeline):
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
-    def prepare(self, image) -> np.ndarray:
+    def prepare(self, image, height: int | None = None, width: int | None = None) -> np.ndarray:
         """The picture(s) as float32 (B, C, H, W) in [-1, 1] at the model's size (a latent model's:
-        its pictures'); notes on what was changed to get there in `notes`."""
-        array, self.notes, self.picture_size = prepare_pictures(self.unet.config, image, self.vae)
+        its pictures'; or `height` x `width`); notes on what was changed to get there in `notes`."""
+        factor = self.vae.factor if self.vae is not None else 1
+        size = sample_size(self.unet.config, factor, height, width)
+        array, self.notes, self.picture_size = prepare_pictures(self.unet.config, image, self.vae,
+                                                                (size[0] * factor, size[1] * factor))
         return array
 
 
@@ -127,10 +134,11 @@ def latent_inpainting_plan(scheduler: Scheduler, strength: float, steps: int) ->
     return strength_scheduler(scheduler, strength, steps)
 
 
-def prepare_pictures(config, image, vae=None) -> tuple[np.ndarray, list[str], tuple[int, int] | None]:
+def prepare_pictures(config, image, vae=None, size: tuple[int, int] | None = None
+                     ) -> tuple[np.ndarray, list[str], tuple[int, int] | None]:
     """A file name, PIL image or array in [-1, 1] as float32 (B, C, H, W) at the model's size (with
-    a latent model's autoencoder `vae`, the size and channels of its pictures), the notes on
-    converting it, and the picture's own size (None for an array)."""
+    a latent model's autoencoder `vae`, the size and channels of its pictures; or `size`), the notes
+    on converting it, and the picture's own size (None for an array)."""
     channels = config.in_channels if vae is None else vae.config.in_channels
     if isinstance(image, np.ndarray):
         array = image[None] if image.ndim == 3 else image
@@ -139,9 +147,10 @@ def prepare_pictures(config, image, vae=None) -> tuple[np.ndarray, list[str], tu
         if vae is not None:
             array = SQLAutoencoder.checked(array, channels, "pictures")
         return array.astype(np.float32), [], None
-    size = image_size(config)
-    if vae is not None:  # an SQLAutoencoder or a loaded one (model.Model)
-        size = (size[0] * vae.config.factor, size[1] * vae.config.factor)
+    if size is None:
+        size = image_size(config)
+        if vae is not None:  # an SQLAutoencoder or a loaded one (model.Model)
+            size = (size[0] * vae.config.factor, size[1] * vae.config.factor)
     return load_picture(image, channels, size, with_size=True)
 
 

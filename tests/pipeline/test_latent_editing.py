@@ -216,3 +216,62 @@ def test_a_pixel_model_takes_no_latent_inpainting_options(small_model):
     pipe = SQLInpaintPipeline.from_pretrained(folder)
     with pytest.raises(SQLDiffusionError, match="RePaint, which takes no sampler"):
         pipe(np.zeros((1, 3, 16, 16), np.float32), np.eye(16), sampler="ddim")
+
+
+# ---- --height and --width ----------------------------------------------------------------------
+
+def test_height_and_width_of_a_latent_model_are_the_pictures(kl, tmp_path):  # noqa: F811
+    """A latent model's pictures at another size: latents of that size over the autoencoder's
+    factor, the same as the loop from a latent x_T of that size; the command line as Python."""
+    _, _, _, folder, _ = kl
+    pipe = SQLDiffusionPipeline.from_pretrained(folder)
+    pipe.set_progress_bar_config(disable=True)
+    options = dict(num_inference_steps=2, sampler="ddim", seed=4)
+    got = pipe(height=8, width=24, output_type="latent", **options).images
+    assert got.shape == (1, 4, 4, 12)
+    x_t = pipe.unet.engine  # the same noise, given: SQL's stream 0 of the seed
+    x_t.create(NOISE, x_t.dialect.gaussian_noise((1, 4, 4, 12), 4, 0))
+    noise = x_t.fetch_image(NOISE, (1, 4, 4, 12))
+    x_t.drop(NOISE)
+    np.testing.assert_array_equal(got, pipe(init_noise=noise, output_type="latent", **options).images)
+    done = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--height", "8", "--width", "24",
+                                    "--sampler", "ddim", "--steps", "2", "--seed", "4", "--no-ascii", "--quiet",
+                                    "--out", str(tmp_path / "o.png"), "--save-npy", str(tmp_path / "o.npy")])
+    assert done.exit_code == 0, done.output
+    np.testing.assert_array_equal(np.load(tmp_path / "o.npy"),
+                                  pipe(height=8, width=24, output_type="array", **options).images)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--height", "10"], "give positive multiples of 4 (its UNet halves 1 times, on latents 2 times smaller)"),
+    (["--width", "0"], "give positive multiples of 4"),
+])
+def test_a_size_the_model_cannot_take_is_one_line(kl, tmp_path, args, words):  # noqa: F811
+    _, _, _, folder, _ = kl
+    done = CliRunner().invoke(cli, ["generate", "--model", str(folder), *args, "--out", str(tmp_path / "o.png")])
+    assert isinstance(done.exception, SQLDiffusionError) and words in str(done.exception), done.output
+    assert "\n" not in str(done.exception) and not (tmp_path / "o.png").exists()
+
+
+def test_height_and_width_of_a_pixel_model(small_model, tmp_path):
+    """A pixel model's samples at another size, by the command line and Python alike; edit too."""
+    _, folder = small_model
+    done = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--height", "8", "--width", "24",
+                                    "--timesteps", "500,0", "--sampler", "ddim", "--no-ascii", "--quiet",
+                                    "--out", str(tmp_path / "o.png"), "--save-npy", str(tmp_path / "o.npy")])
+    assert done.exit_code == 0, done.output
+    pipe = SQLDiffusionPipeline.from_pretrained(folder)
+    pipe.set_progress_bar_config(disable=True)
+    expected = pipe(height=8, width=24, timesteps=[500, 0], sampler="ddim", seed=0, output_type="array").images
+    assert expected.shape == (1, 3, 8, 24)
+    np.testing.assert_array_equal(np.load(tmp_path / "o.npy"), expected)
+    edited = SQLImg2ImgPipeline.from_pretrained(folder)(
+        image=_png(tmp_path), strength=0.5, timesteps=[500, 0], height=8, width=24, output_type="array").images
+    assert edited.shape == (1, 3, 8, 24)
+
+
+def _png(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(tmp_path / "red.png")
+    return str(tmp_path / "red.png")

@@ -111,12 +111,12 @@ def edit(image, strength, **options) -> None:
 def _sample(model, vae, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed,
             class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents,
             quiet, force, image=None,
-            strength=None) -> None:
+            strength=None, height=None, width=None) -> None:
     from .. import pictures, provenance
     from ..editing import SQLImg2ImgPipeline, strength_scheduler
     from ..model import Model, load_model
     from ..outputs import check_distinct, check_output
-    from ..pipeline import SQLDiffusionPipeline, autoencoder_of, image_size
+    from ..pipeline import SQLDiffusionPipeline, autoencoder_of
     from ..preflight import check_fits
     from ..schedulers import sampler_of_config
     from ..sql_unet import SQLUNet
@@ -128,7 +128,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     scheduler = recipe.scheduler(loaded.scheduler_config)  # its options checked
     check_latent_options(loaded, image, gif, save_latents)
     labels = class_labels_of(class_label, loaded.config)
-    x_t = read_init_noise(init_noise, loaded.config, editing=image is not None) if init_noise else None
+    sized_edit = image is not None and (height, width) == (None, None)  # noise of the model's own size
+    x_t = read_init_noise(init_noise, loaded.config, editing=sized_edit) if init_noise else None
     if x_t is not None:
         held = len(x_t)
         if batch is not None and batch != held:
@@ -144,7 +145,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
         check_distinct(("--save-latents", save_latents),
                        *((o, p) for o, p in (("--out", out), ("--save-npy", save_npy))))
     say = saying(quiet)
-    size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
+    size = sized(loaded, x_t, height, width, init_noise)
     check_fits(loaded.config, *size, batch, max_memory)  # before the engine starts
     size = check_decoder_fits(loaded, size, batch, max_memory)  # the pictures' size
     recipe.plan(scheduler)
@@ -180,7 +181,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     pipe = kind(net, scheduler, autoencoder_of(loaded, net))
     pipe.set_progress_bar_config(disable=True if quiet else None)
     if picture is None:
-        samples = pipe(batch_size=batch, init_noise=x_t, **common).images
+        samples = pipe(batch_size=batch, init_noise=x_t, height=height, width=width, **common).images
     else:
         samples = pipe(image=picture, strength=strength, batch_size=batch, noise=x_t, sampler=None, **common).images
     elapsed = time.perf_counter() - began
@@ -190,6 +191,21 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
                    latents=(save_latents, latents[-1]) if latents else None)
     written = ", ".join(str(p) for p in (out, gif, save_npy, save_latents) if p is not None)
     say(f"{len(samples)} image(s), {len(run.planned)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+def sized(loaded, x_t, height, width, init_noise) -> tuple[int, int]:
+    """The UNet's samples' size: --height and --width (the pictures'; for a latent model over its
+    autoencoder's factor), or --init-noise's, or the model's own; one line where they disagree."""
+    from ..pipeline import sample_size
+
+    factor = loaded.autoencoder.config.factor if loaded.autoencoder is not None else 1
+    size = sample_size(loaded.config, factor, height, width)
+    if x_t is None:
+        return size
+    if (height, width) != (None, None) and tuple(x_t.shape[-2:]) != size:
+        raise SQLDiffusionError(f"--init-noise {init_noise} is {x_t.shape[-2]}x{x_t.shape[-1]}, but --height and "
+                                f"--width ask for samples of {size[0]}x{size[1]}; give one or the other")
+    return tuple(x_t.shape[-2:]) if (height, width) == (None, None) else size
 
 
 def check_latent_options(loaded, image, gif, save_latents) -> None:
