@@ -22,6 +22,7 @@ import numpy as np
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .errors import SQLDiffusionError
 from .events import Event, StatementFinished, StatementStarted, Step, StepFinished
+from .graph.unet import smallest_size
 from .guidance import RELATIONS as GUIDANCE_RELATIONS
 from .guidance import Guidance
 from .literals import number
@@ -126,7 +127,8 @@ class SQLDiffusionPipeline:
                  init_noise: np.ndarray | None = None, output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
                  on_event: Callable[[Event], None] | None = None, return_dict: bool = True,
-                 use_karras_sigmas: bool | None = None, class_labels: int | Sequence[int] | None = None):
+                 use_karras_sigmas: bool | None = None, class_labels: int | Sequence[int] | None = None,
+                 height: int | None = None, width: int | None = None):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
         the command line's default is DPM-Solver++ 2M SDE with Karras sigmas, 8 steps), and to one pass
@@ -150,6 +152,10 @@ class SQLDiffusionPipeline:
         `sampler`, `eta`, `add_noise` and `use_karras_sigmas` run another scheduler than
         `pipe.scheduler` for this call (see `run_scheduler`).
 
+        `height`, `width`: the pictures' size (by default the UNet's sample_size, times the
+        autoencoder's factor for a latent model); multiples of that factor times the UNet's
+        smallest side (`sample_size`).
+
         `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
         gets every statement as it starts and finishes and, after every step, x_t and the predicted
         clean picture x0 (`sqldiffusion.events`).
@@ -165,9 +171,14 @@ class SQLDiffusionPipeline:
         if class_labels is None:
             class_labels = default_labels(self.unet.config, batch, seed)
         vae = None if output_type == "latent" else self.vae
+        size = sample_size(self.unet.config, self.vae.factor if self.vae is not None else 1, height, width)
+        if init_noise is not None and (height, width) != (None, None) and tuple(np.shape(init_noise)[-2:]) != size:
+            raise SQLDiffusionError(f"init_noise is {np.shape(init_noise)[-2]}x{np.shape(init_noise)[-1]}, but height "
+                                    f"and width ask for samples of {size[0]}x{size[1]}; give one or the other")
         with self.progress_bar(len(scheduler.timesteps)) as bar:
             samples = denoise(self.unet, scheduler, batch=batch_size, seed=seed, init_noise=init_noise,
-                              on_step=advancing(bar, callback), on_event=on_event, class_labels=class_labels, vae=vae)
+                              on_step=advancing(bar, callback), on_event=on_event, class_labels=class_labels, vae=vae,
+                              size=size)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -260,10 +271,30 @@ def image_size(config) -> tuple[int, int]:
     return int(size), int(size)
 
 
+def sample_size(config, factor: int = 1, height: int | None = None, width: int | None = None) -> tuple[int, int]:
+    """The UNet's sample size for pictures of `height` x `width` (either None: the model's own, its
+    sample_size times the autoencoder's `factor`, 1 for a pixel model); one line unless each is a
+    multiple of `factor` times the UNet's smallest side."""
+    own = image_size(config)
+    if height is None and width is None:
+        return own
+    height = own[0] * factor if height is None else height
+    width = own[1] * factor if width is None else width
+    step = factor * smallest_size(config)
+    if isinstance(height, bool) or isinstance(width, bool) or not all(isinstance(v, (int, np.integer))
+                                                                      for v in (height, width)) \
+            or height < 1 or width < 1 or height % step or width % step:
+        raise SQLDiffusionError(f"height and width {height}x{width} do not fit this model: give positive multiples of "
+                                f"{step} (its UNet halves {smallest_size(config).bit_length() - 1} times"
+                                + (f", on latents {factor} times smaller)" if factor > 1 else ")"))
+    return height // factor, width // factor
+
+
 def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, init_noise: np.ndarray | None = None,
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
-            class_labels=None, vae: SQLAutoencoder | None = None, guidance: Guidance | None = None) -> np.ndarray:
+            class_labels=None, vae: SQLAutoencoder | None = None, size: tuple[int, int] | None = None,
+            guidance: Guidance | None = None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W) or, with `vae`,
     its decoding (the latents scaled as diffusers' pipelines scale them, then decoded, in SQL).
 
@@ -272,8 +303,8 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
     noise or by `init_noise` (image-to-image). `on_step(step, peek)` is called after each step;
     `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
     `class_labels`: for a class-conditional model, one class per image (or one for all).
-    `scheduler`: its timesteps set. `guidance`: classifier-free guidance of a text-conditioned UNet,
-    whose text relation the caller has made.
+    `scheduler`: its timesteps set. `size`: the samples' (height, width) from noise (None: the model's).
+    `guidance`: classifier-free guidance of a text-conditioned UNet, whose text relation the caller has made.
     """
     engine = net.engine
     timesteps = scheduler.timesteps
@@ -290,7 +321,7 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
     else:
         if batch < 1:
             raise SQLDiffusionError(f"batch size must be at least 1 (got {batch})")
-        shape = (batch, net.config.in_channels, *image_size(net.config))
+        shape = (batch, net.config.in_channels, *(size or image_size(net.config)))
     if net.config.out_channels != net.config.in_channels:
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")

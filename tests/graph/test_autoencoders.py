@@ -130,6 +130,27 @@ def test_a_kl_sample_draws_its_noise_in_sql(saved, duckdb):
     np.testing.assert_array_equal(got, vae.encode(PICTURES, seed=7))
 
 
+def test_a_kl_without_quant_convs_as_diffusers(tmp_path, duckdb):
+    """Newer configs' use_quant_conv and use_post_quant_conv false: the distribution's mean and
+    log-variance are conv_out's halves, and the latents go to the decoder as they are."""
+    model = make("AutoencoderKL", {**KL, "use_quant_conv": False, "use_post_quant_conv": False})
+    assert model.quant_conv is None and model.post_quant_conv is None
+    model.save_pretrained(tmp_path / "vae")
+    vae = SQLAutoencoder(tmp_path / "vae", duckdb)
+    latents = LATENTS["AutoencoderKL"]
+    assert_close(vae.decode(latents), decoded(model, latents))
+    assert_close(vae.encode(PICTURES), encoded(model, PICTURES))
+    shape = (2, 4, SIZE // 2, SIZE // 2)
+    duckdb.create(NOISE, duckdb.dialect.gaussian_noise(shape, 5, 0))
+    try:
+        noise = duckdb.fetch_image(NOISE, shape)
+    finally:
+        duckdb.drop(NOISE)
+    with torch.no_grad():
+        dist = model.encode(torch.from_numpy(PICTURES)).latent_dist
+    assert_close(vae.encode(PICTURES, seed=5), (dist.mean + dist.std * torch.from_numpy(noise)).numpy())
+
+
 def test_the_pipelines_read_the_scaling_from_the_config(saved, duckdb):
     kl = SQLAutoencoder(saved["AutoencoderKL"][1], duckdb)
     assert (kl.scaling_factor, kl.shift_factor, kl.factor, kl.latent_channels) == (0.5, 0.125, 2, 4)
@@ -163,7 +184,7 @@ def test_an_autoencoder_class_we_do_not_run_is_refused_in_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("name, option, value", [
-    ("VQModel", "norm_type", "spatial"), ("AutoencoderKL", "use_quant_conv", False),
+    ("VQModel", "norm_type", "spatial"),
     ("AutoencoderKL", "act_fn", "gelu"), ("AutoencoderTiny", "upsample_fn", "bilinear"),
     ("VQModel", "lookup_from_codebook", True)])
 def test_options_we_do_not_run_are_refused_naming_them(tmp_path, name, option, value):

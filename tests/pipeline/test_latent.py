@@ -180,10 +180,7 @@ def test_a_latent_model_is_read_whole_from_its_pipeline_folder(ldm):
     assert SQLUNet(model).config.in_channels == model.autoencoder.config.embed_dim
 
 
-@pytest.mark.parametrize("command", [
-    ["inpaint", "--image", "P", "--mask", "P"], ["invert", "--image", "P", "--save-npy", "x.npy"],
-    ["interpolate", "--seeds", "1,2"], ["export-sql"], ["export-web", "site"], ["figures", "--out", "figs"],
-])
+@pytest.mark.parametrize("command", [["export-sql"], ["export-web", "site"], ["figures", "--out", "figs"]])
 def test_the_commands_that_run_pixel_models_alone_say_so_in_one_line(ldm, tmp_path, command):
     """A latent model's samples are no picture: a command that would show them as one refuses it."""
     from PIL import Image
@@ -195,11 +192,3 @@ def test_the_commands_that_run_pixel_models_alone_say_so_in_one_line(ldm, tmp_pa
     done = CliRunner().invoke(cli, [*args, "--model", str(folder)])
     assert isinstance(done.exception, SQLDiffusionError), done.output
     assert "runs pixel models for now" in str(done.exception) and "\n" not in str(done.exception)
-
-
-def test_the_image_to_image_pipelines_refuse_a_latent_model(ldm):
-    from sqldiffusion import SQLImg2ImgPipeline
-
-    _, folder = ldm
-    pipe = SQLImg2ImgPipeline.from_pretrained(folder)
-    assert "runs pixel models for now" in error_of(pipe, np.zeros((1, 3, 16, 16), np.float32))

@@ -25,8 +25,11 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
         table = tensors[f"{p}.weight"]
         return _with_bias(table.T, np.zeros(table.shape[1], dtype=np.float32))
     if layer.packing == "conv3x3":
-        weight = tensors[f"{p}.weight"]  # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
-        return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), bias_of(tensors, p))
+        weight, bias = tensors[f"{p}.weight"], bias_of(tensors, p)
+        if layer.rows is not None:  # some of its output channels (an AutoencoderKL's conv_out halves)
+            weight, bias = weight[slice(*layer.rows)], bias[slice(*layer.rows)]
+        # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
+        return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), bias)
     if layer.packing == "qkv":
         base = p.removesuffix(".qkv")
         rows = [_with_bias(tensors[f"{base}.to_{k}.weight"], tensors[f"{base}.to_{k}.bias"]) for k in "qkv"]
@@ -50,6 +53,8 @@ def matrix_shape(layer: Layer) -> tuple[int, int]:
         return features, classes + 1
     if layer.packing == "conv3x3":
         out, cin, ky, kx = shapes[f"{p}.weight"]
+        if layer.rows is not None:
+            out = len(range(out)[slice(*layer.rows)])
         return out, cin * ky * kx + 1
     if layer.packing == "qkv":
         base = p.removesuffix(".qkv")

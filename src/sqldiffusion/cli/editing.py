@@ -26,6 +26,9 @@ from .writing import check_outputs, gif_peak_bytes, keeping, save_gif, show_and_
 @click.option("--jump-n-sample", default=5, show_default=True, type=click.IntRange(min=1),
               help="Times each stretch is resampled (RePaintPipeline: 10).")
 @click.option("--eta", default=0.0, show_default=True, type=float, help="Noise of the fill-in steps, 0 to 1.")
+@click.option("--sampler", help="Latent models: the sampler (as generate's) [default: the model's scheduler].")
+@click.option("--strength", default=1.0, show_default=True, type=float,
+              help="Latent models: 1 fills in from noise; below 1, from the picture noised part of the way.")
 @click.option("--model", "-m", default="demo", show_default=True, help="'demo', a model folder or a Hub id.")
 @engine_options
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the SQL noise.")
@@ -39,16 +42,32 @@ from .writing import check_outputs, gif_peak_bytes, keeping, save_gif, show_and_
 @click.option("--save-npy", type=click.Path(dir_okay=False, path_type=Path), help="Write the final sample (.npy).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or messages.")
 @force_option
-def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, database, max_memory, seed,
-            batch, out, gif,
-            show_ascii, colour, save_npy, quiet, force) -> None:
+def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, sampler, strength, model, engine, database,
+            max_memory, seed, batch, out, gif, show_ascii, colour, save_npy, quiet, force) -> None:
     """Inpainting by RePaint: fill in the white part of the mask, keep the rest of the picture.
 
-    Every UNet pass, step, re-noising jump and blend with the kept pixels runs in SQL.
+    Every UNet pass, step, re-noising jump and blend with the kept pixels runs in SQL. A latent
+    model inpaints in its latent space as diffusers' StableDiffusionInpaintPipeline does (with
+    --sampler and --strength; no jumps).
     """
+    from ..model import load_model
+
+    loaded = load_model(model)
+    if loaded.autoencoder is not None:
+        return latent_inpaint(loaded, image, mask, steps, eta, sampler, strength, engine, database, max_memory, seed,
+                              batch, out, gif, show_ascii, colour, save_npy, quiet, force)
+    if sampler is not None or strength != 1:
+        raise SQLDiffusionError("--sampler and --strength are for latent models; a pixel model inpaints by RePaint "
+                                "(--steps, --jump-length, --jump-n-sample)")
+    _repaint(image, mask, steps, jump_length, jump_n_sample, eta, loaded, engine, database, max_memory, seed, batch,
+             out, gif, show_ascii, colour, save_npy, quiet, force)
+
+
+def _repaint(image, mask, steps, jump_length, jump_n_sample, eta, loaded, engine, database, max_memory, seed,
+             batch, out, gif, show_ascii, colour, save_npy, quiet, force) -> None:
+    """inpaint of a pixel model: RePaint."""
     from .. import provenance
     from ..editing import SQLInpaintPipeline
-    from ..model import load_model
     from ..pictures import MAX_PICTURE_BYTES, load_mask, load_picture
     from ..pipeline import image_size
     from ..preflight import check_fits
@@ -57,7 +76,7 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, model, engine, 
 
     out, gif, save_npy, settings_json = check_outputs(out, gif, save_npy, force)
     say = saying(quiet)
-    loaded = load_model(model).pixel_model("inpaint")
+    model = loaded.name
     scheduler = RePaintScheduler.from_config(loaded.scheduler_config, eta=eta)
     scheduler.set_timesteps(steps, jump_length, jump_n_sample)  # refused unbuilt if too long
     visited = scheduler.planned
@@ -122,7 +141,7 @@ def invert(image, steps, save_npy, out, model, engine, database, max_memory, qui
     pictures.save_npy(save_npy, x_t)
     write_settings(settings_json, made)
     if out is not None:
-        again = pipe(num_inference_steps=steps, sampler="ddim", init_noise=x_t, output_type="latent").images
+        again = pipe(num_inference_steps=steps, sampler="ddim", init_noise=x_t, output_type="array").images
         pictures.save_png(out, pictures.grid(pictures.to_pixels(again), scale=pictures.enlargement(again.shape[-1])),
                           provenance.chunks(made))
         error = np.abs(pictures.to_pixels(again).astype(int) - pictures.to_pixels(picture).astype(int)).mean()
@@ -163,23 +182,28 @@ def interpolate(seeds, images, frames, steps, model, engine, database, max_memor
     from ..pipeline import image_size
     from ..preflight import check_fits, gif_bytes
 
-    loaded = load_model(model).pixel_model("interpolate")
-    size = image_size(loaded.config)
+    loaded = load_model(model)
+    size = image_size(loaded.config)  # the UNet's samples; a latent model's pictures are its decoder's
+    if loaded.autoencoder is not None:
+        size = tuple(side * loaded.autoencoder.config.factor for side in size)
+        check_fits(loaded.autoencoder.config, *size, frames, max_memory, batch_option="--frames")
     scale = pictures.enlargement(size[0], 128)
     # before the engine starts: the frames are one batch; --gif shows them there and back, enlarged
     trajectory = gif_bytes(frames + max(frames - 2, 0), size[0] * scale * size[1] * scale) if gif is not None else 0
-    check_fits(loaded.config, *size, frames, max_memory, trajectory=trajectory, batch_option="--frames")
+    check_fits(loaded.config, *image_size(loaded.config), frames, max_memory, trajectory=trajectory,
+               batch_option="--frames")
     ends = None
     if names is not None:
         ends = []
         for name in names:
-            array, notes, _ = prepare_pictures(loaded.config, pictures.open_picture(name, "--images"))
+            array, notes, _ = prepare_pictures(loaded.config, pictures.open_picture(name, "--images"),
+                                               loaded.autoencoder)
             ends.append(array)
             for note in notes:
                 say(f"{name}: {note}")
     pipe, _ = pipeline_with_picture(loaded, engine, database, max_memory, None, say)
     pipe.set_progress_bar_config(disable=True if quiet else None)
-    samples = editing.interpolate(pipe, frames, pair, ends, steps, "latent").images
+    samples = editing.interpolate(pipe, frames, pair, ends, steps, "array").images
     made = provenance.record(
         "interpolate", model=loaded.name, digest=loaded.digest, engine=engine, size=size, batch=frames, seed=None,
         sampler="ddim", eta=0.0, steps=steps, frames=frames, seeds=list(pair) if names is None else None,
@@ -203,14 +227,66 @@ def pipeline_with_picture(model, engine, database, max_memory, image, say):
     from ..editing import prepare_pictures
     from ..model import Model, load_model
     from ..pictures import open_picture
-    from ..pipeline import SQLDiffusionPipeline
+    from ..pipeline import SQLDiffusionPipeline, autoencoder_of
     from ..sql_unet import SQLUNet
 
-    loaded = (model if isinstance(model, Model) else load_model(model)).pixel_model("invert and interpolate")
+    loaded = model if isinstance(model, Model) else load_model(model)
     picture = None
-    if image is not None:
-        picture, notes, _ = prepare_pictures(loaded.config, open_picture(image, "--image"))
+    if image is not None:  # a latent model's: at its decoder's size, encoded in the engine
+        picture, notes, _ = prepare_pictures(loaded.config, open_picture(image, "--image"), loaded.autoencoder)
         for note in notes:
             say(note)
     say(f"loading {loaded.name} into {where(engine, database)}")
-    return SQLDiffusionPipeline(SQLUNet(loaded, engine, database, max_memory=max_memory)), picture
+    net = SQLUNet(loaded, engine, database, max_memory=max_memory)
+    return SQLDiffusionPipeline(net, vae=autoencoder_of(loaded, net)), picture
+
+
+def latent_inpaint(loaded, image, mask, steps, eta, sampler, strength, engine, database, max_memory, seed, batch,
+                   out, gif, show_ascii, colour, save_npy, quiet, force) -> None:
+    """inpaint of a latent model: StableDiffusionInpaintPipeline's blend of the known latents, in SQL."""
+    from click.core import ParameterSource
+
+    from .. import provenance
+    from ..editing import SQLInpaintPipeline, latent_inpainting_plan
+    from ..pictures import MAX_PICTURE_BYTES, load_mask, load_picture
+    from ..pipeline import autoencoder_of, image_size
+    from ..preflight import check_fits
+    from ..schedulers import make_scheduler, scheduler_from_config
+    from ..sql_unet import SQLUNet
+
+    context = click.get_current_context()
+    if any(context.get_parameter_source(o) == ParameterSource.COMMANDLINE for o in ("jump_length", "jump_n_sample")):
+        raise SQLDiffusionError("--jump-length and --jump-n-sample are RePaint's, for pixel models; a latent model "
+                                "inpaints as StableDiffusionInpaintPipeline does: drop them")
+    if gif is not None:
+        raise SQLDiffusionError("--gif draws a pixel model's steps; a latent model's steps are latents: drop --gif")
+    out, _, save_npy, settings_json = check_outputs(out, None, save_npy, force)
+    say = saying(quiet)
+    base = scheduler_from_config(loaded.scheduler_config)  # checked before the engine starts, as the pipeline's
+    name = base.name if sampler is None else sampler
+    pipe_scheduler = latent_inpainting_plan(make_scheduler(name, base.config, eta, True, base.karras and
+                                                           name == base.name), strength, steps)
+    latents, vae = image_size(loaded.config), loaded.autoencoder
+    size = tuple(side * vae.config.factor for side in latents)
+    check_fits(loaded.config, *latents, batch, max_memory)
+    check_fits(vae.config, *size, batch, max_memory)
+    picture, notes, original = load_picture(image, vae.config.in_channels, size, "--image", with_size=True)
+    fill = load_mask(mask, 1, size, original, "--mask")
+    for note in notes:
+        say(note)
+    say(f"loading {loaded.name} into {where(engine, database)}; {len(pipe_scheduler.timesteps)} steps")
+    net = SQLUNet(loaded, engine, database, max_memory=max_memory)
+    pipe = SQLInpaintPipeline(net, vae=autoencoder_of(loaded, net))
+    made = provenance.record("inpaint", model=loaded.name, digest=loaded.digest, engine=engine, size=size,
+                             autoencoder_digest=vae.digest, batch=batch, seed=seed, sampler=pipe_scheduler.name,
+                             eta=eta, steps=steps, strength=strength,
+                             image_sha256=provenance.file_sha256(image, MAX_PICTURE_BYTES, "--image"),
+                             mask_sha256=provenance.file_sha256(mask, MAX_PICTURE_BYTES, "--mask"))
+    pipe.set_progress_bar_config(disable=True if quiet else None)
+    began = time.perf_counter()
+    samples = pipe(image=picture, mask_image=fill, num_inference_steps=steps, eta=eta, batch_size=batch, seed=seed,
+                   sampler=sampler, strength=strength, output_type="array").images
+    elapsed = time.perf_counter() - began
+    show_and_write(samples, [], None, out, None, save_npy, show_ascii, colour, made, settings_json)
+    written = ", ".join(str(p) for p in (out, save_npy) if p is not None)
+    say(f"{len(samples)} image(s), {len(pipe_scheduler.timesteps)} steps, {elapsed:.1f} s in SQL; wrote {written}")

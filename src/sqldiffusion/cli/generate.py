@@ -111,12 +111,12 @@ def edit(image, strength, **options) -> None:
 def _sample(model, vae, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed,
             class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents,
             quiet, force, image=None,
-            strength=None) -> None:
+            strength=None, height=None, width=None) -> None:
     from .. import pictures, provenance
     from ..editing import SQLImg2ImgPipeline, strength_scheduler
     from ..model import Model, load_model
     from ..outputs import check_distinct, check_output
-    from ..pipeline import SQLDiffusionPipeline, autoencoder_of, image_size
+    from ..pipeline import SQLDiffusionPipeline, autoencoder_of
     from ..preflight import check_fits
     from ..schedulers import sampler_of_config
     from ..sql_unet import SQLUNet
@@ -128,7 +128,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     scheduler = recipe.scheduler(loaded.scheduler_config)  # its options checked
     check_latent_options(loaded, image, gif, save_latents)
     labels = class_labels_of(class_label, loaded.config)
-    x_t = read_init_noise(init_noise, loaded.config, editing=image is not None) if init_noise else None
+    sized_edit = image is not None and (height, width) == (None, None)  # noise of the model's own size
+    x_t = read_init_noise(init_noise, loaded.config, editing=sized_edit) if init_noise else None
     if x_t is not None:
         held = len(x_t)
         if batch is not None and batch != held:
@@ -144,7 +145,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
         check_distinct(("--save-latents", save_latents),
                        *((o, p) for o, p in (("--out", out), ("--save-npy", save_npy))))
     say = saying(quiet)
-    size = image_size(loaded.config) if x_t is None else x_t.shape[-2:]
+    size = sized(loaded, x_t, height, width, init_noise)
     check_fits(loaded.config, *size, batch, max_memory)  # before the engine starts
     size = check_decoder_fits(loaded, size, batch, max_memory)  # the pictures' size
     recipe.plan(scheduler)
@@ -154,8 +155,9 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
         check_fits(loaded.config, *size, batch, max_memory, trajectory=gif_peak_bytes(
             passes + (x_t is not None or image is not None), batch, loaded.config.in_channels, *size, pairs=True))
     picture = None
-    if image is not None:
-        picture, notes = pictures.load_picture(image, loaded.config.in_channels, image_size(loaded.config), "--image")
+    if image is not None:  # a latent model's pictures: its autoencoder's channels, at the decoded size
+        channels = (loaded.autoencoder or loaded).config.in_channels
+        picture, notes = pictures.load_picture(image, channels, size, "--image")
         for note in notes:
             say(note)
     say(f"loading {loaded.name} into {where(engine, database)}")
@@ -175,11 +177,11 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="array",
                   on_event=keeping_pairs(frames) if gif is not None else None,
                   callback=keeping_last(latents) if save_latents is not None else None)
-    pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net)) if picture is None else \
-        SQLImg2ImgPipeline(net, scheduler)
+    kind = SQLDiffusionPipeline if picture is None else SQLImg2ImgPipeline
+    pipe = kind(net, scheduler, autoencoder_of(loaded, net))
     pipe.set_progress_bar_config(disable=True if quiet else None)
     if picture is None:
-        samples = pipe(batch_size=batch, init_noise=x_t, **common).images
+        samples = pipe(batch_size=batch, init_noise=x_t, height=height, width=width, **common).images
     else:
         samples = pipe(image=picture, strength=strength, batch_size=batch, noise=x_t, sampler=None, **common).images
     elapsed = time.perf_counter() - began
@@ -191,6 +193,21 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     say(f"{len(samples)} image(s), {len(run.planned)} steps, {elapsed:.1f} s in SQL; wrote {written}")
 
 
+def sized(loaded, x_t, height, width, init_noise) -> tuple[int, int]:
+    """The UNet's samples' size: --height and --width (the pictures'; for a latent model over its
+    autoencoder's factor), or --init-noise's, or the model's own; one line where they disagree."""
+    from ..pipeline import sample_size
+
+    factor = loaded.autoencoder.config.factor if loaded.autoencoder is not None else 1
+    size = sample_size(loaded.config, factor, height, width)
+    if x_t is None:
+        return size
+    if (height, width) != (None, None) and tuple(x_t.shape[-2:]) != size:
+        raise SQLDiffusionError(f"--init-noise {init_noise} is {x_t.shape[-2]}x{x_t.shape[-1]}, but --height and "
+                                f"--width ask for samples of {size[0]}x{size[1]}; give one or the other")
+    return tuple(x_t.shape[-2:]) if (height, width) == (None, None) else size
+
+
 def check_latent_options(loaded, image, gif, save_latents) -> None:
     """What a latent model (a pipeline folder with an autoencoder) does not do yet, or a pixel model
     has no use for: one line each, before anything runs."""
@@ -199,9 +216,6 @@ def check_latent_options(loaded, image, gif, save_latents) -> None:
             raise SQLDiffusionError("--save-latents applies to latent models (a pipeline folder with a vae or vqvae); "
                                     "this model's samples are its pictures: use --save-npy")
         return
-    if image is not None:
-        raise SQLDiffusionError("edit redraws pictures with pixel models; image-to-image in a latent model's space is "
-                                "not written yet")
     if gif is not None:
         raise SQLDiffusionError("--gif draws a pixel model's steps; a latent model's steps are latents, whose previews "
                                 "are not written yet: drop --gif")

@@ -199,6 +199,9 @@ sampling_options = grouped(
     model_option("'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
     click.option("--vae", help="Latent models: decode with this autoencoder instead of the pipeline's (a folder, a "
                                "pipeline folder holding vae/, or a Hub id), as diffusers' pipe.vae = ..."),
+    click.option("--height", type=int, help="The pictures' height [default: the UNet's sample_size, times the "
+                                            "autoencoder's factor for a latent model]."),
+    click.option("--width", type=int, help="The pictures' width [default: as --height]."),
     engine_options,
     plan_options,
     run_options,

@@ -8,6 +8,8 @@ Each reads like diffusers' `forward` of its module, with diffusers' parameter na
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import SQLDiffusionError
 from .autoencoder_config import AutoencoderKLConfig, AutoencoderTinyConfig, VQModelConfig, _EncoderDecoderConfig
 from .ops import Graph, Layer
@@ -65,14 +67,19 @@ class _Primitives:
         self.height, self.width = height, width
 
     def conv3x3(self, x: int, name: str, out: int, stride: int = 1, pad: int = 1, upsample: bool = False,
-                add: int | None = None, bias: bool = True) -> int:
+                add: int | None = None, bias: bool = True, rows: tuple[int, int] | None = None,
+                part: str = "") -> int:
+        """A 3x3 convolution of `out` output channels; with `rows`, only those channels of one that
+        has `out` (a table of its own, named `part`)."""
         c, h, w = self.g[x].shape
         if upsample:
             h, w = 2 * h, 2 * w
         tensors = {f"{name}.weight": (out, c, 3, 3), **({f"{name}.bias": (out,)} if bias else {})}
+        layer = Layer(f"{name}#{part}" if part else name, "conv3x3", tensors, rows)
+        made = out if rows is None else rows[1] - rows[0]
         inputs = (x,) if add is None else (x, add)
-        return self.g.add("conv3x3", inputs, (out, h // stride, w // stride), name, Layer(name, "conv3x3", tensors),
-                          stride=stride, pad=pad, upsample=upsample, scale=1.0)
+        return self.g.add("conv3x3", inputs, (made, h // stride, w // stride), f"{name}.{part}" if part else name,
+                          layer, stride=stride, pad=pad, upsample=upsample, scale=1.0)
 
     def dense(self, x: int, name: str, out: int, add: int | None = None, bias: bool = True,
               rows: tuple[int, int] | None = None, part: str = "") -> int:
@@ -130,13 +137,16 @@ class _Builder(_Primitives):
             g.output = self.dense(h, "quant_conv", cfg.embed_dim)                      # (B, embed, h, w)
             return g
         c = cfg.latent_channels
-        moments = self.conv3x3(x, "encoder.conv_out", 2 * c)                           # double_z
-        # quant_conv's halves, each a table: the mean, then the log-variance
-        mean = self.dense(moments, "quant_conv", 2 * c, rows=(0, c), part="mean")      # (B, latent, h, w)
+        if cfg.use_quant_conv:
+            moments = self.conv3x3(x, "encoder.conv_out", 2 * c)                       # double_z
+            half = partial(self.dense, moments, "quant_conv", 2 * c)  # quant_conv's halves, each a table
+        else:  # the halves of conv_out's channels, each a table
+            half = partial(self.conv3x3, x, "encoder.conv_out", 2 * c)
+        mean = half(rows=(0, c), part="mean")                                          # (B, latent, h, w)
         if not sample:
             g.output = mean
             return g
-        logvar = self.dense(moments, "quant_conv", 2 * c, rows=(c, 2 * c), part="logvar")
+        logvar = half(rows=(c, 2 * c), part="logvar")
         noise = g.add("noise", (), g[mean].shape, "noise")
         g.output = g.add("gaussian_sample", (mean, logvar, noise), g[mean].shape, "latent_dist.sample")
         return g

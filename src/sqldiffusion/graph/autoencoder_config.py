@@ -111,9 +111,7 @@ class AutoencoderKLConfig(_EncoderDecoderConfig):
     use_post_quant_conv: bool = declared(True, Field(bool))
 
     class_name = "AutoencoderKL"
-    _unsupported = {"act_fn": ("silu", "swish"),
-                    # without it the distribution's mean and log-variance are halves of a 3x3 conv's channels
-                    "use_quant_conv": (True,)}
+    _unsupported = {"act_fn": ("silu", "swish")}
 
     @property
     def embed_dim(self) -> int:

@@ -110,8 +110,8 @@ class DuckDBDialect(Dialect):
     def _winograd(self, graph: Graph, any_size: bool) -> Graph:
         """`lower`; `any_size`: as at an image large enough for every convolution that can, to do so."""
         def rewrite(node: Node) -> Node:
-            if node.op != "conv3x3" or node.attrs["stride"] != 1:
-                return node
+            if node.op != "conv3x3" or node.attrs["stride"] != 1 or node.layer.rows is not None:
+                return node  # a convolution of some of a layer's channels runs directly
             cout, h, w = node.shape
             cin = graph[node.inputs[0]].channels
             path = self.conv_path(cin, cout, None if any_size else h * w)
