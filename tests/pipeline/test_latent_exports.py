@@ -1,0 +1,108 @@
+"""A latent model beyond generate: the exported psql script, the exported page, generate-many and the
+preflight each run the loop and then the autoencoder's decoder, as SQL, and give the decoded
+picture (checked against our in-process run, itself checked against diffusers' decode)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_latent import LATENT, assert_close, kl, ldm  # noqa: F401 (fixtures)
+
+from sqldiffusion import SQLDiffusionError, SQLDiffusionPipeline
+from sqldiffusion.cli import cli
+
+torch = pytest.importorskip("torch")
+diffusers = pytest.importorskip("diffusers")
+
+
+def decoded_by_diffusers(vae, latents: np.ndarray, shift: float = 0.0) -> np.ndarray:
+    """diffusers' decode of final latents, scaled as its pipelines scale them."""
+    with torch.no_grad():
+        return vae.decode(torch.from_numpy(latents) / vae.config.scaling_factor + shift).sample.numpy()
+
+
+def run_twice(pipe, **options):
+    """The decoded pictures and the final latents of one call's settings."""
+    return pipe(**options, output_type="array").images, pipe(**options, output_type="latent").images
+
+
+# ---- export-sql ------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_an_exported_latent_script_decodes_in_psql_as_the_pipeline_does(ldm, pg_dsn, tmp_path):  # noqa: F811
+    """The script runs the loop and the VQ decoder (its codebook quantisation included) and prints
+    the decoded picture; it equals the PostgreSQL pipeline's, whose decode equals diffusers'."""
+    from test_postgres import _psql
+
+    from sqldiffusion.backends import get_engine
+    from sqldiffusion.pictures import ascii_art, to_pixels
+    from sqldiffusion.sql_unet import SQLUNet
+
+    pipe, folder = ldm
+    script = tmp_path / "ldm.sql"
+    done = CliRunner().invoke(cli, ["export-sql", "--model", str(folder), "--sampler", "ddim", "--steps", "2",
+                                    "--seed", "4", "--out", str(script)])
+    assert done.exit_code == 0, done.output
+    assert "-- the decoder" in script.read_text()
+    printed = subprocess.run([_psql(), "-q", "-X", "-d", pg_dsn, "-f", str(script)], capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    engine = get_engine("postgres", pg_dsn)
+    try:
+        net = SQLUNet(folder, engine)
+        ours = SQLDiffusionPipeline(net, vae=folder / "vqvae")
+        ours.set_progress_bar_config(disable=True)
+        pictures, latents = run_twice(ours, num_inference_steps=2, sampler="ddim", seed=4)
+    finally:
+        engine.close()
+    assert pictures.shape == (1, 3, 2 * LATENT, 2 * LATENT)
+    assert_close(pictures, decoded_by_diffusers(pipe.vqvae, latents))
+    assert printed.stdout.rstrip("\n") == "\n\n".join(ascii_art(p) for p in to_pixels(pictures))
+
+
+# ---- the preflight -----------------------------------------------------------------------------------
+SD_VAE = dict(_class_name="AutoencoderKL", in_channels=3, out_channels=3, latent_channels=4,
+              block_out_channels=[128, 256, 512, 512], layers_per_block=2, norm_num_groups=32,
+              down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4, sample_size=512)
+
+
+def test_a_latent_run_is_counted_with_its_decoders_peak():
+    """At 512 px the SD decoder's last level holds 128 channels of 512x512: a latent run's peak is
+    the decoder's, beside both networks' weights."""
+    from sqldiffusion.graph.autoencoder_config import AutoencoderKLConfig
+    from sqldiffusion.model import load_model
+    from sqldiffusion.preflight import BYTES_PER_VALUE, estimate, latent_estimate
+
+    unet = load_model("demo").config
+    vae = AutoencoderKLConfig.from_dict(SD_VAE)
+    run, loop, decoder = latent_estimate(unet, vae, 64, 64, 2), estimate(unet, 64, 64, 2), estimate(vae, 512, 512, 2)
+    assert run.activations == decoder.activations > 2 * 128 * 512 * 512 * BYTES_PER_VALUE > loop.activations
+    assert run.weights == loop.weights + decoder.weights
+
+
+def test_a_latent_run_too_big_is_refused_before_it_starts_in_one_line(ldm, tmp_path):  # noqa: F811
+    """A limit the UNet's run fits in but not the run with its decoder: generate, export-sql and the
+    Python pipeline each refuse it in one line, with the estimate, before any statement."""
+    from sqldiffusion.model import load_model
+    from sqldiffusion.preflight import estimate, gib, latent_estimate
+
+    _, folder = ldm
+    model = load_model(folder)
+    unet_alone = estimate(model.config, LATENT, LATENT, 1).total
+    need = latent_estimate(model.config, model.autoencoder.config, LATENT, LATENT, 1).total
+    assert need > unet_alone
+    limit = (unet_alone + need) // 2
+    for command in (["generate", "--no-ascii", "--out", str(tmp_path / "x.png")],
+                    ["export-sql", "--out", str(tmp_path / "x.sql")]):
+        done = CliRunner().invoke(cli, [*command, "--model", str(folder), "--max-memory", str(limit)])
+        message = str(done.exception)
+        assert isinstance(done.exception, SQLDiffusionError), done.output
+        assert f"about {gib(need)}" in message and "decoder's peak" in message and "\n" not in message
+        assert not any(tmp_path.iterdir())
+    pipe = SQLDiffusionPipeline.from_pretrained(folder, max_memory=limit)
+    ran = []
+    pipe.unet.engine.execute_sql = lambda *a, **k: ran.append(a)  # nothing reaches the engine
+    with pytest.raises(SQLDiffusionError, match="decoder's peak"):
+        pipe(num_inference_steps=2)
+    assert not ran
