@@ -182,7 +182,7 @@ def test_a_latent_model_is_read_whole_from_its_pipeline_folder(ldm):
 
 @pytest.mark.parametrize("command", [
     ["inpaint", "--image", "P", "--mask", "P"], ["invert", "--image", "P", "--save-npy", "x.npy"],
-    ["interpolate", "--seeds", "1,2"], ["export-web", "site"], ["figures", "--out", "figs"],
+    ["interpolate", "--seeds", "1,2"], ["figures", "--out", "figs"],
 ])
 def test_the_commands_that_run_pixel_models_alone_say_so_in_one_line(ldm, tmp_path, command):
     """A latent model's samples are no picture: a command that would show them as one refuses it."""

@@ -134,3 +134,59 @@ def test_generate_many_decodes_each_latent_picture_in_its_task(spark_engine, ldm
     got = np.asarray(Image.open(io.BytesIO(png)))
     assert got.shape[:2] == (2 * LATENT, 2 * LATENT)
     np.testing.assert_array_equal(got, to_pixels(pictures)[0])
+
+
+# ---- export-web --------------------------------------------------------------------------------------
+WEB_RUN = "ddim/2@1"
+
+
+@pytest.fixture(scope="module")
+def latent_page(ldm, tmp_path_factory):  # noqa: F811
+    """The LDM folder's page (DDIM, 2 steps, batch 1), and the DuckDB pipeline's decoded picture of seed 3."""
+    from sqldiffusion.exporters.web.export import export_web
+    from sqldiffusion.model import load_model
+    from sqldiffusion.recipe import Recipe
+
+    pipe, folder = ldm
+    out = tmp_path_factory.mktemp("web") / "site"
+    export_web(out, load_model(folder), [Recipe("ddim", 2, None, False)], max_batch=1)
+    ours = SQLDiffusionPipeline.from_pretrained(folder)
+    ours.set_progress_bar_config(disable=True)
+    pictures, latents = run_twice(ours, num_inference_steps=2, sampler="ddim", seed=3)
+    assert_close(pictures, decoded_by_diffusers(pipe.vqvae, latents))
+    return out, pictures
+
+
+def test_a_latent_page_decodes_after_the_loop(latent_page):
+    """The recorded run ends with the decoder, whose picture is read back; replayed as the page
+    replays it (natively here), it is the pipeline's decoded picture."""
+    import json
+
+    from test_web import replay_natively
+
+    out, pictures = latent_page
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"]["shape"] == [3, 2 * LATENT, 2 * LATENT]
+    assert manifest["model"]["sample_shape"] == [3, LATENT, LATENT]
+    ops = json.loads((out / "runs.json").read_text())[WEB_RUN]
+    decode = next(i for i, op in enumerate(ops) if "decode" in op)
+    assert ops[decode + 1]["as"] == "picture" and not any("pass" in op for op in ops[decode:])
+    got = replay_natively(out, WEB_RUN, 3)
+    assert np.abs(got - pictures).max() < 1e-6
+
+
+@pytest.mark.slow
+def test_a_latent_page_decodes_in_duckdb_wasm(latent_page, tmp_path):
+    """The same run in DuckDB-WASM (Node, as the page runs it): the loop, then the decoder."""
+    import shutil
+
+    from test_web import HERE, assert_close as close_to_native, wasm_modules
+
+    if shutil.which("node") is None:
+        pytest.skip("Node is not installed; the DuckDB-WASM replay needs it")
+    out, pictures = latent_page
+    result = tmp_path / "picture.f32"
+    run = subprocess.run(["node", str(HERE / "node_run.mjs"), str(out), str(wasm_modules()), WEB_RUN, "3",
+                          str(result)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    close_to_native(np.fromfile(result, dtype="<f4").reshape(pictures.shape), pictures)

@@ -79,7 +79,7 @@ def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog,
     from ..model import load_model
     from ..schedulers import sampler_of_config
 
-    loaded = load_model(model).pixel_model("export-web")
+    loaded = load_model(model)
     configured = sampler_of_config(loaded.scheduler_config)[0]
     karras_ones = karras_samplers()
     if karras and samplers and not set(samplers) & set(karras_ones):
