@@ -180,7 +180,8 @@ def test_a_latent_page_decodes_in_duckdb_wasm(latent_page, tmp_path):
     """The same run in DuckDB-WASM (Node, as the page runs it): the loop, then the decoder."""
     import shutil
 
-    from test_web import HERE, assert_close as close_to_native, wasm_modules
+    from test_web import HERE, wasm_modules
+    from test_web import assert_close as close_to_native
 
     if shutil.which("node") is None:
         pytest.skip("Node is not installed; the DuckDB-WASM replay needs it")

@@ -206,8 +206,8 @@ def settings_template(model: Model, offer: Offer) -> dict:
     or the blog's timesteps."""
     recipe = offer.recipe
     made = provenance.record("generate", model=model.name, digest=model.digest, engine=ENGINE,
-                             size=picture_size(model), batch=BATCH_MARK,
-                             autoencoder_digest=None if model.autoencoder is None else model.autoencoder.digest, seed=SEED_MARK, sampler=recipe.sampler,
+                             size=picture_size(model), batch=BATCH_MARK, seed=SEED_MARK, sampler=recipe.sampler,
+                             autoencoder_digest=None if model.autoencoder is None else model.autoencoder.digest,
                              karras=recipe.karras, eta=0.0, noise=recipe.add_noise,
                              clip_sample=offer.scheduler.schedule.clip_sample,
                              steps=None if recipe.blog else len(offer.timesteps),
