@@ -228,6 +228,7 @@ def _on_session(spark, work: Work, seeds: list[int], progress, name: str, target
 
     target = backend_package(name).target() if target is None else target
     engine = engine_class(name)(replace(target, session=spark))
+    net = None
     try:
         net = SQLUNet(work.model, engine)
         for i, row in enumerate(make_pictures(work, seeds, net)):
@@ -235,6 +236,7 @@ def _on_session(spark, work: Work, seeds: list[int], progress, name: str, target
             if progress:
                 progress(i + 1, len(seeds))
     finally:
+        _VAES.pop(net, None)  # this engine's: closed now
         engine.close()
 
 
