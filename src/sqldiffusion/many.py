@@ -3,7 +3,8 @@
 Spark is the scheduler: the seeds are dealt into tasks, and each task runs the whole pipeline on
 an engine of its own (an embedded one, such as DuckDB: the model imported once per executor's
 Python worker and reused by every task it runs), the same SQL that `sqldiffusion generate --seed S`
-runs, so any picture can be made again alone. On a server engine (PostgreSQL) each task connects
+runs, so any picture can be made again alone (a latent model's picture decoded by its autoencoder,
+in SQL, in the same task). On a server engine (PostgreSQL) each task connects
 to the server its target names (the model imported there once, by the driver, before the job;
 every task its own session). On the session engine (Spark) the pictures run as Spark SQL on the
 driver's session. Each backend says which it is (`TASKS` in its package: backends/options.py).
@@ -116,17 +117,30 @@ def _net(model: str, engine: str = DEFAULT_ENGINE, database=None):
     return _NETS[key]
 
 
+_VAES: dict = {}  # per Python worker, beside _NETS: SQLUNet -> its latent model's SQLAutoencoder (or None)
+
+
+def _autoencoder(net):
+    """The autoencoder of `net`'s latent model, imported into its engine once (None: a pixel model)."""
+    from .pipeline import autoencoder_of
+
+    if net not in _VAES:
+        _VAES[net] = autoencoder_of(net.model, net)
+    return _VAES[net]
+
+
 def make_pictures(work: Work, seeds, net=None):
-    """(seed, model, digest, engine, settings, png) for each seed: `generate --seed S`, batch 1."""
+    """(seed, model, digest, engine, settings, png) for each seed: `generate --seed S`, batch 1 (a
+    latent model's picture decoded in SQL, as generate decodes it)."""
     from .pipeline import SQLDiffusionPipeline
 
     net = net or _net(work.model)
-    pipe = SQLDiffusionPipeline(net, work.recipe.planned(net.model.scheduler_config))
+    pipe = SQLDiffusionPipeline(net, work.recipe.planned(net.model.scheduler_config), _autoencoder(net))
     pipe.set_progress_bar_config(disable=True)
     settings = work.settings()
     for seed in seeds:
-        samples = pipe(**work.recipe.call_arguments(), seed=int(seed), output_type="latent").images
-        yield (int(seed), work.model, net.model.digest, net.engine.name, settings, png_bytes(samples))
+        pictures = pipe(**work.recipe.call_arguments(), seed=int(seed), output_type="array").images
+        yield (int(seed), work.model, net.model.digest, net.engine.name, settings, png_bytes(pictures))
 
 
 def _task(work: Work, engine: str = DEFAULT_ENGINE, database=None):
@@ -200,7 +214,12 @@ def _import_once(model: str, engine: str, database) -> None:
     unreachable server is one line here, not a failed job)."""
     from .sql_unet import SQLUNet
 
-    SQLUNet(model, engine, database).engine.close()
+    net = SQLUNet(model, engine, database)
+    try:
+        _autoencoder(net)  # a latent model's autoencoder as well
+    finally:
+        _VAES.pop(net, None)
+        net.engine.close()
 
 
 def _on_session(spark, work: Work, seeds: list[int], progress, name: str, target):
@@ -209,6 +228,7 @@ def _on_session(spark, work: Work, seeds: list[int], progress, name: str, target
 
     target = backend_package(name).target() if target is None else target
     engine = engine_class(name)(replace(target, session=spark))
+    net = None
     try:
         net = SQLUNet(work.model, engine)
         for i, row in enumerate(make_pictures(work, seeds, net)):
@@ -216,6 +236,7 @@ def _on_session(spark, work: Work, seeds: list[int], progress, name: str, target
             if progress:
                 progress(i + 1, len(seeds))
     finally:
+        _VAES.pop(net, None)  # this engine's: closed now
         engine.close()
 
 

@@ -28,6 +28,7 @@ from .guidance import Guidance
 from .literals import number
 from .model import Model, load_model
 from .pictures import to_pixels
+from .preflight import check_latent_fits
 from .program import CLASS_LABELS, LATENTS, SAMPLE, TIMESTEPS
 from .schedulers import Scheduler, as_scheduler, make_scheduler, sampler_of_config, scheduler_from_config
 from .schedulers.base import COEFFICIENTS, NEXT, PREDICTION
@@ -327,6 +328,8 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
                                 "for its own samples")
     labels = net.checked_labels(class_labels, shape[0])
     program = net.program_for(shape if guidance is None else (guidance.passes_batch, *shape[1:]))
+    if vae is not None:  # the loop's peak and the decoder's, both networks held: one line before any statement
+        check_latent_fits(net.config, vae.config, shape[2], shape[3], shape[0], net.max_memory)
     decoder = None if vae is None else vae.program_for(DECODE, shape[0], shape[2] * vae.factor, shape[3] * vae.factor)
     try:
         loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=on_step, image=image,
@@ -340,9 +343,16 @@ def decode(engine, vae: SQLAutoencoder, decoder, shape: tuple[int, int, int, int
     """The pictures of the latents in SAMPLE, as diffusers' pipelines make them: the latents divided
     by the autoencoder's scaling_factor (plus its shift_factor, where it has one), then decoded by
     `decoder` (its program for this size): all in SQL, the latents never leaving the engine."""
-    scale, shift = number(vae.scaling_factor), number(vae.shift_factor or 0.0)
-    engine.create(LATENTS, engine.dialect.pixelwise(shape[1], lambda x: f"{x} / {scale} + {shift}", [SAMPLE]))
+    engine.create(LATENTS, latents_sql(engine.dialect, vae.config, shape[1]))
     return engine.fetch_image(vae.execute(decoder), (shape[0], *decoder.output_shape))
+
+
+def latents_sql(dialect, autoencoder, channels: int) -> str:
+    """The SELECT of the latents the decoder of `autoencoder` (a config) takes, from the samples in
+    SAMPLE: divided by its scaling_factor, plus its shift_factor where it has one."""
+    scale = number(float(autoencoder.scaling_factor))
+    shift = number(float(getattr(autoencoder, "shift_factor", None) or 0.0))
+    return dialect.pixelwise(channels, lambda x: f"{x} / {scale} + {shift}", [SAMPLE])
 
 
 def decoded_relations(decoder) -> list[str]:

@@ -154,6 +154,39 @@ def check_fits(config, height: int, width: int, batch: int, limit: int | None = 
     return found
 
 
+def latent_estimate(config, autoencoder, height: int, width: int, batch: int, trajectory: int = 0) -> Estimate:
+    """The estimate of a latent run: the samples of `height` x `width` denoised by the network of
+    `config`, then decoded by `autoencoder`'s decoder (a config) at its factor times that size. Both
+    networks' weights are held all along; the loop's peak and the decoder's come one after the
+    other, so the larger counts (at 512 px the SD decoder's last level holds 128 channels of
+    512x512: more than any UNet pass on its 64x64 latents)."""
+    loop = estimate(config, height, width, batch, trajectory)
+    factor = autoencoder.factor
+    decoder = estimate(autoencoder, height * factor, width * factor, batch)
+    return Estimate(loop.weights + decoder.weights, max(loop.activations, decoder.activations),
+                    trajectory=trajectory)
+
+
+def check_latent_fits(config, autoencoder, height: int, width: int, batch: int, limit: int | None = None,
+                      batch_option: str = "--batch") -> Estimate:
+    """check_fits for a latent run (latent_estimate): one line naming the decoder's share where it
+    does not fit. `height` x `width`: the samples' size (the latents')."""
+    found = latent_estimate(config, autoencoder, height, width, batch)
+    where = "--max-memory"
+    if limit is None:
+        limit, where = available_memory(), "the memory available on this machine"
+    if limit is not None and found.total > limit:
+        factor = autoencoder.factor
+        decoder = estimate(autoencoder, height * factor, width * factor, batch)
+        raise SQLDiffusionError(
+            f"this run would need about {gib(found.total)} of memory ({batch} image(s) of {height * factor}x"
+            f"{width * factor}, decoded from latents of {height}x{width}: {gib(found.weights)} for the weights, "
+            f"{gib(decoder.activations)} at the decoder's peak), more than {where} ({gib(limit)}); make fewer "
+            f"images at once ({batch_option}) or smaller ones"
+            f"{'' if where == '--max-memory' else ', or give --max-memory if you know better'}")
+    return found
+
+
 def check_model_fits(config, limit: int | None = None) -> None:
     """Before an import: the weights alone, at the smallest image size the model takes."""
     size = network_of(config).smallest_size(config)

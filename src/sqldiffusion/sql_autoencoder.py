@@ -35,6 +35,7 @@ DECODE, ENCODE = "", "encode"  # the registry's passes (graph/networks.py): "" i
 SAMPLE_PASS, UNQUANTIZED = "sample", "decode_unquantized"
 # the relations each pass makes, by pass: apart, as an engine may refill a relation of one name (Hyper)
 _PREFIX = {DECODE: "sqld_dec_t", UNQUANTIZED: "sqld_decu_t", ENCODE: "sqld_enc_t", SAMPLE_PASS: "sqld_encs_t"}
+DECODER_PREFIX = _PREFIX[DECODE]  # the decoder's relations, also where an exporter writes it out
 MAX_SEED = (1 << 63) - 1
 
 

@@ -180,7 +180,7 @@ def test_a_latent_model_is_read_whole_from_its_pipeline_folder(ldm):
     assert SQLUNet(model).config.in_channels == model.autoencoder.config.embed_dim
 
 
-@pytest.mark.parametrize("command", [["export-sql"], ["export-web", "site"], ["figures", "--out", "figs"]])
+@pytest.mark.parametrize("command", [["figures", "--out", "figs"]])
 def test_the_commands_that_run_pixel_models_alone_say_so_in_one_line(ldm, tmp_path, command):
     """A latent model's samples are no picture: a command that would show them as one refuses it."""
     from PIL import Image

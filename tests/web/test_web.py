@@ -150,6 +150,11 @@ def replay_natively(folder: Path, key: str, seed: int) -> np.ndarray:
                 con.execute(statement["create"])
                 for drop in statement["drops"]:
                     con.execute(drop)
+        elif "decode" in op:  # a latent model's decoder, after the loop
+            for statement in network["decoder"]["program"]:
+                con.execute(statement["create"])
+                for drop in statement["drops"]:
+                    con.execute(drop)
         elif "fetch" in op:
             (sample,) = con.execute(op["fetch"]).fetchone()
     b = int(key.split("@")[1])

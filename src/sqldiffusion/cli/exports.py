@@ -27,20 +27,25 @@ from .options import SEED, force_option, plan_options, recipe_of, saying
 @force_option
 def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed, batch, max_memory, out,
                force) -> None:
-    """Write one PostgreSQL script that loads the model, samples and prints the ASCII picture."""
+    """Write one PostgreSQL script that loads the model, samples (and decodes, for a latent model) and prints
+    the ASCII picture."""
     from .. import pictures
     from ..exporters.psql import write_script
     from ..model import load_model
     from ..outputs import check_output
     from ..pipeline import image_size
-    from ..preflight import check_fits, parse_size
+    from ..preflight import check_fits, check_latent_fits, parse_size
 
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise)
-    loaded = load_model(model).pixel_model("export-sql")
+    loaded = load_model(model)
     scheduler = recipe.scheduler(loaded.scheduler_config)
     # the batch as generate's preflight takes it (the server's memory cannot be seen from here, as
     # with --dsn): the script's every pass holds the whole batch, and so does its text here
-    check_fits(loaded.config, *image_size(loaded.config), batch, parse_size(max_memory) if max_memory else None)
+    limit = parse_size(max_memory) if max_memory else None
+    if loaded.autoencoder is None:
+        check_fits(loaded.config, *image_size(loaded.config), batch, limit)
+    else:  # the loop, then the decoder
+        check_latent_fits(loaded.config, loaded.autoencoder.config, *image_size(loaded.config), batch, limit)
     recipe.plan(scheduler)
     if out is None:
         try:
@@ -74,7 +79,7 @@ def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog,
     from ..model import load_model
     from ..schedulers import sampler_of_config
 
-    loaded = load_model(model).pixel_model("export-web")
+    loaded = load_model(model)
     configured = sampler_of_config(loaded.scheduler_config)[0]
     karras_ones = karras_samplers()
     if karras and samplers and not set(samplers) & set(karras_ones):

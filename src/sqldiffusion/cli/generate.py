@@ -224,14 +224,13 @@ def check_latent_options(loaded, image, gif, save_latents) -> None:
 def check_decoder_fits(loaded, size: tuple[int, int], batch: int, max_memory) -> tuple[int, int]:
     """The size of the pictures of samples of `size`: decoded by a latent model's autoencoder (whose
     decode must fit in memory: refused in one line before the engine starts), else the samples'."""
-    from ..preflight import check_fits
+    from ..preflight import check_latent_fits
 
     if loaded.autoencoder is None:
         return tuple(size)
     factor = loaded.autoencoder.config.factor
-    height, width = size[0] * factor, size[1] * factor
-    check_fits(loaded.autoencoder.config, height, width, batch, max_memory)
-    return height, width
+    check_latent_fits(loaded.config, loaded.autoencoder.config, *size, batch, max_memory)  # both networks held
+    return size[0] * factor, size[1] * factor
 
 
 def with_autoencoder(loaded, vae: str | None):

@@ -1,7 +1,8 @@
 """A standalone PostgreSQL script: `psql -f butterfly.sql` on an empty database, no Python anywhere.
 
 It creates the weight tables and loads them with COPY, makes the noise, runs the whole sampler
-(every UNet pass and step) and prints the ASCII picture. The statements are the very ones the
+(every UNet pass and step) and, for a latent model, its autoencoder's decoder on the final latents
+(scaled as the pipelines scale them), then prints the ASCII picture. The statements are the very ones the
 postgres engine executes: the pipeline's denoising loop runs against an engine that writes each
 statement out instead of executing it (`backends/postgres/script.py`).
 """
@@ -14,9 +15,10 @@ from ..backends import script_writer
 from ..errors import SQLDiffusionError
 from ..model import Model
 from ..pictures import COLUMNS, RAMP, ascii_rows
-from ..pipeline import image_size, loop, relations, resolve_seed
-from ..program import SAMPLE, render_unet
+from ..pipeline import decoded_relations, image_size, latents_sql, loop, relations, resolve_seed
+from ..program import LATENTS, SAMPLE, Program, render, render_unet
 from ..schedulers import Scheduler
+from ..sql_autoencoder import DECODE, DECODER_PREFIX
 
 
 def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0, batch: int = 1) -> None:
@@ -48,13 +50,52 @@ def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0,
     writer.execute_sql(f"CREATE SCHEMA {quote(namespace)}")
     for layer in writer.dialect.stored_layers(graph):
         writer.store_layer(namespace, layer, tensors)
+    vae = model.autoencoder
+    decoder = None if vae is None else decoder_program(writer, vae, shape)
     out.write("\n-- the sampler\n")
     program = render_unet(config, *shape[2:], writer.dialect, namespace)
     loop(writer, program, scheduler, shape, seed)
+    picture, picture_shape = SAMPLE, shape
+    if decoder is not None:
+        out.write("\n-- the decoder: the latents scaled as the pipelines scale them, then decoded\n")
+        picture, picture_shape = run_decoder(writer, vae, decoder, shape), (shape[0], *decoder.output_shape)
     out.write("\n-- the picture\n\\pset tuples_only on\n\\pset format unaligned\n")
-    writer.execute_sql(ascii_picture_sql(SAMPLE, shape, COLUMNS))
-    writer.drop(*relations(program, scheduler))
-    writer.execute_sql(f"DROP SCHEMA {quote(namespace)} CASCADE")
+    writer.execute_sql(ascii_picture_sql(picture, picture_shape, COLUMNS))
+    writer.drop(*relations(program, scheduler), *([] if decoder is None else decoded_relations(decoder)))
+    for made in dict.fromkeys([namespace, *([] if vae is None else [autoencoder_namespace(vae)])]):
+        writer.execute_sql(f"DROP SCHEMA {quote(made)} CASCADE")
+
+
+def autoencoder_namespace(vae: Model) -> str:
+    """The schema of the autoencoder's weights: its own, as its layers' names are the UNet's."""
+    return f"sqld_script_{vae.digest[:16]}"
+
+
+def decoder_program(writer, vae: Model, shape: tuple[int, int, int, int]) -> Program:
+    """The weight tables of `vae`'s decoder (in a schema of their own), and its program for the
+    pictures of latents of `shape`."""
+    namespace = autoencoder_namespace(vae)
+    factor = vae.config.factor
+    graph = writer.dialect.lower(vae.network.graph(vae.config, shape[2] * factor, shape[3] * factor, DECODE))
+    # every tensor of the file, checked as an import checks them; the decoder's alone are stored
+    tensors = vae.tensors({name: shape for g in vae.network.pass_graphs(vae.config)
+                           for name, shape in g.expected_tensors().items()})
+    writer.out.write("\n-- the autoencoder's weights (its decoder's)\n")
+    writer.execute_sql(f"DROP SCHEMA IF EXISTS {writer.dialect.quote(namespace)} CASCADE")
+    writer.execute_sql(f"CREATE SCHEMA {writer.dialect.quote(namespace)}")
+    for layer in graph.layers:
+        writer.store_layer(namespace, layer, tensors)
+    return render(graph, writer.dialect, namespace, DECODER_PREFIX)
+
+
+def run_decoder(writer, vae: Model, decoder: Program, shape: tuple[int, int, int, int]) -> str:
+    """The decoder's statements on the latents in SAMPLE; returns the relation of the pictures."""
+    writer.create(LATENTS, latents_sql(writer.dialect, vae.config, shape[1]))
+    writer.labels = {s.target: f"{s.label} ({s.category})" for s in decoder.statements}
+    for statement in decoder.statements:
+        writer.create(statement.target, statement.sql)
+        writer.drop(*statement.drops)
+    return decoder.output
 
 
 def ascii_picture_sql(sample: str, shape: tuple[int, int, int, int], columns: int = COLUMNS) -> str:

@@ -9,13 +9,18 @@ row, evaluates the written-out sum, and pivots the per-(pixel, output) scalars b
 
 PostgreSQL raises errors where other engines return inf or 0 (exp overflow and underflow), so
 sigmoids are written with tanh and softmax exponents are bounded below.
+
+A VQModel's codebook is read straight from its embedding table, a row per code (the lowered op
+CODEBOOK), rather than as the dense layer over one-hot vectors the graph builds: a one-hot vector has
+a column per code, and a codebook may have more codes than a table has columns (MAX_COLUMNS).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-from ...graph.ops import Node
+from ...graph.ops import Graph, Node
 from ..dialect import Dialect
 from ..noise import box_muller
 
@@ -31,6 +36,7 @@ def _silu(z: str) -> str:
     return f"(({z}) * (0.5 + 0.5 * tanh(({z}) / 2)))::REAL"
 
 
+CODEBOOK = "codebook"  # the lowered op: a row per code, its vector read from the embedding table
 CHUNK = 640  # input channels per join: both sides' columns must fit in one 1,664-column row
 
 
@@ -50,6 +56,35 @@ def _fenced_union(parts: list[str]) -> str:
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    lowered_ops = {CODEBOOK: "codebook"}
+
+    def lower(self, graph: Graph) -> Graph:
+        """A codebook read as a dense layer over one-hot vectors of its codes (codes -> one_hot ->
+        dense) becomes one CODEBOOK node over the codes, reading the same table; the one-hot node
+        goes, and the nodes after it are numbered down."""
+        readers: dict[int, int] = {}
+        for node in graph.nodes:
+            for i in node.inputs:
+                readers[i] = readers.get(i, 0) + 1
+        chains = {node.id: graph[node.inputs[0]] for node in graph.nodes
+                  if node.op == "dense" and node.layer is not None and node.layer.packing == "embedding"
+                  and graph[node.inputs[0]].op == "one_hot" and readers[node.inputs[0]] == 1
+                  and graph[graph[node.inputs[0]].inputs[0]].op == "codes"}
+        if not chains:
+            return graph
+        gone = {hot.id for hot in chains.values()}
+        ids: dict[int, int] = {}
+        lowered = Graph()
+        for node in graph.nodes:
+            if node.id in gone:
+                continue
+            if node.id in chains:
+                hot = chains[node.id]
+                node = replace(node, op=CODEBOOK, inputs=hot.inputs, attrs={"codes": hot.attrs["classes"]})
+            ids[node.id] = len(lowered.nodes)
+            lowered.nodes.append(replace(node, id=ids[node.id], inputs=tuple(ids[i] for i in node.inputs)))
+        lowered.output = ids[graph.output]
+        return lowered
 
     # ---- the channel vocabulary: one REAL column c0, c1, ... per channel ----------------------
     def series(self, n: int, column: str) -> str:
@@ -168,6 +203,18 @@ class PostgresDialect(Dialect):
                 f"SELECT p.b, p.y, p.x, {outs}\n"
                 f"FROM p JOIN {src} v ON v.b = p.b AND v.y = p.ky AND v.x = p.kx\n"
                 f"GROUP BY p.b, p.y, p.x")
+
+    def codebook(self, node, inputs, table):
+        """A row per code of the codes relation (b its index), its vector: the code's column of the
+        embedding table (rows o the features, CHUNK codes per block k), unpivoted. The same float32
+        values the dense layer over one-hot vectors gives (1 * w, the zeros and the zero bias add nothing)."""
+        width = min(CHUNK, node.attrs["codes"])
+        values = ", ".join(cols(width, "w", "w."))
+        picks = ", ".join(f"e.v[{i + 1}]::REAL AS c{i}" for i in range(node.channels))
+        return (f"SELECT c.b, {picks}\nFROM {inputs[0]} c JOIN (\n"
+                f"  SELECT w.k * {CHUNK} + u.j - 1 AS code, array_agg(u.v ORDER BY w.o) AS v\n"
+                f"  FROM {table} w CROSS JOIN LATERAL unnest(ARRAY[{values}]) WITH ORDINALITY AS u(v, j)\n"
+                f"  GROUP BY 1) AS e ON e.code = c.b")
 
     # ---- helpers ---------------------------------------------------------------------------
     def _pivot(self, node: Node, scalars: str) -> str:

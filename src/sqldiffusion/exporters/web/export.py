@@ -2,7 +2,8 @@
 
     OUT_DIR/index.html, page.js, runner.js, png.js, notice.js, diagram.js, *.css   the page (no server code)
     OUT_DIR/manifest.json   model digest, DuckDB-WASM version and location, samplers, sizes, files
-    OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram
+    OUT_DIR/network.json    the weight tables (how each is built), the UNet program, the diagram, and
+                            for a latent model its autoencoder's decoder program (run after the loop)
     OUT_DIR/runs.json       every exported run, recorded statement by statement (record.py)
     OUT_DIR/weights.bin     each table's values, little-endian: fp16 where that is exact, else float32
     OUT_DIR/duckdb-wasm/    DuckDB-WASM and its Arrow library, when copied from a local npm install
@@ -33,12 +34,13 @@ from ...backends.recording import RecordingEngine
 from ...diagram import diagram
 from ...errors import RunFailed, SQLDiffusionError, first_line
 from ...model import Model
-from ...pipeline import image_size, relations
-from ...preflight import estimate, gib
+from ...pipeline import decoded_relations, image_size, relations
+from ...preflight import Estimate, estimate, gib, latent_estimate
 from ...recipe import Recipe
 from ...schedulers import Scheduler
+from ...sql_autoencoder import DECODE
 from ...sql_unet import SQLUNet
-from .record import record_run
+from .record import PageAutoencoder, record_run
 
 PINNED = "1.32.0"  # @duckdb/duckdb-wasm: DuckDB v1.4.3 inside (docs/browser.md)
 PACKAGES = {"@duckdb/duckdb-wasm": PINNED, "apache-arrow": "17.0.0", "flatbuffers": "24.12.23", "tslib": "2.9.1"}
@@ -111,14 +113,15 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
         raise SQLDiffusionError("this model is class-conditional; the page does not take class labels yet: "
                                 "export a model that is not")
     height, width = image_size(config)
+    shown_size = picture_size(model)
     if max_batch is None:  # as many as fit, up to MAX_BATCH
-        fitting = [b for b in range(1, MAX_BATCH + 1) if estimate(config, height, width, b).total <= PAGE_MEMORY]
+        fitting = [b for b in range(1, MAX_BATCH + 1) if run_estimate(model, b).total <= PAGE_MEMORY]
         max_batch = fitting[-1] if fitting else 1
     if not 1 <= max_batch <= MAX_BATCH:
         raise SQLDiffusionError(f"--max-batch {max_batch}: a page makes 1 to {MAX_BATCH} images at once")
-    need = estimate(config, height, width, max_batch)
+    need = run_estimate(model, max_batch)
     if need.total > PAGE_MEMORY:
-        raise SQLDiffusionError(f"a run of {max_batch} image(s) of {height}x{width} "
+        raise SQLDiffusionError(f"a run of {max_batch} image(s) of {shown_size[0]}x{shown_size[1]} "
                                 f"would need about {gib(need.total)}, "
                                 f"more than a page's DuckDB can hold ({gib(PAGE_MEMORY)} of its 4 GiB); "
                                 "export a smaller model or a smaller --max-batch")
@@ -127,10 +130,14 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     recorder = page_recorder()
     net = SQLUNet(model, recorder)
     program = net.program(height, width)
+    vae = None if model.autoencoder is None else PageAutoencoder(model.autoencoder, recorder)
+    decoder = None if vae is None else vae.program(DECODE, *shown_size)
     say(f"recording {len(chosen)} run(s) x {max_batch} batch size(s)")
-    runs = {f"{r.key}@{b}": record_run(net, r.recipe, r.scheduler, b) for r in chosen for b in range(1, max_batch + 1)}
+    runs = {f"{r.key}@{b}": record_run(net, r.recipe, r.scheduler, b, vae)
+            for r in chosen for b in range(1, max_batch + 1)}
     made = [name for r in chosen for name in relations(program, r.scheduler)]
-    read = set(program.tables())
+    made += [] if decoder is None else decoded_relations(decoder)
+    read = set(program.tables()) | set([] if decoder is None else decoder.tables())
     tables, blob = _weights([upload for table, upload in recorder.uploads.items() if table in read],  # import's order
                             recorder.half_values_sql)
     network = {"namespace": net.namespace, "tables": tables, "program": _statements(recorder, program),
@@ -139,7 +146,11 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
                "cleanup": _dropped(recorder, list(dict.fromkeys(made))),
                "setup": ["SET autoinstall_known_extensions = false", "SET autoload_known_extensions = false",
                          "SET preserve_insertion_order = false",
-                         f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(net.namespace)}"]}
+                         *(f"CREATE SCHEMA IF NOT EXISTS {recorder.dialect.quote(namespace)}"
+                           for namespace in [net.namespace, *([] if vae is None else [vae.namespace])])]}
+    if decoder is not None:  # run by the page after the loop, on the latents the run scaled (runner.js)
+        network["decoder"] = {"namespace": vae.namespace, "program": _statements(recorder, decoder),
+                              "output": decoder.output, "output_shape": list(decoder.output_shape)}
     files = {"weights.bin": blob, "network.json": _json(network), "runs.json": _json(runs)}
     try:
         with tempfile.TemporaryDirectory(dir=out_dir.resolve().parent, prefix=f".{out_dir.name}.") as tmp:
@@ -150,13 +161,17 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
             packages = copy_wasm(source, work / "duckdb-wasm", say) if source["local"] else source["packages"]
             manifest = {
                 "format": FORMAT,
-                "model": {"name": model.name, "digest": model.digest, "shape": [config.in_channels, height, width],
+                # shape: the pictures' (a latent model's decoded); sample_shape: the loop's, which the steps show
+                "model": {"name": model.name, "digest": model.digest,
+                          "shape": [config.in_channels, height, width] if decoder is None
+                          else list(decoder.output_shape),
+                          "sample_shape": [config.in_channels, height, width],
                           "parameters": int(sum(t["count"] for t in tables))},
                 "duckdb_wasm": {"version": PINNED, "location": "duckdb-wasm/" if source["local"] else source["url"],
                                 "packages": packages},
                 "recipes": [r.entry() for r in chosen], "default": chosen[0].key, "max_batch": max_batch,
                 "provenance": {r.key: settings_template(model, r) for r in chosen},
-                "memory": {str(b): estimate(config, height, width, b).total for b in range(1, max_batch + 1)},
+                "memory": {str(b): run_estimate(model, b).total for b in range(1, max_batch + 1)},
                 "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
                           for name, data in files.items()},
             }
@@ -170,13 +185,29 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     return manifest
 
 
+def picture_size(model: Model) -> tuple[int, int]:
+    """The size of the page's pictures: the samples', decoded where the model is a latent one."""
+    height, width = image_size(model.config)
+    factor = 1 if model.autoencoder is None else model.autoencoder.config.factor
+    return height * factor, width * factor
+
+
+def run_estimate(model: Model, batch: int) -> Estimate:
+    """The preflight's estimate of a page's run of `batch` images (a latent model's with its decoder)."""
+    height, width = image_size(model.config)
+    if model.autoencoder is None:
+        return estimate(model.config, height, width, batch)
+    return latent_estimate(model.config, model.autoencoder.config, height, width, batch)
+
+
 def settings_template(model: Model, offer: Offer) -> dict:
     """The text chunks the page's final picture carries (png.js), as generate's would, with SEED_MARK
     and BATCH_MARK where the page puts its run's seed and batch: the plan as its number of steps,
     or the blog's timesteps."""
     recipe = offer.recipe
     made = provenance.record("generate", model=model.name, digest=model.digest, engine=ENGINE,
-                             size=image_size(model.config), batch=BATCH_MARK, seed=SEED_MARK, sampler=recipe.sampler,
+                             size=picture_size(model), batch=BATCH_MARK, seed=SEED_MARK, sampler=recipe.sampler,
+                             autoencoder_digest=None if model.autoencoder is None else model.autoencoder.digest,
                              karras=recipe.karras, eta=0.0, noise=recipe.add_noise,
                              clip_sample=offer.scheduler.schedule.clip_sample,
                              steps=None if recipe.blog else len(offer.timesteps),

@@ -2,7 +2,8 @@
 // Web Worker, creates the weight tables and replays a recorded run at the seed asked for, lighting
 // the diagram (diagram.js) statement by statement and drawing x_t and x0 after every step.
 // URL parameters: seed, sampler, steps, batch, autorun=1. When a run ends, document.body.dataset.state
-// is "done" (window.sqldiffusionResult = {shape: [B, C, H, W], data}: the final sample in [-1, 1], with
+// is "done" (window.sqldiffusionResult = {shape: [B, C, H, W], data}: the final sample in [-1, 1] (a latent
+// model's decoded by its autoencoder, in the page, after the loop), with
 // the run's seconds, each pass's and when the first step was drawn, in ms since the page began loading),
 // "cancelled" or "error"; the one line saying what went wrong is in #error.
 import * as runner from "./runner.js";
@@ -201,7 +202,8 @@ async function generate(event) {
     return;
   }
   const {recipe, seed, batch, ops} = chosen;
-  const shape = [batch, ...manifest.model.shape];
+  const shape = [batch, ...manifest.model.shape];  // the pictures' (a latent model's, decoded)
+  const stepShape = [batch, ...(manifest.model.sample_shape || manifest.model.shape)];  // the loop's samples
   const typedSeed = BigInt($("seed").value.trim()).toString();  // as given (checked by chosenRun), for the PNG
   running = true;
   cancelRequested = false;
@@ -235,12 +237,15 @@ async function generate(event) {
       },
       onStep: (step) => {
         const elapsed = (performance.now() - began) / 1000, done = step.index + 1;
-        $("sample").src = picture(step.sample, shape);
-        $("prediction").src = picture(step.prediction, shape);
+        $("sample").src = picture(step.sample, stepShape);
+        $("prediction").src = picture(step.prediction, stepShape);
         $("progress").textContent = `step ${done}/${step.total}   t=${Number(step.timestep.toFixed(3))}   ` +
           `${elapsed.toFixed(1)} s elapsed, ${(elapsed / done * (step.total - done)).toFixed(1)} s left`;
         $("bar-fill").style.width = `${100 * done / step.total}%`;
         if (firstStep === null) firstStep = performance.now();
+      },
+      onDecode: (index, seconds) => {
+        if (index === 0 && seconds === null) say(`Decoding the latents: ${network.decoder.program.length} statements.`);
       },
     });
     light(null);

@@ -48,8 +48,10 @@ export async function loadWeights(conn, network, weights, arrow, onTable) {
 // Run one recorded run (its ops) at `seed` (checkedSeed's text). Hooks, all optional:
 //   onStatement(index, seconds | null)  a program statement starts (null) or has finished
 //   onStep({index, total, timestep, sample, prediction})  pictures (B, H, W, C) flattened
+//   onDecode(index, seconds | null)  a statement of a latent model's decoder starts (null) or has finished
 //   cancelled()  true stops the run before its next statement
-// Returns the final sample, (B, H, W, C) flattened, as a Float32Array.
+// Returns the final picture, (B, H, W, C) flattened, as a Float32Array: the final sample, or a latent
+// model's decoding of it (its decoder, network.decoder, run where the recorded run says "decode").
 export async function run(conn, network, ops, seed, hooks = {}) {
   const fetched = {};
   const query = async (sql) => {
@@ -68,6 +70,14 @@ export async function run(conn, network, ops, seed, hooks = {}) {
         for (const drop of statement.drops) await conn.query(drop);
         if (hooks.onStatement) hooks.onStatement(index, (performance.now() - began) / 1000);
       }
+    } else if (op.decode !== undefined) {
+      for (const [index, statement] of network.decoder.program.entries()) {
+        if (hooks.onDecode) hooks.onDecode(index, null);
+        const began = performance.now();
+        await query(statement.create);
+        for (const drop of statement.drops) await conn.query(drop);
+        if (hooks.onDecode) hooks.onDecode(index, (performance.now() - began) / 1000);
+      }
     } else if (op.fetch !== undefined) {
       fetched[op.as] = floats(await query(op.fetch));
     } else if (op.step !== undefined && hooks.onStep) {
@@ -75,7 +85,7 @@ export async function run(conn, network, ops, seed, hooks = {}) {
                     sample: fetched.sample, prediction: fetched.prediction});
     }
   }
-  return fetched.sample;
+  return fetched.picture || fetched.sample;
 }
 
 // The one list of floats a fetch returns, copied out of the Arrow result.
