@@ -103,10 +103,14 @@ class SQLAutoencoder:
         check_fits(self.config, height, width, batch, self.max_memory, pass_name=pass_name)
         return self.program(pass_name, height, width)
 
-    def execute(self, program: Program, on_statement: Callable[[Statement, float, float], None] | None = None) -> str:
+    def execute(self, program: Program, on_statement: Callable[[Statement, float, float], None] | None = None,
+                before: Callable[[Statement], None] | None = None) -> str:
         """Run a program on its inputs, already in place; return the relation holding its output
-        (every other relation it made is dropped as soon as nothing reads it)."""
+        (every other relation it made is dropped as soon as nothing reads it). `before(statement)`
+        is called as each statement starts, `on_statement(statement, wall, cpu)` as it finishes."""
         for statement in program.statements:
+            if before:
+                before(statement)
             wall, cpu = time.perf_counter(), cpu_seconds()
             self.engine.refill(statement.target, statement.sql)
             self.engine.drop(*statement.drops)
