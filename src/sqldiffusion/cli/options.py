@@ -199,6 +199,9 @@ sampling_options = grouped(
     model_option("'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
     click.option("--vae", help="Latent models: decode with this autoencoder instead of the pipeline's (a folder, a "
                                "pipeline folder holding vae/, or a Hub id), as diffusers' pipe.vae = ..."),
+    click.option("--preview-vae", "preview_vae",
+                 help="Latent models: show each step (--gif) through this tiny autoencoder's decode (TAESD: a "
+                      "folder or a Hub id) [default: the model's own if it is tiny, else a fixed latent-to-RGB map]."),
     engine_options,
     plan_options,
     run_options,
