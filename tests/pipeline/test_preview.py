@@ -92,7 +92,7 @@ def test_each_step_is_previewed_by_the_tiny_autoencoder_as_diffusers_decodes_it(
         assert_close(event.sample_preview, decoded(tiny, event.sample))
         assert_close(event.prediction_preview, decoded(tiny, event.prediction))
         np.testing.assert_array_equal(peek, event.sample_preview)
-        assert event.pictures == (event.sample_preview, event.prediction_preview)
+        assert event.pictures[0] is event.sample_preview and event.pictures[1] is event.prediction_preview
     decoder = [e for e in events if isinstance(e, StatementStarted) and e.network == "decoder"]
     program = pipe.vae.program(DECODE, 16, 16)
     assert [e.statement.target for e in decoder] == [s.target for s in program.statements]
@@ -145,3 +145,10 @@ def test_gif_of_a_latent_model_shows_each_steps_previews_then_the_decode(kl, tmp
     from PIL import Image
 
     assert Image.open(tmp_path / "a.gif").n_frames == 4
+
+
+def test_a_preview_autoencoder_is_for_latent_models_alone(kl, tmp_path):  # noqa: F811
+    done = CliRunner().invoke(cli, ["generate", "--preview-vae", str(kl[4]), "--out", str(tmp_path / "x.png"),
+                                    "--no-ascii", "--quiet"])
+    assert "--preview-vae applies to latent models" in str(done.exception) and "\n" not in str(done.exception)
+    assert not (tmp_path / "x.png").exists()
