@@ -1,6 +1,7 @@
 """A model's UNet as the page draws it: its top-level diffusers modules, in the order a pass runs
 them, each with the statements of the SQL program that compute it, and the skip connections: all
-read from the program (what each statement reads), never from a graph built again."""
+read from the program (what each statement reads), never from a graph built again. A latent
+model's decoder is drawn the same way, as a chain of its modules (`decoder_diagram`)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,18 @@ def module_of(label: str) -> str:
     return parts[0]
 
 
+def decoder_module_of(label: str) -> str:
+    """The module of an autoencoder's decoder a statement's label belongs to, named as diffusers
+    names it in the autoencoder: `decoder.up_blocks.1` for `decoder.up_blocks.1.resnets.0.conv1`,
+    TAESD's `decoder.layers.2` for `decoder.layers.2.conv.0`, `quantize` for `quantize.one_hot`."""
+    parts = label.split(".")
+    if parts[0] != "decoder" or len(parts) < 2:
+        return parts[0]
+    if parts[1] in ("up_blocks", "layers") and len(parts) > 2:
+        return ".".join(parts[:3])
+    return ".".join(parts[:2])
+
+
 def statement_sql(target: str, sql: str) -> str:
     """A statement as the engine runs it (and `--show-sql` prints it)."""
     return f"CREATE TEMP TABLE {target} AS\n{sql};"
@@ -31,14 +44,7 @@ def statement_sql(target: str, sql: str) -> str:
 
 def diagram(config, program: Program) -> dict:
     """Blocks (name, role in the drawing, block type, output shape, statements) and skips (from, to), as JSON."""
-    blocks: dict[str, dict] = {}
-    for index, s in enumerate(program.statements):
-        name = module_of(s.label)
-        block = blocks.setdefault(name, {"name": name, "role": _role(name), "type": _block_type(config, name),
-                                         "shape": [], "statements": []})
-        block["shape"] = list(s.shape)  # the module's output: what its last statement makes
-        block["statements"].append({"index": index, "target": s.target, "label": s.label, "category": s.category,
-                                    "op": s.op, "shape": list(s.shape), "sql": statement_sql(s.target, s.sql)})
+    blocks = _blocks(program, module_of, lambda name: _role(name), lambda name, block: _block_type(config, name))
     made_by = {s.target: s.label for s in program.statements}
     skips: list[list[str]] = []
     for s in program.statements:
@@ -46,7 +52,42 @@ def diagram(config, program: Program) -> dict:
             pair = [module_of(made_by.get(s.reads[1], s.reads[1])), module_of(s.label)]
             if pair[0] != pair[1] and pair not in skips:
                 skips.append(pair)
-    return {"blocks": list(blocks.values()), "skips": skips, "statements": len(program.statements)}
+    return {"blocks": list(blocks.values()), "skips": skips, "statements": len(program.statements), "layout": "u"}
+
+
+def decoder_diagram(config, program: Program) -> dict:
+    """An autoencoder's decoder as `diagram` gives a UNet: its modules (role "decoder") in the order
+    its program runs them, drawn as a chain (no skips)."""
+    blocks = _blocks(program, decoder_module_of, lambda name: "decoder",
+                     lambda name, block: _decoder_block_type(config, name, block))
+    return {"blocks": list(blocks.values()), "skips": [], "statements": len(program.statements), "layout": "chain"}
+
+
+def _blocks(program: Program, module, role, block_type) -> dict[str, dict]:
+    """The program's statements grouped by `module(label)`, in the order they first run."""
+    blocks: dict[str, dict] = {}
+    for index, s in enumerate(program.statements):
+        name = module(s.label)
+        block = blocks.setdefault(name, {"name": name, "role": role(name), "type": "", "shape": [], "statements": []})
+        block["shape"] = list(s.shape)  # the module's output: what its last statement makes
+        block["statements"].append({"index": index, "target": s.target, "label": s.label, "category": s.category,
+                                    "op": s.op, "shape": list(s.shape), "sql": statement_sql(s.target, s.sql)})
+    for name, block in blocks.items():
+        block["type"] = block_type(name, block)
+    return blocks
+
+
+def _decoder_block_type(config, name: str, block: dict) -> str:
+    parts = name.split(".")
+    if parts[1:2] == ["up_blocks"]:
+        types, index = config.raw.get("up_block_types") or [], int(parts[2])
+        return types[index] if index < len(types) else "UpDecoderBlock2D"
+    if parts[1:2] == ["mid_block"]:
+        return "UNetMidBlock2D"
+    if parts[1:2] == ["layers"]:
+        convs = any(".conv." in s["label"] for s in block["statements"])
+        return "AutoencoderTinyBlock" if convs else "Conv2d"
+    return ""
 
 
 def _role(name: str) -> str:

@@ -25,16 +25,16 @@ from .events import Event, StatementFinished, StatementStarted, Step, StepFinish
 from .graph.unet import smallest_size
 from .guidance import RELATIONS as GUIDANCE_RELATIONS
 from .guidance import Guidance
-from .literals import number
 from .model import Model, load_model
 from .pictures import to_pixels
 from .preflight import check_latent_fits
+from .preview import LatentPreview, RunWatcher, check_preview_fits, latent_preview
 from .program import CLASS_LABELS, LATENTS, SAMPLE, TIMESTEPS
 from .schedulers import Scheduler, as_scheduler, make_scheduler, sampler_of_config, scheduler_from_config
 from .schedulers.base import COEFFICIENTS, NEXT, PREDICTION
 from .schedulers.editing import IMAGE
 from .schedulers.sql import noised
-from .sql_autoencoder import DECODE, SQLAutoencoder
+from .sql_autoencoder import DECODE, SQLAutoencoder, latents_sql
 from .sql_unet import SQLUNet
 
 NOISE = "sqld_noise"
@@ -49,10 +49,12 @@ class ImagePipelineOutput:
 
 
 class SQLDiffusionPipeline:
-    def __init__(self, unet: SQLUNet, scheduler=None, vae: SQLAutoencoder | None = None) -> None:
+    def __init__(self, unet: SQLUNet, scheduler=None, vae: SQLAutoencoder | None = None,
+                 preview_vae: SQLAutoencoder | None = None) -> None:
         self.unet = unet
         self.scheduler = scheduler if scheduler is not None else scheduler_from_config(unet.model.scheduler_config)
         self.vae = vae
+        self.preview_vae = preview_vae
         self._progress_bar_config: dict = {}
 
     @property
@@ -64,11 +66,34 @@ class SQLDiffusionPipeline:
 
     @vae.setter
     def vae(self, vae) -> None:
-        if vae is not None and not isinstance(vae, SQLAutoencoder):
-            vae = SQLAutoencoder(vae, self.unet.engine, max_memory=self.unet.max_memory)
+        vae = self._autoencoder(vae)
         if vae is not None:
             check_latents_fit(self.unet.config, vae)
+            if getattr(self, "_preview_vae", None) is not None:
+                check_preview_fits(vae, self._preview_vae)
         self._vae = vae
+
+    @property
+    def preview_vae(self) -> SQLAutoencoder | None:
+        """A latent model's preview autoencoder (a tiny one: TAESD), whose decode of each step's
+        latents the callbacks and events show (`sqldiffusion.preview`; None: the preview the model's
+        autoencoder suggests). Assign an SQLAutoencoder, or a folder or Hub id imported into the
+        UNet's engine."""
+        return self._preview_vae
+
+    @preview_vae.setter
+    def preview_vae(self, vae) -> None:
+        self._preview_vae = self._autoencoder(vae)
+
+    def _autoencoder(self, vae) -> SQLAutoencoder | None:
+        if vae is not None and not isinstance(vae, SQLAutoencoder):
+            vae = SQLAutoencoder(vae, self.unet.engine, max_memory=self.unet.max_memory)
+        return vae
+
+    def preview(self, preview_vae=None) -> LatentPreview | None:
+        """How a call shows a latent model's steps (None for a pixel model): through `preview_vae`
+        (or `pipe.preview_vae`) where one is given."""
+        return latent_preview(self.vae, self._autoencoder(preview_vae) or self.preview_vae)
 
     def picture_size(self) -> tuple[int, int]:
         """The size of the pictures a call makes: the UNet's samples, decoded where there is a vae."""
@@ -129,7 +154,7 @@ class SQLDiffusionPipeline:
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
                  on_event: Callable[[Event], None] | None = None, return_dict: bool = True,
                  use_karras_sigmas: bool | None = None, class_labels: int | Sequence[int] | None = None,
-                 height: int | None = None, width: int | None = None):
+                 height: int | None = None, width: int | None = None, preview_vae=None):
         """Generate images. `timesteps` (a descending list) overrides `num_inference_steps`, which
         defaults to 1000, every training step, as diffusers' `DDPMPipeline` does (minutes on a CPU;
         the command line's default is DPM-Solver++ 2M SDE with Karras sigmas, 8 steps), and to one pass
@@ -157,9 +182,12 @@ class SQLDiffusionPipeline:
         autoencoder's factor for a latent model); multiples of that factor times the UNet's
         smallest side (`sample_size`).
 
-        `callback(step, peek)` is called after every step (`peek()` fetches x_t); `on_event(event)`
-        gets every statement as it starts and finishes and, after every step, x_t and the predicted
-        clean picture x0 (`sqldiffusion.events`).
+        `callback(step, peek)` is called after every step (`peek()` fetches x_t; `peek.preview()`
+        a latent model's preview of it, computed in SQL); `on_event(event)` gets every statement as
+        it starts and finishes and, after every step, x_t and the predicted clean picture x0, with
+        their previews in a latent model's run (`sqldiffusion.events`). A latent model's previews
+        come from `preview_vae` (an AutoencoderTiny, as a folder, Hub id or SQLAutoencoder), else
+        `pipe.preview_vae`, else a fixed map of its latents (`sqldiffusion.preview`).
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
@@ -176,10 +204,11 @@ class SQLDiffusionPipeline:
         if init_noise is not None and (height, width) != (None, None) and tuple(np.shape(init_noise)[-2:]) != size:
             raise SQLDiffusionError(f"init_noise is {np.shape(init_noise)[-2]}x{np.shape(init_noise)[-1]}, but height "
                                     f"and width ask for samples of {size[0]}x{size[1]}; give one or the other")
+        preview = self.preview(preview_vae)
         with self.progress_bar(len(scheduler.timesteps)) as bar:
             samples = denoise(self.unet, scheduler, batch=batch_size, seed=seed, init_noise=init_noise,
                               on_step=advancing(bar, callback), on_event=on_event, class_labels=class_labels, vae=vae,
-                              size=size)
+                              size=size, preview=preview)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
@@ -295,9 +324,11 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
             class_labels=None, vae: SQLAutoencoder | None = None, size: tuple[int, int] | None = None,
-            guidance: Guidance | None = None) -> np.ndarray:
+            guidance: Guidance | None = None, preview: LatentPreview | None = None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W) or, with `vae`,
     its decoding (the latents scaled as diffusers' pipelines scale them, then decoded, in SQL).
+    `preview`: how a latent model's steps are shown to `on_step` and `on_event` (preview.py); the
+    decode's statements are reported to `on_event` too.
 
     Without `image`, the loop starts from x_T: SQL noise, or `init_noise`. With `image` (clean
     pictures in [-1, 1], one per batch item), from the picture noised to the first timestep, by SQL
@@ -331,28 +362,26 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
     if vae is not None:  # the loop's peak and the decoder's, both networks held: one line before any statement
         check_latent_fits(net.config, vae.config, shape[2], shape[3], shape[0], net.max_memory)
     decoder = None if vae is None else vae.program_for(DECODE, shape[0], shape[2] * vae.factor, shape[3] * vae.factor)
+    watcher = RunWatcher(engine, shape, preview, on_event, on_step)
     try:
-        loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=on_step, image=image,
-             on_event=on_event, class_labels=labels, guidance=guidance)
-        return engine.fetch_image(SAMPLE, shape) if vae is None else decode(engine, vae, decoder, shape)
+        loop(engine, program, scheduler, shape=shape, seed=seed, init_noise=init_noise, on_step=watcher.on_step,
+             image=image, on_event=watcher.on_event, class_labels=labels, guidance=guidance)
+        if vae is None:
+            return engine.fetch_image(SAMPLE, shape)
+        return decode(engine, vae, decoder, shape, *watcher.decoder_callbacks())
     finally:
-        engine.drop(*relations(program, scheduler), *([] if decoder is None else decoded_relations(decoder)))
+        engine.drop(*relations(program, scheduler), *([] if decoder is None else decoded_relations(decoder)),
+                    *([] if preview is None else preview.relations(shape)))
 
 
-def decode(engine, vae: SQLAutoencoder, decoder, shape: tuple[int, int, int, int]) -> np.ndarray:
+def decode(engine, vae: SQLAutoencoder, decoder, shape: tuple[int, int, int, int], on_statement=None,
+           before=None) -> np.ndarray:
     """The pictures of the latents in SAMPLE, as diffusers' pipelines make them: the latents divided
     by the autoencoder's scaling_factor (plus its shift_factor, where it has one), then decoded by
-    `decoder` (its program for this size): all in SQL, the latents never leaving the engine."""
+    `decoder` (its program for this size): all in SQL, the latents never leaving the engine.
+    `before` and `on_statement`: as SQLAutoencoder.execute's."""
     engine.create(LATENTS, latents_sql(engine.dialect, vae.config, shape[1]))
-    return engine.fetch_image(vae.execute(decoder), (shape[0], *decoder.output_shape))
-
-
-def latents_sql(dialect, autoencoder, channels: int) -> str:
-    """The SELECT of the latents the decoder of `autoencoder` (a config) takes, from the samples in
-    SAMPLE: divided by its scaling_factor, plus its shift_factor where it has one."""
-    scale = number(float(autoencoder.scaling_factor))
-    shift = number(float(getattr(autoencoder, "shift_factor", None) or 0.0))
-    return dialect.pixelwise(channels, lambda x: f"{x} / {scale} + {shift}", [SAMPLE])
+    return engine.fetch_image(vae.execute(decoder, on_statement, before), (shape[0], *decoder.output_shape))
 
 
 def decoded_relations(decoder) -> list[str]:

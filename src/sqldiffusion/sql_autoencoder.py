@@ -27,9 +27,10 @@ from .backends.engine import cpu_seconds
 from .errors import SQLDiffusionError
 from .graph.autoencoder import check_picture_size
 from .graph.autoencoder_config import AutoencoderKLConfig, VQModelConfig
+from .literals import number
 from .model import Model, load_autoencoder
 from .preflight import check_fits, check_model_fits
-from .program import LATENTS, NOISE, PIXELS, Program, Statement, render
+from .program import LATENTS, NOISE, PIXELS, SAMPLE, Program, Statement, render
 
 DECODE, ENCODE = "", "encode"  # the registry's passes (graph/networks.py): "" is an entry's own `build`
 SAMPLE_PASS, UNQUANTIZED = "sample", "decode_unquantized"
@@ -104,10 +105,14 @@ class SQLAutoencoder:
         check_fits(self.config, height, width, batch, self.max_memory, pass_name=pass_name)
         return self.program(pass_name, height, width)
 
-    def execute(self, program: Program, on_statement: Callable[[Statement, float, float], None] | None = None) -> str:
+    def execute(self, program: Program, on_statement: Callable[[Statement, float, float], None] | None = None,
+                before: Callable[[Statement], None] | None = None) -> str:
         """Run a program on its inputs, already in place; return the relation holding its output
-        (every other relation it made is dropped as soon as nothing reads it)."""
+        (every other relation it made is dropped as soon as nothing reads it). `before(statement)`
+        is called as each statement starts, `on_statement(statement, wall, cpu)` as it finishes."""
         for statement in program.statements:
+            if before:
+                before(statement)
             wall, cpu = time.perf_counter(), cpu_seconds()
             self.engine.refill(statement.target, statement.sql)
             self.engine.drop(*statement.drops)
@@ -177,3 +182,12 @@ class SQLAutoencoder:
         if not np.isfinite(images).all():
             raise SQLDiffusionError(f"{what} hold NaN or infinite values")
         return images.astype(np.float32)
+
+
+def latents_sql(dialect, autoencoder, channels: int, source: str = SAMPLE) -> str:
+    """The SELECT of the latents the decoder of `autoencoder` (a config) takes, from the samples in
+    `source`: divided by its scaling_factor, plus its shift_factor where it has one, as diffusers'
+    pipelines hand them to `decode`."""
+    scale = number(float(autoencoder.scaling_factor))
+    shift = number(float(getattr(autoencoder, "shift_factor", None) or 0.0))
+    return dialect.pixelwise(channels, lambda x: f"{x} / {scale} + {shift}", [source])

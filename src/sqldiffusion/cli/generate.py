@@ -111,7 +111,7 @@ def edit(image, strength, **options) -> None:
 def _sample(model, vae, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed,
             class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents,
             quiet, force, image=None,
-            strength=None, height=None, width=None) -> None:
+            strength=None, height=None, width=None, preview_vae=None) -> None:
     from .. import pictures, provenance
     from ..editing import SQLImg2ImgPipeline, strength_scheduler
     from ..model import Model, load_model
@@ -123,6 +123,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
 
     loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
     loaded = with_autoencoder(loaded, vae)
+    previewer = preview_autoencoder(loaded, preview_vae)
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
                      configured=sampler_of_config(loaded.scheduler_config)[0])
     scheduler = recipe.scheduler(loaded.scheduler_config)  # its options checked
@@ -148,12 +149,15 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     size = sized(loaded, x_t, height, width, init_noise)
     check_fits(loaded.config, *size, batch, max_memory)  # before the engine starts
     size = check_decoder_fits(loaded, size, batch, max_memory)  # the pictures' size
+    if previewer is not None:
+        check_fits(previewer.config, *size, batch, max_memory)
     recipe.plan(scheduler)
     run = scheduler if image is None else strength_scheduler(scheduler, strength, **recipe.call_arguments())
     if gif is not None:  # and with the GIF's frames, now that the plan says how many
-        passes = len(run.timesteps)
+        passes = len(run.timesteps)  # a latent model's last frame is its decode
+        extra = x_t is not None or image is not None or loaded.autoencoder is not None
         check_fits(loaded.config, *size, batch, max_memory, trajectory=gif_peak_bytes(
-            passes + (x_t is not None or image is not None), batch, loaded.config.in_channels, *size, pairs=True))
+            passes + extra, batch, loaded.config.in_channels, *size, pairs=True))
     picture = None
     if image is not None:  # a latent model's pictures: its autoencoder's channels, at the decoded size
         channels = (loaded.autoencoder or loaded).config.in_channels
@@ -177,8 +181,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="array",
                   on_event=keeping_pairs(frames) if gif is not None else None,
                   callback=keeping_last(latents) if save_latents is not None else None)
-    kind = SQLDiffusionPipeline if picture is None else SQLImg2ImgPipeline
-    pipe = kind(net, scheduler, autoencoder_of(loaded, net))
+    pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net), preview_of(previewer, net)) \
+        if picture is None else SQLImg2ImgPipeline(net, scheduler, autoencoder_of(loaded, net))
     pipe.set_progress_bar_config(disable=True if quiet else None)
     if picture is None:
         samples = pipe(batch_size=batch, init_noise=x_t, height=height, width=width, **common).images
@@ -187,6 +191,9 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     elapsed = time.perf_counter() - began
     start = x_t if picture is None else np.repeat(picture, batch, axis=0)  # where the trajectory starts
     first = (start, None) if start is not None else None
+    if loaded.autoencoder is not None and gif is not None:  # its steps' previews, then the decoded picture
+        first = None
+        frames.append((samples, samples))
     show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colour, made, settings_json,
                    latents=(save_latents, latents[-1]) if latents else None)
     written = ", ".join(str(p) for p in (out, gif, save_npy, save_latents) if p is not None)
@@ -216,9 +223,32 @@ def check_latent_options(loaded, image, gif, save_latents) -> None:
             raise SQLDiffusionError("--save-latents applies to latent models (a pipeline folder with a vae or vqvae); "
                                     "this model's samples are its pictures: use --save-npy")
         return
-    if gif is not None:
-        raise SQLDiffusionError("--gif draws a pixel model's steps; a latent model's steps are latents, whose previews "
-                                "are not written yet: drop --gif")
+
+
+def preview_autoencoder(loaded, preview_vae: str | None):
+    """The autoencoder --preview-vae names, loaded and checked against the model (one line for a
+    pixel model, or one of another latent space or size), or None."""
+    from ..model import load_autoencoder
+    from ..preview import check_preview_fits
+
+    if preview_vae is None:
+        return None
+    if loaded.autoencoder is None:
+        raise SQLDiffusionError(f"--preview-vae applies to latent models (a pipeline folder with a vae or vqvae); "
+                                f"{loaded.name}'s samples are its pictures")
+    previewer = load_autoencoder(preview_vae)
+    try:
+        check_preview_fits(loaded.autoencoder, previewer)
+    except SQLDiffusionError as e:
+        raise SQLDiffusionError(f"--preview-vae {preview_vae}: {e}") from None
+    return previewer
+
+
+def preview_of(previewer, net):
+    """The preview autoencoder imported into the UNet's engine (None stays None)."""
+    from ..sql_autoencoder import SQLAutoencoder
+
+    return None if previewer is None else SQLAutoencoder(previewer, net.engine, max_memory=net.max_memory)
 
 
 def check_decoder_fits(loaded, size: tuple[int, int], batch: int, max_memory) -> tuple[int, int]:

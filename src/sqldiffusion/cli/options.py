@@ -202,6 +202,9 @@ sampling_options = grouped(
     click.option("--height", type=int, help="The pictures' height [default: the UNet's sample_size, times the "
                                             "autoencoder's factor for a latent model]."),
     click.option("--width", type=int, help="The pictures' width [default: as --height]."),
+    click.option("--preview-vae", "preview_vae",
+                 help="Latent models: show each step (--gif) through this tiny autoencoder's decode (TAESD: a "
+                      "folder or a Hub id) [default: the model's own if it is tiny, else a fixed latent-to-RGB map]."),
     engine_options,
     plan_options,
     run_options,

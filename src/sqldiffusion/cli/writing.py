@@ -51,7 +51,7 @@ def show_and_write(samples, frames, first, out, gif, save_npy, show_ascii, colou
         writes.append(lambda: pictures.save_npy(*latents))
     if gif is not None:  # last: the picture and the array are written whatever happens to its frames
         shown = ([first] if first is not None else []) + frames
-        writes.append(lambda: save_gif(gif, shown, lambda f: gif_frame(f, scale)))
+        writes.append(lambda: save_gif(gif, shown, lambda f: gif_frame(f, scale, pixels.shape[1])))
     write_all(writes)
 
 
@@ -88,10 +88,11 @@ def keeping_last(kept: list) -> callable:
 
 
 def keeping_pairs(frames: list) -> callable:
-    """An event handler that keeps every step's sample and predicted clean picture (for --gif)."""
+    """An event handler that keeps every step's sample and predicted clean picture (for --gif): a
+    latent model's previews of them."""
     from ..events import StepFinished
 
-    return lambda event: frames.append((event.sample, event.prediction)) if isinstance(event, StepFinished) else None
+    return lambda event: frames.append(event.pictures) if isinstance(event, StepFinished) else None
 
 
 def save_gif(gif: Path, frames: list, draw) -> None:
@@ -128,11 +129,16 @@ def grid_pixels(count: int, height: int, width: int, columns: int | None = None,
     return (rows * height * scale + (rows - 1) * gap) * (columns * width * scale + (columns - 1) * gap)
 
 
-def gif_frame(frame, scale: int) -> np.ndarray:
+def gif_frame(frame, scale: int, height: int | None = None) -> np.ndarray:
     """One frame of --gif: the samples (B, C, H, W), or (sample, prediction) pairs shown side by side,
-    x_t on the left and the clean picture the step predicts on the right (blank before the first step)."""
+    x_t on the left and the clean picture the step predicts on the right (blank before the first step).
+    A frame smaller than the pictures' `height` (a latent model's preview at its latents' size) is
+    enlarged to it."""
     from .. import pictures
 
+    first = frame[0] if isinstance(frame, tuple) else frame
+    if height is not None and first.shape[-2] < height:
+        scale *= height // first.shape[-2]
     if not isinstance(frame, tuple):
         return pictures.grid(pictures.to_pixels(frame), scale=scale)
     sample, prediction = (pictures.to_pixels(f) if f is not None else None for f in frame)

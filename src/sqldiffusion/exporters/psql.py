@@ -15,10 +15,10 @@ from ..backends import script_writer
 from ..errors import SQLDiffusionError
 from ..model import Model
 from ..pictures import COLUMNS, RAMP, ascii_rows
-from ..pipeline import decoded_relations, image_size, latents_sql, loop, relations, resolve_seed
+from ..pipeline import decoded_relations, image_size, loop, relations, resolve_seed
 from ..program import LATENTS, SAMPLE, Program, render, render_unet
 from ..schedulers import Scheduler
-from ..sql_autoencoder import DECODE, DECODER_PREFIX
+from ..sql_autoencoder import DECODE, DECODER_PREFIX, latents_sql
 
 
 def write_script(out: TextIO, model: Model, scheduler: Scheduler, seed: int = 0, batch: int = 1) -> None:

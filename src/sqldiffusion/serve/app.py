@@ -1,13 +1,17 @@
 """The web server: the page, its JSON API and the event stream of each generation.
 
     GET  /                         the page (static/index.html)
-    GET  /api/state                engine, models with their diagrams, the samplers offered, defaults, the queue
+    GET  /api/state                engine, models with their diagrams (a latent model's decoder's too), the samplers
+                                   offered, defaults, the queue
     GET  /api/models/{i}/program   the SQL program of one pass of model i, as --show-sql prints it
+                                   (?network=decoder: a latent model's decoder's)
     POST /api/jobs                 start a generation: {model, sampler, karras, eta, noise, schedule,
                                    steps, timesteps, seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
                                    queue -> 503 {error}
     GET  /api/jobs/{id}/events     Server-Sent Events: queued, started, statement, statement_done,
-                                   step, done | cancelled | failed (each `data:` one JSON object)
+                                   step, done | cancelled | failed (each `data:` one JSON object; a
+                                   statement's `network` is "unet" or "decoder", a latent model's
+                                   steps show previews of its latents)
     POST /api/jobs/{id}/cancel     cancel it (queued or running)
     GET  /api/gallery              finished pictures, newest first; /api/gallery/{id}.png one of them
 
@@ -30,8 +34,9 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..diagram import diagram
+from ..diagram import decoder_diagram, diagram
 from ..errors import SQLDiffusionError
+from ..fields import shown
 from ..pipeline import image_size
 from ..recipe import BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
 from .gallery import Gallery
@@ -56,10 +61,13 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
     diagrams = []
     for key, served in models.items():
         size = image_size(served.net.config)
-        program = served.net.program(*size)
+        program, decoder, preview = served.net.program(*size), served.decoder(), served.preview()
         diagrams.append({"key": key, "name": served.net.model.name, "digest": served.net.model.digest[:16],
-                         "size": list(size), "channels": served.net.config.in_channels,
-                         "diagram": diagram(served.net.config, program)})
+                         "size": list(served.picture_size), "latent_size": list(size) if decoder else None,
+                         "channels": served.net.config.in_channels, "diagram": diagram(served.net.config, program),
+                         "decoder": decoder_diagram(served.vae.config, decoder) if decoder else None,
+                         "decoder_class": served.vae.network.class_name if decoder else None,
+                         "preview": preview.label if preview else None})
 
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
@@ -99,7 +107,12 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
         if not 0 <= index < len(keys):
             return error(f"no model {index}", 404)
         served = models[keys[index]]
-        return Response(served.net.program(*image_size(served.net.config)).text(), media_type="text/plain")
+        network = request.query_params.get("network", "unet")
+        if network not in ("unet", "decoder") or network == "decoder" and served.vae is None:
+            return error(f"model {index} has no network {shown(network)} (it has: unet"
+                         f"{', decoder' if served.vae is not None else ''})", 404)
+        program = served.net.program(*image_size(served.net.config)) if network == "unet" else served.decoder()
+        return Response(program.text(), media_type="text/plain")
 
     async def submit(request: Request) -> Response:
         raw = await json_body(request)

@@ -19,15 +19,18 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 
 from .. import provenance
-from ..diagram import module_of
+from ..diagram import decoder_module_of, module_of
 from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
 from ..pictures import png_bytes
-from ..pipeline import MAX_SEED, SQLDiffusionPipeline, image_size, relations
+from ..pipeline import MAX_SEED, SQLDiffusionPipeline, decoded_relations, image_size, relations
 from ..preflight import check_fits
+from ..preview import LatentPreview, latent_preview
+from ..program import Program
 from ..recipe import BLOG_TIMESTEPS, Recipe, offered, parse_timesteps
 from ..schedulers import Scheduler
+from ..sql_autoencoder import DECODE, SQLAutoencoder
 from ..sql_unet import SQLUNet
 
 PAGE_SAMPLERS = {entry["name"]: entry for entry in offered()}  # the page's samplers, as /api/state lists them
@@ -100,8 +103,10 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
     batch = _number(raw.get("batch", 1), "batch", int)
     if not 1 <= batch <= MAX_BATCH:
         raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
-    net = models[model].net
+    net, vae = models[model].net, models[model].vae
     check_fits(net.config, *image_size(net.config), batch, net.max_memory)
+    if vae is not None:
+        check_fits(vae.config, *models[model].picture_size, batch, net.max_memory)
     return Settings(model, sampler, recipe.eta, schedule, steps, tuple(scheduler.planned), seed, batch, recipe.karras,
                     recipe.add_noise, listed, scheduler)
 
@@ -160,6 +165,21 @@ class Served:
     key: str
     net: SQLUNet
     scheduler: Scheduler  # the one its scheduler_config.json names
+    vae: SQLAutoencoder | None = None  # a latent model's autoencoder, whose decode is the picture
+
+    @property
+    def picture_size(self) -> tuple[int, int]:
+        height, width = image_size(self.net.config)
+        factor = self.vae.factor if self.vae is not None else 1
+        return height * factor, width * factor
+
+    def decoder(self) -> Program | None:
+        """A latent model's decoder program at its picture size (None for a pixel model)."""
+        return None if self.vae is None else self.vae.program(DECODE, *self.picture_size)
+
+    def preview(self) -> LatentPreview | None:
+        """How a latent model's steps are shown (preview.py; None for a pixel model)."""
+        return latent_preview(self.vae)
 
 
 class Cancelled(Exception):
@@ -288,9 +308,14 @@ class Runner:
         s = job.settings
         served = self.models[s.model]
         program = served.net.program(*image_size(served.net.config))
-        indices = {st.target: i for i, st in enumerate(program.statements)}
+        decoder, preview = served.decoder(), served.preview()
+        indices = {network: {st.target: i for i, st in enumerate(made.statements)}
+                   for network, made in (("unet", program), ("decoder", decoder)) if made is not None}
+        modules = {"unet": module_of, "decoder": decoder_module_of}
         began = time.perf_counter()
-        job.emit("started", total=len(s.timesteps), timesteps=list(s.timesteps), statements=len(program.statements))
+        job.emit("started", total=len(s.timesteps), timesteps=list(s.timesteps), statements=len(program.statements),
+                 decoder_statements=len(decoder.statements) if decoder is not None else 0,
+                 preview=preview.label if preview is not None else None)
 
         def on_event(event) -> None:
             if isinstance(event, StatementStarted):
@@ -298,26 +323,30 @@ class Runner:
                     if job.cancel_requested:
                         raise Cancelled
                     self._in_statement = True
-                job.emit("statement", index=indices[event.statement.target], module=module_of(event.statement.label),
-                         label=event.statement.label, step=event.step.index)
+                network = event.network
+                job.emit("statement", index=indices[network][event.statement.target], network=network,
+                         module=modules[network](event.statement.label), label=event.statement.label,
+                         step=event.step.index)
             elif isinstance(event, StatementFinished):
                 with self._lock:
                     self._in_statement = False
-                job.emit("statement_done", index=indices[event.statement.target], seconds=round(event.seconds, 5))
+                job.emit("statement_done", index=indices[event.network][event.statement.target], network=event.network,
+                         seconds=round(event.seconds, 5))
             elif isinstance(event, StepFinished):
                 done = event.step.index + 1
+                sample, prediction = event.pictures  # a latent model's: their previews
                 job.emit("step", index=event.step.index, total=event.step.total, timestep=event.step.timestep,
                          elapsed=round(event.seconds, 3),
                          left=round(event.seconds / done * (event.step.total - done), 3),
-                         sample=png_data(event.sample), prediction=png_data(event.prediction))
+                         sample=png_data(sample), prediction=png_data(prediction))
 
-        pipe = SQLDiffusionPipeline(served.net, s.scheduler or s.recipe.planned(served.scheduler.config))
+        pipe = SQLDiffusionPipeline(served.net, s.scheduler or s.recipe.planned(served.scheduler.config), served.vae)
         pipe.set_progress_bar_config(disable=True)
-        try:
-            samples = pipe(batch_size=s.batch, **s.recipe.call_arguments(), seed=s.seed, output_type="latent",
+        try:  # the pictures: the samples, or a latent model's decode of them
+            samples = pipe(batch_size=s.batch, **s.recipe.call_arguments(), seed=s.seed, output_type="array",
                            on_event=on_event).images
         except BaseException as e:  # noqa: BLE001 - whatever stopped it, the page hears why
-            self._clean(program, pipe.scheduler)
+            self._clean(program, pipe.scheduler, decoder, preview, s.batch)
             if job.cancel_requested:
                 job.state = "cancelled"
                 job.emit("cancelled", reason="cancelled")
@@ -335,10 +364,13 @@ class Runner:
         job.state = "done"
         job.emit("done", seconds=round(seconds, 3), entry=entry)
 
-    def _clean(self, program, scheduler: Scheduler) -> None:
+    def _clean(self, program, scheduler: Scheduler, decoder: Program | None = None,
+               preview: LatentPreview | None = None, batch: int = 1) -> None:
         """After a cancelled or failed run: its relations gone, whatever the interruption hit."""
+        latents = (batch, *program.output_shape)
         try:
-            self.engine.drop(*relations(program, scheduler))
+            self.engine.drop(*relations(program, scheduler), *(decoded_relations(decoder) if decoder else ()),
+                             *(preview.relations(latents) if preview else ()))
         except Exception:  # noqa: BLE001 - the pipeline dropped them already; this is a second sweep
             pass
 
@@ -347,7 +379,8 @@ def made_with(s: Settings, served: Served, engine: str) -> dict:
     """The settings a gallery picture carries, as generate records its own: `generate --from-png`
     draws it again (the page's plan as --steps, or as the list of timesteps it visited)."""
     return provenance.record("generate", model=s.model, digest=served.net.model.digest, engine=engine,
-                             size=image_size(served.net.config), batch=s.batch, seed=s.seed, sampler=s.sampler,
+                             size=served.picture_size, batch=s.batch, seed=s.seed, sampler=s.sampler,
+                             autoencoder_digest=served.vae.model.digest if served.vae is not None else None,
                              karras=s.karras, eta=s.eta, noise=s.noise,
                              clip_sample=served.scheduler.schedule.clip_sample,
                              steps=s.steps if s.schedule == "steps" else None,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from ..backends import get_engine
 from ..errors import SQLDiffusionError
 from ..model import load_model
+from ..pipeline import autoencoder_of
 from ..schedulers import scheduler_from_config
 from ..sql_unet import SQLUNet
 from .guard import allowed_names
@@ -28,14 +29,15 @@ def is_loopback(host: str) -> bool:
 
 def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambda line: None,
                  max_memory: int | None = None) -> dict[str, Served]:
-    """Each model (the ones asked for, then the demo) loaded and imported into `engine`; each run
-    may use `max_memory` bytes (None: what the machine has available)."""
+    """Each model (the ones asked for, then the demo) loaded and imported into `engine`, a latent
+    model's autoencoder too; each run may use `max_memory` bytes (None: what the machine has
+    available)."""
     models: dict[str, Served] = {}
     for key in dict.fromkeys([*keys, "demo"]):
         say(f"loading {key}")
-        loaded = load_model(key).pixel_model("serve")
-        models[key] = Served(key, SQLUNet(loaded, engine, max_memory=max_memory),
-                             scheduler_from_config(loaded.scheduler_config))
+        loaded = load_model(key)
+        net = SQLUNet(loaded, engine, max_memory=max_memory)
+        models[key] = Served(key, net, scheduler_from_config(loaded.scheduler_config), autoencoder_of(loaded, net))
     return models
 
 

@@ -4,7 +4,8 @@
 let state = null;          // /api/state
 let current = null;        // the model shown in the diagram
 let job = null;            // {id, source}
-let blockOf = [];          // statement index -> block name, for the model running
+let blockOf = {};          // network ("unet", "decoder") -> statement index -> block name, for the model shown
+const SVGS = {unet: "diagram", decoder: "decoder-diagram"};
 let times = {};            // block name -> seconds in the current pass
 
 // ---- settings -------------------------------------------------------------------------------
@@ -67,13 +68,22 @@ function handle(e) {
   if (e.type === "queued") {
     $("status").textContent = e.place === 0 ? "Starting." : `Queued: place ${e.place} in line.`;
   } else if (e.type === "started") {
-    $("status").textContent = `Running ${e.total} steps, ${e.statements} statements a pass.`;
+    $("status").textContent = `Running ${e.total} steps, ${e.statements} statements a pass` +
+      (e.decoder_statements ? `, then a decode of ${e.decoder_statements} statements.` : ".");
+    $("preview-note").hidden = !e.preview;
+    $("preview-note").textContent = e.preview ? `Each step is shown through a preview (${e.preview}), computed in ` +
+      "SQL; the picture is the full decoder's." : "";
+    $("final-figure").hidden = true;
     $("bar-fill").style.width = "0";
   } else if (e.type === "statement") {
-    if (e.index === 0) { times = {}; for (const b of document.querySelectorAll(".block")) b.classList.remove("ran"); }
+    const network = e.network || "unet";
+    if (e.index === 0) {
+      times = {};
+      for (const b of document.querySelectorAll(`#${SVGS[network]} .block`)) b.classList.remove("ran");
+    }
     light(e.module);
   } else if (e.type === "statement_done") {
-    const name = blockOf[e.index];
+    const name = (blockOf[e.network || "unet"] || [])[e.index];
     times[name] = (times[name] || 0) + e.seconds;
     const node = blockNode(name);
     if (node) { node.classList.add("ran"); node.querySelector(".time").textContent = ms(times[name]); }
@@ -85,6 +95,10 @@ function handle(e) {
     $("bar-fill").style.width = `${100 * (e.index + 1) / e.total}%`;
   } else if (e.type === "done") {
     light(null);
+    if (current && current.decoder) {
+      $("final").src = `/api/gallery/${encodeURIComponent(e.entry.id)}.png`;
+      $("final-figure").hidden = false;
+    }
     $("status").textContent = `Done in ${e.seconds.toFixed(2)} s; saved in the gallery.`;
     finish();
     loadGallery(e.entry.id);
@@ -118,14 +132,26 @@ function showModel(key) {
   const model = state.models.find((m) => m.key === key);
   if (!model || current === model) return;
   current = model;
-  blockOf = [];
-  for (const block of model.diagram.blocks) for (const s of block.statements) blockOf[s.index] = block.name;
-  drawDiagram(model.diagram);
+  blockOf = {};
+  const networks = {unet: model.diagram, decoder: model.decoder};
+  for (const [network, d] of Object.entries(networks)) {
+    if (!d) continue;
+    blockOf[network] = [];
+    for (const block of d.blocks) for (const s of block.statements) blockOf[network][s.index] = block.name;
+    drawDiagram(d, SVGS[network]);
+  }
+  $("decoder-box").hidden = $("decoder-program").hidden = $("decoder-program-head").hidden = !model.decoder;
+  $("decoder-name").textContent = model.decoder ? `(${model.decoder_class}, run once per picture)` : "";
+  $("final-figure").hidden = true;
   $("block-sql").innerHTML = "";
-  $("program").textContent = "loading…";
-  fetch(`/api/models/${state.models.indexOf(model)}/program`).then((r) => r.text()).then((text) => {
-    $("program").textContent = text;
-  });
+  const index = state.models.indexOf(model);
+  for (const [network, id] of [["unet", "program"], ["decoder", "decoder-program"]]) {
+    if (!networks[network]) continue;
+    $(id).textContent = "loading…";
+    fetch(`/api/models/${index}/program?network=${network}`).then((r) => r.text()).then((text) => {
+      $(id).textContent = text;
+    });
+  }
 }
 
 // ---- the gallery ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The UNet diagram, shared by the served page and the exported one: boxes for the top-level
-// diffusers modules, lit while their statements run; a box's SQL on a click.
+// diffusers modules, lit while their statements run; a box's SQL on a click. A latent model's
+// decoder is drawn the same way, as a chain of its modules (layout "chain").
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -17,6 +18,18 @@ function light(name) {
   if (lit) { const old = blockNode(lit); if (old) old.classList.remove("active"); }
   lit = name;
   if (name) { const node = blockNode(name); if (node) node.classList.add("active"); }
+}
+
+function placeChain(blocks) {
+  // the decoder: its modules in the order they run, three to a row, each row the other way (a snake)
+  const W = 190, H = 50, gap = 18, columns = 3, left = 10, step = W + 60;
+  const at = {};
+  blocks.forEach((b, i) => {
+    const row = Math.floor(i / columns), column = row % 2 ? columns - 1 - (i % columns) : i % columns;
+    at[b.name] = {x: left + column * step, y: 10 + row * (H + gap)};
+  });
+  const rows = Math.ceil(blocks.length / columns);
+  return {at, W, H, width: left + (columns - 1) * step + W + 10, height: 10 + rows * (H + gap)};
 }
 
 function place(blocks) {
@@ -48,15 +61,17 @@ function el(tag, attrs, parent) {
   return node;
 }
 
-function drawDiagram(d) {
-  const svg = $("diagram");
+function drawDiagram(d, svgId = "diagram") {
+  const svg = $(svgId);
   svg.innerHTML = "";
-  const {at, W, H, width, height} = place(d.blocks);
+  const {at, W, H, width, height} = d.layout === "chain" ? placeChain(d.blocks) : place(d.blocks);
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  const defs = el("defs", {}, svg);
-  const marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
-                               orient: "auto-start-reverse"}, defs);
-  el("path", {d: "M0,0 L10,5 L0,10 z", fill: "#868e96"}, marker);
+  if (!document.getElementById("arrow")) {  // one marker for every diagram on the page
+    const defs = el("defs", {}, svg);
+    const marker = el("marker", {id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7,
+                                 markerHeight: 7, orient: "auto-start-reverse"}, defs);
+    el("path", {d: "M0,0 L10,5 L0,10 z", fill: "#868e96"}, marker);
+  }
   const centre = (n) => ({x: at[n].x + W / 2, y: at[n].y + H / 2});
   for (const [from, to] of d.skips) {      // skip connections
     const a = centre(from), b = centre(to);
@@ -66,8 +81,9 @@ function drawDiagram(d) {
   for (let i = 1; i < flow.length; i++) {  // the order a pass runs them in
     const a = centre(flow[i - 1].name), b = centre(flow[i].name);
     const down = b.y > a.y + 1, up = b.y < a.y - 1;
-    const start = down ? {x: a.x, y: a.y + H / 2} : up ? {x: a.x, y: a.y - H / 2} : {x: a.x + W / 2, y: a.y};
-    const end = down ? {x: b.x, y: b.y - H / 2} : up ? {x: b.x, y: b.y + H / 2} : {x: b.x - W / 2, y: b.y};
+    const side = b.x < a.x ? -1 : 1;  // sideways: out of the side facing the next box
+    const start = down ? {x: a.x, y: a.y + H / 2} : up ? {x: a.x, y: a.y - H / 2} : {x: a.x + side * W / 2, y: a.y};
+    const end = down ? {x: b.x, y: b.y - H / 2} : up ? {x: b.x, y: b.y + H / 2} : {x: b.x - side * W / 2, y: b.y};
     if (Math.abs(a.x - b.x) > 1 && (down || up)) { // into or out of the middle: a bend
       el("path", {class: "flow", d: `M${start.x},${start.y} C${start.x},${end.y} ${start.x},${end.y} ${end.x + (b.x > a.x ? -W / 2 : W / 2)},${b.y}`}, svg);
     } else {
