@@ -31,7 +31,7 @@ class PageAutoencoder(SQLAutoencoder):
     """A latent model's autoencoder on the page's recorder: a decode is kept as one op, "run the
     decoder" ({"decode"}), as a UNet pass is, for the page to run its statements one by one."""
 
-    def execute(self, program, on_statement=None) -> str:
+    def execute(self, program, on_statement=None, before=None) -> str:
         self.engine.ops.append({"decode": program.output})
         return program.output
 
