@@ -102,7 +102,7 @@ class PromptTokenizer:
         """The ids (B, model_max_length), int64, of a prompt or a list of them: the start token, the
         prompt's, the end token, then padding; a prompt of more tokens is cut to fit, reported to
         `on_cut` (one line per call, default: this module's logger) as diffusers reports it."""
-        batch = [prompts] if isinstance(prompts, str) else list(prompts)
+        batch = list(prompts) if isinstance(prompts, (list, tuple)) else [prompts]
         if not batch:
             raise SQLDiffusionError("no prompt given; give at least one (an empty one is allowed)")
         batch = [checked_prompt(p) for p in batch]
@@ -117,7 +117,10 @@ class PromptTokenizer:
     def cut_text(self, batch: list[str], ids: np.ndarray) -> str | None:
         """The line saying what of the prompts was cut, as diffusers' encode_prompt logs it (the
         tokens between model_max_length - 1 and the end token), or None if nothing was."""
-        untruncated = self.tokenizer(batch, padding="longest").input_ids
+        # a token per byte at most, and the start and end tokens: a bound that never cuts a checked
+        # prompt, given so that transformers does not warn of a sequence longer than the model's
+        untruncated = self.tokenizer(batch, padding="longest", truncation=True,
+                                     max_length=MAX_PROMPT_BYTES + 2).input_ids
         if len(untruncated[0]) < ids.shape[1] or np.array_equal(np.asarray(untruncated), ids):
             return None
         length = self.model_max_length
