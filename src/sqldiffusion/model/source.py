@@ -205,11 +205,14 @@ def _check_components(index: Path) -> None:
     and its latents shown as the picture."""
     listed = _components(index)
     unsupported = []
+    conditional = _reads_text(_class_of(listed.get("unet")))
     for component, spec in listed.items():
         if component.startswith("_") or spec is None or spec == [None, None]:
             continue
-        cls = spec[1] if isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str) else None
-        if not _built_here(component, cls):
+        cls = _class_of(spec)
+        # a text encoder runs only for a backbone that reads its output (else the prompt is ignored)
+        text_encoder = cls in NETWORKS and NETWORKS[cls].role == "text_encoder"
+        if not _built_here(component, cls) or (text_encoder and not conditional):
             unsupported.append(f"{component[:40]} ({str(cls)[:40]})")
     if unsupported:
         kind = listed.get("_class_name")
@@ -218,6 +221,16 @@ def _check_components(index: Path) -> None:
                                 f"{', '.join(unsupported[:6])}; it runs pipelines of "
                                 f"{' or '.join('a ' + name for name in _class_names('backbone'))}, an autoencoder "
                                 f"({', '.join(_class_names('autoencoder'))}) and a scheduler")
+
+
+def _class_of(spec) -> str | None:
+    """The class a model_index.json entry ([library, class]) names, if it is one."""
+    return spec[1] if isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str) else None
+
+
+def _reads_text(cls: str | None) -> bool:
+    """Whether the registry's network of class `cls` reads a text encoder's output."""
+    return cls in NETWORKS and "encoder_hidden_states" in NETWORKS[cls].reads
 
 
 def _components(index: Path) -> dict:
