@@ -23,9 +23,11 @@ CLASS_LABELS = "sqld_class_labels"  # (b, t) one class label per batch item, for
 LATENTS = "sqld_latents"  # the latents an autoencoder decodes
 PIXELS = "sqld_pixels"  # the picture an autoencoder encodes
 NOISE = "sqld_noise"  # the noise an autoencoder's sample of its latent distribution reads
+TOKENS = "sqld_tokens"  # the token ids a text encoder reads: an image (1, 1, L), v = [token id]
+TEXT = "sqld_text"  # the text encoder's output a conditional UNet reads: an image (D, 1, L)
 # relations the engine fills, by op (class embeddings, for class_embed_type "identity": an image (T, 1, 1) per item)
 INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS, "class_embeddings": CLASS_LABELS,
-          "latents": LATENTS, "pixels": PIXELS, "noise": NOISE}
+          "latents": LATENTS, "pixels": PIXELS, "noise": NOISE, "tokens": TOKENS, "encoder_hidden_states": TEXT}
 
 
 @dataclass(frozen=True)
