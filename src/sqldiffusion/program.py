@@ -23,9 +23,11 @@ CLASS_LABELS = "sqld_class_labels"  # (b, t) one class label per batch item, for
 LATENTS = "sqld_latents"  # the latents an autoencoder decodes
 PIXELS = "sqld_pixels"  # the picture an autoencoder encodes
 NOISE = "sqld_noise"  # the noise an autoencoder's sample of its latent distribution reads
+TOKENS = "sqld_tokens"  # the token ids a text encoder reads: an image (1, 1, L), v = [token id]
+TEXT = "sqld_text"  # the text encoder's output a conditional UNet reads: an image (D, 1, L)
 # relations the engine fills, by op (class embeddings, for class_embed_type "identity": an image (T, 1, 1) per item)
 INPUTS = {"timesteps": TIMESTEPS, "class_labels": CLASS_LABELS, "class_embeddings": CLASS_LABELS,
-          "latents": LATENTS, "pixels": PIXELS, "noise": NOISE}
+          "latents": LATENTS, "pixels": PIXELS, "noise": NOISE, "tokens": TOKENS, "encoder_hidden_states": TEXT}
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ def render(graph: Graph, dialect, namespace: str, prefix: str = "sqld_t") -> Pro
     return Program(tuple(statements), names[out.id], out.shape, conditional)
 
 
-def render_unet(config, height: int, width: int, dialect, namespace: str) -> Program:
+def render_unet(config, height: int, width: int, dialect, namespace: str, tokens: int | None = None) -> Program:
     """The program of one pass of the network of `config` (a UNet's, or any registered network's) at
-    this image size, for `dialect`, reading weights in `namespace`."""
-    return render(dialect.lower(network_of(config).graph(config, height, width)), dialect, namespace)
+    this image size (and text length `tokens`, for a network that reads text), for `dialect`,
+    reading weights in `namespace`."""
+    graph = network_of(config).graph(config, height, width, tokens=tokens)
+    return render(dialect.lower(graph), dialect, namespace)

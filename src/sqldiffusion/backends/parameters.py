@@ -31,6 +31,10 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
         base = p.removesuffix(".qkv")
         rows = [_with_bias(tensors[f"{base}.to_{k}.weight"], tensors[f"{base}.to_{k}.bias"]) for k in "qkv"]
         return np.concatenate(rows)
+    if layer.packing == "kv":
+        base = p.removesuffix(".kv")
+        return np.concatenate([_with_bias(tensors[f"{base}.to_{k}.weight"], bias_of(tensors, f"{base}.to_{k}"))
+                               for k in "kv"])
     raise ValueError(f"unknown layer packing {layer.packing}")
 
 
@@ -55,6 +59,9 @@ def matrix_shape(layer: Layer) -> tuple[int, int]:
         base = p.removesuffix(".qkv")
         out, cin = shapes[f"{base}.to_q.weight"]
         return 3 * out, cin + 1
+    if layer.packing == "kv":
+        out, cin = shapes[f"{p.removesuffix('.kv')}.to_k.weight"]
+        return 2 * out, cin + 1
     raise ValueError(f"unknown layer packing {layer.packing}")
 
 

@@ -23,6 +23,7 @@ class Layer:
     columns = classes then a zero bias);
     ``conv3x3``: rows = output channels, columns = (ky, kx, in channel) then bias;
     ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
+    ``kv``: the key and value projections of a cross-attention stacked as one dense layer (to_k then to_v);
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
 
     A backend's lowering may add packings of its own (parameters stored in another form), named for
@@ -86,6 +87,8 @@ OPS = {
     "avg_pool": "2x2 mean, stride 2: half the height and width",
     "scale_shift": "x * (1 + scale) + shift, scale and shift vectors per item (2nd, 3rd inputs); attrs: silu",
     "attention": "multi-head softmax(q k^T / sqrt(d)) v over the pixels; attrs: heads",
+    "cross_attention": ("multi-head softmax(q k^T / sqrt(d)) v of each pixel's query (1st input (C, H, W)) over a "
+                        "token sequence's keys then values (2nd input (2C, 1, L)); attrs: heads"),
     # the autoencoders'
     "latents": "the latents an autoencoder decodes, given",
     "pixels": "the picture an autoencoder encodes, given",
@@ -96,6 +99,7 @@ OPS = {
     "gaussian_sample": "mean + exp(logvar / 2) * noise, logvar clamped to [-30, 20] (inputs: mean, logvar, noise)",
     "codes": "one row per codebook entry, b and t its index; attrs: codes",
     "nearest": "each pixel replaced by the nearest codebook vector (2nd input: a vector per code, b its index)",
+    "encoder_hidden_states": "the text encoder's output a conditional UNet reads, given: an image (D, 1, L)",
 }
 
 
