@@ -13,7 +13,7 @@ import pytest
 from conftest import random_sample
 
 from sqldiffusion.graph.ops import OPS, Graph, Layer
-from sqldiffusion.program import CLASS_LABELS, LATENTS, NOISE, PIXELS, SAMPLE, TEXT, TIMESTEPS, render
+from sqldiffusion.program import CLASS_LABELS, LATENTS, NOISE, PIXELS, SAMPLE, TEXT, TIMESTEPS, TOKENS, render
 from sqldiffusion.schedulers.sql import noised, sampler_step, slerp
 
 torch = pytest.importorskip("torch")
@@ -367,6 +367,83 @@ def test_codes_and_the_nearest_codebook_vector(engine):
     got = run(engine, g, {"book.weight": table}, images={LATENTS: latents}, prefix="sqld_codes_t")
     np.testing.assert_array_equal(got, expected.numpy())
     assert got[0, 0, 0, 0] == 1
+
+
+# ---- the text encoder's primitives ---------------------------------------------------------------
+L = 7  # tokens of a sequence: an image (channels, 1, L)
+
+
+def test_lookup_of_tokens_then_of_positions(engine):
+    """The token embedding (a row per token id) plus the position embedding (a row per x), as CLIP's
+    embeddings: tables stored as they are (packing rows)."""
+    vocab, d = 11, C
+    g = Graph()
+    tokens = g.add("tokens", (), (1, 1, L), "tokens")
+    words = g.add("lookup", (tokens,), (d, 1, L), "token_embedding",
+                  Layer("token_embedding", "rows", {"token_embedding.weight": (vocab, d)}), by_position=False)
+    g.output = g.add("lookup", (tokens, words), (d, 1, L), "position_embedding",
+                     Layer("position_embedding", "rows", {"position_embedding.weight": (L, d)}), by_position=True)
+    tables = {"token_embedding.weight": weights(vocab, d, seed=20), "position_embedding.weight": weights(L, d, seed=21)}
+    ids = np.array([[0, 10, 3, 3, 7, 1, 10], [5, 2, 9, 0, 4, 6, 8]])
+    expected = tables["token_embedding.weight"][ids] + tables["position_embedding.weight"][None]  # (B, L, d)
+    got = run(engine, g, tables, images={TOKENS: ids[:, None, None, :].astype(np.float32)})
+    close(got, expected.transpose(0, 2, 1)[:, :, None, :])
+
+
+def sequence(seed: int, scale: float = 1.0) -> np.ndarray:
+    """A batch of token sequences (B, C, 1, L) as the text encoder's output relation holds them."""
+    return random_sample(B, C, 1, L, seed=seed) * scale
+
+
+def test_layer_norm_of_the_text_encoder_output(engine):
+    """Per pixel over its channels, with a bias far from zero (the mean matters)."""
+    g = Graph()
+    text = g.add("encoder_hidden_states", (), (C, 1, L), "encoder_hidden_states")
+    layer = Layer("ln", "norm", {"ln.weight": (C,), "ln.bias": (C,)})
+    g.output = g.add("layer_norm", (text,), (C, 1, L), "ln", layer, eps=1e-5)
+    t = {"ln.weight": 1 + weights(C, seed=22), "ln.bias": weights(C, seed=23)}
+    hidden = sequence(24, 3.0) + 5
+    tokens = tt(hidden).permute(0, 2, 3, 1)  # (B, 1, L, C)
+    expected = F.layer_norm(tokens, (C,), tt(t["ln.weight"]), tt(t["ln.bias"]), eps=1e-5).permute(0, 3, 1, 2)
+    close(run(engine, g, t, images={TEXT: hidden}), expected)
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick_gelu", "gelu"])
+def test_gelu_and_multiply(engine, quick):
+    """GELU (CLIP's quick one, or the exact erf one) of values from -60 to 60, times the input (as
+    GEGLU multiplies): within float32's rounding of torch's."""
+    g, x = image_graph()
+    act = g.add("gelu", (x,), (C, H, W), "act", quick=quick)
+    g.output = g.add("multiply", (act, x), (C, H, W), "product")
+    values = X * 4
+    values[0, 0, 0, :4] = (-60.0, 60.0, -9.5, 1e-6)
+    source = tt(values)
+    gelu = source * torch.sigmoid(1.702 * source) if quick else F.gelu(source)
+    close(run(engine, g, {}, values), gelu * source, atol=2e-5)
+
+
+def test_causal_attention_with_qkv_projections_some_without_bias(engine):
+    """CLIP's self-attention: q_proj, k_proj, v_proj stacked (v_proj without a bias: a zero one),
+    each query attending to itself and the keys before it (index y * W + x)."""
+    h, w = 2, 3
+    g, x = image_graph(height=h, width=w)
+    tensors, shapes = {}, {}
+    for k, p in enumerate("qkv"):
+        for part, shape in (("weight", (C, C)), ("bias", (C,))):
+            if p == "v" and part == "bias":
+                continue
+            tensors[f"a.{p}_proj.{part}"] = weights(*shape, seed=30 + 2 * k + (part == "bias"))
+            shapes[f"a.{p}_proj.{part}"] = shape
+    qkv = g.add("dense", (x,), (3 * C, h, w), "a.qkv", Layer("a.qkv", "qkv", shapes), tag="attention")
+    g.output = g.add("attention", (qkv,), (C, h, w), "a.attention", heads=2, causal=True)
+    sample = random_sample(B, C, h, w, seed=31)
+    tokens = tt(sample).flatten(2).transpose(1, 2)  # (B, HW, C)
+    bias = {p: tensors.get(f"a.{p}_proj.bias", np.zeros(C, np.float32)) for p in "qkv"}
+    q, k, v = (F.linear(tokens, tt(tensors[f"a.{p}_proj.weight"]), tt(bias[p])) for p in "qkv")
+    split = lambda z: z.reshape(B, h * w, 2, C // 2).transpose(1, 2)  # noqa: E731
+    out = F.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=True)
+    expected = out.transpose(1, 2).reshape(B, h * w, C).transpose(1, 2).reshape(B, C, h, w)
+    close(run(engine, g, tensors, sample), expected)
 
 
 # ---- the sampler's arithmetic: each statement a scheduler writes, on its own ---------------------

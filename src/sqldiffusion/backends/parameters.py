@@ -28,13 +28,14 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
         weight = tensors[f"{p}.weight"]  # (out, in, ky, kx) -> columns ordered (ky, kx, in) like the im2col rows
         return _with_bias(weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1), bias_of(tensors, p))
     if layer.packing == "qkv":
-        base = p.removesuffix(".qkv")
-        rows = [_with_bias(tensors[f"{base}.to_{k}.weight"], tensors[f"{base}.to_{k}.bias"]) for k in "qkv"]
+        rows = [_with_bias(tensors[f"{m}.weight"], bias_of(tensors, m)) for m in qkv_modules(layer)]
         return np.concatenate(rows)
     if layer.packing == "kv":
         base = p.removesuffix(".kv")
         return np.concatenate([_with_bias(tensors[f"{base}.to_{k}.weight"], bias_of(tensors, f"{base}.to_{k}"))
                                for k in "kv"])
+    if layer.packing == "rows":  # (entries, features): read one row per pixel by `lookup`
+        return np.ascontiguousarray(tensors[f"{p}.weight"], dtype=np.float32)
     raise ValueError(f"unknown layer packing {layer.packing}")
 
 
@@ -56,13 +57,24 @@ def matrix_shape(layer: Layer) -> tuple[int, int]:
         out, cin, ky, kx = shapes[f"{p}.weight"]
         return out, cin * ky * kx + 1
     if layer.packing == "qkv":
-        base = p.removesuffix(".qkv")
-        out, cin = shapes[f"{base}.to_q.weight"]
+        out, cin = shapes[f"{qkv_modules(layer)[0]}.weight"]
         return 3 * out, cin + 1
     if layer.packing == "kv":
         out, cin = shapes[f"{p.removesuffix('.kv')}.to_k.weight"]
         return 2 * out, cin + 1
+    if layer.packing == "rows":
+        entries, features = shapes[f"{p}.weight"]
+        return entries, features
     raise ValueError(f"unknown layer packing {layer.packing}")
+
+
+def qkv_modules(layer: Layer) -> list[str]:
+    """The query, key and value modules a "qkv" layer stacks: those whose weights it declares, in
+    that order (diffusers' to_q, to_k, to_v; transformers' CLIP q_proj, k_proj, v_proj)."""
+    modules = [name.removesuffix(".weight") for name in layer.tensors if name.endswith(".weight")]
+    if len(modules) != 3:
+        raise ValueError(f"qkv layer {layer.name} declares {len(modules)} weights, not 3")
+    return modules
 
 
 def bias_of(tensors: dict[str, np.ndarray], module: str) -> np.ndarray:

@@ -22,9 +22,12 @@ class Layer:
     ``embedding``: an embedding table as a dense layer over one-hot inputs (rows = features,
     columns = classes then a zero bias);
     ``conv3x3``: rows = output channels, columns = (ky, kx, in channel) then bias;
-    ``qkv``: the query, key and value projections of one attention block stacked as one dense layer;
+    ``qkv``: the query, key and value projections of one attention block stacked as one dense layer
+    (the three modules whose weights the layer declares, in that order; a zero bias where one has none);
     ``kv``: the key and value projections of a cross-attention stacked as one dense layer (to_k then to_v);
-    ``norm``: row 0 the scale (gamma), row 1 the shift (beta).
+    ``norm``: row 0 the scale (gamma), row 1 the shift (beta);
+    ``rows``: an embedding table as it is (rows = entries, columns = features, no bias), read by
+    ``lookup`` one row per pixel.
 
     A backend's lowering may add packings of its own (parameters stored in another form), named for
     the table that holds them.
@@ -86,7 +89,8 @@ OPS = {
     "upsample": "nearest 2x: each pixel becomes a 2x2 block",
     "avg_pool": "2x2 mean, stride 2: half the height and width",
     "scale_shift": "x * (1 + scale) + shift, scale and shift vectors per item (2nd, 3rd inputs); attrs: silu",
-    "attention": "multi-head softmax(q k^T / sqrt(d)) v over the pixels; attrs: heads",
+    "attention": ("multi-head softmax(q k^T / sqrt(d)) v over the pixels (index y * W + x); attrs: heads, "
+                  "causal (key j > query i masked; absent: False)"),
     "cross_attention": ("multi-head softmax(q k^T / sqrt(d)) v of each pixel's query (1st input (C, H, W)) over a "
                         "token sequence's keys then values (2nd input (2C, 1, L)); attrs: heads"),
     # the autoencoders'
@@ -99,7 +103,14 @@ OPS = {
     "gaussian_sample": "mean + exp(logvar / 2) * noise, logvar clamped to [-30, 20] (inputs: mean, logvar, noise)",
     "codes": "one row per codebook entry, b and t its index; attrs: codes",
     "nearest": "each pixel replaced by the nearest codebook vector (2nd input: a vector per code, b its index)",
+    # the text encoder's and the conditional UNet's (a token sequence (B, L, D) is an image (D, 1, L))
+    "tokens": "the token ids, given: an image (1, 1, L), v = [token id]",
     "encoder_hidden_states": "the text encoder's output a conditional UNet reads, given: an image (D, 1, L)",
+    "lookup": ("a row of an embedding table (packing rows) per pixel: row v[1] (a token id), or the pixel's x "
+               "where attrs by_position; optional 2nd input added"),
+    "layer_norm": "per pixel over its channels: (x - mean) / sqrt(var + eps) * gamma + beta; attrs: eps",
+    "gelu": "x * sigmoid(1.702 x) where attrs quick, else the exact 0.5 x (1 + erf(x / sqrt 2))",
+    "multiply": "the elementwise product of two images of one shape",
 }
 
 

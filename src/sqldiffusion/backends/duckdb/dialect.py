@@ -212,7 +212,7 @@ class DuckDBDialect(Dialect):
             f"  FROM (SELECT b, h, list(q ORDER BY i) AS qs, list(k ORDER BY i) AS ks, "
             f"flatten(list(val ORDER BY i)) AS vals\n"
             f"        FROM hd GROUP BY b, h)),\n"
-            f"{self._heads_attention(n, d, w)}")
+            f"{self._heads_attention(n, d, w, bool(node.attrs.get('causal')))}")
 
     def cross_attention(self, node, inputs, table):
         """softmax(q k^T / sqrt(d)) v per head of each pixel's query over the text's tokens: one row
@@ -234,13 +234,18 @@ class DuckDBDialect(Dialect):
             f"  FROM qh JOIN kh ON kh.b = qh.b AND kh.h = qh.h),\n"
             f"{self._heads_attention(n, d, w)}")
 
-    def _heads_attention(self, n: int, d: int, w: int) -> str:
+    def _heads_attention(self, n: int, d: int, w: int, causal: bool = False) -> str:
         """The rest of an attention, from CTE `heads`: one row per (item b, head h) holding its `n`
         queries `qs` (in pixel order, y * w + x), its keys `ks` and its values transposed `vt` (one
         list over the keys per channel, `d` of them). Its queries are unnested, and each query row
         reaches its head's keys and values without a join (a join would copy them into every query
-        row); the heads' outputs are put back side by side per pixel."""
+        row); the heads' outputs are put back side by side per pixel. `causal`: key j after query i
+        is left out (a score of -inf, a weight of 0)."""
         scale = 1.0 / math.sqrt(d)
+        score = f"list_dot_product(kk, q) * {self.number(scale)}::FLOAT"
+        scores = f"list_transform(ks, lambda kk: {score})"
+        if causal:  # key j (1-based in the lambda) after query i: -inf, a weight of 0
+            scores = f"list_transform(ks, lambda kk, j: CASE WHEN j > i + 1 THEN '-inf'::FLOAT ELSE {score} END)"
         # a lambda evaluates its whole body per element: the row max and sum are taken outside it;
         # the weights stay unnormalised (exp(s - max) as float32), each output is divided by their sum
         branches = self._over_threads(lambda where: (
@@ -248,12 +253,32 @@ class DuckDBDialect(Dialect):
             f"  SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
             f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)::FLOAT) AS e FROM (\n"
             f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
-            f"        SELECT b, i, h, vt, "
-            f"list_transform(ks, lambda kk: list_dot_product(kk, q) * {self.number(scale)}::FLOAT) AS s\n"
+            f"        SELECT b, i, h, vt, {scores} AS s\n"
             f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
             f"        {where}))))"), "i")
         return (f"o AS (\n{branches}\n)\n"
                 f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
+
+    def lookup(self, node, inputs, table):
+        """Each pixel's row of the table (one row per entry `o`): the entry its token id (v[1]) or
+        its x names; the second input, if any, added."""
+        index = "s.x" if node.attrs["by_position"] else "s.v[1]::INTEGER"
+        core = f"SELECT s.b, s.y, s.x, w.v FROM {inputs[0]} s JOIN {table} w ON w.o = {index}"
+        return self.epilogue(node, core, inputs)
+
+    def layer_norm(self, node, inputs, table):
+        """Per pixel, the mean and 1/sqrt(var + eps) of its channels in DOUBLE (population variance,
+        as torch), then (x - mean) * rstd * gamma + beta rounded once; pixels dealt over threads."""
+        c, h, w = node.shape
+        eps = self.number(float(node.attrs["eps"]))
+        out = "list_transform(v, lambda a, k: ((a - mu) * rs * p.gamma[k] + p.beta[k])::FLOAT)"
+        branches = self._over_threads(lambda where: (
+            f"SELECT b, y, x, {out} AS v FROM (\n"
+            f"  SELECT b, y, x, v, mu, 1 / sqrt(list_sum(list_transform(v, lambda a: (a - mu) * (a - mu))) / {c} "
+            f"+ {eps}) AS rs\n"
+            f"  FROM (SELECT b, y, x, v, list_sum(v::DOUBLE[]) / {c} AS mu FROM {inputs[0]}{where})), p"),
+            f"y * {w} + x")
+        return f"WITH p AS (SELECT m[1] AS gamma, m[2] AS beta FROM {table})\n{branches}"
 
     # ---- helpers ---------------------------------------------------------------------------
     def _matmul(self, rows: str, keys: str, table: str, split: str | None = None) -> str:

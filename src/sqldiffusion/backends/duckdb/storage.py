@@ -4,7 +4,8 @@ Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v FLOAT[])`, 
 as a list (vectors: `(b, v)`). Parameters: one table per layer with one row, `m`, the layer's
 matrix (`backends/parameters.py`) as a list of rows, which statements read whole (slicing copies);
 Winograd kernels of a convolution (`<conv>#winograd2`): one row with a column per tile position,
-`u00 .. u33`, each the (out, in) transformed kernels as a list of rows, and `bias`.
+`u00 .. u33`, each the (out, in) transformed kernels as a list of rows, and `bias`. An embedding
+table read by `lookup` (packing "rows"): one row per entry, `(o INTEGER, v FLOAT[])`, joined on `o`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ def layer_upload(table: str, layer: Layer, tensors: dict[str, np.ndarray]) -> tu
         kernels, bias = winograd_weights(conv, tensors, int(layer.packing.removeprefix("winograd")))
         return kernels.ravel(), winograd_table_sql(table, kernels.shape, bias)
     matrix = layer_matrix(layer, tensors)
+    if layer.packing == "rows":
+        return matrix.ravel(), entries_table_sql(table, matrix.shape[1])
     return matrix.ravel(), matrix_table_sql(table, matrix.shape[1])
+
+
+def entries_table_sql(table: str, cols: int) -> str:
+    """One row per matrix row: `o` its index, `v` its `cols` values (an embedding table's entries)."""
+    return (f"CREATE TABLE {table} AS SELECT (i // {cols})::INTEGER AS o, list(a ORDER BY i) AS v "
+            f"FROM {{values}} GROUP BY 1")
 
 
 def matrix_table_sql(table: str, cols: int) -> str:
@@ -121,15 +130,26 @@ def check_import(con, namespace: str, layers: list[Layer], table_of, values: boo
             return table, column_difference(found[layer.name], [f"{name} {kind}" for name, kind, _ in expected])
         if not values:
             continue
-        checks = ["count(*) = 1"] + [_list_check(name, dims) for name, _, dims in expected]
+        checks = _row_checks(layer) + [_list_check(name, dims) for name, _, dims in expected if dims]
         if not con.execute(f"SELECT coalesce({' AND '.join(checks)}, false) FROM {table}").fetchone()[0]:
             return table, "does not hold one row of lists of the layer's shape, all finite numbers"
     return None
 
 
-def _stored_columns(layer: Layer) -> list[tuple[str, str, tuple[int, int]]]:
+def _row_checks(layer: Layer) -> list[str]:
+    """SQL true when a layer's table has the rows `layer_upload` makes: one, or one per entry
+    numbered 0 .. entries - 1 (packing "rows")."""
+    if layer.packing != "rows":
+        return ["count(*) = 1"]
+    entries = matrix_shape(layer)[0]
+    return [f"count(*) = {entries}", f"count(DISTINCT o) = {entries}", "min(o) = 0", f"max(o) = {entries - 1}"]
+
+
+def _stored_columns(layer: Layer) -> list[tuple[str, str, tuple[int, int] | None]]:
     """(column, DuckDB type, (rows, columns)) of a layer's table, as `layer_upload` makes it; a
-    one-dimensional list (a bias) has rows 0."""
+    one-dimensional list (a bias, an entry) has rows 0, a key column None."""
+    if layer.packing == "rows":
+        return [("o", "INTEGER", None), ("v", "FLOAT[]", (0, matrix_shape(layer)[1]))]
     if layer.packing.startswith("winograd"):
         side = int(layer.packing.removeprefix("winograd")) + 2
         out, cin = layer.tensors[f"{layer.module}.weight"][:2]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from ...graph.ops import Node
-from ..dialect import Dialect, neighbourhood
+from ..dialect import Dialect, erf_gelu, neighbourhood
 from ..noise import box_muller, noise_counter
 
 _ONE = "array[1::REAL]"
@@ -141,6 +141,56 @@ class HyperDialect(Dialect):
                 f"CROSS JOIN (SELECT array_agg(0::REAL) AS z FROM {self.series(channels, 'zz')}) AS z\n"
                 f"  WINDOW win AS (PARTITION BY s.b ORDER BY s.y, s.x)")
 
+    def per_element(self, node: Node, inputs: list, fn) -> str:
+        """`fn` of each channel of the first input and the same channel of the others (images of one
+        shape), rounded to float32: the vectors unnested side by side and gathered back in order, as
+        group_norm applies its scale (one written-out term per channel compiles for seconds at
+        thousands of channels)."""
+        aliases = [f"r{k}" for k in range(len(inputs))]
+        joins = "".join(f" JOIN {relation} AS {alias} ON {self.same_key('r0', alias, True)}"
+                        for relation, alias in zip(inputs[1:], aliases[1:]))
+        values = [f"a{k}" for k in range(len(inputs))]
+        return (f"SELECT r0.b, r0.y, r0.x, array_agg(({fn(*(f'u.{a}' for a in values))})::REAL ORDER BY u.k) AS v\n"
+                f"FROM {inputs[0]} AS r0{joins}, "
+                f"unnest({', '.join(f'{a}.v' for a in aliases)}) WITH ORDINALITY AS u({', '.join(values)}, k)\n"
+                f"GROUP BY r0.b, r0.y, r0.x")
+
+    def gelu(self, node, inputs, table):
+        # no tanh here; exp of a large argument is inf (not an error), so x / (1 + exp(-1.702 x)) is 0 there
+        formula = (lambda a: f"{a} / (1 + exp(-1.702 * {a}))") if node.attrs["quick"] else erf_gelu
+        return self.per_element(node, inputs, lambda a: formula(f"{a}::DOUBLE PRECISION"))
+
+    def multiply(self, node, inputs, table):
+        return self.per_element(node, inputs, lambda a, b: f"{a} * {b}")
+
+    def lookup(self, node, inputs, table):
+        """Each pixel's row of the table (entry `o` in `w0`): the entry its token id (v[1]) or its x
+        names; the second input, if any, added element by element."""
+        index = "s.x" if node.attrs["by_position"] else "CAST(s.v[1] AS INTEGER)"
+        core = f"(SELECT s.b, s.y, s.x, w.w0 AS v FROM {inputs[0]} AS s JOIN {table} AS w ON w.o = {index})"
+        if len(inputs) < 2:
+            return core[1:-1]
+        return self.per_element(node, [core, inputs[1]], lambda a, e: f"{a} + {e}")
+
+    def layer_norm(self, node, inputs, table):
+        """Per pixel, the mean and 1/sqrt(var + eps) of its channels summed in double over its
+        unnested vector (population variance, as torch); (x - mean) * rstd * gamma + beta per
+        element, gamma and beta unnested beside it, gathered back in channel order."""
+        c = node.channels
+        eps = self.number(float(node.attrs["eps"]))
+        return (
+            f"WITH u AS (SELECT s.b, s.y, s.x, u.a, u.k\n"
+            f"           FROM {inputs[0]} AS s, unnest(s.v) WITH ORDINALITY AS u(a, k)),\n"
+            f"mu AS (SELECT b, y, x, sum(a::DOUBLE PRECISION) / {c} AS mu FROM u GROUP BY b, y, x),\n"
+            f"st AS (SELECT u.b, u.y, u.x, mu.mu, 1 / sqrt(sum((u.a - mu.mu) * (u.a - mu.mu)) / {c} + {eps}) AS rs\n"
+            f"       FROM u JOIN mu ON mu.b = u.b AND mu.y = u.y AND mu.x = u.x GROUP BY u.b, u.y, u.x, mu.mu),\n"
+            f"pk AS (SELECT gm, bt, k FROM (SELECT w0 AS gamma FROM {table} WHERE o = 0) AS ga\n"
+            f"       CROSS JOIN (SELECT w0 AS beta FROM {table} WHERE o = 1) AS be,\n"
+            f"       unnest(ga.gamma, be.beta) WITH ORDINALITY AS g(gm, bt, k))\n"
+            f"SELECT u.b, u.y, u.x, array_agg(((u.a - st.mu) * st.rs * pk.gm + pk.bt)::REAL ORDER BY u.k) AS v\n"
+            f"FROM u JOIN st ON st.b = u.b AND st.y = u.y AND st.x = u.x JOIN pk ON pk.k = u.k\n"
+            f"GROUP BY u.b, u.y, u.x")
+
     def _matmul(self, node: Node, rows: str, image: bool, table: str, extra: list) -> str:
         """Each row's vector (its last entry 1.0) dotted with each output's weight row, a block of
         `block_size` outputs per (row, block) pair; blocks put back in order by unnesting them;
@@ -235,13 +285,16 @@ class HyperDialect(Dialect):
         heads = node.attrs["heads"]
         d = c // heads
         scale = 1.0 / math.sqrt(d)
+        score, weight = "s", "exp(sc.s - mx.m)"
+        if node.attrs.get("causal"):  # the keys after each query: no part in its max, a weight of 0
+            score, weight = "CASE WHEN j <= i THEN s END", f"CASE WHEN sc.j <= sc.i THEN {weight} ELSE 0 END"
         vt = ", ".join(f"array_agg(val[{t + 1}] ORDER BY i) AS t{t}" for t in range(d))
         outs = ", ".join(f"(dot_product(e.e, vt.t{t}) / e.total)::REAL" for t in range(d))
         return (
             f"sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * {self.number(scale)}::REAL)::REAL AS s\n"
             f"       FROM {queries} AS q JOIN {keys} AS k ON k.b = q.b AND k.h = q.h),\n"
-            f"mx AS (SELECT b, i, h, max(s) AS m FROM sc GROUP BY b, i, h),\n"
-            f"ex AS (SELECT sc.b, sc.i, sc.h, sc.j, exp(sc.s - mx.m)::REAL AS e "
+            f"mx AS (SELECT b, i, h, max({score}) AS m FROM sc GROUP BY b, i, h),\n"
+            f"ex AS (SELECT sc.b, sc.i, sc.h, sc.j, {weight}::REAL AS e "
             f"FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),\n"
             f"e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total "
             f"FROM ex GROUP BY b, i, h),\n"

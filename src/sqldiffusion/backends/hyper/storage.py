@@ -3,7 +3,8 @@
 Activations: one row per pixel, `(b INTEGER, y INTEGER, x INTEGER, v array(real))` (vectors:
 `(b, v)`). Parameters: one temporary table per layer, `(o INTEGER, w0 .. w{k-1} array(real))`:
 block `o` of k rows of the layer's matrix (`backends/parameters.py`; a row: one output's weights
-then its bias), k the dialect's `block_size`; a norm: rows 0 (gamma) and 1 (beta) in `w0`. Hyper
+then its bias), k the dialect's `block_size`; a norm: rows 0 (gamma) and 1 (beta) in `w0`; an
+embedding table read by `lookup` (packing "rows"): entry `o` in `w0`. Hyper
 stores arrays only in temporary tables, so a process imports the weights it uses.
 
 Weights travel as a Parquet file of (flat index, float32 value) rows that DuckDB writes and Hyper
@@ -38,7 +39,7 @@ def write_layer(layer: Layer, tensors: dict[str, np.ndarray], folder: str) -> tu
     """The Parquet file (in `folder`) Hyper reads a layer's table from, the table's block size (rows
     per block) and the matrix's columns."""
     matrix = layer_matrix(layer, tensors)
-    size = 1 if layer.packing == "norm" else block_size(matrix.shape[0])
+    size = 1 if layer.packing in ("norm", "rows") else block_size(matrix.shape[0])
     fd, path = tempfile.mkstemp(suffix=".parquet", dir=folder)
     os.close(fd)
     writer = _writer()

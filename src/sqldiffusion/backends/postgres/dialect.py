@@ -173,14 +173,43 @@ class PostgresDialect(Dialect):
         exps = ", ".join(f"exp(greatest(s{hd} - m{hd}, -700)) AS e{hd}" for hd in range(heads))
         probs = ", ".join(f"(e{hd} / sum(e{hd}) OVER win)::REAL AS p{hd}" for hd in range(heads))
         outs = ", ".join(f"sum(p.p{i // d}::float8 * v.c{v_at + i})::REAL AS c{i}" for i in range(c))
+        # causal: the keys after each query are left out of its softmax (a weight of 0)
+        causal = f" AND k.y * {w} + k.x <= q.y * {w} + q.x" if node.attrs.get("causal") else ""
         return (f"WITH sc AS MATERIALIZED (SELECT q.b, q.y, q.x, k.y AS ky, k.x AS kx, {scores}\n"
-                f"            FROM {queries} q JOIN {keys} k ON k.b = q.b),\n"
+                f"            FROM {queries} q JOIN {keys} k ON k.b = q.b{causal}),\n"
                 f"ex AS MATERIALIZED (SELECT b, y, x, ky, kx, {exps} "
                 f"FROM (SELECT *, {maxes} FROM sc WINDOW win AS (PARTITION BY b, y, x)) t),\n"
                 f"p AS MATERIALIZED (SELECT b, y, x, ky, kx, {probs} FROM ex WINDOW win AS (PARTITION BY b, y, x))\n"
                 f"SELECT p.b, p.y, p.x, {outs}\n"
                 f"FROM p JOIN {keys} v ON v.b = p.b AND v.y = p.ky AND v.x = p.kx\n"
                 f"GROUP BY p.b, p.y, p.x")
+
+    def lookup(self, node, inputs, table):
+        """Each pixel's row of the table (one row per entry `o`, a column per feature): the entry
+        its token id (c0) or its x names; the second input, if any, added."""
+        index = "s.x" if node.attrs["by_position"] else "s.c0::INTEGER"
+        picks = ", ".join(f"w.w{i} AS c{i}" for i in range(node.channels))
+        core = f"SELECT s.b, s.y, s.x, {picks} FROM {inputs[0]} s JOIN {table} w ON w.o = {index}"
+        return self.epilogue(node, core, inputs)
+
+    def layer_norm(self, node, inputs, table):
+        """Per pixel, the mean of its channels, then 1/sqrt(var + eps) (population variance, as
+        torch), in float8; (x - mean) * rstd * gamma + beta rounded once per channel. MATERIALIZED,
+        as group_norm's: inlined, every output column would carry the statistics' expressions."""
+        src, c = inputs[0], node.channels
+        mean = " + ".join(f"x.c{i}::float8" for i in range(c))
+        square = " + ".join(f"(x.c{i} - m.mu) ^ 2" for i in range(c))
+        weights = ", ".join(cols(c, "w"))
+        out = ", ".join(f"((x.c{i} - s.mu) * s.rs * ga.v[{i + 1}] + be.v[{i + 1}])::REAL AS c{i}" for i in range(c))
+        same = "s.b = x.b AND s.y = x.y AND s.x = x.x"
+        return (f"WITH m AS MATERIALIZED (SELECT x.b, x.y, x.x, ({mean}) / {c} AS mu FROM {src} x),\n"
+                f"s AS MATERIALIZED (SELECT m.b, m.y, m.x, m.mu, "
+                f"1 / sqrt(({square}) / {c} + {self.number(float(node.attrs['eps']))}) AS rs\n"
+                f"  FROM {src} x JOIN m ON m.b = x.b AND m.y = x.y AND m.x = x.x),\n"
+                f"ga AS MATERIALIZED (SELECT ARRAY[{weights}]::float8[] AS v FROM {table} WHERE o = 0),\n"
+                f"be AS MATERIALIZED (SELECT ARRAY[{weights}]::float8[] AS v FROM {table} WHERE o = 1)\n"
+                f"SELECT x.b, x.y, x.x, {out}\n"
+                f"FROM {src} x JOIN s ON {same} CROSS JOIN ga CROSS JOIN be")
 
     # ---- helpers ---------------------------------------------------------------------------
     def _pivot(self, node: Node, scalars: str) -> str:

@@ -4,7 +4,8 @@ Activations: one row per pixel with one REAL column per channel, `(b, y, x, c0, 
 (vectors: `(b, c0, c1, ...)`). Parameters, one table per layer (`table_layout`): dense and conv
 layers one row per output channel (per output channel and kernel tap for 3x3 convolutions) and
 block of CHUNK inputs, `(o, [ky, kx,] k, w0 .. w639, bias)` in DOUBLE PRECISION; norms rows 0
-(gamma) and 1 (beta) with one REAL column per channel. Everything moves by binary COPY.
+(gamma) and 1 (beta) with one REAL column per channel; embedding tables read by `lookup` (packing
+"rows") one row per entry `o`, one REAL column per feature. Everything moves by binary COPY.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def table_layout(layer, matrix: np.ndarray) -> tuple[list[str], np.ndarray, np.n
     (gamma) and 1 (beta), one REAL column per channel.
     """
     columns, _ = table_shape(layer, matrix.shape)
-    if layer.packing == "norm":
-        return columns, np.arange(2)[:, None], matrix, ">f4"
+    if layer.packing in ("norm", "rows"):
+        return columns, np.arange(len(matrix))[:, None], matrix, ">f4"
     out, bias = matrix.shape[0], matrix[:, -1]
     if layer.packing == "conv3x3":
         cin = (matrix.shape[1] - 1) // 9
@@ -97,11 +98,11 @@ def table_shape(layer, shape: tuple[int, int]) -> tuple[list[str], int]:
     """The column definitions and row count of the table `table_layout` makes from a matrix of
     `shape` (rows, columns)."""
     rows, cols = shape
-    if layer.packing == "norm":
+    if layer.packing in ("norm", "rows"):
         if cols + 1 > MAX_COLUMNS:
             raise SQLDiffusionError(f"layer {layer.name} has {cols} channels: more than "
                                     f"PostgreSQL's {MAX_COLUMNS} columns per table")
-        return ["o INTEGER"] + [f"w{i} REAL" for i in range(cols)], 2
+        return ["o INTEGER"] + [f"w{i} REAL" for i in range(cols)], rows
     taps = 9 if layer.packing == "conv3x3" else 1
     cin = (cols - 1) // taps
     key_names = ["o", "ky", "kx"] if taps == 9 else ["o"]

@@ -155,7 +155,7 @@ class SparkDialect(Dialect):
             f"  FROM (SELECT b, h, {_ordered('i', 'q')} AS qs, {_ordered('i', 'k')} AS ks, "
             f"{_ordered('i', 'val')} AS vals\n"
             f"        FROM hd GROUP BY b, h) AS gathered),\n"
-            f"{self._heads_attention(d, w)}")
+            f"{self._heads_attention(d, w, bool(node.attrs.get('causal')))}")
 
     def cross_attention(self, node, inputs, table):
         """softmax(q k^T / sqrt(d)) v per head of each pixel's query over the text's tokens: one row
@@ -179,21 +179,46 @@ class SparkDialect(Dialect):
             f"        FROM kh GROUP BY b, h) AS k ON k.b = q.b AND k.h = q.h),\n"
             f"{self._heads_attention(d, w)}")
 
-    def _heads_attention(self, d: int, w: int) -> str:
+    def _heads_attention(self, d: int, w: int, causal: bool = False) -> str:
         """The rest of an attention, from CTE `heads`: one row per (item b, head h) holding its
         queries `qs` (in pixel order, y * w + x), its keys `ks` and its values transposed `vt` (one
         list over the keys per channel, `d` of them). Its queries are exploded, each query row
-        carrying its head's keys and values with it; the heads' outputs put back side by side."""
+        carrying its head's keys and values with it; the heads' outputs put back side by side.
+        `causal`: key j after query i is left out (a score of -inf, a weight of 0)."""
         scale = 1.0 / math.sqrt(d)
+        score = f"vector_inner_product(kk, q) * {self.number(scale)}F"
+        scores = f"transform(ks, kk -> {score})"
+        if causal:  # key j after query i: -inf, a weight of 0
+            scores = f"transform(ks, (kk, j) -> CASE WHEN j > i THEN CAST('-Infinity' AS FLOAT) ELSE {score} END)"
         return (
             f"scores AS (\n"
-            f"  SELECT b, i, h, vt, transform(ks, kk -> vector_inner_product(kk, q) * {self.number(scale)}F) AS s\n"
+            f"  SELECT b, i, h, vt, {scores} AS s\n"
             f"  FROM (SELECT b, h, posexplode(qs) AS (i, q), ks, vt FROM heads) AS e),\n"
             f"weights AS (SELECT b, i, h, vt, transform(s, z -> {_f('exp(z - m)')}) AS e\n"
             f"  FROM (SELECT b, i, h, vt, s, array_max(s) AS m FROM scores) AS sm),\n"
             f"o AS (SELECT b, i, h, transform(vt, col -> {_f('vector_inner_product(col, e) / total')}) AS o\n"
             f"  FROM (SELECT b, i, h, vt, e, aggregate(e, 0D, (acc, z) -> acc + z) AS total FROM weights) AS t)\n"
             f"SELECT b, i div {w} AS y, i % {w} AS x, flatten({_ordered('h', 'o')}) AS v FROM o GROUP BY b, i")
+
+    def lookup(self, node, inputs, table):
+        """Each pixel's row of the table (one row per entry `o`): the entry its token id (v[0]) or
+        its x names; the second input, if any, added."""
+        index = "s.x" if node.attrs["by_position"] else "CAST(s.v[0] AS INT)"
+        core = f"SELECT s.b, s.y, s.x, w.v FROM {inputs[0]} s JOIN {table} w ON w.o = {index}"
+        return self.epilogue(node, core, inputs)
+
+    def layer_norm(self, node, inputs, table):
+        """Per pixel, the mean and 1/sqrt(var + eps) of its channels summed in DOUBLE (population
+        variance, as torch); (x - mean) * rstd * gamma + beta rounded once per element."""
+        c = node.channels
+        eps = self.number(float(node.attrs["eps"]))
+        out = f"transform(v, (a, k) -> {_f('(a - mu) * rs * gamma[k] + beta[k]')})"
+        return (
+            f"SELECT b, y, x, {out} AS v FROM (\n"
+            f"  SELECT b, y, x, v, mu, 1 / sqrt(aggregate(v, 0D, (acc, a) -> acc + (a - mu) * (a - mu)) / {c} "
+            f"+ {eps}) AS rs,\n"
+            f"         (SELECT m[0] FROM {table}) AS gamma, (SELECT m[1] FROM {table}) AS beta FROM (\n"
+            f"    SELECT b, y, x, v, aggregate(v, 0D, (acc, a) -> acc + a) / {c} AS mu FROM {inputs[0]}) AS m) AS s")
 
     # ---- helpers ---------------------------------------------------------------------------
     @staticmethod

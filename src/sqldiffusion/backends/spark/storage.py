@@ -2,7 +2,8 @@
 
 Activations: one row per pixel, `(b INT, y INT, x INT, v ARRAY<FLOAT>)` (vectors: `(b, v)`).
 Parameters: one row per layer, `m ARRAY<ARRAY<FLOAT>>`, the layer's matrix (`backends/parameters.py`)
-as a list of rows. Every relation is a temporary view of the session whose lineage was cut
+as a list of rows; an embedding table read by `lookup` (packing "rows"): one row per entry,
+`(o INT, v ARRAY<FLOAT>)`, joined on `o`. Every relation is a temporary view of the session whose lineage was cut
 (`SparkEngine.keep`: held in the driver on a local master, Parquet files on a cluster), so that
 each statement plans only itself.
 """
@@ -35,6 +36,8 @@ def store_layer(engine, table: str, layer: Layer, tensors: dict[str, np.ndarray]
             frame = _local_matrix(engine.spark, matrix)
     if frame is None:
         frame = engine.spark.createDataFrame([(matrix.tolist(),)], MATRIX_SCHEMA)
+    if layer.packing == "rows":
+        frame = frame.selectExpr("posexplode(m) AS (o, v)")
     engine.materialise(table, frame, path)
 
 
