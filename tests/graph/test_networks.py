@@ -30,7 +30,11 @@ _ENCODER_DECODER = dict(block_out_channels=[4, 8], down_block_types=["DownEncode
 TINY_OF = {"UNet2DModel": TINY, "AutoencoderKL": _ENCODER_DECODER,
            "VQModel": dict(_ENCODER_DECODER, num_vq_embeddings=8),
            "AutoencoderTiny": dict(encoder_block_out_channels=[4, 4], decoder_block_out_channels=[4, 4],
-                                   num_encoder_blocks=[1, 1], num_decoder_blocks=[1, 1])}
+                                   num_encoder_blocks=[1, 1], num_decoder_blocks=[1, 1]),
+           "UNet2DConditionModel": dict(block_out_channels=[8, 16], layers_per_block=1, norm_num_groups=4,
+                                        down_block_types=["CrossAttnDownBlock2D", "DownBlock2D"],
+                                        up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"],
+                                        cross_attention_dim=8, attention_head_dim=2)}
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ def test_a_pipeline_folder_is_read_by_its_components_classes(demo_copy):
     ({"scheduler": ["diffusers", "UNet2DModel"]}, "scheduler (UNet2DModel)"),
     ({"vae": ["diffusers", "AutoencoderKL"], "tokenizer": ["transformers", "CLIPTokenizer"]},
      "tokenizer (CLIPTokenizer)"),  # the autoencoder is run: only the tokenizer is named
-    ({"unet": ["diffusers", "UNet2DConditionModel"]}, "unet (UNet2DConditionModel)"),
+    ({"unet": ["diffusers", "UNet3DConditionModel"]}, "unet (UNet3DConditionModel)"),
     ({"prior": ["diffusers", "UNet2DModel"]}, "prior (UNet2DModel)"),
 ])
 def test_components_we_do_not_build_are_refused_in_one_line_naming_them(demo_copy, components, named):
