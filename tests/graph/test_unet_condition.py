@@ -25,7 +25,10 @@ SD2 = dict(sample_size=8, in_channels=4, out_channels=4, block_out_channels=[32,
            up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D"], norm_num_groups=8, cross_attention_dim=24,
            attention_head_dim=[2, 4], use_linear_projection=True, transformer_layers_per_block=[1, 2],
            mid_block_type=None, upcast_attention=True)
-STYLES = {"SD 1": (SD1, 8), "SD 2, no mid block": (SD2, 77)}  # the config and the text's length
+# Spark's fixed cost per statement: one level of one transformer (every primitive of the UNet, 48 statements)
+ONE_LEVEL = dict(SD1, block_out_channels=[32], down_block_types=["CrossAttnDownBlock2D"], up_block_types=["UpBlock2D"],
+                 mid_block_type=None)
+STYLES = {"SD 1": (SD1, 8), "SD 2, no mid block": (SD2, 77), "one level": (ONE_LEVEL, 8)}  # config, text length
 TIMESTEPS = np.array([999.0, 21.5])
 
 
@@ -76,8 +79,13 @@ def check_pass(name, engine, models):
     return got, expected
 
 
-def test_sd1_style_pass_equals_diffusers(every_engine, models):
-    check_pass("SD 1", every_engine, models)
+def test_sd1_style_pass_equals_diffusers(engine, models):
+    check_pass("SD 1", engine, models)
+
+
+@pytest.mark.slow
+def test_one_transformer_pass_equals_diffusers_on_spark(spark_engine, models):
+    check_pass("one level", spark_engine, models)
 
 
 def test_sd2_style_pass_equals_diffusers_on_duckdb(models):
