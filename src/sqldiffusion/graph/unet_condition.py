@@ -97,11 +97,12 @@ class _ConditionalUNetBuilder(_UNetBuilder):
     def transformer_block(self, x: int, name: str, heads: int) -> int:
         """BasicTransformerBlock: self-attention, cross-attention to the text, GEGLU feed-forward,
         each after a layer norm and added to what it read."""
-        x = self.dense(self.self_attention(self.layer_norm(x, f"{name}.norm1"), f"{name}.attn1", heads),
-                       f"{name}.attn1.to_out.0", self.g[x].channels, add=x, tag="attention")
-        x = self.dense(self.cross_attention(self.layer_norm(x, f"{name}.norm2"), f"{name}.attn2", heads),
-                       f"{name}.attn2.to_out.0", self.g[x].channels, add=x, tag="attention")
-        return self.feed_forward(self.layer_norm(x, f"{name}.norm3"), f"{name}.ff", add=x)
+        c = self.g[x].channels
+        a = self.self_attention(self.layer_norm(x, f"{name}.norm1"), f"{name}.attn1", heads)
+        x = self.dense(a, f"{name}.attn1.to_out.0", c, add=x, tag="attention")         # attn1(norm1(x)) + x
+        a = self.cross_attention(self.layer_norm(x, f"{name}.norm2"), f"{name}.attn2", heads)
+        x = self.dense(a, f"{name}.attn2.to_out.0", c, add=x, tag="attention")         # attn2(norm2(x), text) + x
+        return self.feed_forward(self.layer_norm(x, f"{name}.norm3"), f"{name}.ff", add=x)  # ff(norm3(x)) + x
 
     def self_attention(self, x: int, name: str, heads: int) -> int:
         """Multi-head attention over the pixels, from one dense layer of the queries, keys and values
