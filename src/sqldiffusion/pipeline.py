@@ -143,7 +143,7 @@ class SQLDiffusionPipeline:
                         database: str | None = None, max_memory: int | None = None) -> "SQLDiffusionPipeline":
         """Load a model (folder, Hub id, or "demo") and import it into the engine (once per
         database): its UNet and, for a latent model's pipeline folder, its autoencoder."""
-        loaded = model if isinstance(model, Model) else load_model(model)
+        loaded = (model if isinstance(model, Model) else load_model(model)).untexted(cls.__name__)
         net = SQLUNet(loaded, engine, database, max_memory=max_memory)
         return cls(net, vae=autoencoder_of(loaded, net))
 

@@ -86,6 +86,9 @@ def _working(graph, node) -> int:
         _, h, w = node.shape
         # scores, k and v; the engine streams the scores row by row (measured: about an eighth held at once)
         return node.attrs["heads"] * (h * w) ** 2 // 8 + 2 * math.prod(graph[node.inputs[0]].shape)
+    if node.op == "cross_attention":  # each pixel's scores over the text's tokens, held as attention's are
+        (_, h, w), (_, _, tokens) = node.shape, graph[node.inputs[1]].shape
+        return node.attrs["heads"] * h * w * tokens // 8 + math.prod(graph[node.inputs[1]].shape)
     if node.op == "nearest":  # each pixel's difference from every code, ranked
         codes = graph[graph[node.inputs[1]].inputs[0]].channels  # the one-hot vectors the codebook is read from
         return math.prod(node.shape) * codes + 4 * node.shape[1] * node.shape[2] * codes

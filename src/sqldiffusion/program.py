@@ -104,7 +104,9 @@ def render(graph: Graph, dialect, namespace: str, prefix: str = "sqld_t") -> Pro
     return Program(tuple(statements), names[out.id], out.shape, conditional)
 
 
-def render_unet(config, height: int, width: int, dialect, namespace: str) -> Program:
+def render_unet(config, height: int, width: int, dialect, namespace: str, tokens: int | None = None) -> Program:
     """The program of one pass of the network of `config` (a UNet's, or any registered network's) at
-    this image size, for `dialect`, reading weights in `namespace`."""
-    return render(dialect.lower(network_of(config).graph(config, height, width)), dialect, namespace)
+    this image size (and text length `tokens`, for a network that reads text), for `dialect`,
+    reading weights in `namespace`."""
+    graph = network_of(config).graph(config, height, width, tokens=tokens)
+    return render(dialect.lower(graph), dialect, namespace)

@@ -13,9 +13,10 @@ from .backends import DEFAULT as DEFAULT_ENGINE
 from .backends import get_engine
 from .errors import SQLDiffusionError
 from .graph import check_image_size
+from .graph.unet_condition_config import MAX_TOKENS
 from .model import Model, load_model
 from .preflight import check_fits, check_model_fits
-from .program import TIMESTEPS, Program, Statement, render_unet
+from .program import TEXT, TIMESTEPS, Program, Statement, render_unet
 
 
 class SQLUNet:
@@ -36,27 +37,59 @@ class SQLUNet:
         self.namespace = self.engine.import_model(self.model, layers, on_import)
         self._programs: dict[tuple[int, int], Program] = {}
 
-    def program(self, height: int, width: int) -> Program:
-        """The SQL program of one pass at this image size, lowered and rendered once for this engine's
-        dialect, then reused: what runs, draws (the diagram) and exports (the web page) a pass."""
-        key = (height, width)
+    def program(self, height: int, width: int, tokens: int | None = None) -> Program:
+        """The SQL program of one pass at this image size (and text length, for a model that reads
+        text), lowered and rendered once for this engine's dialect, then reused: what runs, draws
+        (the diagram) and exports (the web page) a pass."""
+        key = (height, width, tokens)
         if key not in self._programs:
-            self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.namespace)
+            self._programs[key] = render_unet(self.config, height, width, self.engine.dialect, self.namespace,
+                                              tokens)
         return self._programs[key]
 
-    def program_for(self, shape: tuple[int, ...]) -> Program:
+    def program_for(self, shape: tuple[int, ...], tokens: int | None = None) -> Program:
         """The program of a pass over samples of `shape` (B, C, H, W), once the run is known to fit
         in memory (preflight.py; one line if it does not)."""
         check_fits(self.config, shape[2], shape[3], shape[0], self.max_memory)
-        return self.program(shape[2], shape[3])
+        return self.program(shape[2], shape[3], tokens)
 
     def __call__(self, sample: np.ndarray, timestep: float | Sequence[float] | np.ndarray,
                  on_statement: Callable[[Statement, float, float], None] | None = None,
-                 class_labels: int | Sequence[int] | None = None) -> np.ndarray:
+                 class_labels: int | Sequence[int] | None = None,
+                 encoder_hidden_states: np.ndarray | None = None) -> np.ndarray:
+        """The model's output for `sample` at `timestep`; a text-conditioned model (UNet2DConditionModel)
+        reads `encoder_hidden_states`, the text encoder's output (B, L, cross_attention_dim)."""
         sample, timesteps = self.check_inputs(sample, timestep)
         labels = self.checked_labels(class_labels, sample.shape[0])
-        program = self.program_for(sample.shape)
-        return self.engine.run(program, sample, timesteps, on_statement, labels)
+        text = self.checked_text(encoder_hidden_states, sample.shape[0])
+        program = self.program_for(sample.shape, None if text is None else text.shape[3])
+        if text is None:
+            return self.engine.run(program, sample, timesteps, on_statement, labels)
+        try:
+            self.engine.put_image(TEXT, text)
+            return self.engine.run(program, sample, timesteps, on_statement, labels)
+        finally:
+            self.engine.drop(TEXT)
+
+    def checked_text(self, given, batch: int) -> np.ndarray | None:
+        """The text a text-conditioned model reads, (B, L, D) as the image relation (B, D, 1, L) it
+        is stored as; None for a model that reads none."""
+        if "encoder_hidden_states" not in self.model.network.reads:
+            if given is not None:
+                raise SQLDiffusionError("this model does not read text: it takes no encoder_hidden_states")
+            return None
+        width = self.config.cross_attention_dim
+        if given is None:
+            raise SQLDiffusionError(f"this model reads text: give encoder_hidden_states ({batch}, L, {width}), "
+                                    "the text encoder's output")
+        array = np.asarray(given)
+        if array.ndim != 3 or array.shape[0] != batch or array.shape[2] != width or \
+                not 1 <= array.shape[1] <= MAX_TOKENS or not np.issubdtype(array.dtype, np.floating):
+            raise SQLDiffusionError(f"encoder_hidden_states has shape {list(array.shape)} ({array.dtype}); expected "
+                                    f"floats ({batch}, L, {width}), L from 1 to {MAX_TOKENS}")
+        if not np.isfinite(array).all():
+            raise SQLDiffusionError("encoder_hidden_states holds NaN or infinite values")
+        return np.ascontiguousarray(array.astype(np.float32).transpose(0, 2, 1)[:, :, None, :])
 
     def checked_labels(self, class_labels, batch: int) -> list[float] | None:
         """One class label per image (one given for all is repeated), checked against the model:

@@ -231,6 +231,28 @@ def test_attention(engine):
     close(run(engine, g, tensors, X), expected)
 
 
+def test_cross_attention(engine):
+    """The keys and values of a token sequence (one stacked dense layer, no biases) and multi-head
+    attention of each pixel's query (a dense layer) over the tokens, batch items apart."""
+    tokens, width = 5, 3
+    text = random_sample(B, width, 1, tokens, seed=6)  # a token sequence (B, L, D) as an image (D, 1, L)
+    g, x = image_graph()
+    given = g.add("encoder_hidden_states", (), (width, 1, tokens), "encoder_hidden_states")
+    tensors = {"a.to_q.weight": weights(C, C, seed=20), "a.to_k.weight": weights(C, width, seed=21),
+               "a.to_v.weight": weights(C, width, seed=22)}
+    q = g.add("dense", (x,), (C, H, W), "a.to_q", Layer("a.to_q", "dense", {"a.to_q.weight": (C, C)}))
+    kv = g.add("dense", (given,), (2 * C, 1, tokens), "a.kv",
+               Layer("a.kv", "kv", {f"a.to_{p}.weight": (C, width) for p in "kv"}))
+    g.output = g.add("cross_attention", (q, kv), (C, H, W), "a.cross_attention", heads=2)
+    pixels, words = tt(X).flatten(2).transpose(1, 2), tt(text)[:, :, 0].transpose(1, 2)  # (B, HW, C), (B, L, D)
+    query, key, value = (F.linear(z, tt(tensors[f"a.to_{p}.weight"])) for z, p in ((pixels, "q"), (words, "k"),
+                                                                                      (words, "v")))
+    split = lambda z: z.reshape(B, z.shape[1], 2, C // 2).transpose(1, 2)  # noqa: E731
+    out = F.scaled_dot_product_attention(split(query), split(key), split(value))  # (B, heads, HW, d)
+    expected = out.transpose(1, 2).reshape(B, H * W, C).transpose(1, 2).reshape(B, C, H, W)
+    close(run(engine, g, tensors, X, images={TEXT: text}), expected)
+
+
 def test_silu_and_concat(engine):
     g, x = image_graph()
     s = g.add("silu", (x,), g[x].shape, "act")

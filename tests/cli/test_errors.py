@@ -41,7 +41,7 @@ def with_config(folder, **changes):
      "resnet_time_scale_shift is 'spatial'; it must be one of default, scale_shift"),
     (dict(cross_attention_dim=768), "cross_attention_dim=768 is not supported"),
     (dict(act_fn="gelu"), "act_fn='gelu' is not supported"),
-    (dict(_class_name="UNet2DConditionModel"), "'UNet2DConditionModel' is not supported"),
+    (dict(_class_name="UNet3DConditionModel"), "'UNet3DConditionModel' is not supported"),
     (dict(downsample_padding=2), "downsample_padding is 2; it must be a whole number from 0 to 1"),
     (dict(norm_num_groups=5), "cannot be split into norm_num_groups=5"),
     (dict(block_out_channels=[16, 32, 64]), "must have the same length"),
@@ -195,7 +195,7 @@ def test_a_pipeline_folder_of_a_unet_and_a_scheduler_is_read_whole(tmp_path):
     assert model.config.raw["_class_name"] == "UNet2DModel" and model.scheduler_config["_class_name"] == "DDIMScheduler"
 
 
-@pytest.mark.parametrize("index", ['{"_class_name": "X", "unet": ["diffusers", "UNet2DConditionModel"]}',
+@pytest.mark.parametrize("index", ['{"_class_name": "X", "unet": ["diffusers", "UNet3DConditionModel"]}',
                                    ('{"unet": ["diffusers", "UNet2DModel"], '
                                     '"text_encoder": ["transformers", "CLIPTextModel"]}'),
                                    '[1, 2]', '{"unet": "UNet2DModel"}', "not json"])

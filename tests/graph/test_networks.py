@@ -32,7 +32,11 @@ TINY_OF = {"UNet2DModel": TINY, "AutoencoderKL": _ENCODER_DECODER,
            "AutoencoderTiny": dict(encoder_block_out_channels=[4, 4], decoder_block_out_channels=[4, 4],
                                    num_encoder_blocks=[1, 1], num_decoder_blocks=[1, 1]),
            "CLIPTextModel": dict(vocab_size=50, hidden_size=8, intermediate_size=16, num_hidden_layers=1,
-                                 num_attention_heads=2, max_position_embeddings=6)}
+                                 num_attention_heads=2, max_position_embeddings=6),
+           "UNet2DConditionModel": dict(block_out_channels=[8, 16], layers_per_block=1, norm_num_groups=4,
+                                        down_block_types=["CrossAttnDownBlock2D", "DownBlock2D"],
+                                        up_block_types=["UpBlock2D", "CrossAttnUpBlock2D"],
+                                        cross_attention_dim=8, attention_head_dim=2)}
 
 
 @pytest.fixture
@@ -115,7 +119,7 @@ def test_a_pipeline_folder_is_read_by_its_components_classes(demo_copy):
     ({"scheduler": ["diffusers", "UNet2DModel"]}, "scheduler (UNet2DModel)"),
     ({"vae": ["diffusers", "AutoencoderKL"], "tokenizer": ["transformers", "CLIPTokenizer"]},
      "tokenizer (CLIPTokenizer)"),  # the autoencoder is run: only the tokenizer is named
-    ({"unet": ["diffusers", "UNet2DConditionModel"]}, "unet (UNet2DConditionModel)"),
+    ({"unet": ["diffusers", "UNet3DConditionModel"]}, "unet (UNet3DConditionModel)"),
     ({"prior": ["diffusers", "UNet2DModel"]}, "prior (UNet2DModel)"),
 ])
 def test_components_we_do_not_build_are_refused_in_one_line_naming_them(demo_copy, components, named):

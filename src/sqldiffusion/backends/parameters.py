@@ -33,6 +33,10 @@ def layer_matrix(layer: Layer, tensors: dict[str, np.ndarray]) -> np.ndarray:
     if layer.packing == "qkv":
         rows = [_with_bias(tensors[f"{m}.weight"], bias_of(tensors, m)) for m in qkv_modules(layer)]
         return np.concatenate(rows)
+    if layer.packing == "kv":
+        base = p.removesuffix(".kv")
+        return np.concatenate([_with_bias(tensors[f"{base}.to_{k}.weight"], bias_of(tensors, f"{base}.to_{k}"))
+                               for k in "kv"])
     if layer.packing == "rows":  # (entries, features): read one row per pixel by `lookup`
         return np.ascontiguousarray(tensors[f"{p}.weight"], dtype=np.float32)
     raise ValueError(f"unknown layer packing {layer.packing}")
@@ -60,6 +64,9 @@ def matrix_shape(layer: Layer) -> tuple[int, int]:
     if layer.packing == "qkv":
         out, cin = shapes[f"{qkv_modules(layer)[0]}.weight"]
         return 3 * out, cin + 1
+    if layer.packing == "kv":
+        out, cin = shapes[f"{p.removesuffix('.kv')}.to_k.weight"]
+        return 2 * out, cin + 1
     if layer.packing == "rows":
         entries, features = shapes[f"{p}.weight"]
         return entries, features

@@ -122,7 +122,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     from ..sql_unet import SQLUNet
 
     loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
-    loaded = with_autoencoder(loaded, vae)
+    loaded = with_autoencoder(loaded.untexted("generate" if image is None else "edit"), vae)
     previewer = preview_autoencoder(loaded, preview_vae)
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
                      configured=sampler_of_config(loaded.scheduler_config)[0])

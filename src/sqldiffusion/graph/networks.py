@@ -21,6 +21,8 @@ from .autoencoder_config import AutoencoderKLConfig, AutoencoderTinyConfig, VQMo
 from .clip_config import CLIPTextConfig
 from .ops import Graph
 from .unet import build_unet, smallest_size
+from .unet_condition import build_unet_condition
+from .unet_condition_config import UNetConditionConfig
 from .unet_config import UNetConfig
 
 
@@ -44,11 +46,12 @@ class Network:
     # its library has saved them under others (None: diffusers' names, weights.normalise_names)
     rename: Callable[[dict], dict] | None = field(default=None, compare=False)
 
-    def graph(self, config, height: int, width: int, pass_name: str = "") -> Graph:
+    def graph(self, config, height: int, width: int, pass_name: str = "", tokens: int | None = None) -> Graph:
         """The graph of one pass (`build`'s, or the pass named) at this image size, built once per
         config and size and then shared: a graph is never changed after it is built (a dialect's
-        lowering makes a new one)."""
-        return _built(self.passes[pass_name] if pass_name else self.build, config, height, width)
+        lowering makes a new one). `tokens`: the text's length, for a network that reads text
+        (None: its builder's default)."""
+        return _built(self.passes[pass_name] if pass_name else self.build, config, height, width, tokens)
 
     def pass_graphs(self, config) -> list[Graph]:
         """Every pass's graph at the smallest image size: together, every layer a model of it reads."""
@@ -64,6 +67,8 @@ class Network:
 NETWORKS: dict[str, Network] = {network.class_name: network for network in (
     Network("UNet2DModel", ("unet",), UNetConfig, build_unet, smallest_size,
             reads=("sample", "timesteps", "class_labels", "class_embeddings"), writes="the model output"),
+    Network("UNet2DConditionModel", ("unet",), UNetConditionConfig, build_unet_condition, smallest_size,
+            reads=("sample", "timesteps", "encoder_hidden_states"), writes="the model output"),
     Network("AutoencoderKL", ("vae",), AutoencoderKLConfig, autoencoder.build_decoder, autoencoder.smallest_size,
             reads=("latents",), writes="the decoded picture", role="autoencoder",
             passes={"encode": autoencoder.build_encoder, "sample": autoencoder.build_sampling_encoder}),
@@ -86,5 +91,5 @@ def network_of(config) -> Network:
 
 
 @lru_cache(maxsize=32)
-def _built(build: Callable[..., Graph], config, height: int, width: int) -> Graph:
-    return build(config, height, width)
+def _built(build: Callable[..., Graph], config, height: int, width: int, tokens: int | None = None) -> Graph:
+    return build(config, height, width) if tokens is None else build(config, height, width, tokens)

@@ -24,6 +24,7 @@ class Layer:
     ``conv3x3``: rows = output channels, columns = (ky, kx, in channel) then bias;
     ``qkv``: the query, key and value projections of one attention block stacked as one dense layer
     (the three modules whose weights the layer declares, in that order; a zero bias where one has none);
+    ``kv``: the key and value projections of a cross-attention stacked as one dense layer (to_k then to_v);
     ``norm``: row 0 the scale (gamma), row 1 the shift (beta);
     ``rows``: an embedding table as it is (rows = entries, columns = features, no bias), read by
     ``lookup`` one row per pixel.
@@ -90,6 +91,8 @@ OPS = {
     "scale_shift": "x * (1 + scale) + shift, scale and shift vectors per item (2nd, 3rd inputs); attrs: silu",
     "attention": ("multi-head softmax(q k^T / sqrt(d)) v over the pixels (index y * W + x); attrs: heads, "
                   "causal (key j > query i masked; absent: False)"),
+    "cross_attention": ("multi-head softmax(q k^T / sqrt(d)) v of each pixel's query (1st input (C, H, W)) over a "
+                        "token sequence's keys then values (2nd input (2C, 1, L)); attrs: heads"),
     # the autoencoders'
     "latents": "the latents an autoencoder decodes, given",
     "pixels": "the picture an autoencoder encodes, given",

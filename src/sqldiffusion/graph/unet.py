@@ -43,13 +43,7 @@ class _UNetBuilder:
 
         # 1. time: sinusoidal projection, two linear layers (plus the class embedding, for a
         # class-conditional model); every resnet reads silu(temb)
-        t = g.add("timesteps", (), (), "timesteps")
-        emb = self.time_proj(t, "time_proj")                                          # (B, c0)
-        emb = self.dense(emb, "time_embedding.linear_1", cfg.time_embed_dim)        # (B, T)
-        emb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.act")
-        classes = self.class_embedding() if cfg.class_conditional else None          # (B, T)
-        emb = self.dense(emb, "time_embedding.linear_2", cfg.time_embed_dim, add=classes)  # (B, T)
-        self.temb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.silu")
+        self.temb = self.time_embedding()                                              # (B, T)
 
         # 2. pre-process
         x = g.add("sample", (), (cfg.in_channels, height, width), "sample",
@@ -105,6 +99,17 @@ class _UNetBuilder:
         return g
 
     # ---- blocks ---------------------------------------------------------------------------
+    def time_embedding(self) -> int:
+        """silu(TimestepEmbedding(time_proj(t)) + the class embedding, if any): what every resnet reads."""
+        cfg, g = self.cfg, self.g
+        t = g.add("timesteps", (), (), "timesteps")
+        emb = self.time_proj(t, "time_proj")                                          # (B, c0)
+        emb = self.dense(emb, "time_embedding.linear_1", cfg.time_embed_dim)        # (B, T)
+        emb = g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.act")
+        classes = self.class_embedding() if cfg.class_conditional else None          # (B, T)
+        emb = self.dense(emb, "time_embedding.linear_2", cfg.time_embed_dim, add=classes)  # (B, T)
+        return g.add("silu", (emb,), (cfg.time_embed_dim,), "time_embedding.silu")
+
     @staticmethod
     def resnet_sampling(kind: str, sample_type: str, resnet_kind: str) -> bool:
         """Whether a block halves or doubles by a resnet (else a convolution), as diffusers'
@@ -198,11 +203,12 @@ class _UNetBuilder:
         inputs = (x,) if add is None else (x, add)
         return self.g.add("dense", inputs, (out, *src.shape[1:]), name, layer, tag, scale=scale)
 
-    def group_norm(self, x: int, name: str, silu: bool = False, groups: int | None = None) -> int:
+    def group_norm(self, x: int, name: str, silu: bool = False, groups: int | None = None,
+                   eps: float | None = None) -> int:
         c = self.g[x].channels
         layer = Layer(name, "norm", {f"{name}.weight": (c,), f"{name}.bias": (c,)})
-        return self.g.add("group_norm", (x,), self.g[x].shape, name, layer,
-                          groups=groups or self.cfg.norm_num_groups, eps=self.cfg.norm_eps, silu=silu)
+        return self.g.add("group_norm", (x,), self.g[x].shape, name, layer, groups=groups or self.cfg.norm_num_groups,
+                          eps=self.cfg.norm_eps if eps is None else eps, silu=silu)
 
     def concat(self, x: int, skip: int, label: str) -> int:
         (c1, h, w), c2 = self.g[x].shape, self.g[skip].channels

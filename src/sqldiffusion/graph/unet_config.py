@@ -146,8 +146,8 @@ _UNSUPPORTED = {
 def check_supported(cfg: dict, source: str) -> None:
     name = cfg.get("_class_name", "UNet2DModel")
     if name != "UNet2DModel":
-        raise SQLDiffusionError(f"{source}: model class {shown(name)} is not supported; sqldiffusion runs DDPM "
-                                "UNet2DModel backbones")
+        raise SQLDiffusionError(f"{source}: model class {shown(name)} is not supported; sqldiffusion runs "
+                                "UNet2DModel and UNet2DConditionModel backbones")
     for key, allowed in _UNSUPPORTED.items():
         if key in cfg and not any(cfg[key] == a and type(cfg[key]) is type(a) for a in allowed):
             raise SQLDiffusionError(

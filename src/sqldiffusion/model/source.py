@@ -69,11 +69,20 @@ class Model:
     def pixel_model(self, what: str) -> "Model":
         """Itself, if its samples are its pictures; one line for a latent model, which `what` (a
         command or pipeline) does not run yet."""
+        self.untexted(what)
         if self.autoencoder is not None:
             raise SQLDiffusionError(f"{what} runs pixel models for now; "
                                     f"{self.name} is a latent model (its pictures are "
                                     f"its autoencoder's decoding of its samples): use generate, or the Python "
                                     "SQLDiffusionPipeline")
+        return self
+
+    def untexted(self, what: str) -> "Model":
+        """Itself, if its backbone reads no text; one line for a text-to-image UNet, which `what` (a
+        command or pipeline) does not run yet."""
+        if "encoder_hidden_states" in self.network.reads:
+            raise SQLDiffusionError(f"{what} runs models without text for now; {self.name} is a text-to-image "
+                                    f"model (its {self.network.class_name} reads a prompt's encoding)")
         return self
 
 

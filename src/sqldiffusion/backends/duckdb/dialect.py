@@ -195,27 +195,11 @@ class DuckDBDialect(Dialect):
             f"{apply}")
 
     def attention(self, node, inputs, table):
-        """softmax(q k^T / sqrt(d)) v per head. One row per (item, head) gathers that head's queries, keys
-        and (transposed) values; its queries are then unnested, and each query row reaches its head's
-        keys and values without a join (a join would copy them into every query row)."""
+        """softmax(q k^T / sqrt(d)) v per head over the pixels. One row per (item, head) gathers that
+        head's queries, keys and (transposed) values (`_heads_attention` does the rest)."""
         c, h, w = node.shape
         heads = node.attrs["heads"]
         d, n = c // heads, h * w
-        scale = 1.0 / math.sqrt(d)
-        score = f"list_dot_product(kk, q) * {self.number(scale)}::FLOAT"
-        scores = f"list_transform(ks, lambda kk: {score})"
-        if node.attrs.get("causal"):  # key j (1-based in the lambda) after query i: -inf, a weight of 0
-            scores = f"list_transform(ks, lambda kk, j: CASE WHEN j > i + 1 THEN '-inf'::FLOAT ELSE {score} END)"
-        # a lambda evaluates its whole body per element: the row max and sum are taken outside it;
-        # the weights stay unnormalised (exp(s - max) as float32), each output is divided by their sum
-        branches = self._over_threads(lambda where: (
-            f"SELECT b, i, h, list_transform(vt, lambda col: (list_dot_product(col, e) / total)::FLOAT) AS o FROM (\n"
-            f"  SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
-            f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)::FLOAT) AS e FROM (\n"
-            f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
-            f"        SELECT b, i, h, vt, {scores} AS s\n"
-            f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
-            f"        {where}))))"), "i")
         return (
             f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
@@ -228,8 +212,52 @@ class DuckDBDialect(Dialect):
             f"  FROM (SELECT b, h, list(q ORDER BY i) AS qs, list(k ORDER BY i) AS ks, "
             f"flatten(list(val ORDER BY i)) AS vals\n"
             f"        FROM hd GROUP BY b, h)),\n"
-            f"o AS (\n{branches}\n)\n"
-            f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
+            f"{self._heads_attention(n, d, w, bool(node.attrs.get('causal')))}")
+
+    def cross_attention(self, node, inputs, table):
+        """softmax(q k^T / sqrt(d)) v per head of each pixel's query over the text's tokens: one row
+        per (item, head) gathers the head's queries from the image and its keys and (transposed)
+        values from the tokens' (keys then values) vectors (`_heads_attention` does the rest)."""
+        c, h, w = node.shape
+        heads = node.attrs["heads"]
+        d, n, tokens = c // heads, h * w, inputs[1].shape[2]
+        head = f"range({heads}) r(h)"
+        return (
+            f"WITH qh AS (SELECT b, h, list(v[h * {d} + 1 : h * {d} + {d}] ORDER BY y * {w} + x) AS qs\n"
+            f"  FROM {inputs[0]}, {head} GROUP BY b, h),\n"
+            f"kh AS (SELECT b, h, list(v[h * {d} + 1 : h * {d} + {d}] ORDER BY x) AS ks,\n"
+            f"         flatten(list(v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] ORDER BY x)) AS vals\n"
+            f"  FROM {inputs[1]}, {head} GROUP BY b, h),\n"
+            f"heads AS MATERIALIZED (  -- values transposed: one list over the tokens per channel\n"
+            f"  SELECT qh.b, qh.h, qs, ks, "
+            f"list_transform(range({d}), lambda ch: list_slice(vals, ch + 1, {tokens * d}, {d})) AS vt\n"
+            f"  FROM qh JOIN kh ON kh.b = qh.b AND kh.h = qh.h),\n"
+            f"{self._heads_attention(n, d, w)}")
+
+    def _heads_attention(self, n: int, d: int, w: int, causal: bool = False) -> str:
+        """The rest of an attention, from CTE `heads`: one row per (item b, head h) holding its `n`
+        queries `qs` (in pixel order, y * w + x), its keys `ks` and its values transposed `vt` (one
+        list over the keys per channel, `d` of them). Its queries are unnested, and each query row
+        reaches its head's keys and values without a join (a join would copy them into every query
+        row); the heads' outputs are put back side by side per pixel. `causal`: key j after query i
+        is left out (a score of -inf, a weight of 0)."""
+        scale = 1.0 / math.sqrt(d)
+        score = f"list_dot_product(kk, q) * {self.number(scale)}::FLOAT"
+        scores = f"list_transform(ks, lambda kk: {score})"
+        if causal:  # key j (1-based in the lambda) after query i: -inf, a weight of 0
+            scores = f"list_transform(ks, lambda kk, j: CASE WHEN j > i + 1 THEN '-inf'::FLOAT ELSE {score} END)"
+        # a lambda evaluates its whole body per element: the row max and sum are taken outside it;
+        # the weights stay unnormalised (exp(s - max) as float32), each output is divided by their sum
+        branches = self._over_threads(lambda where: (
+            f"SELECT b, i, h, list_transform(vt, lambda col: (list_dot_product(col, e) / total)::FLOAT) AS o FROM (\n"
+            f"  SELECT b, i, h, vt, e, list_sum(e) AS total FROM (\n"
+            f"    SELECT b, i, h, vt, list_transform(s, lambda z: exp(z - m)::FLOAT) AS e FROM (\n"
+            f"      SELECT b, i, h, vt, s, list_max(s) AS m FROM (\n"
+            f"        SELECT b, i, h, vt, {scores} AS s\n"
+            f"        FROM (SELECT b, h, unnest(qs) AS q, unnest(range({n})) AS i, ks, vt FROM heads)\n"
+            f"        {where}))))"), "i")
+        return (f"o AS (\n{branches}\n)\n"
+                f"SELECT b, i // {w} AS y, i % {w} AS x, flatten(list(o ORDER BY h)) AS v FROM o GROUP BY b, i")
 
     def lookup(self, node, inputs, table):
         """Each pixel's row of the table (one row per entry `o`): the entry its token id (v[1]) or

@@ -250,11 +250,37 @@ class HyperDialect(Dialect):
             f"GROUP BY s.b, s.y, s.x")
 
     def attention(self, node, inputs, table):
-        """softmax(q k^T / sqrt(d)) v per head, in narrow statements (wide select lists cost Hyper
-        0.1-0.3 s each to compile): one row per (item, query pixel, head, key pixel) with its score;
-        the exponentials exp(s - max) gathered per (item, query, head) into an array over the keys,
-        dotted with each of the head's value channels gathered over the keys (v transposed), divided
-        by their sum; the heads' outputs put back side by side."""
+        """softmax(q k^T / sqrt(d)) v per head over the pixels: one row per (item, pixel, head) with
+        its query, key and value slices, the query side and the key side of `_attention`."""
+        c, h, w = node.shape
+        d = c // node.attrs["heads"]
+        slices = (f"WITH hd AS (SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
+                  f"                   v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS k,\n"
+                  f"                   v[{2 * c} + h * {d} + 1 : {2 * c} + h * {d} + {d}] AS val\n"
+                  f"            FROM {inputs[0]} AS s CROSS JOIN {self.series(node.attrs['heads'], 'h')}),\n")
+        return slices + self._attention(node, "hd", "hd")
+
+    def cross_attention(self, node, inputs, table):
+        """softmax(q k^T / sqrt(d)) v per head of each pixel's query over the text's tokens: the
+        queries' slices per (item, pixel, head), the keys' and values' per (item, token, head)."""
+        c, h, w = node.shape
+        d = c // node.attrs["heads"]
+        heads = self.series(node.attrs["heads"], "h")
+        slices = (f"WITH qh AS (SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q\n"
+                  f"            FROM {inputs[0]} AS s CROSS JOIN {heads}),\n"
+                  f"kh AS (SELECT b, x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS k,\n"
+                  f"              v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS val\n"
+                  f"       FROM {inputs[1]} AS s CROSS JOIN {heads}),\n")
+        return slices + self._attention(node, "qh", "kh")
+
+    def _attention(self, node: Node, queries: str, keys: str) -> str:
+        """The rest of an attention from CTEs `queries` (b, i, h, q: a query slice per item, query
+        index and head) and `keys` (b, i, h, k, val: a key and a value slice per item, key index and
+        head), in narrow statements (wide select lists cost Hyper 0.1-0.3 s each to compile): one row
+        per (item, query, head, key) with its score; the exponentials exp(s - max) gathered per
+        (item, query, head) into an array over the keys, dotted with each of the head's value
+        channels gathered over the keys (v transposed), divided by their sum; the heads' outputs put
+        back side by side."""
         c, h, w = node.shape
         heads = node.attrs["heads"]
         d = c // heads
@@ -265,18 +291,14 @@ class HyperDialect(Dialect):
         vt = ", ".join(f"array_agg(val[{t + 1}] ORDER BY i) AS t{t}" for t in range(d))
         outs = ", ".join(f"(dot_product(e.e, vt.t{t}) / e.total)::REAL" for t in range(d))
         return (
-            f"WITH hd AS (SELECT b, y * {w} + x AS i, h, v[h * {d} + 1 : h * {d} + {d}] AS q,\n"
-            f"                   v[{c} + h * {d} + 1 : {c} + h * {d} + {d}] AS k,\n"
-            f"                   v[{2 * c} + h * {d} + 1 : {2 * c} + h * {d} + {d}] AS val\n"
-            f"            FROM {inputs[0]} AS s CROSS JOIN {self.series(heads, 'h')}),\n"
             f"sc AS (SELECT q.b, q.i, q.h, k.i AS j, (dot_product(q.q, k.k) * {self.number(scale)}::REAL)::REAL AS s\n"
-            f"       FROM hd AS q JOIN hd AS k ON k.b = q.b AND k.h = q.h),\n"
+            f"       FROM {queries} AS q JOIN {keys} AS k ON k.b = q.b AND k.h = q.h),\n"
             f"mx AS (SELECT b, i, h, max({score}) AS m FROM sc GROUP BY b, i, h),\n"
             f"ex AS (SELECT sc.b, sc.i, sc.h, sc.j, {weight}::REAL AS e "
             f"FROM sc JOIN mx ON mx.b = sc.b AND mx.i = sc.i AND mx.h = sc.h),\n"
             f"e AS (SELECT b, i, h, array_agg(e ORDER BY j) AS e, sum(e::DOUBLE PRECISION) AS total "
             f"FROM ex GROUP BY b, i, h),\n"
-            f"vt AS (SELECT b, h, {vt} FROM hd GROUP BY b, h),\n"
+            f"vt AS (SELECT b, h, {vt} FROM {keys} GROUP BY b, h),\n"
             f"o AS (SELECT e.b, e.i / {w} AS y, e.i % {w} AS x, e.h, array[{outs}] AS v\n"
             f"      FROM e JOIN vt ON vt.b = e.b AND vt.h = e.h)\n"
             f"{_joined('o', 'p.b, p.y, p.x', 'p.h')}")

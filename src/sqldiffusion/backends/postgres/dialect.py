@@ -182,28 +182,41 @@ class PostgresDialect(Dialect):
                 f"FROM {src} x JOIN s ON s.b = x.b CROSS JOIN ga CROSS JOIN be")
 
     def attention(self, node, inputs, table):
+        """softmax(q k^T / sqrt(d)) v per head over the pixels: queries, keys and values side by side
+        in each pixel's row (`_attention`)."""
+        c = node.channels
+        return self._attention(node, inputs[0], inputs[0], c, 2 * c)
+
+    def cross_attention(self, node, inputs, table):
+        """softmax(q k^T / sqrt(d)) v per head of each pixel's query over the text's tokens, whose
+        rows hold the keys then the values (`_attention`)."""
+        return self._attention(node, inputs[0], inputs[1], 0, node.channels)
+
+    def _attention(self, node: Node, queries, keys, k_at: int, v_at: int) -> str:
+        """Each query pixel's scores against every key row (keys and values: the columns from
+        `k_at` and `v_at` of relation `keys`), per head, a softmax over them, and the weighted
+        sum of the values."""
         c, h, w = node.shape
         heads = node.attrs["heads"]
         d = c // heads
         scale = 1.0 / math.sqrt(d)
-        src = inputs[0]
         scores = ", ".join(
-            f"(({' + '.join(f'q.c{hd * d + k}::float8 * k.c{c + hd * d + k}' for k in range(d))})"
+            f"(({' + '.join(f'q.c{hd * d + k}::float8 * k.c{k_at + hd * d + k}' for k in range(d))})"
             f" * {self.number(scale)}::REAL)::REAL AS s{hd}"
             for hd in range(heads))
         maxes = ", ".join(f"max(s{hd}) OVER win AS m{hd}" for hd in range(heads))
         exps = ", ".join(f"exp(greatest(s{hd} - m{hd}, -700)) AS e{hd}" for hd in range(heads))
         probs = ", ".join(f"(e{hd} / sum(e{hd}) OVER win)::REAL AS p{hd}" for hd in range(heads))
-        outs = ", ".join(f"sum(p.p{i // d}::float8 * v.c{2 * c + i})::REAL AS c{i}" for i in range(c))
+        outs = ", ".join(f"sum(p.p{i // d}::float8 * v.c{v_at + i})::REAL AS c{i}" for i in range(c))
         # causal: the keys after each query are left out of its softmax (a weight of 0)
         causal = f" AND k.y * {w} + k.x <= q.y * {w} + q.x" if node.attrs.get("causal") else ""
         return (f"WITH sc AS MATERIALIZED (SELECT q.b, q.y, q.x, k.y AS ky, k.x AS kx, {scores}\n"
-                f"            FROM {src} q JOIN {src} k ON k.b = q.b{causal}),\n"
+                f"            FROM {queries} q JOIN {keys} k ON k.b = q.b{causal}),\n"
                 f"ex AS MATERIALIZED (SELECT b, y, x, ky, kx, {exps} "
                 f"FROM (SELECT *, {maxes} FROM sc WINDOW win AS (PARTITION BY b, y, x)) t),\n"
                 f"p AS MATERIALIZED (SELECT b, y, x, ky, kx, {probs} FROM ex WINDOW win AS (PARTITION BY b, y, x))\n"
                 f"SELECT p.b, p.y, p.x, {outs}\n"
-                f"FROM p JOIN {src} v ON v.b = p.b AND v.y = p.ky AND v.x = p.kx\n"
+                f"FROM p JOIN {keys} v ON v.b = p.b AND v.y = p.ky AND v.x = p.kx\n"
                 f"GROUP BY p.b, p.y, p.x")
 
     def codebook(self, node, inputs, table):

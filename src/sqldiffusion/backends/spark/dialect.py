@@ -140,17 +140,11 @@ class SparkDialect(Dialect):
             f"    WINDOW item AS (PARTITION BY b)) AS t) AS u")
 
     def attention(self, node, inputs, table):
-        """softmax(q k^T / sqrt(d)) v per head. One row per (item, head) gathers that head's queries,
-        keys and (transposed) values; its queries are then exploded, each query row carrying its
-        head's keys and values with it."""
+        """softmax(q k^T / sqrt(d)) v per head over the pixels. One row per (item, head) gathers that
+        head's queries, keys and (transposed) values (`_heads_attention` does the rest)."""
         c, h, w = node.shape
         heads = node.attrs["heads"]
         d = c // heads
-        scale = 1.0 / math.sqrt(d)
-        score = f"vector_inner_product(kk, q) * {self.number(scale)}F"
-        scores = f"transform(ks, kk -> {score})"
-        if node.attrs.get("causal"):  # key j after query i: -inf, a weight of 0
-            scores = f"transform(ks, (kk, j) -> CASE WHEN j > i THEN CAST('-Infinity' AS FLOAT) ELSE {score} END)"
         return (
             f"WITH hd AS (  -- one row per (pixel, head): its query, key and value slices\n"
             f"  SELECT /*+ BROADCAST(r_hh) */ b, y * {w} + x AS i, hh AS h, slice(v, hh * {d} + 1, {d}) AS q,\n"
@@ -161,6 +155,42 @@ class SparkDialect(Dialect):
             f"  FROM (SELECT b, h, {_ordered('i', 'q')} AS qs, {_ordered('i', 'k')} AS ks, "
             f"{_ordered('i', 'val')} AS vals\n"
             f"        FROM hd GROUP BY b, h) AS gathered),\n"
+            f"{self._heads_attention(d, w, bool(node.attrs.get('causal')))}")
+
+    def cross_attention(self, node, inputs, table):
+        """softmax(q k^T / sqrt(d)) v per head of each pixel's query over the text's tokens: one row
+        per (item, head) gathers the head's queries from the image and its keys and (transposed)
+        values from the tokens' (keys then values) vectors (`_heads_attention` does the rest)."""
+        c, h, w = node.shape
+        heads = node.attrs["heads"]
+        d = c // heads
+        return (
+            f"WITH qh AS (  -- one row per (pixel, head): its query slice\n"
+            f"  SELECT /*+ BROADCAST(r_hh) */ b, y * {w} + x AS i, hh AS h, slice(v, hh * {d} + 1, {d}) AS q\n"
+            f"  FROM {inputs[0]} CROSS JOIN {self.series(heads, 'hh')}),\n"
+            f"kh AS (  -- one row per (token, head): its key and value slices\n"
+            f"  SELECT /*+ BROADCAST(r_hh) */ b, x AS i, hh AS h, slice(v, hh * {d} + 1, {d}) AS k,\n"
+            f"         slice(v, {c} + hh * {d} + 1, {d}) AS val\n"
+            f"  FROM {inputs[1]} CROSS JOIN {self.series(heads, 'hh')}),\n"
+            f"heads AS (  -- values transposed: one list over the tokens per channel\n"
+            f"  SELECT q.b, q.h, qs, ks, transform(sequence(0, {d - 1}), ch -> transform(vals, r -> r[ch])) AS vt\n"
+            f"  FROM (SELECT b, h, {_ordered('i', 'q')} AS qs FROM qh GROUP BY b, h) AS q\n"
+            f"  JOIN (SELECT b, h, {_ordered('i', 'k')} AS ks, {_ordered('i', 'val')} AS vals\n"
+            f"        FROM kh GROUP BY b, h) AS k ON k.b = q.b AND k.h = q.h),\n"
+            f"{self._heads_attention(d, w)}")
+
+    def _heads_attention(self, d: int, w: int, causal: bool = False) -> str:
+        """The rest of an attention, from CTE `heads`: one row per (item b, head h) holding its
+        queries `qs` (in pixel order, y * w + x), its keys `ks` and its values transposed `vt` (one
+        list over the keys per channel, `d` of them). Its queries are exploded, each query row
+        carrying its head's keys and values with it; the heads' outputs put back side by side.
+        `causal`: key j after query i is left out (a score of -inf, a weight of 0)."""
+        scale = 1.0 / math.sqrt(d)
+        score = f"vector_inner_product(kk, q) * {self.number(scale)}F"
+        scores = f"transform(ks, kk -> {score})"
+        if causal:  # key j after query i: -inf, a weight of 0
+            scores = f"transform(ks, (kk, j) -> CASE WHEN j > i THEN CAST('-Infinity' AS FLOAT) ELSE {score} END)"
+        return (
             f"scores AS (\n"
             f"  SELECT b, i, h, vt, {scores} AS s\n"
             f"  FROM (SELECT b, h, posexplode(qs) AS (i, q), ks, vt FROM heads) AS e),\n"
