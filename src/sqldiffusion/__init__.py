@@ -17,9 +17,11 @@ from .schedulers import (
                          UniPCMultistepScheduler,
 )
 from .sql_unet import SQLUNet, unet
+from .text_pipeline import SQLStableDiffusionPipeline
 
 __version__ = "0.1.0"
 __all__ = ["CMStochasticIterativeScheduler", "DDIMInverseScheduler", "DDIMScheduler", "DDPMScheduler",
            "DPMSolverMultistepScheduler", "EulerAncestralDiscreteScheduler", "EulerDiscreteScheduler",
            "HeunDiscreteScheduler", "PNDMScheduler", "RePaintScheduler", "SQLDiffusionError", "SQLDiffusionPipeline",
-           "SQLImg2ImgPipeline", "SQLInpaintPipeline", "SQLUNet", "UniPCMultistepScheduler", "unet", "__version__"]
+           "SQLImg2ImgPipeline", "SQLInpaintPipeline", "SQLStableDiffusionPipeline", "SQLUNet",
+           "UniPCMultistepScheduler", "unet", "__version__"]

@@ -324,7 +324,8 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
             on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
             image: np.ndarray | None = None, on_event: Callable[[Event], None] | None = None,
             class_labels=None, vae: SQLAutoencoder | None = None, size: tuple[int, int] | None = None,
-            guidance: Guidance | None = None, preview: LatentPreview | None = None) -> np.ndarray:
+            guidance: Guidance | None = None, preview: LatentPreview | None = None,
+            tokens: int | None = None) -> np.ndarray:
     """Run the whole loop in `net`'s engine; return the final sample (B, C, H, W) or, with `vae`,
     its decoding (the latents scaled as diffusers' pipelines scale them, then decoded, in SQL).
     `preview`: how a latent model's steps are shown to `on_step` and `on_event` (preview.py); the
@@ -336,7 +337,8 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
     `peek()` fetches the current sample. `on_event` gets the run's events (`sqldiffusion.events`).
     `class_labels`: for a class-conditional model, one class per image (or one for all).
     `scheduler`: its timesteps set. `size`: the samples' (height, width) from noise (None: the model's).
-    `guidance`: classifier-free guidance of a text-conditioned UNet, whose text relation the caller has made.
+    `guidance`: classifier-free guidance of a text-conditioned UNet, whose text relation (of `tokens`
+    tokens per item) the caller has made.
     """
     engine = net.engine
     timesteps = scheduler.timesteps
@@ -358,7 +360,7 @@ def denoise(net: SQLUNet, scheduler: Scheduler, batch: int = 1, seed: int = 0, i
         raise SQLDiffusionError("the model's out_channels differ from its in_channels: it cannot predict noise "
                                 "for its own samples")
     labels = net.checked_labels(class_labels, shape[0])
-    program = net.program_for(shape if guidance is None else (guidance.passes_batch, *shape[1:]))
+    program = net.program_for(shape if guidance is None else (guidance.passes_batch, *shape[1:]), tokens)
     if vae is not None:  # the loop's peak and the decoder's, both networks held: one line before any statement
         check_latent_fits(net.config, vae.config, shape[2], shape[3], shape[0], net.max_memory)
     decoder = None if vae is None else vae.program_for(DECODE, shape[0], shape[2] * vae.factor, shape[3] * vae.factor)

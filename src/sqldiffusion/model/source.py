@@ -46,6 +46,8 @@ class Model:
     scheduler_config: dict | None = None
     autoencoder: "Model | None" = None  # the pictures are its decoding of the samples
     text_encoder: "Model | None" = None  # the prompt's hidden states the backbone reads are its output
+    tokenizer: Path | None = None  # a text pipeline's tokenizer/ folder (read by tokenizer.PromptTokenizer)
+    not_run: tuple[str, ...] = ()  # components its pipeline folder names that are never run (a safety checker)
 
     @cached_property
     def digest(self) -> str:
@@ -107,6 +109,12 @@ def load_model(model: str | Path) -> Model:
 
 
 SCHEDULER = "scheduler"  # the component read from scheduler/scheduler_config.json, checked there
+TOKENIZER = "tokenizer"  # a text pipeline's tokenizer/, read by transformers' CLIPTokenizer (tokenizer.py)
+TOKENIZERS = ("CLIPTokenizer", "CLIPTokenizerFast")
+# components of a Stable Diffusion folder that are read by nothing and never run: the picture is not
+# filtered (diffusers' safety_checker=None), as the README says
+NOT_RUN = {"safety_checker": ("StableDiffusionSafetyChecker",),
+           "feature_extractor": ("CLIPImageProcessor", "CLIPFeatureExtractor")}
 # a diffusers scheduler class: every one of them is named so (those we do not offer run as DDPM)
 _SCHEDULER_CLASS = re.compile(r"[A-Za-z0-9_]+Scheduler", re.ASCII)
 
@@ -120,8 +128,9 @@ def _from_folder(path: Path, name: str) -> Model:
     if not (unet / "config.json").exists():
         raise SQLDiffusionError(f"{path}: no config.json (nor unet/config.json); is this a diffusers model folder?")
     config = read_config(unet / "config.json")
+    text_encoder = _text_encoder_of(path)
     return Model(name, config, _weights_in(unet, BACKBONE), _scheduler_config(path, unet), _autoencoder_of(path),
-                 _text_encoder_of(path))
+                 text_encoder, _tokenizer_of(path) if text_encoder is not None else None, _not_run(path))
 
 
 def _autoencoder_of(path: Path) -> "Model | None":
@@ -208,6 +217,22 @@ def _text_encoder_of(path: Path) -> "Model | None":
     return None if spec in (None, [None, None]) else load_text_encoder(path / TEXT_ENCODER)
 
 
+def _tokenizer_of(path: Path) -> Path:
+    """A text pipeline's tokenizer folder: its prompts are tokenized as its text encoder was trained."""
+    if _class_of(_components(path / "model_index.json").get(TOKENIZER)) not in TOKENIZERS:
+        raise SQLDiffusionError(f"{path}: a text encoder without a CLIP tokenizer in model_index.json; "
+                                f"save the pipeline with its tokenizer ({' or '.join(TOKENIZERS)})")
+    return path / TOKENIZER
+
+
+def _not_run(path: Path) -> tuple[str, ...]:
+    """The components of a pipeline folder that are listed but never run (NOT_RUN)."""
+    index = path / "model_index.json"
+    if not index.exists():
+        return ()
+    return tuple(c for c, spec in _components(index).items() if c in NOT_RUN and _class_of(spec) is not None)
+
+
 def _check_components(index: Path) -> None:
     """A pipeline folder runs here only if every network its model_index.json names is one
     sqldiffusion builds: an LDM folder's autoencoder, say, would otherwise be left out silently
@@ -216,8 +241,8 @@ def _check_components(index: Path) -> None:
     unsupported = []
     conditional = _reads_text(_class_of(listed.get("unet")))
     for component, spec in listed.items():
-        if component.startswith("_") or spec is None or spec == [None, None]:
-            continue
+        if component.startswith("_") or spec is None or spec == [None, None] or isinstance(spec, (bool, int, float)):
+            continue  # not a component: unset, or a setting of the pipeline (requires_safety_checker)
         cls = _class_of(spec)
         # a text encoder runs only for a backbone that reads its output (else the prompt is ignored)
         text_encoder = cls in NETWORKS and NETWORKS[cls].role == "text_encoder"
@@ -260,6 +285,10 @@ def _built_here(component: str, cls: str | None) -> bool:
         return False
     if component == SCHEDULER:
         return _SCHEDULER_CLASS.fullmatch(cls) is not None
+    if component == TOKENIZER:
+        return cls in TOKENIZERS
+    if component in NOT_RUN:
+        return cls in NOT_RUN[component]
     return cls in NETWORKS and component in NETWORKS[cls].components
 
 

@@ -1,0 +1,181 @@
+"""`SQLStableDiffusionPipeline`: a prompt becomes a picture, as diffusers' `StableDiffusionPipeline` makes it,
+with every tensor operation in the engine.
+
+>>> pipe = SQLStableDiffusionPipeline.from_pretrained("path/to/stable-diffusion-folder")
+>>> image = pipe("a butterfly on a leaf", num_inference_steps=8, height=256, width=256, seed=0).images[0]
+
+Python tokenizes the prompts (transformers' CLIPTokenizer, as diffusers' pipelines do) and orders the
+statements. The engine runs the text encoder on the distinct token rows once, lays its output out as the
+UNet's text relation (the unconditional half first where guidance asks for it), then runs the latent loop
+with classifier-free guidance (`guidance.py`) and decodes the final latents with the autoencoder. The
+safety checker and feature extractor of a pipeline folder are not run (diffusers allows
+`safety_checker=None`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .backends import DEFAULT as DEFAULT_ENGINE
+from .errors import SQLDiffusionError
+from .events import Event, Step
+from .guidance import Guidance, guided
+from .model import Model, load_model
+from .pipeline import (
+    OUTPUT_TYPES,
+    ImagePipelineOutput,
+    SQLDiffusionPipeline,
+    advancing,
+    autoencoder_of,
+    denoise,
+    images_of,
+    resolve_seed,
+)
+from .program import TEXT
+from .sql_text_encoder import SQLTextEncoder
+from .sql_unet import SQLUNet
+from .tokenizer import PromptTokenizer
+
+log = logging.getLogger(__name__)
+DEFAULT_GUIDANCE = 7.5  # diffusers' StableDiffusionPipeline's guidance_scale
+ENCODED = ("sqld_encoded_unconditional", "sqld_encoded_prompts")  # the encoder's output per distinct token row
+
+
+class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
+    """A text-to-image pipeline folder (unet, vae, text_encoder, tokenizer, scheduler) run in SQL."""
+
+    def __init__(self, unet: SQLUNet, text_encoder: SQLTextEncoder, tokenizer: PromptTokenizer, scheduler=None,
+                 vae=None) -> None:
+        super().__init__(unet, scheduler, vae)
+        self.text_encoder = text_encoder
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def from_pretrained(cls, model: str | Path | Model, engine: str = DEFAULT_ENGINE, database: str | None = None,
+                        max_memory: int | None = None) -> "SQLStableDiffusionPipeline":
+        """Load a text-to-image pipeline folder (or Hub id) and import its three networks into the engine."""
+        loaded = model if isinstance(model, Model) else load_model(model)
+        if loaded.text_encoder is None:
+            raise SQLDiffusionError(f"{loaded.name} takes no prompt (its pipeline folder has no text_encoder); "
+                                    "use SQLDiffusionPipeline")
+        net = SQLUNet(loaded, engine, database, max_memory=max_memory)
+        text_encoder = SQLTextEncoder(loaded.text_encoder, net.engine)
+        for component in loaded.not_run:
+            log.info("%s: its %s is not run (as diffusers' safety_checker=None)", loaded.name, component)
+        return cls(net, text_encoder, PromptTokenizer(loaded.tokenizer), vae=autoencoder_of(loaded, net))
+
+    def __call__(self, prompt: str | Sequence[str], negative_prompt: str | Sequence[str] | None = None,
+                 guidance_scale: float = DEFAULT_GUIDANCE, guidance_rescale: float = 0.0,
+                 num_inference_steps: int | None = None, timesteps: Sequence[int] | None = None,
+                 height: int | None = None, width: int | None = None, num_images_per_prompt: int = 1,
+                 seed: int | None = None, generator=None, latents: np.ndarray | None = None,
+                 sampler: str | None = None, eta: float = 0.0, add_noise: bool = True,
+                 use_karras_sigmas: bool | None = None, clip_skip: int | None = None, output_type: str = "pil",
+                 callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
+                 on_event: Callable[[Event], None] | None = None, return_dict: bool = True):
+        """Draw `num_images_per_prompt` pictures of each prompt. As diffusers' pipeline: guidance
+        when `guidance_scale` > 1 (the negative prompt, "" by default, is the unconditional text),
+        `guidance_rescale`, `clip_skip`, `height`/`width` (by default the UNet's sample size times the
+        autoencoder's factor), `latents` (the initial latents, (B, C, h, w)). The noise is SQL's,
+        seeded by `seed` or `generator`; `sampler` and the options after it as SQLDiffusionPipeline's.
+        """
+        if output_type not in OUTPUT_TYPES:
+            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
+        prompts = prompt_list(prompt, "prompt")
+        if not isinstance(num_images_per_prompt, int) or isinstance(num_images_per_prompt, bool) \
+                or num_images_per_prompt < 1:
+            raise SQLDiffusionError(f"num_images_per_prompt is {num_images_per_prompt!r}; give a whole number >= 1")
+        negatives = negative_list(negative_prompt, len(prompts))
+        batch = len(prompts) * num_images_per_prompt
+        guidance = Guidance(guidance_scale, batch, guidance_rescale) if guided(guidance_scale) else None
+        if guidance is None:
+            Guidance(guidance_scale, batch, guidance_rescale)  # checked all the same
+        scheduler = self.run_scheduler(sampler, eta, add_noise, use_karras_sigmas)
+        if num_inference_steps is None and timesteps is None:
+            num_inference_steps = scheduler.pipeline_steps
+        scheduler.set_timesteps(None if timesteps is not None else num_inference_steps, timesteps)
+        seed = resolve_seed(seed, generator)
+        size = self.latent_size(height, width)
+        groups = [([p for p in prompts for _ in range(num_images_per_prompt)], clip_skip)]
+        if guidance is not None:  # diffusers encodes the negative prompts without clip_skip
+            groups.insert(0, ([n for n in negatives for _ in range(num_images_per_prompt)], None))
+        vae = None if output_type == "latent" else self.vae
+        try:
+            self.encode_prompts(groups)
+            with self.progress_bar(len(scheduler.timesteps)) as bar:
+                samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=latents, size=size,
+                                  on_step=advancing(bar, callback), on_event=on_event, vae=vae, guidance=guidance,
+                                  tokens=self.tokenizer.model_max_length)
+        finally:
+            self.unet.engine.drop(TEXT, *ENCODED)
+        images = images_of(samples, output_type)
+        return ImagePipelineOutput(images) if return_dict else (images,)
+
+    def latent_size(self, height: int | None, width: int | None) -> tuple[int, int]:
+        """The latents' height and width for pictures of `height` x `width` (by default the UNet's
+        sample size): multiples of the autoencoder's factor, and of what the UNet halves."""
+        from .graph import check_image_size
+        from .pipeline import image_size
+
+        default_h, default_w = image_size(self.unet.config)
+        factor = self.vae.factor if self.vae is not None else 1
+        latent = []
+        for name, given, default in (("height", height, default_h), ("width", width, default_w)):
+            if given is None:
+                latent.append(default)
+                continue
+            if isinstance(given, bool) or not isinstance(given, int) or given < 1 or given % factor:
+                raise SQLDiffusionError(f"{name} {given!r}: give a whole number of pixels, a multiple of "
+                                        f"{factor} (the autoencoder's factor)")
+            latent.append(given // factor)
+        try:
+            check_image_size(self.unet.config, *latent)
+        except SQLDiffusionError as e:
+            raise SQLDiffusionError(f"pictures of {latent[0] * factor}x{latent[1] * factor} do not fit this "
+                                    f"model: {e}") from None
+        return latent[0], latent[1]
+
+    def encode_prompts(self, groups: list[tuple[list[str], int | None]]) -> None:
+        """The UNet's text relation: item b the encoding of the b-th text of the groups in order (the
+        unconditional texts, then the prompts), each group encoded with its clip_skip. Each distinct
+        text is encoded once (every picture's negative prompt is usually the same)."""
+        engine = self.unet.engine
+        spreads, first = [], 0
+        for (texts, clip_skip), encoded in zip(groups, ENCODED[-len(groups):]):
+            distinct, index = np.unique(self.tokenizer(texts), axis=0, return_inverse=True)
+            engine.rename(self.text_encoder.encode_into(distinct, clip_skip), encoded)
+            spreads.append(spread_sql(engine.dialect, encoded, np.ravel(index), self.text_encoder.hidden_size, first))
+            first += len(texts)
+        engine.create(TEXT, "\nUNION ALL\n".join(spreads))
+        engine.drop(*ENCODED)
+
+
+def spread_sql(dialect, encoded: str, index: Sequence[int], width: int, first: int = 0) -> str:
+    """Item first + b of the batch is the encoding of distinct row index[b]."""
+    rows = ", ".join(f"({first + b}, {int(i)})" for b, i in enumerate(index))
+    return (f"SELECT {dialect.cast('m.b', 'INTEGER')} AS b, e.y, e.x, {dialect.channels('e', width)}\n"
+            f"FROM {encoded} e JOIN (VALUES {rows}) AS m(b, source) ON e.b = m.source")
+
+
+def prompt_list(prompt, what: str) -> list[str]:
+    """One prompt or a list of them, each a string."""
+    prompts = [prompt] if isinstance(prompt, str) else list(prompt) if isinstance(prompt, (list, tuple)) else None
+    if not prompts or any(not isinstance(p, str) for p in prompts):
+        raise SQLDiffusionError(f"{what} must be a string or a non-empty list of strings")
+    return prompts
+
+
+def negative_list(negative_prompt, count: int) -> list[str]:
+    """The unconditional texts: "" for each prompt by default, as diffusers' pipeline; one for all, or one each."""
+    if negative_prompt is None:
+        return [""] * count
+    negatives = prompt_list(negative_prompt, "negative_prompt")
+    if len(negatives) == 1:
+        return negatives * count
+    if len(negatives) != count:
+        raise SQLDiffusionError(f"{len(negatives)} negative prompts for {count} prompts; give one, or one per prompt")
+    return negatives

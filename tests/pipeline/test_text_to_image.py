@@ -1,0 +1,179 @@
+"""A prompt becomes a picture in SQL: SQLStableDiffusionPipeline against diffusers' StableDiffusionPipeline on
+tiny random pipelines (SD-1-like and SD-2-like), from the same initial latents."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import transformers
+from click.testing import CliRunner
+from diffusers import (
+    AutoencoderKL,
+    DDIMScheduler,
+    DPMSolverMultistepScheduler,
+    StableDiffusionPipeline,
+    UNet2DConditionModel,
+)
+from test_clip import MERGES, byte_characters
+
+from sqldiffusion import SQLStableDiffusionPipeline
+from sqldiffusion.cli import cli
+from sqldiffusion.errors import SQLDiffusionError
+
+SD1_UNET = dict(sample_size=8, in_channels=4, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
+                down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+                up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"), cross_attention_dim=32, attention_head_dim=4,
+                norm_num_groups=8)
+SD2_UNET = dict(SD1_UNET, use_linear_projection=True, attention_head_dim=(4, 8), mid_block_type=None,
+                down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
+                up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D"))
+TEXT = dict(vocab_size=1000, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+            max_position_embeddings=77)
+SCHEDULE = dict(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
+                set_alpha_to_one=False, steps_offset=1)
+
+
+def perturbed(model, seed: int, scale: float = 0.05):
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * scale)
+    return model.eval()
+
+
+def write_tokenizer(folder):
+    folder.mkdir(parents=True)
+    chars = byte_characters()
+    tokens = chars + [c + "</w>" for c in chars] + ["".join(m) for m in MERGES] + ["<|startoftext|>", "<|endoftext|>"]
+    (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
+    (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(" ".join(m) for m in MERGES) + "\n")
+    return transformers.CLIPTokenizer.from_pretrained(str(folder), model_max_length=77)
+
+
+def make_pipeline(folder, unet: dict, hidden_act: str, prediction_type: str):
+    """A StableDiffusionPipeline of tiny random networks, saved in the Hub's layout; the UNet's conv_out
+    scaled down so that a loop of a random net stays tame."""
+    tokenizer = write_tokenizer(folder / "tokenizer-source")
+    text = perturbed(transformers.CLIPTextModel(transformers.CLIPTextConfig(
+        **TEXT, hidden_act=hidden_act, bos_token_id=len(tokenizer) - 2, eos_token_id=len(tokenizer) - 1,
+        pad_token_id=len(tokenizer) - 1)), 1)
+    if not hasattr(text, "text_model"):  # transformers 5 dropped the wrapper diffusers' clip_skip still reads
+        object.__setattr__(text, "text_model", text)
+    net = perturbed(UNet2DConditionModel(**unet), 2)
+    with torch.no_grad():
+        net.conv_out.weight.mul_(0.1)
+    vae = perturbed(AutoencoderKL(block_out_channels=(16, 32), down_block_types=("DownEncoderBlock2D",) * 2,
+                                  up_block_types=("UpDecoderBlock2D",) * 2, latent_channels=4, norm_num_groups=8,
+                                  sample_size=16), 3, 0.02)
+    pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=tokenizer, unet=net,
+                                   scheduler=DDIMScheduler(**SCHEDULE, prediction_type=prediction_type),
+                                   safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.save_pretrained(folder / "pipe")
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, folder / "pipe"
+
+
+@pytest.fixture(scope="module")
+def sd1(tmp_path_factory):
+    return make_pipeline(tmp_path_factory.mktemp("sd1"), SD1_UNET, "quick_gelu", "epsilon")
+
+
+@pytest.fixture(scope="module")
+def sd2(tmp_path_factory):
+    return make_pipeline(tmp_path_factory.mktemp("sd2"), SD2_UNET, "gelu", "v_prediction")
+
+
+def latents(batch: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((batch, 4, 8, 8)).astype(np.float32)
+
+
+def saved_ddim(folder):
+    """diffusers' DDIM from the folder's scheduler_config.json, as our pipeline reads it."""
+    return DDIMScheduler.from_pretrained(folder, subfolder="scheduler")
+
+
+def diffusers_latents(pipe, scheduler, prompt, x_t, **call) -> np.ndarray:
+    pipe.scheduler = scheduler
+    with torch.no_grad():
+        return pipe(prompt, latents=torch.from_numpy(x_t), output_type="latent", **call).images.numpy()
+
+
+def assert_close(got: np.ndarray, expected: np.ndarray, tolerance: float = 1e-4):
+    assert got.shape == expected.shape
+    spread = float(expected.max() - expected.min())
+    assert np.abs(got - expected).max() <= tolerance * spread, np.abs(got - expected).max() / spread
+
+
+def test_a_guided_ddim_picture_is_diffusers(sd1):
+    pipe, folder = sd1
+    x_t = latents(2)
+    ours = SQLStableDiffusionPipeline.from_pretrained(folder)
+    call = dict(num_inference_steps=3, guidance_scale=7.5, negative_prompt=["and", "and"])
+    got = ours(["the butter", "but the"], latents=x_t, output_type="latent", **call).images
+    expected = diffusers_latents(pipe, saved_ddim(folder), ["the butter", "but the"],
+                                 x_t, **call)
+    assert_close(got, expected)
+    pictures = ours(["the butter", "but the"], latents=x_t, output_type="array", **call).images
+    with torch.no_grad():
+        decoded = pipe.vae.decode(torch.from_numpy(expected) / pipe.vae.config.scaling_factor).sample.numpy()
+    assert_close(pictures, decoded)
+
+
+def test_dpm_solver_with_guidance_rescale_clip_skip_and_two_pictures_a_prompt(sd1):
+    pipe, folder = sd1
+    x_t = latents(2, seed=1)
+    ours = SQLStableDiffusionPipeline.from_pretrained(folder)
+    call = dict(num_inference_steps=3, guidance_scale=5.0, guidance_rescale=0.7, clip_skip=1,
+                num_images_per_prompt=2)
+    got = ours("the butter", latents=x_t, sampler="dpmpp-2m", output_type="latent", **call).images
+    scheduler = DPMSolverMultistepScheduler.from_pretrained(folder, subfolder="scheduler",
+                                                            algorithm_type="dpmsolver++", solver_order=2)
+    assert_close(got, diffusers_latents(pipe, scheduler, "the butter", x_t, **call))
+
+
+def test_an_sd2_like_v_prediction_model_without_guidance(sd2):
+    pipe, folder = sd2
+    x_t = latents(1, seed=2)
+    ours = SQLStableDiffusionPipeline.from_pretrained(folder)
+    for scale in (1.0, 7.5):  # at 1, no unconditional pass, as diffusers
+        got = ours("butter", latents=x_t, num_inference_steps=2, guidance_scale=scale, output_type="latent").images
+        expected = diffusers_latents(pipe, saved_ddim(folder), "butter", x_t,
+                                     num_inference_steps=2, guidance_scale=scale)
+        assert_close(got, expected)
+
+
+def test_a_guided_picture_on_every_engine(sd1, engine):
+    pipe, folder = sd1
+    x_t = latents(1, seed=3)
+    ours = SQLStableDiffusionPipeline.from_pretrained(folder, engine=engine)
+    got = ours("the butter", latents=x_t, num_inference_steps=2, output_type="latent").images
+    expected = diffusers_latents(pipe, saved_ddim(folder), "the butter", x_t,
+                                 num_inference_steps=2)
+    assert_close(got, expected)
+
+
+def test_the_command_line_draws_a_prompt(sd1, tmp_path):
+    _, folder = sd1
+    out = tmp_path / "p.png"
+    done = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--prompt", "the butter", "--steps", "2",
+                                    "--sampler", "ddim", "--out", str(out), "--quiet", "--seed", "1"])
+    assert done.exit_code == 0, done.output
+    from PIL import Image
+
+    assert Image.open(out).size == (16, 16)
+
+
+@pytest.mark.parametrize("call, said", [
+    (dict(prompt=5), "prompt must be a string"),
+    (dict(prompt="a", negative_prompt=["x", "y"]), "2 negative prompts for 1 prompts"),
+    (dict(prompt="a", guidance_scale=float("nan")), "guidance_scale is nan"),
+    (dict(prompt="a", height=12), "height 12"),
+    (dict(prompt="a", num_images_per_prompt=0), "num_images_per_prompt is 0"),
+    (dict(prompt="a\x00b"), "control character"),
+])
+def test_bad_calls_get_one_line(sd1, call, said):
+    ours = SQLStableDiffusionPipeline.from_pretrained(sd1[1])
+    with pytest.raises(SQLDiffusionError, match=said) as raised:
+        ours(**call, num_inference_steps=1)
+    assert "\n" not in str(raised.value)
