@@ -79,7 +79,7 @@ def parameters_line(settings: dict) -> str:
     height, width = s["size"]
     parts += [("Size", f"{width}x{height}"), ("Model", s["model"]), ("Model hash", str(s["model_digest"])[:12])]
     optional = [("Batch size", s.get("batch") if s.get("batch") != 1 and not s.get("frames") else None),
-                ("Eta", s.get("eta") or None),
+                ("Eta", s.get("eta") or None), ("CFG scale", s.get("guidance_scale")),
                 ("Schedule", ",".join(map(str, s["timesteps"])) if s.get("timesteps") else None),
                 ("Noise", "off" if s.get("noise") is False else None), ("Denoising strength", s.get("strength")),
                 ("Class labels", ",".join(map(str, s["class_labels"])) if s.get("class_labels") else None),
@@ -183,6 +183,17 @@ def _text(value) -> bool:
     return isinstance(value, str) and len(value) <= MAX_TEXT and not re.search(r"[\x00-\x1f\x7f]", value)
 
 
+def _prompt(value) -> bool:
+    """A prompt as the tokenizer takes it (newlines and tabs allowed)."""
+    from .tokenizer import checked_prompt
+
+    try:
+        checked_prompt(value)
+    except SQLDiffusionError:
+        return False
+    return True
+
+
 def _list_of(test, low: int = 1, high: int = 100_000):
     return lambda value: isinstance(value, list) and low <= len(value) <= high and all(map(test, value))
 
@@ -212,9 +223,16 @@ FIELDS = {
     "class_labels": (_list_of(_whole), "a list of whole numbers"),
     "init_noise_sha256": (_digest, "64 hexadecimal digits"),
     "image_sha256": (_digest, "64 hexadecimal digits"),
+    "prompt": (lambda v: _prompt(v), "a prompt: text of at most 4096 bytes without control characters"),
+    "negative_prompt": (lambda v: _prompt(v), "a prompt: text of at most 4096 bytes without control characters"),
+    "guidance_scale": (_number, "a finite number"),
+    "guidance_rescale": (_number, "a finite number"),
+    "clip_skip": (_whole, "a whole number"),
+    "text_encoder_digest": (_digest, "64 hexadecimal digits"),
 }
 REQUIRED = ("format", "command", "model", "model_digest", "engine", "batch", "seed", "sampler")
-OPTIONAL_NULL = ("steps", "timesteps", "class_labels", "init_noise_sha256", "image_sha256")
+OPTIONAL_NULL = ("steps", "timesteps", "class_labels", "init_noise_sha256", "image_sha256", "negative_prompt",
+                 "clip_skip")
 
 
 def checked(settings, label: str) -> dict:
@@ -284,6 +302,11 @@ def arguments(settings: dict, given: set[str], engine_params: set[str], engines)
         args.append("--karras")
     if s.get("noise") is False and "no_noise" not in given:
         args.append("--no-noise")
+    for name, flag in (("prompt", "--prompt"), ("negative_prompt", "--negative-prompt"),
+                       ("guidance_scale", "--guidance-scale"), ("guidance_rescale", "--guidance-rescale"),
+                       ("clip_skip", "--clip-skip")):
+        if s.get(name) is not None and name not in given:
+            args.append(f"{flag}={s[name]}")
     if s.get("class_labels") and "class_label" not in given:
         args.append("--class-label=" + ",".join(map(str, s["class_labels"])))
     return args

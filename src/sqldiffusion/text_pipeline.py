@@ -34,6 +34,7 @@ from .pipeline import (
     denoise,
     images_of,
     resolve_seed,
+    sample_size,
 )
 from .program import TEXT
 from .sql_text_encoder import SQLTextEncoder
@@ -49,8 +50,8 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
     """A text-to-image pipeline folder (unet, vae, text_encoder, tokenizer, scheduler) run in SQL."""
 
     def __init__(self, unet: SQLUNet, text_encoder: SQLTextEncoder, tokenizer: PromptTokenizer, scheduler=None,
-                 vae=None) -> None:
-        super().__init__(unet, scheduler, vae)
+                 vae=None, preview_vae=None) -> None:
+        super().__init__(unet, scheduler, vae, preview_vae)
         self.text_encoder = text_encoder
         self.tokenizer = tokenizer
 
@@ -74,14 +75,16 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
                  height: int | None = None, width: int | None = None, num_images_per_prompt: int = 1,
                  seed: int | None = None, generator=None, latents: np.ndarray | None = None,
                  sampler: str | None = None, eta: float = 0.0, add_noise: bool = True,
-                 use_karras_sigmas: bool | None = None, clip_skip: int | None = None, output_type: str = "pil",
+                 use_karras_sigmas: bool | None = None, clip_skip: int | None = None, preview_vae=None,
+                 output_type: str = "pil",
                  callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
                  on_event: Callable[[Event], None] | None = None, return_dict: bool = True):
         """Draw `num_images_per_prompt` pictures of each prompt. As diffusers' pipeline: guidance
         when `guidance_scale` > 1 (the negative prompt, "" by default, is the unconditional text),
         `guidance_rescale`, `clip_skip`, `height`/`width` (by default the UNet's sample size times the
         autoencoder's factor), `latents` (the initial latents, (B, C, h, w)). The noise is SQL's,
-        seeded by `seed` or `generator`; `sampler` and the options after it as SQLDiffusionPipeline's.
+        seeded by `seed` or `generator`; `sampler` and the options after it, `preview_vae`, `callback`
+        and `on_event` as SQLDiffusionPipeline's.
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
@@ -99,45 +102,25 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
             num_inference_steps = scheduler.pipeline_steps
         scheduler.set_timesteps(None if timesteps is not None else num_inference_steps, timesteps)
         seed = resolve_seed(seed, generator)
-        size = self.latent_size(height, width)
+        size = sample_size(self.unet.config, self.vae.factor if self.vae is not None else 1, height, width)
+        preview = self.preview(preview_vae)
         groups = [([p for p in prompts for _ in range(num_images_per_prompt)], clip_skip)]
         if guidance is not None:  # diffusers encodes the negative prompts without clip_skip
             groups.insert(0, ([n for n in negatives for _ in range(num_images_per_prompt)], None))
+        if latents is not None and (np.ndim(latents) != 4 or len(latents) != batch):
+            raise SQLDiffusionError(f"latents have shape {list(np.shape(latents))}; give ({batch}, "
+                                    f"{self.unet.config.in_channels}, h, w): one x_T per picture")
         vae = None if output_type == "latent" else self.vae
         try:
             self.encode_prompts(groups)
             with self.progress_bar(len(scheduler.timesteps)) as bar:
                 samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=latents, size=size,
                                   on_step=advancing(bar, callback), on_event=on_event, vae=vae, guidance=guidance,
-                                  tokens=self.tokenizer.model_max_length)
+                                  tokens=self.tokenizer.model_max_length, preview=preview)
         finally:
             self.unet.engine.drop(TEXT, *ENCODED)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
-
-    def latent_size(self, height: int | None, width: int | None) -> tuple[int, int]:
-        """The latents' height and width for pictures of `height` x `width` (by default the UNet's
-        sample size): multiples of the autoencoder's factor, and of what the UNet halves."""
-        from .graph import check_image_size
-        from .pipeline import image_size
-
-        default_h, default_w = image_size(self.unet.config)
-        factor = self.vae.factor if self.vae is not None else 1
-        latent = []
-        for name, given, default in (("height", height, default_h), ("width", width, default_w)):
-            if given is None:
-                latent.append(default)
-                continue
-            if isinstance(given, bool) or not isinstance(given, int) or given < 1 or given % factor:
-                raise SQLDiffusionError(f"{name} {given!r}: give a whole number of pixels, a multiple of "
-                                        f"{factor} (the autoencoder's factor)")
-            latent.append(given // factor)
-        try:
-            check_image_size(self.unet.config, *latent)
-        except SQLDiffusionError as e:
-            raise SQLDiffusionError(f"pictures of {latent[0] * factor}x{latent[1] * factor} do not fit this "
-                                    f"model: {e}") from None
-        return latent[0], latent[1]
 
     def encode_prompts(self, groups: list[tuple[list[str], int | None]]) -> None:
         """The UNet's text relation: item b the encoding of the b-th text of the groups in order (the
@@ -145,8 +128,9 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
         text is encoded once (every picture's negative prompt is usually the same)."""
         engine = self.unet.engine
         spreads, first = [], 0
-        for (texts, clip_skip), encoded in zip(groups, ENCODED[-len(groups):]):
-            distinct, index = np.unique(self.tokenizer(texts), axis=0, return_inverse=True)
+        tokenized = [self.tokenizer(texts) for texts, _ in groups]  # every text checked before any statement runs
+        for ids, (texts, clip_skip), encoded in zip(tokenized, groups, ENCODED[-len(groups):]):
+            distinct, index = np.unique(ids, axis=0, return_inverse=True)
             engine.rename(self.text_encoder.encode_into(distinct, clip_skip), encoded)
             spreads.append(spread_sql(engine.dialect, encoded, np.ravel(index), self.text_encoder.hidden_size, first))
             first += len(texts)

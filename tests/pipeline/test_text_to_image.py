@@ -153,22 +153,40 @@ def test_a_guided_picture_on_every_engine(sd1, engine):
     assert_close(got, expected)
 
 
-def test_the_command_line_draws_a_prompt(sd1, tmp_path):
+def test_the_command_line_draws_the_python_pipelines_picture(sd1, tmp_path):
     _, folder = sd1
-    out = tmp_path / "p.png"
-    done = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--prompt", "the butter", "--steps", "2",
-                                    "--sampler", "ddim", "--out", str(out), "--quiet", "--seed", "1"])
+    done = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--prompt", "the butter", "--negative-prompt",
+                                    "but", "--guidance-scale", "4", "--steps", "2", "--sampler", "ddim", "--seed", "1",
+                                    "--out", str(tmp_path / "p.png"), "--save-npy", str(tmp_path / "p.npy"), "--quiet"])
     assert done.exit_code == 0, done.output
-    from PIL import Image
+    expected = SQLStableDiffusionPipeline.from_pretrained(folder)(
+        "the butter", negative_prompt="but", guidance_scale=4, num_inference_steps=2, sampler="ddim", seed=1,
+        output_type="array").images
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+    from sqldiffusion.provenance import read_png
 
-    assert Image.open(out).size == (16, 16)
+    settings = read_png(tmp_path / "p.png")
+    assert (settings["prompt"], settings["negative_prompt"], settings["guidance_scale"]) == ("the butter", "but", 4)
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--model", "demo", "--prompt", "x"], "--prompt applies to text-to-image models"),
+    (["--guidance-scale", "2"], "draws a prompt: give --prompt"),
+    (["--prompt", "a\x07"], "control character"),
+    (["--prompt", "a", "--guidance-rescale", "2"], "guidance_rescale is 2.0"),
+])
+def test_bad_text_options_get_one_line(sd1, tmp_path, args, said):
+    args = args if "--model" in args else ["--model", str(sd1[1]), *args]
+    done = CliRunner().invoke(cli, ["generate", *args, "--out", str(tmp_path / "p.png"), "--quiet"])
+    assert isinstance(done.exception, SQLDiffusionError) and said in str(done.exception), done.output
+    assert "\n" not in str(done.exception) and not (tmp_path / "p.png").exists()
 
 
 @pytest.mark.parametrize("call, said", [
     (dict(prompt=5), "prompt must be a string"),
     (dict(prompt="a", negative_prompt=["x", "y"]), "2 negative prompts for 1 prompts"),
     (dict(prompt="a", guidance_scale=float("nan")), "guidance_scale is nan"),
-    (dict(prompt="a", height=12), "height 12"),
+    (dict(prompt="a", height=10), "height and width 10x16 do not fit"),
     (dict(prompt="a", num_images_per_prompt=0), "num_images_per_prompt is 0"),
     (dict(prompt="a\x00b"), "control character"),
 ])

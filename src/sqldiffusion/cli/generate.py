@@ -111,7 +111,8 @@ def edit(image, strength, **options) -> None:
 def _sample(model, vae, engine, database, max_memory, steps, timestep_list, sampler, blog, eta, karras, no_noise, seed,
             class_label, batch, out, gif, show_ascii, colour, init_noise, save_npy, save_latents,
             quiet, force, image=None,
-            strength=None, height=None, width=None, preview_vae=None) -> None:
+            strength=None, height=None, width=None, preview_vae=None, prompt=None, negative_prompt=None,
+            guidance_scale=None, guidance_rescale=None, clip_skip=None) -> None:
     from .. import pictures, provenance
     from ..editing import SQLImg2ImgPipeline, strength_scheduler
     from ..model import Model, load_model
@@ -122,7 +123,8 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     from ..sql_unet import SQLUNet
 
     loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
-    loaded = with_autoencoder(loaded.untexted("generate" if image is None else "edit"), vae)
+    loaded = with_autoencoder(loaded if image is None else loaded.untexted("edit"), vae)
+    text = check_text_options(loaded, prompt, negative_prompt, guidance_scale, guidance_rescale, clip_skip)
     previewer = preview_autoencoder(loaded, preview_vae)
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
                      configured=sampler_of_config(loaded.scheduler_config)[0])
@@ -169,6 +171,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     made = provenance.record(
         "generate" if image is None else "edit", model=loaded.name, digest=loaded.digest, engine=engine, size=size,
         autoencoder_digest=loaded.autoencoder.digest if loaded.autoencoder is not None else None,
+        text_encoder_digest=loaded.text_encoder.digest if loaded.text_encoder is not None else None, **text,
         batch=batch, seed=seed, sampler=recipe.sampler, karras=recipe.karras, eta=recipe.eta, noise=recipe.add_noise,
         clip_sample=scheduler.schedule.clip_sample, steps=recipe.steps,
         timesteps=None if recipe.timesteps is None else list(recipe.timesteps), class_labels=labels, strength=strength,
@@ -181,10 +184,18 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     common = dict(**recipe.call_arguments(), seed=seed, class_labels=labels, output_type="array",
                   on_event=keeping_pairs(frames) if gif is not None else None,
                   callback=keeping_last(latents) if save_latents is not None else None)
-    pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net), preview_of(previewer, net)) \
-        if picture is None else SQLImg2ImgPipeline(net, scheduler, autoencoder_of(loaded, net))
+    if text:
+        pipe = text_pipeline(loaded, net, scheduler, preview_of(previewer, net))
+    elif picture is None:
+        pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net), preview_of(previewer, net))
+    else:
+        pipe = SQLImg2ImgPipeline(net, scheduler, autoencoder_of(loaded, net))
     pipe.set_progress_bar_config(disable=True if quiet else None)
-    if picture is None:
+    if text:
+        del common["class_labels"]
+        samples = pipe(**text, num_images_per_prompt=batch, latents=x_t, height=height, width=width,
+                       **common).images
+    elif picture is None:
         samples = pipe(batch_size=batch, init_noise=x_t, height=height, width=width, **common).images
     else:
         samples = pipe(image=picture, strength=strength, batch_size=batch, noise=x_t, sampler=None, **common).images
@@ -198,6 +209,44 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
                    latents=(save_latents, latents[-1]) if latents else None)
     written = ", ".join(str(p) for p in (out, gif, save_npy, save_latents) if p is not None)
     say(f"{len(samples)} image(s), {len(run.planned)} steps, {elapsed:.1f} s in SQL; wrote {written}")
+
+
+def check_text_options(loaded, prompt, negative_prompt, guidance_scale, guidance_rescale, clip_skip) -> dict:
+    """A text-to-image model's call arguments from the text options (its prompt is required; the
+    guidance checked here, the prompts by the tokenizer); one line where a model without text is given any."""
+    from ..guidance import check_guidance
+    from ..text_pipeline import DEFAULT_GUIDANCE
+    from ..tokenizer import checked_prompt
+
+    given = {"--prompt": prompt, "--negative-prompt": negative_prompt, "--guidance-scale": guidance_scale,
+             "--guidance-rescale": guidance_rescale, "--clip-skip": clip_skip}
+    if loaded.text_encoder is None:
+        named = [option for option, value in given.items() if value is not None]
+        if named:
+            raise SQLDiffusionError(f"{named[0]} applies to text-to-image models (a pipeline folder with a "
+                                    f"text_encoder); {loaded.name} takes no prompt")
+        return {}
+    if prompt is None:
+        raise SQLDiffusionError(f"{loaded.name} draws a prompt: give --prompt \"...\" (--prompt \"\" for none)")
+    checked_prompt(prompt, "--prompt")
+    if negative_prompt is not None:
+        checked_prompt(negative_prompt, "--negative-prompt")
+    scale = DEFAULT_GUIDANCE if guidance_scale is None else guidance_scale
+    check_guidance(scale, guidance_rescale or 0.0)
+    return {"prompt": prompt, "negative_prompt": negative_prompt, "guidance_scale": scale,
+            "guidance_rescale": guidance_rescale or 0.0, "clip_skip": clip_skip}
+
+
+def text_pipeline(loaded, net, scheduler, previewer):
+    """The text-to-image pipeline of a loaded text model, on the UNet's engine."""
+    from ..pipeline import autoencoder_of
+    from ..sql_text_encoder import SQLTextEncoder
+    from ..text_pipeline import SQLStableDiffusionPipeline
+    from ..tokenizer import PromptTokenizer
+
+    return SQLStableDiffusionPipeline(net, SQLTextEncoder(loaded.text_encoder, net.engine),
+                                      PromptTokenizer(loaded.tokenizer), scheduler, autoencoder_of(loaded, net),
+                                      previewer)
 
 
 def sized(loaded, x_t, height, width, init_noise) -> tuple[int, int]:

@@ -194,6 +194,20 @@ output_options = grouped(
     force_option,
 )
 
+# Text-to-image models: the prompt and its guidance.
+text_options = grouped(
+    click.option("--prompt", "-p", help="Text-to-image models: what to draw."),
+    click.option("--negative-prompt", "negative_prompt",
+                 help="Text-to-image models: what to steer away from [default: the empty prompt]."),
+    click.option("--guidance-scale", "guidance_scale", type=float,
+                 help="Text-to-image models: classifier-free guidance; at 1 or below, no unconditional pass "
+                      "[default: 7.5, as diffusers]."),
+    click.option("--guidance-rescale", "guidance_rescale", type=float,
+                 help="Text-to-image models: diffusers' guidance_rescale, 0 to 1 [default: 0]."),
+    click.option("--clip-skip", "clip_skip", type=click.IntRange(min=0),
+                 help="Text-to-image models: take the text encoder's output this many layers before its last."),
+)
+
 # Every command that samples: the model, the engine, the plan and sampler, the run, the outputs.
 sampling_options = grouped(
     model_option("'demo' (shipped), a diffusers model folder (UNet or pipeline) or a Hub id."),
@@ -205,6 +219,7 @@ sampling_options = grouped(
     click.option("--preview-vae", "preview_vae",
                  help="Latent models: show each step (--gif) through this tiny autoencoder's decode (TAESD: a "
                       "folder or a Hub id) [default: the model's own if it is tiny, else a fixed latent-to-RGB map]."),
+    text_options,
     engine_options,
     plan_options,
     run_options,
