@@ -195,3 +195,19 @@ def test_bad_calls_get_one_line(sd1, call, said):
     with pytest.raises(SQLDiffusionError, match=said) as raised:
         ours(**call, num_inference_steps=1)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("command", [
+    ["export-sql", "--out", "X"], ["export-web", "X"], ["inpaint", "--image", "P", "--mask", "P"],
+    ["invert", "--image", "P", "--save-npy", "x.npy"], ["interpolate", "--seeds", "1,2"], ["edit", "--image", "P"],
+    ["generate-many", "--seeds", "0-1", "--output", "X"],
+])
+def test_the_commands_without_text_say_so_in_one_line(sd1, tmp_path, command):
+    from PIL import Image
+
+    Image.new("RGB", (16, 16)).save(tmp_path / "p.png")
+    args = [str(tmp_path / "p.png") if a == "P" else str(tmp_path / a.lower()) if a in ("X", "x.npy") else a
+            for a in command]
+    done = CliRunner().invoke(cli, [*args, "--model", str(sd1[1])])
+    assert isinstance(done.exception, SQLDiffusionError), done.output
+    assert "runs models without text for now" in str(done.exception) and "\n" not in str(done.exception)

@@ -52,7 +52,7 @@ def inpaint(image, mask, steps, jump_length, jump_n_sample, eta, sampler, streng
     """
     from ..model import load_model
 
-    loaded = load_model(model)
+    loaded = load_model(model).untexted("inpaint")
     if loaded.autoencoder is not None:
         return latent_inpaint(loaded, image, mask, steps, eta, sampler, strength, engine, database, max_memory, seed,
                               batch, out, gif, show_ascii, colour, save_npy, quiet, force)
@@ -182,7 +182,7 @@ def interpolate(seeds, images, frames, steps, model, engine, database, max_memor
     from ..pipeline import image_size
     from ..preflight import check_fits, gif_bytes
 
-    loaded = load_model(model)
+    loaded = load_model(model).untexted("interpolate")
     size = image_size(loaded.config)  # the UNet's samples; a latent model's pictures are its decoder's
     if loaded.autoencoder is not None:
         size = tuple(side * loaded.autoencoder.config.factor for side in size)
@@ -230,7 +230,7 @@ def pipeline_with_picture(model, engine, database, max_memory, image, say):
     from ..pipeline import SQLDiffusionPipeline, autoencoder_of
     from ..sql_unet import SQLUNet
 
-    loaded = model if isinstance(model, Model) else load_model(model)
+    loaded = (model if isinstance(model, Model) else load_model(model)).untexted("invert and interpolate")
     picture = None
     if image is not None:  # a latent model's: at its decoder's size, encoded in the engine
         picture, notes, _ = prepare_pictures(loaded.config, open_picture(image, "--image"), loaded.autoencoder)

@@ -37,7 +37,7 @@ def export_sql(model, steps, timestep_list, sampler, blog, eta, karras, no_noise
     from ..preflight import check_fits, check_latent_fits, parse_size
 
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise)
-    loaded = load_model(model)
+    loaded = load_model(model).untexted("export-sql")
     scheduler = recipe.scheduler(loaded.scheduler_config)
     # the batch as generate's preflight takes it (the server's memory cannot be seen from here, as
     # with --dsn): the script's every pass holds the whole batch, and so does its text here
@@ -79,7 +79,7 @@ def export_web(out_dir, model, duckdb_wasm, samplers, step_counts, karras, blog,
     from ..model import load_model
     from ..schedulers import sampler_of_config
 
-    loaded = load_model(model)
+    loaded = load_model(model).untexted("export-web")
     configured = sampler_of_config(loaded.scheduler_config)[0]
     karras_ones = karras_samplers()
     if karras and samplers and not set(samplers) & set(karras_ones):

@@ -59,7 +59,7 @@ def generate_many(seeds, output, table, model, engine, database, session, steps,
         raise SQLDiffusionError("--png writes under --output DIR; give one")
     check_engine(engine, database)  # before Spark starts
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise)
-    recipe.planned(load_model(model).scheduler_config)  # checked before Spark starts
+    recipe.planned(load_model(model).untexted("generate-many").scheduler_config)  # checked before Spark starts
     source = model if model == "demo" or not Path(model).exists() else str(Path(model).resolve())
     work = Work(source, recipe)
     say = saying(quiet)
