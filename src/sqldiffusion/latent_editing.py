@@ -26,6 +26,7 @@ from .backends.noise import MAX_STREAMS
 from .errors import SQLDiffusionError
 from .events import Step
 from .graph.autoencoder_config import AutoencoderKLConfig
+from .guidance import Guidance
 from .literals import number
 from .pipeline import decode, decoded_relations, loop, relations
 from .program import NOISE, PIXELS, SAMPLE
@@ -134,17 +135,18 @@ def check_shape(given: np.ndarray | None, shape: tuple, what: str = "noise") -> 
 def latent_img2img(net: SQLUNet, vae: SQLAutoencoder, scheduler: Scheduler, pictures: np.ndarray, batch: int,
                    seed: int, noise: np.ndarray | None = None, sample_mode: str = "sample", class_labels=None,
                    on_step: Callable[[Step, Callable[[], np.ndarray]], None] | None = None, on_event=None,
-                   decoded: bool = True) -> np.ndarray:
+                   decoded: bool = True, guidance: Guidance | None = None, tokens: int | None = None) -> np.ndarray:
     """Image-to-image in the latent space (StableDiffusionImg2ImgPipeline's order): `pictures`
     (1 or `batch`, C, H, W) encoded and scaled, repeated to the batch, noised (by SQL's noise or
     `noise`, the latents' shape) to the first of `scheduler`'s timesteps (its plan set), denoised,
-    and decoded (`decoded`; else the final latents)."""
+    and decoded (`decoded`; else the final latents). A text-to-image UNet reads the text relation
+    the caller made (`tokens` long), with `guidance` where asked (`pipeline.denoise`'s)."""
     engine, (b, _, height, width) = net.engine, pictures.shape
     shape = (batch, net.config.in_channels, *latent_size(vae, height, width))
     if noise is not None:
         noise, _ = net.check_inputs(noise, scheduler.timesteps[0])
         check_shape(noise, shape)
-    program = net.program_for(shape)
+    program = net.program_for(shape if guidance is None else (guidance.passes_batch, *shape[1:]), tokens)
     decoder = vae.program_for(DECODE, batch, height, width) if decoded else None
     labels = net.checked_labels(class_labels, batch)
     encoder_seed = sample_seed(vae, sample_mode, seed)
@@ -156,7 +158,7 @@ def latent_img2img(net: SQLUNet, vae: SQLAutoencoder, scheduler: Scheduler, pict
 
     try:
         loop(engine, program, scheduler, shape, seed, on_step=on_step, begin=begin, on_event=on_event,
-             class_labels=labels)
+             class_labels=labels, guidance=guidance)
         return engine.fetch_image(SAMPLE, shape) if decoder is None else decode(engine, vae, decoder, shape)
     finally:
         engine.drop(*relations(program, scheduler), IMAGE, *(decoded_relations(decoder) if decoder else ()))

@@ -21,9 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from .backends import DEFAULT as DEFAULT_ENGINE
+from .editing import SQLImg2ImgPipeline, strength_scheduler
 from .errors import SQLDiffusionError
 from .events import Event, Step
 from .guidance import Guidance, guided
+from .latent_editing import latent_img2img
 from .model import Model, load_model
 from .pipeline import (
     OUTPUT_TYPES,
@@ -86,17 +88,9 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
         seeded by `seed` or `generator`; `sampler` and the options after it, `preview_vae`, `callback`
         and `on_event` as SQLDiffusionPipeline's.
         """
-        if output_type not in OUTPUT_TYPES:
-            raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
-        prompts = prompt_list(prompt, "prompt")
-        if not isinstance(num_images_per_prompt, int) or isinstance(num_images_per_prompt, bool) \
-                or num_images_per_prompt < 1:
-            raise SQLDiffusionError(f"num_images_per_prompt is {num_images_per_prompt!r}; give a whole number >= 1")
-        negatives = negative_list(negative_prompt, len(prompts))
-        batch = len(prompts) * num_images_per_prompt
-        guidance = Guidance(guidance_scale, batch, guidance_rescale) if guided(guidance_scale) else None
-        if guidance is None:
-            Guidance(guidance_scale, batch, guidance_rescale)  # checked all the same
+        check_output_type(output_type)
+        batch, guidance, groups = texts_of(prompt, negative_prompt, num_images_per_prompt, guidance_scale,
+                                           guidance_rescale, clip_skip)
         scheduler = self.run_scheduler(sampler, eta, add_noise, use_karras_sigmas)
         if num_inference_steps is None and timesteps is None:
             num_inference_steps = scheduler.pipeline_steps
@@ -104,9 +98,6 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
         seed = resolve_seed(seed, generator)
         size = sample_size(self.unet.config, self.vae.factor if self.vae is not None else 1, height, width)
         preview = self.preview(preview_vae)
-        groups = [([p for p in prompts for _ in range(num_images_per_prompt)], clip_skip)]
-        if guidance is not None:  # diffusers encodes the negative prompts without clip_skip
-            groups.insert(0, ([n for n in negatives for _ in range(num_images_per_prompt)], None))
         if latents is not None and (np.ndim(latents) != 4 or len(latents) != batch):
             raise SQLDiffusionError(f"latents have shape {list(np.shape(latents))}; give ({batch}, "
                                     f"{self.unet.config.in_channels}, h, w): one x_T per picture")
@@ -136,6 +127,69 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
             first += len(texts)
         engine.create(TEXT, "\nUNION ALL\n".join(spreads))
         engine.drop(*ENCODED)
+
+
+class SQLStableDiffusionImg2ImgPipeline(SQLStableDiffusionPipeline):
+    """Text-guided image-to-image, as diffusers' StableDiffusionImg2ImgPipeline: the picture encoded in
+    SQL, noised to the strength's first timestep, denoised with the prompt's guidance, decoded."""
+
+    prepare = SQLImg2ImgPipeline.prepare  # the picture(s) at the size asked, in [-1, 1]
+
+    def __call__(self, prompt: str | Sequence[str], image, strength: float = 0.8,
+                 negative_prompt: str | Sequence[str] | None = None, guidance_scale: float = DEFAULT_GUIDANCE,
+                 guidance_rescale: float = 0.0, num_inference_steps: int | None = 50,
+                 timesteps: Sequence[int] | None = None, height: int | None = None, width: int | None = None,
+                 num_images_per_prompt: int = 1, seed: int | None = None, generator=None,
+                 noise: np.ndarray | None = None, sampler: str | None = None, eta: float = 0.0,
+                 add_noise: bool = True, clip_skip: int | None = None, sample_mode: str = "sample",
+                 output_type: str = "pil", callback: Callable[[Step, Callable[[], np.ndarray]], None] | None = None,
+                 on_event: Callable[[Event], None] | None = None, return_dict: bool = True):
+        """Redraw `image` (a file name, a PIL image, or a float32 (C, H, W) / (B, C, H, W) array in
+        [-1, 1]) after the prompt: the arguments as SQLStableDiffusionPipeline's and
+        SQLImg2ImgPipeline's (`strength`, `noise`, `sample_mode`)."""
+        check_output_type(output_type)
+        batch, guidance, groups = texts_of(prompt, negative_prompt, num_images_per_prompt, guidance_scale,
+                                           guidance_rescale, clip_skip)
+        scheduler = strength_scheduler(self.run_scheduler(sampler, eta, add_noise), strength, num_inference_steps,
+                                       timesteps)
+        pictures = self.prepare(image, height, width)
+        if len(pictures) not in (1, batch):
+            raise SQLDiffusionError(f"{len(pictures)} pictures for {batch} images; give one, or one per image")
+        seed = resolve_seed(seed, generator)
+        try:
+            self.encode_prompts(groups)
+            with self.progress_bar(len(scheduler.timesteps)) as bar:
+                samples = latent_img2img(self.unet, self.vae, scheduler, pictures, batch, seed, noise, sample_mode,
+                                         on_step=advancing(bar, callback), on_event=on_event,
+                                         decoded=output_type != "latent", guidance=guidance,
+                                         tokens=self.tokenizer.model_max_length)
+        finally:
+            self.unet.engine.drop(TEXT, *ENCODED)
+        images = images_of(samples, output_type)
+        return ImagePipelineOutput(images) if return_dict else (images,)
+
+
+def check_output_type(output_type: str) -> None:
+    if output_type not in OUTPUT_TYPES:
+        raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
+
+
+def texts_of(prompt, negative_prompt, num_images_per_prompt, guidance_scale, guidance_rescale, clip_skip):
+    """A call's batch, its guidance (None where the scale asks for none), and the texts to encode in
+    groups of (texts, clip_skip): the unconditional ones first where guided (diffusers encodes them
+    without clip_skip), then the prompts, each repeated for its pictures."""
+    prompts = prompt_list(prompt, "prompt")
+    if not isinstance(num_images_per_prompt, int) or isinstance(num_images_per_prompt, bool) \
+            or num_images_per_prompt < 1:
+        raise SQLDiffusionError(f"num_images_per_prompt is {num_images_per_prompt!r}; give a whole number >= 1")
+    negatives = negative_list(negative_prompt, len(prompts))
+    batch = len(prompts) * num_images_per_prompt
+    checked = Guidance(guidance_scale, batch, guidance_rescale)
+    guidance = checked if guided(guidance_scale) else None
+    groups = [([p for p in prompts for _ in range(num_images_per_prompt)], clip_skip)]
+    if guidance is not None:
+        groups.insert(0, ([n for n in negatives for _ in range(num_images_per_prompt)], None))
+    return batch, guidance, groups
 
 
 def spread_sql(dialect, encoded: str, index: Sequence[int], width: int, first: int = 0) -> str:

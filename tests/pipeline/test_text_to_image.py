@@ -211,3 +211,29 @@ def test_the_commands_without_text_say_so_in_one_line(sd1, tmp_path, command):
     done = CliRunner().invoke(cli, [*args, "--model", str(sd1[1])])
     assert isinstance(done.exception, SQLDiffusionError), done.output
     assert "runs models without text for now" in str(done.exception) and "\n" not in str(done.exception)
+
+
+def test_text_guided_img2img_is_diffusers(sd1, monkeypatch):
+    """StableDiffusionImg2ImgPipeline from the same picture and noise, the picture's latents the mean of
+    their distribution on both sides (diffusers draws its sample from torch's generator)."""
+    import diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion_img2img as img2img
+    from diffusers import StableDiffusionImg2ImgPipeline
+
+    from sqldiffusion.text_pipeline import SQLStableDiffusionImg2ImgPipeline
+
+    pipe, folder = sd1
+    picture = np.random.default_rng(4).uniform(-1, 1, (1, 3, 16, 16)).astype(np.float32)
+    noise = latents(1, seed=5)
+    mean = img2img.retrieve_latents
+    monkeypatch.setattr(img2img, "retrieve_latents", lambda output, generator=None: mean(output, sample_mode="argmax"))
+    monkeypatch.setattr(img2img, "randn_tensor", lambda *args, **kwargs: torch.from_numpy(noise))
+    reference = StableDiffusionImg2ImgPipeline(**pipe.components)
+    reference.scheduler = saved_ddim(folder)
+    reference.set_progress_bar_config(disable=True)
+    call = dict(strength=0.6, num_inference_steps=5, guidance_scale=6.0, negative_prompt="and")
+    with torch.no_grad():
+        expected = reference("the butter", image=torch.from_numpy(picture), output_type="latent", **call).images
+    ours = SQLStableDiffusionImg2ImgPipeline.from_pretrained(folder)
+    got = ours("the butter", image=picture, noise=noise, sample_mode="argmax", sampler="ddim", output_type="latent",
+               **call).images
+    assert_close(got, expected.numpy())
