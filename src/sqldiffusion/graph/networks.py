@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import autoencoder
+from . import autoencoder, clip
 from .autoencoder_config import AutoencoderKLConfig, AutoencoderTinyConfig, VQModelConfig
+from .clip_config import CLIPTextConfig
 from .ops import Graph
 from .unet import build_unet, smallest_size
 from .unet_condition import build_unet_condition
@@ -39,7 +40,11 @@ class Network:
     # the passes besides `build` of a network that has several (an autoencoder's encoder), by name:
     # each builder(config, height, width) as `build`, at the same image size
     passes: dict[str, Callable[..., Graph]] = field(default_factory=dict, compare=False)
-    role: str = "backbone"  # "backbone": the pipelines run it; "autoencoder": decodes (encodes) its latents
+    role: str = "backbone"  # "backbone": the pipelines run it; "autoencoder": decodes (encodes) its latents;
+    # "text_encoder": turns a prompt's tokens into the hidden states a conditional backbone reads
+    # rename(tensors): a weight file's tensors (name -> array or shape) under the graph's names, where
+    # its library has saved them under others (None: diffusers' names, weights.normalise_names)
+    rename: Callable[[dict], dict] | None = field(default=None, compare=False)
 
     def graph(self, config, height: int, width: int, pass_name: str = "", tokens: int | None = None) -> Graph:
         """The graph of one pass (`build`'s, or the pass named) at this image size, built once per
@@ -73,6 +78,9 @@ NETWORKS: dict[str, Network] = {network.class_name: network for network in (
     Network("AutoencoderTiny", ("vae",), AutoencoderTinyConfig, autoencoder.build_decoder, autoencoder.smallest_size,
             reads=("latents",), writes="the decoded picture", role="autoencoder",
             passes={"encode": autoencoder.build_encoder}),
+    # a token sequence is an image (hidden_size, 1, L): build(config, 1, L) (graph/clip.py)
+    Network("CLIPTextModel", ("text_encoder",), CLIPTextConfig, clip.build_text_encoder, clip.smallest_size,
+            reads=("tokens",), writes="the prompt's hidden states", role="text_encoder", rename=clip.rename_tensors),
 )}
 BACKBONE = "UNet2DModel"  # what a config.json without `_class_name` holds
 

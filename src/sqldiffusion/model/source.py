@@ -25,6 +25,8 @@ from .schedule import checked_schedule_config
 from .weights import check_tensors, check_weight_file, hash_weights, normalise_names, read_safetensors
 
 WEIGHT_FILES = ("diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors")
+# a transformers component's (the text encoder's), as save_pretrained names it, or as diffusers does
+TRANSFORMERS_WEIGHT_FILES = ("model.safetensors", "model.fp16.safetensors", *WEIGHT_FILES)
 # A Hub id as huggingface_hub's validate_repo_id admits it: owner/name, each 1 to 96 of letters,
 # digits, "_", "-" and ".", starting and ending with a letter, digit or "_", never "--" or ".."
 # (so "a/.." is no id), the name not ending in ".git".
@@ -35,13 +37,15 @@ _HUB_ID = re.compile(rf"^(?!.*(?:--|\.\.))(?!.*\.git$){_HUB_PART}/{_HUB_PART}$",
 @dataclass(frozen=True)
 class Model:
     """A network on disk: its config, its weight file, the scheduler config beside it if any, and
-    for a latent model's backbone the autoencoder its pipeline folder names (`vae/`, `vqvae/`)."""
+    for a latent model's backbone the autoencoder its pipeline folder names (`vae/`, `vqvae/`) and
+    the text encoder (`text_encoder/`)."""
 
     name: str
     config: UNetConfig
     weights_path: Path
     scheduler_config: dict | None = None
     autoencoder: "Model | None" = None  # the pictures are its decoding of the samples
+    text_encoder: "Model | None" = None  # the prompt's hidden states the backbone reads are its output
 
     @cached_property
     def digest(self) -> str:
@@ -52,7 +56,8 @@ class Model:
 
     def tensors(self, expected: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
         """All weights as float32, checked name by name and shape by shape against `expected`."""
-        tensors = normalise_names(read_safetensors(self.weights_path, expected))
+        rename = self.network.rename or normalise_names
+        tensors = rename(read_safetensors(self.weights_path, expected, rename))
         check_tensors(tensors, expected, str(self.weights_path))
         return tensors
 
@@ -115,7 +120,8 @@ def _from_folder(path: Path, name: str) -> Model:
     if not (unet / "config.json").exists():
         raise SQLDiffusionError(f"{path}: no config.json (nor unet/config.json); is this a diffusers model folder?")
     config = read_config(unet / "config.json")
-    return Model(name, config, _weights_in(unet, BACKBONE), _scheduler_config(path, unet), _autoencoder_of(path))
+    return Model(name, config, _weights_in(unet, BACKBONE), _scheduler_config(path, unet), _autoencoder_of(path),
+                 _text_encoder_of(path))
 
 
 def _autoencoder_of(path: Path) -> "Model | None":
@@ -130,16 +136,21 @@ def _autoencoder_of(path: Path) -> "Model | None":
     return load_autoencoder(path / named[0]) if named else None
 
 
-def _weights_in(component: Path, class_name: str) -> Path:
-    """The checked safetensors weight file of a component folder."""
-    weights = next((component / f for f in WEIGHT_FILES if (component / f).exists()), None)
+def _weights_in(component: Path, class_name: str, files: tuple[str, ...] = WEIGHT_FILES) -> Path:
+    """The checked safetensors weight file of a component folder: the first of `files` there."""
+    weights = next((component / f for f in files if (component / f).exists()), None)
     if weights is None:
-        if (component / "diffusion_pytorch_model.bin").exists():
+        library = "transformers" if files == TRANSFORMERS_WEIGHT_FILES else "diffusers"
+        if any((component / f).exists() for f in ("diffusion_pytorch_model.bin", "pytorch_model.bin")):
             raise SQLDiffusionError(
                 f"{component}: only a PyTorch .bin weight file; sqldiffusion reads safetensors "
-                f"(re-save it with diffusers: {class_name}.from_pretrained(dir).save_pretrained(dir))"
+                f"(re-save it with {library}: {class_name}.from_pretrained(dir).save_pretrained(dir))"
             )
-        raise SQLDiffusionError(f"{component}: no {WEIGHT_FILES[0]} or {WEIGHT_FILES[1]}")
+        if (component / "model.safetensors.index.json").exists():
+            raise SQLDiffusionError(f"{component}: weights in several files (model.safetensors.index.json); "
+                                    f"sqldiffusion reads one: re-save it with {library}'s save_pretrained"
+                                    "(dir, max_shard_size=\"100GB\")")
+        raise SQLDiffusionError(f"{component}: no {' or '.join(files)}")
     check_weight_file(weights)  # its header only: a file padded to gigabytes is refused before it is hashed
     return weights
 
@@ -166,17 +177,51 @@ def load_autoencoder(source: str | Path) -> Model:
     return Model(str(source), config, _weights_in(folder, type(config).class_name))
 
 
+TEXT_ENCODER = "text_encoder"  # the component of a pipeline folder the text encoder is read from
+
+
+def load_text_encoder(source: str | Path) -> Model:
+    """A text encoder (CLIPTextModel): a folder that is the component itself (its config.json, as
+    transformers writes it), a pipeline folder holding text_encoder/, or a Hub id."""
+    path = Path(source).expanduser()
+    if not path.exists():
+        if not (isinstance(source, str) and _HUB_ID.match(source)):
+            raise SQLDiffusionError(f"text encoder {str(source)!r} not found: give a transformers text encoder "
+                                    "folder, a pipeline folder holding text_encoder/, or a Hub id")
+        path = _download(source)
+    if not path.is_dir():
+        raise SQLDiffusionError(f"{path} is not a folder; give the text encoder folder that holds config.json")
+    folder = path / TEXT_ENCODER if (path / TEXT_ENCODER / "config.json").exists() else path
+    if not (folder / "config.json").exists():
+        raise SQLDiffusionError(f"{path}: no config.json (nor text_encoder/config.json); is this a text encoder "
+                                "folder?")
+    config = read_config(folder / "config.json", role="text_encoder")
+    return Model(str(source), config, _weights_in(folder, type(config).class_name, TRANSFORMERS_WEIGHT_FILES))
+
+
+def _text_encoder_of(path: Path) -> "Model | None":
+    """The text encoder a pipeline folder's model_index.json names, read from its folder."""
+    index = path / "model_index.json"
+    if not index.exists():
+        return None
+    spec = _components(index).get(TEXT_ENCODER)
+    return None if spec in (None, [None, None]) else load_text_encoder(path / TEXT_ENCODER)
+
+
 def _check_components(index: Path) -> None:
     """A pipeline folder runs here only if every network its model_index.json names is one
     sqldiffusion builds: an LDM folder's autoencoder, say, would otherwise be left out silently
     and its latents shown as the picture."""
     listed = _components(index)
     unsupported = []
+    conditional = _reads_text(_class_of(listed.get("unet")))
     for component, spec in listed.items():
         if component.startswith("_") or spec is None or spec == [None, None]:
             continue
-        cls = spec[1] if isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str) else None
-        if not _built_here(component, cls):
+        cls = _class_of(spec)
+        # a text encoder runs only for a backbone that reads its output (else the prompt is ignored)
+        text_encoder = cls in NETWORKS and NETWORKS[cls].role == "text_encoder"
+        if not _built_here(component, cls) or (text_encoder and not conditional):
             unsupported.append(f"{component[:40]} ({str(cls)[:40]})")
     if unsupported:
         kind = listed.get("_class_name")
@@ -185,6 +230,16 @@ def _check_components(index: Path) -> None:
                                 f"{', '.join(unsupported[:6])}; it runs pipelines of "
                                 f"{' or '.join('a ' + name for name in _class_names('backbone'))}, an autoencoder "
                                 f"({', '.join(_class_names('autoencoder'))}) and a scheduler")
+
+
+def _class_of(spec) -> str | None:
+    """The class a model_index.json entry ([library, class]) names, if it is one."""
+    return spec[1] if isinstance(spec, list) and len(spec) == 2 and isinstance(spec[1], str) else None
+
+
+def _reads_text(cls: str | None) -> bool:
+    """Whether the registry's network of class `cls` reads a text encoder's output."""
+    return cls in NETWORKS and "encoder_hidden_states" in NETWORKS[cls].reads
 
 
 def _components(index: Path) -> dict:
@@ -213,9 +268,13 @@ def _class_names(role: str) -> list[str]:
     return [name for name, network in NETWORKS.items() if network.role == role]
 
 
+TEXT_ENCODER_CLASS = "CLIPTextModel"  # the one text encoder class of the registry
+
+
 def read_config(path: Path, role: str = "backbone"):
     """A network's config.json, read by the config class of the network its `_class_name` names,
-    among the networks of `role` ("backbone" or "autoencoder"). A backbone's config without one is
+    among the networks of `role` ("backbone" or "autoencoder"; a "text_encoder"'s is transformers'
+    CLIPTextModel's, whose `architectures` names the class). A backbone's config without one is
     a UNet2DModel's (as diffusers' UNet2DModel folders have it); a class that is not in the registry
     is refused by the backbone's own check, in one line naming the class."""
     try:
@@ -230,6 +289,8 @@ def read_config(path: Path, role: str = "backbone"):
     if not isinstance(settings, dict):
         raise SQLDiffusionError(f"{path}: expected a JSON object of {BACKBONE} settings")
     name = settings.get("_class_name")
+    if role == "text_encoder":  # transformers names the class in `architectures`, checked by the config
+        return NETWORKS[TEXT_ENCODER_CLASS].config.from_dict(settings, str(path))
     network = NETWORKS.get(name) if isinstance(name, str) else None
     if role == "autoencoder" and (network is None or network.role != role):
         raise SQLDiffusionError(f"{path}: model class {shown(name)} is not an autoencoder sqldiffusion runs "
@@ -272,7 +333,8 @@ def _download(repo_id: str) -> Path:
     components = [c for network in NETWORKS.values() for c in network.components]
     patterns = ["model_index.json", "config.json", "*.safetensors", "scheduler_config.json",
                 *(f"{c}/{file}" for c in components for file in ("config.json", "*.safetensors")),
-                f"{SCHEDULER}/scheduler_config.json"]
+                f"{SCHEDULER}/scheduler_config.json",
+                *(f"tokenizer/{file}" for file in ("*.json", "merges.txt"))]  # a text pipeline's (tokenizer.py)
     try:
         return Path(snapshot_download(repo_id, allow_patterns=patterns))
     except HFValidationError as e:  # the pattern above should have caught it; the Hub's rules may grow

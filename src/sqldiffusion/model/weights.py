@@ -15,6 +15,10 @@ from ..fields import shown
 from .files import open_bounded
 
 _DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "BF16": np.dtype("<u2"), "F64": np.dtype("<f8")}
+# integer tensors a file may hold beside the weights, by the end of their name: the position ids
+# transformers saved in CLIP text encoders before 4.31 (a buffer, dropped when read: graph/clip.py)
+_INTEGER_BUFFERS = {"I64": np.dtype("<i8")}
+_BUFFER_NAMES = (".position_ids",)
 
 # Checkpoints written before diffusers 0.14 name the attention projections differently.
 _DEPRECATED_ATTENTION = {".query.": ".to_q.", ".key.": ".to_k.", ".value.": ".to_v.", ".proj_attn.": ".to_out.0."}
@@ -26,16 +30,19 @@ MAX_HEADER = 100 << 20
 MAX_WEIGHTS = 64 << 30
 
 
-def read_safetensors(path: Path, expected: dict[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
+def read_safetensors(path: Path, expected: dict[str, tuple[int, ...]] | None = None,
+                     rename=None) -> dict[str, np.ndarray]:
     """All tensors of a safetensors file as float32 arrays (bf16 widened exactly). The header is
     checked before the data is read: the file must hold exactly the bytes it declares and, given
-    `expected`, the tensors the graph takes (so a header cannot make us read more than the model is)."""
+    `expected`, the tensors the graph takes under their names as `rename` gives them (default:
+    `normalise_names`), so that a header cannot make us read more than the model is."""
     path = Path(path)
     bad = _complaint(path)
     with _open_weights(path) as f:
         size, start, entries = _layout(f, bad)
         if expected is not None:
-            check_shapes(normalise_names({name: shape for name, _, shape, _ in entries}), expected, str(path))
+            check_shapes((rename or normalise_names)({name: shape for name, _, shape, _ in entries}), expected,
+                         str(path))
         data = f.read(size - start)
     if len(data) != size - start:
         raise bad("it changed while it was read")
@@ -98,7 +105,8 @@ def _layout(f, bad) -> tuple[int, int, list]:
             continue
         dtype_name, shape, begin, end = _entry(name, info, bad)
         # Python's integers: a shape's count cannot wrap around as int64 arithmetic would
-        if not (0 <= begin <= end <= size - start) or end - begin != math.prod(shape) * _DTYPES[dtype_name].itemsize:
+        itemsize = {**_DTYPES, **_INTEGER_BUFFERS}[dtype_name].itemsize
+        if not (0 <= begin <= end <= size - start) or end - begin != math.prod(shape) * itemsize:
             raise bad(f"tensor {shown(name)} data does not match its shape {shown(list(shape))}")
         entries.append((name, dtype_name, shape, begin))
         declared = max(declared, end)
@@ -126,13 +134,16 @@ def _entry(name, info, bad) -> tuple[str, tuple[int, ...], int, int]:
         raise bad(f"entry {shown(name)} lacks dtype, shape or data_offsets") from None
     if not all(_whole(v) for v in (*shape, begin, end)):
         raise bad(f"tensor {shown(name)} has a shape or data offsets that are not whole numbers")
+    if isinstance(dtype_name, str) and dtype_name in _INTEGER_BUFFERS and isinstance(name, str) \
+            and name.endswith(_BUFFER_NAMES):
+        return dtype_name, shape, begin, end
     if not isinstance(dtype_name, str) or dtype_name not in _DTYPES:
         raise bad(f"tensor {shown(name)} has dtype {shown(dtype_name)}; only F32, F16, BF16 and F64 are supported")
     return dtype_name, shape, begin, end
 
 
 def _array(data: bytes, dtype_name: str, shape: tuple[int, ...], begin: int) -> np.ndarray:
-    dtype = _DTYPES[dtype_name]
+    dtype = {**_DTYPES, **_INTEGER_BUFFERS}[dtype_name]
     raw = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=begin)
     if dtype_name == "BF16":  # bfloat16 is the top half of a float32
         array = (raw.astype(np.uint32) << 16).view(np.float32)
