@@ -35,7 +35,7 @@ class SQLUNet:
         self.engine = get_engine(engine, database) if isinstance(engine, str) else engine
         layers = self.engine.dialect.stored_layers(self.model.network.layers(self.config))
         self.namespace = self.engine.import_model(self.model, layers, on_import)
-        self._programs: dict[tuple[int, int], Program] = {}
+        self._programs: dict[tuple[int, int, int | None], Program] = {}
 
     def program(self, height: int, width: int, tokens: int | None = None) -> Program:
         """The SQL program of one pass at this image size (and text length, for a model that reads

@@ -146,6 +146,12 @@ class HyperEngine(SessionWeights, Engine):
         self.create(name, select)
         self._refilled[name] = True
 
+    def put_image(self, name, image) -> None:
+        """An uploaded relation is made anew, even one a program refilled before (its table kept:
+        the text a text encoder's pass left, then given as an array)."""
+        self._refilled.pop(name, None)
+        super().put_image(name, image)
+
     def create(self, name: str, select: str) -> None:
         self._refilled.pop(name, None)
         self.con.execute_command(f"DROP TABLE IF EXISTS {name}")

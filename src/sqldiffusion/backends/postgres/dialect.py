@@ -17,6 +17,7 @@ a column per code, and a codebook may have more codes than a table has columns (
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import replace
 
@@ -25,6 +26,17 @@ from ..dialect import Dialect
 from ..noise import box_muller
 
 MAX_COLUMNS = 1600  # PostgreSQL's limit per table
+MAX_NAME = 63  # bytes of an identifier: PostgreSQL cuts longer ones (NAMEDATALEN - 1)
+
+
+def stored_name(name: str) -> str:
+    """The name of a layer's table: the layer's name, or where that is longer than PostgreSQL keeps
+    (a transformer's feed-forward in a deep block) its first 48 bytes and a digest of it, so that
+    the catalogue holds the name the statements use and two long names never meet."""
+    raw = name.encode()
+    if len(raw) <= MAX_NAME:
+        return name
+    return raw[:48].decode(errors="ignore") + "~" + hashlib.sha256(raw).hexdigest()[:14]
 
 
 def cols(n: int, prefix: str = "c", alias: str = "") -> list[str]:
@@ -87,6 +99,9 @@ class PostgresDialect(Dialect):
         return lowered
 
     # ---- the channel vocabulary: one REAL column c0, c1, ... per channel ----------------------
+    def table(self, namespace: str, name: str) -> str:
+        return f"{self.quote(namespace)}.{self.quote(stored_name(name))}"
+
     def series(self, n: int, column: str) -> str:
         return f"generate_series(0, {n - 1}) AS r_{column}({column})"
 

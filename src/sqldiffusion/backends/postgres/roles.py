@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from ...errors import SQLDiffusionError, first_line
 from ...graph.ops import Layer
+from .dialect import stored_name
 
 _SIMPLE_ROLE = re.compile(r"[a-z0-9_]{1,24}")
 
@@ -120,7 +121,7 @@ def shared_problem(engine, model, owner: str, namespace: str, layers: list[Layer
         return f"schema {namespace} is not {owner}'s"
     if not engine.query("SELECT has_schema_privilege(%s, 'USAGE')", [namespace])[0][0]:
         return "it is not shared with you"
-    names = [layer.name for layer in layers]
+    names = [stored_name(layer.name) for layer in layers]
     fine = engine.query(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
         "AND c.relname = ANY(%s) AND c.relkind = 'r' AND pg_get_userbyid(c.relowner) = %s AND NOT c.relhassubclass "

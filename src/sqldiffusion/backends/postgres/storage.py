@@ -14,7 +14,7 @@ import numpy as np
 
 from ...errors import SQLDiffusionError
 from ..parameters import column_difference, layer_matrix, matrix_shape
-from .dialect import CHUNK, MAX_COLUMNS
+from .dialect import CHUNK, MAX_COLUMNS, stored_name
 
 
 def store_layer(con, table: str, layer, tensors: dict[str, np.ndarray]) -> None:
@@ -126,13 +126,14 @@ def check_import(con, namespace: str, layers, table_of, values: bool = True) -> 
     for layer in layers:
         table = table_of(namespace, layer.name)
         columns, rows = table_shape(layer, matrix_shape(layer))
-        if layer.name not in found:
+        name = stored_name(layer.name)
+        if name not in found:
             return table, "is missing (or is not a table)"
         expected = [c.replace("INTEGER", "integer").replace("REAL", "real")
                      .replace("DOUBLE PRECISION", "double precision")
                     for c in columns]
-        if found[layer.name] != expected:
-            return table, column_difference(found[layer.name], expected)
+        if found[name] != expected:
+            return table, column_difference(found[name], expected)
         if not values:
             continue
         values = " + ".join(c.split()[0] for c in columns if not c.endswith("INTEGER"))
