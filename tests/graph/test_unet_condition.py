@@ -143,7 +143,7 @@ def test_the_unconditional_pipelines_refuse_a_text_model(models, tmp_path):
     out = tmp_path / "p.png"
     result = CliRunner().invoke(cli, ["generate", "--model", str(folder), "--no-ascii", "--out", str(out)])
     said = str(result.exception)
-    assert "generate runs models without text for now" in said and "\n" not in said
+    assert "reads a prompt's encoding; give the pipeline folder" in said and "\n" not in said
     assert "UNet2DConditionModel" in said and not out.exists()
 
 

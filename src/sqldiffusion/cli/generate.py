@@ -220,6 +220,9 @@ def check_text_options(loaded, prompt, negative_prompt, guidance_scale, guidance
 
     given = {"--prompt": prompt, "--negative-prompt": negative_prompt, "--guidance-scale": guidance_scale,
              "--guidance-rescale": guidance_rescale, "--clip-skip": clip_skip}
+    if loaded.text_encoder is None and "encoder_hidden_states" in loaded.network.reads:
+        raise SQLDiffusionError(f"{loaded.name}: its {loaded.network.class_name} reads a prompt's encoding; give the "
+                                "pipeline folder that holds it beside its text_encoder and tokenizer")
     if loaded.text_encoder is None:
         named = [option for option, value in given.items() if value is not None]
         if named:

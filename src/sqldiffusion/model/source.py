@@ -244,9 +244,10 @@ def _check_components(index: Path) -> None:
         if component.startswith("_") or spec is None or spec == [None, None] or isinstance(spec, (bool, int, float)):
             continue  # not a component: unset, or a setting of the pipeline (requires_safety_checker)
         cls = _class_of(spec)
-        # a text encoder runs only for a backbone that reads its output (else the prompt is ignored)
-        text_encoder = cls in NETWORKS and NETWORKS[cls].role == "text_encoder"
-        if not _built_here(component, cls) or (text_encoder and not conditional):
+        # a text encoder (and its tokenizer) runs only for a backbone that reads its output (else the
+        # prompt is ignored)
+        text = (cls in NETWORKS and NETWORKS[cls].role == "text_encoder") or component == TOKENIZER
+        if not _built_here(component, cls) or (text and not conditional):
             unsupported.append(f"{component[:40]} ({str(cls)[:40]})")
     if unsupported:
         kind = listed.get("_class_name")
