@@ -199,7 +199,7 @@ def test_bad_calls_get_one_line(sd1, call, said):
 
 @pytest.mark.parametrize("command", [
     ["export-sql", "--out", "X"], ["export-web", "X"], ["inpaint", "--image", "P", "--mask", "P"],
-    ["invert", "--image", "P", "--save-npy", "x.npy"], ["interpolate", "--seeds", "1,2"], ["edit", "--image", "P"],
+    ["invert", "--image", "P", "--save-npy", "x.npy"], ["interpolate", "--seeds", "1,2"],
     ["generate-many", "--seeds", "0-1", "--output", "X"],
 ])
 def test_the_commands_without_text_say_so_in_one_line(sd1, tmp_path, command):
@@ -237,3 +237,20 @@ def test_text_guided_img2img_is_diffusers(sd1, monkeypatch):
     got = ours("the butter", image=picture, noise=noise, sample_mode="argmax", sampler="ddim", output_type="latent",
                **call).images
     assert_close(got, expected.numpy())
+
+
+def test_edit_with_a_prompt_redraws_as_the_python_pipeline(sd1, tmp_path):
+    from PIL import Image
+
+    from sqldiffusion.text_pipeline import SQLStableDiffusionImg2ImgPipeline
+
+    _, folder = sd1
+    Image.fromarray(np.random.default_rng(6).integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / "in.png")
+    done = CliRunner().invoke(cli, ["edit", "--model", str(folder), "--image", str(tmp_path / "in.png"), "--prompt",
+                                    "butter", "--strength", "0.5", "--sampler", "ddim", "--steps", "4", "--seed", "2",
+                                    "--out", str(tmp_path / "p.png"), "--save-npy", str(tmp_path / "p.npy"), "--quiet"])
+    assert done.exit_code == 0, done.output
+    expected = SQLStableDiffusionImg2ImgPipeline.from_pretrained(folder)(
+        "butter", image=str(tmp_path / "in.png"), strength=0.5, sampler="ddim", num_inference_steps=4, seed=2,
+        output_type="array").images
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)

@@ -123,7 +123,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     from ..sql_unet import SQLUNet
 
     loaded = model if isinstance(model, Model) else load_model(model)  # --from-png loads it to check its digest
-    loaded = with_autoencoder(loaded if image is None else loaded.untexted("edit"), vae)
+    loaded = with_autoencoder(loaded, vae)
     text = check_text_options(loaded, prompt, negative_prompt, guidance_scale, guidance_rescale, clip_skip)
     previewer = preview_autoencoder(loaded, preview_vae)
     recipe = recipe_of(sampler, steps, timestep_list, karras, blog, eta, no_noise, editing=image is not None,
@@ -185,7 +185,7 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
                   on_event=keeping_pairs(frames) if gif is not None else None,
                   callback=keeping_last(latents) if save_latents is not None else None)
     if text:
-        pipe = text_pipeline(loaded, net, scheduler, preview_of(previewer, net))
+        pipe = text_pipeline(loaded, net, scheduler, preview_of(previewer, net), img2img=picture is not None)
     elif picture is None:
         pipe = SQLDiffusionPipeline(net, scheduler, autoencoder_of(loaded, net), preview_of(previewer, net))
     else:
@@ -193,8 +193,9 @@ def _sample(model, vae, engine, database, max_memory, steps, timestep_list, samp
     pipe.set_progress_bar_config(disable=True if quiet else None)
     if text:
         del common["class_labels"]
-        samples = pipe(**text, num_images_per_prompt=batch, latents=x_t, height=height, width=width,
-                       **common).images
+        given = dict(latents=x_t, height=height, width=width) if picture is None else \
+            dict(image=picture, strength=strength, noise=x_t, sampler=None)
+        samples = pipe(**text, num_images_per_prompt=batch, **given, **common).images
     elif picture is None:
         samples = pipe(batch_size=batch, init_noise=x_t, height=height, width=width, **common).images
     else:
@@ -240,16 +241,17 @@ def check_text_options(loaded, prompt, negative_prompt, guidance_scale, guidance
             "guidance_rescale": guidance_rescale or 0.0, "clip_skip": clip_skip}
 
 
-def text_pipeline(loaded, net, scheduler, previewer):
-    """The text-to-image pipeline of a loaded text model, on the UNet's engine."""
+def text_pipeline(loaded, net, scheduler, previewer, img2img: bool = False):
+    """The text-to-image (or text-guided image-to-image) pipeline of a loaded text model, on the
+    UNet's engine."""
     from ..pipeline import autoencoder_of
     from ..sql_text_encoder import SQLTextEncoder
-    from ..text_pipeline import SQLStableDiffusionPipeline
+    from ..text_pipeline import SQLStableDiffusionImg2ImgPipeline, SQLStableDiffusionPipeline
     from ..tokenizer import PromptTokenizer
 
-    return SQLStableDiffusionPipeline(net, SQLTextEncoder(loaded.text_encoder, net.engine),
-                                      PromptTokenizer(loaded.tokenizer), scheduler, autoencoder_of(loaded, net),
-                                      previewer)
+    kind = SQLStableDiffusionImg2ImgPipeline if img2img else SQLStableDiffusionPipeline
+    return kind(net, SQLTextEncoder(loaded.text_encoder, net.engine),
+                PromptTokenizer(loaded.tokenizer), scheduler, autoencoder_of(loaded, net), previewer)
 
 
 def sized(loaded, x_t, height, width, init_noise) -> tuple[int, int]:
