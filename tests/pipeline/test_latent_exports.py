@@ -109,30 +109,26 @@ def test_a_latent_run_too_big_is_refused_before_it_starts_in_one_line(ldm, tmp_p
 
 
 # ---- generate-many ---------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_generate_many_decodes_each_latent_picture_in_its_task(spark_engine, ldm, tmp_path):  # noqa: F811
-    """Spark deals one seed to a task, whose embedded DuckDB runs the loop and the decoder: the PNG
-    is the decoded picture the pipeline makes alone for that seed, whose decode is diffusers'."""
+def test_generate_many_decodes_each_latent_picture_in_its_task(ldm):  # noqa: F811
+    """What each Spark task runs over its seeds (many.make_pictures; Spark's dealing is tested with pixel
+    models in tests/backends/test_spark.py): the loop and the decoder in its embedded DuckDB, the PNG
+    the decoded picture the pipeline makes alone for that seed, whose decode is diffusers'."""
     import io
 
-    import duckdb
     from PIL import Image
 
-    from sqldiffusion.many import DATASET, Work, generate_many
+    from sqldiffusion.many import Work, make_pictures
     from sqldiffusion.pictures import to_pixels
     from sqldiffusion.recipe import Recipe
 
     pipe, folder = ldm
-    work = Work(str(folder), Recipe("ddim", 2, None, False))
-    out = tmp_path / "out"
-    assert generate_many(spark_engine.spark, work, [3], out) == (1, 0)
-    ((seed, png),) = duckdb.sql(f"SELECT seed, png FROM read_parquet('{out / DATASET}/*.parquet')").fetchall()
+    ((seed, *_, png),) = list(make_pictures(Work(str(folder), Recipe("ddim", 2, None, False)), [3]))
     ours = SQLDiffusionPipeline.from_pretrained(folder)
     ours.set_progress_bar_config(disable=True)
     pictures, latents = run_twice(ours, num_inference_steps=2, sampler="ddim", seed=3)
     assert_close(pictures, decoded_by_diffusers(pipe.vqvae, latents))
     got = np.asarray(Image.open(io.BytesIO(png)))
-    assert got.shape[:2] == (2 * LATENT, 2 * LATENT)
+    assert seed == 3 and got.shape[:2] == (2 * LATENT, 2 * LATENT)
     np.testing.assert_array_equal(got, to_pixels(pictures)[0])
 
 
