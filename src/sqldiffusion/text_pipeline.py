@@ -22,7 +22,7 @@ import numpy as np
 
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .errors import SQLDiffusionError
-from .events import Event, Step
+from .events import Event, StatementFinished, StatementStarted, Step
 from .guidance import Guidance, guided
 from .model import Model, load_model
 from .pipeline import (
@@ -82,6 +82,8 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
         `guidance_rescale`, `clip_skip`, `height`/`width` (by default the UNet's sample size times the
         autoencoder's factor), `latents` (the initial latents, (B, C, h, w)). The noise is SQL's,
         seeded by `seed` or `generator`; `sampler` and the options after it as SQLDiffusionPipeline's.
+        `on_event` also gets the text encoder's statements (network "text_encoder", reported with
+        the first step, whose pass first reads its output) and a latent model's previews.
         """
         if output_type not in OUTPUT_TYPES:
             raise SQLDiffusionError(f"output_type {output_type!r}: use 'pil', 'np', 'array' or 'latent'")
@@ -105,11 +107,11 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
             groups.insert(0, ([n for n in negatives for _ in range(num_images_per_prompt)], None))
         vae = None if output_type == "latent" else self.vae
         try:
-            self.encode_prompts(groups)
+            self.encode_prompts(groups, *text_callbacks(on_event, scheduler.steps()[0]))
             with self.progress_bar(len(scheduler.timesteps)) as bar:
                 samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=latents, size=size,
                                   on_step=advancing(bar, callback), on_event=on_event, vae=vae, guidance=guidance,
-                                  tokens=self.tokenizer.model_max_length)
+                                  tokens=self.tokenizer.model_max_length, preview=self.preview())
         finally:
             self.unet.engine.drop(TEXT, *ENCODED)
         images = images_of(samples, output_type)
@@ -139,19 +141,34 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
                                     f"model: {e}") from None
         return latent[0], latent[1]
 
-    def encode_prompts(self, groups: list[tuple[list[str], int | None]]) -> None:
+    def encode_prompts(self, groups: list[tuple[list[str], int | None]], on_statement=None, before=None) -> None:
         """The UNet's text relation: item b the encoding of the b-th text of the groups in order (the
         unconditional texts, then the prompts), each group encoded with its clip_skip. Each distinct
-        text is encoded once (every picture's negative prompt is usually the same)."""
+        text is encoded once (every picture's negative prompt is usually the same). `on_statement`,
+        `before`: as SQLTextEncoder.encode_into's, for each pass."""
         engine = self.unet.engine
         spreads, first = [], 0
         for (texts, clip_skip), encoded in zip(groups, ENCODED[-len(groups):]):
             distinct, index = np.unique(self.tokenizer(texts), axis=0, return_inverse=True)
-            engine.rename(self.text_encoder.encode_into(distinct, clip_skip), encoded)
+            engine.rename(self.text_encoder.encode_into(distinct, clip_skip, on_statement, before), encoded)
             spreads.append(spread_sql(engine.dialect, encoded, np.ravel(index), self.text_encoder.hidden_size, first))
             first += len(texts)
         engine.create(TEXT, "\nUNION ALL\n".join(spreads))
         engine.drop(*ENCODED)
+
+
+def text_callbacks(on_event: Callable[[Event], None] | None, step: Step) -> tuple:
+    """SQLTextEncoder.encode_into's (on_statement, before) callbacks reporting its statements to
+    `on_event` as network "text_encoder" at `step` ((None, None) where nobody listens)."""
+    if on_event is None:
+        return None, None
+
+    def after(statement, wall: float, cpu: float) -> None:
+        on_event(StatementFinished(statement, step, wall, cpu, network="text_encoder"))
+
+    def before(statement) -> None:
+        on_event(StatementStarted(statement, step, network="text_encoder"))
+    return after, before
 
 
 def spread_sql(dialect, encoded: str, index: Sequence[int], width: int, first: int = 0) -> str:
