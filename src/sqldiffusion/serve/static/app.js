@@ -192,7 +192,9 @@ async function loadGallery(show) {
     img.alt = `seed ${shown(entry.seed)}`;
     const caption = document.createElement("p");
     const seconds = typeof entry.seconds === "number" ? entry.seconds.toFixed(1) : shown(entry.seconds);
-    caption.textContent = `seed ${shown(entry.seed)}, ${shown(entry.sampler)}, ${seconds} s`;
+    const prompt = settingsOf(entry).prompt;  // a text model's: text, cut short here, whole in the detail
+    caption.textContent = (typeof prompt === "string" && prompt ? `${prompt.slice(0, 40)}${prompt.length > 40 ? "…" : ""}: ` : "") +
+      `seed ${shown(entry.seed)}, ${shown(entry.sampler)}, ${seconds} s`;
     item.append(img, caption);
     item.addEventListener("click", () => detail(entry));
     box.appendChild(item);
