@@ -107,6 +107,17 @@ def test_a_prompt_runs_the_three_networks_and_makes_the_pipelines_picture(served
     assert events[-1]["entry"]["settings"]["prompt"] == "the butter"
 
 
+def test_cancelling_while_the_text_encoder_runs_leaves_no_relations(served_text):
+    client, folder, app = served_text
+    job = client.post("/api/jobs", json={"model": folder, **RUN}).json()
+    events = stream(client, job["id"], until=lambda e: e["type"] == "statement" and e["index"] == 3)
+    assert events[-1]["network"] == "text_encoder"
+    client.post(f"/api/jobs/{job['id']}/cancel", json={})
+    assert stream(client, job["id"])[-1]["type"] == "cancelled"
+    engine = app.state.runner.engine
+    assert engine.query("SELECT count(*) FROM duckdb_tables() WHERE temporary")[0][0] == 0
+
+
 def test_a_prompt_in_html_comes_back_as_the_same_text(served_text):
     from sqldiffusion.serve.jobs import parse_settings
 
