@@ -34,7 +34,9 @@ class Step:
 class StatementStarted:
     statement: Statement  # .label is the diffusers module, .sql the SELECT, .shape what it makes
     step: Step  # the sampler step whose UNet pass runs it (the decoder's: the last step)
-    network: str = "unet"  # whose program: "unet", or "decoder" (a latent model's final decode)
+    # whose program: "unet", "decoder" (a latent model's final decode) or "text_encoder" (a prompt's
+    # encoding, before the first pass)
+    network: str = "unet"
 
 
 @dataclass(frozen=True)

@@ -75,16 +75,20 @@ class SQLTextEncoder:
         return self._programs[key]
 
     def encode_into(self, ids, clip_skip: int | None = None,
-                    on_statement: Callable[[Statement, float, float], None] | None = None) -> str:
+                    on_statement: Callable[[Statement, float, float], None] | None = None,
+                    before: Callable[[Statement], None] | None = None) -> str:
         """Run the pass on token ids (B, L) and leave its output in TEXT (returned), an image
         (hidden_size, 1, L) per item, for the caller to read (and drop). TOKENS and the pass's
-        other relations are dropped."""
+        other relations are dropped. `before(statement)` is called as each statement starts,
+        `on_statement(statement, wall, cpu)` as it finishes."""
         ids = self.checked(ids)
         program = self.program(ids.shape[1], clip_skip)
         made = [s.target for s in program.statements if s.target != TEXT]
         try:
             self.engine.put_image(TOKENS, ids.astype(np.float32)[:, None, None, :])
             for statement in program.statements:
+                if before:
+                    before(statement)
                 wall, cpu = time.perf_counter(), cpu_seconds()
                 self.engine.refill(statement.target, statement.sql)
                 self.engine.drop(*statement.drops)

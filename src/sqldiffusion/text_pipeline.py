@@ -23,7 +23,7 @@ import numpy as np
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .editing import SQLImg2ImgPipeline, strength_scheduler
 from .errors import SQLDiffusionError
-from .events import Event, Step
+from .events import Event, StatementFinished, StatementStarted, Step
 from .guidance import Guidance, guided
 from .latent_editing import latent_img2img
 from .model import Model, load_model
@@ -86,7 +86,8 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
         `guidance_rescale`, `clip_skip`, `height`/`width` (by default the UNet's sample size times the
         autoencoder's factor), `latents` (the initial latents, (B, C, h, w)). The noise is SQL's,
         seeded by `seed` or `generator`; `sampler` and the options after it, `preview_vae`, `callback`
-        and `on_event` as SQLDiffusionPipeline's.
+        and `on_event` as SQLDiffusionPipeline's. `on_event` also gets the text encoder's statements
+        (network "text_encoder", reported with the first step, whose pass first reads its output).
         """
         check_output_type(output_type)
         batch, guidance, groups = texts_of(prompt, negative_prompt, num_images_per_prompt, guidance_scale,
@@ -103,7 +104,7 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
                                     f"{self.unet.config.in_channels}, h, w): one x_T per picture")
         vae = None if output_type == "latent" else self.vae
         try:
-            self.encode_prompts(groups)
+            self.encode_prompts(groups, *text_callbacks(on_event, scheduler.steps()[0]))
             with self.progress_bar(len(scheduler.timesteps)) as bar:
                 samples = denoise(self.unet, scheduler, batch=batch, seed=seed, init_noise=latents, size=size,
                                   on_step=advancing(bar, callback), on_event=on_event, vae=vae, guidance=guidance,
@@ -113,16 +114,17 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
 
-    def encode_prompts(self, groups: list[tuple[list[str], int | None]]) -> None:
+    def encode_prompts(self, groups: list[tuple[list[str], int | None]], on_statement=None, before=None) -> None:
         """The UNet's text relation: item b the encoding of the b-th text of the groups in order (the
         unconditional texts, then the prompts), each group encoded with its clip_skip. Each distinct
-        text is encoded once (every picture's negative prompt is usually the same)."""
+        text is encoded once (every picture's negative prompt is usually the same). `on_statement`,
+        `before`: as SQLTextEncoder.encode_into's, for each pass."""
         engine = self.unet.engine
         spreads, first = [], 0
         tokenized = [self.tokenizer(texts) for texts, _ in groups]  # every text checked before any statement runs
         for ids, (texts, clip_skip), encoded in zip(tokenized, groups, ENCODED[-len(groups):]):
             distinct, index = np.unique(ids, axis=0, return_inverse=True)
-            engine.rename(self.text_encoder.encode_into(distinct, clip_skip), encoded)
+            engine.rename(self.text_encoder.encode_into(distinct, clip_skip, on_statement, before), encoded)
             spreads.append(spread_sql(engine.dialect, encoded, np.ravel(index), self.text_encoder.hidden_size, first))
             first += len(texts)
         engine.create(TEXT, "\nUNION ALL\n".join(spreads))
@@ -157,7 +159,7 @@ class SQLStableDiffusionImg2ImgPipeline(SQLStableDiffusionPipeline):
             raise SQLDiffusionError(f"{len(pictures)} pictures for {batch} images; give one, or one per image")
         seed = resolve_seed(seed, generator)
         try:
-            self.encode_prompts(groups)
+            self.encode_prompts(groups, *text_callbacks(on_event, scheduler.steps()[0]))
             with self.progress_bar(len(scheduler.timesteps)) as bar:
                 samples = latent_img2img(self.unet, self.vae, scheduler, pictures, batch, seed, noise, sample_mode,
                                          on_step=advancing(bar, callback), on_event=on_event,
@@ -190,6 +192,20 @@ def texts_of(prompt, negative_prompt, num_images_per_prompt, guidance_scale, gui
     if guidance is not None:
         groups.insert(0, ([n for n in negatives for _ in range(num_images_per_prompt)], None))
     return batch, guidance, groups
+
+
+def text_callbacks(on_event: Callable[[Event], None] | None, step: Step) -> tuple:
+    """SQLTextEncoder.encode_into's (on_statement, before) callbacks reporting its statements to
+    `on_event` as network "text_encoder" at `step` ((None, None) where nobody listens)."""
+    if on_event is None:
+        return None, None
+
+    def after(statement, wall: float, cpu: float) -> None:
+        on_event(StatementFinished(statement, step, wall, cpu, network="text_encoder"))
+
+    def before(statement) -> None:
+        on_event(StatementStarted(statement, step, network="text_encoder"))
+    return after, before
 
 
 def spread_sql(dialect, encoded: str, index: Sequence[int], width: int, first: int = 0) -> str:

@@ -4,14 +4,16 @@
     GET  /api/state                engine, models with their diagrams (a latent model's decoder's too), the samplers
                                    offered, defaults, the queue
     GET  /api/models/{i}/program   the SQL program of one pass of model i, as --show-sql prints it
-                                   (?network=decoder: a latent model's decoder's)
+                                   (?network=decoder: a latent model's decoder's; ?network=text_encoder: a
+                                   text model's text encoder's)
     POST /api/jobs                 start a generation: {model, sampler, karras, eta, noise, schedule,
-                                   steps, timesteps, seed, batch} -> {id, place}; a bad setting -> 400 {error}; a full
-                                   queue -> 503 {error}
+                                   steps, timesteps, seed, batch; a text model's prompt, negative_prompt
+                                   (JSON strings) and guidance_scale} -> {id, place}; a bad setting -> 400
+                                   {error}; a full queue -> 503 {error}
     GET  /api/jobs/{id}/events     Server-Sent Events: queued, started, statement, statement_done,
                                    step, done | cancelled | failed (each `data:` one JSON object; a
-                                   statement's `network` is "unet" or "decoder", a latent model's
-                                   steps show previews of its latents)
+                                   statement's `network` is "unet", "decoder" or "text_encoder", a
+                                   latent model's steps show previews of its latents)
     POST /api/jobs/{id}/cancel     cancel it (queued or running)
     GET  /api/gallery              finished pictures, newest first; /api/gallery/{id}.png one of them
 
@@ -34,11 +36,13 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..diagram import decoder_diagram, diagram
+from ..diagram import decoder_diagram, diagram, text_encoder_diagram
 from ..errors import SQLDiffusionError
 from ..fields import shown
 from ..pipeline import image_size
 from ..recipe import BLOG_TIMESTEPS, DEFAULT_KARRAS, DEFAULT_SAMPLER, DEFAULT_STEPS
+from ..text_pipeline import DEFAULT_GUIDANCE
+from ..tokenizer import MAX_PROMPT_BYTES
 from .gallery import Gallery
 from .guard import LOOPBACK_NAMES, MAX_BODY, RequestGuard
 from .jobs import MAX_BATCH, PAGE_SAMPLERS, QueueFull, Runner, Served, parse_settings
@@ -61,13 +65,15 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
     diagrams = []
     for key, served in models.items():
         size = image_size(served.net.config)
-        program, decoder, preview = served.net.program(*size), served.decoder(), served.preview()
+        program, decoder, preview, text = served.program(), served.decoder(), served.preview(), served.text_program()
         diagrams.append({"key": key, "name": served.net.model.name, "digest": served.net.model.digest[:16],
                          "size": list(served.picture_size), "latent_size": list(size) if decoder else None,
                          "channels": served.net.config.in_channels, "diagram": diagram(served.net.config, program),
                          "decoder": decoder_diagram(served.vae.config, decoder) if decoder else None,
                          "decoder_class": served.vae.network.class_name if decoder else None,
-                         "preview": preview.label if preview else None})
+                         "preview": preview.label if preview else None,
+                         "text": text_encoder_diagram(served.text_encoder.config, text) if text else None,
+                         "text_class": served.text_encoder.network.class_name if text else None})
 
     def error(message: str, status: int = 400) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status)
@@ -100,7 +106,8 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
                              "defaults": {"model": keys[0], "sampler": DEFAULT_SAMPLER, "karras": DEFAULT_KARRAS,
                                           "eta": 0.0, "noise": True, "schedule": "steps", "steps": DEFAULT_STEPS,
                                           "timesteps": ",".join(map(str, BLOG_TIMESTEPS)), "seed": 0,
-                                          "batch": 1, "max_batch": MAX_BATCH}})
+                                          "batch": 1, "max_batch": MAX_BATCH, "prompt": "", "negative_prompt": "",
+                                          "guidance_scale": DEFAULT_GUIDANCE, "max_prompt_bytes": MAX_PROMPT_BYTES}})
 
     async def program_text(request: Request) -> Response:
         index = request.path_params["model"]
@@ -108,11 +115,12 @@ def create_app(engine, models: dict[str, Served], names: frozenset[str] = frozen
             return error(f"no model {index}", 404)
         served = models[keys[index]]
         network = request.query_params.get("network", "unet")
-        if network not in ("unet", "decoder") or network == "decoder" and served.vae is None:
-            return error(f"model {index} has no network {shown(network)} (it has: unet"
-                         f"{', decoder' if served.vae is not None else ''})", 404)
-        program = served.net.program(*image_size(served.net.config)) if network == "unet" else served.decoder()
-        return Response(program.text(), media_type="text/plain")
+        programs = {"unet": served.program, "decoder": served.decoder, "text_encoder": served.text_program}
+        has = [name for name in programs if name == "unet" or name == "decoder" and served.vae is not None
+               or name == "text_encoder" and served.takes_text]
+        if network not in has:
+            return error(f"model {index} has no network {shown(network)} (it has: {', '.join(has)})", 404)
+        return Response(programs[network]().text(), media_type="text/plain")
 
     async def submit(request: Request) -> Response:
         raw = await json_body(request)

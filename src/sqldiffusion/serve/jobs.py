@@ -19,22 +19,27 @@ from collections import deque
 from dataclasses import dataclass, field, fields
 
 from .. import provenance
-from ..diagram import decoder_module_of, module_of
+from ..diagram import decoder_module_of, module_of, text_module_of
 from ..errors import SQLDiffusionError, first_line
 from ..events import StatementFinished, StatementStarted, StepFinished
 from ..fields import shown
+from ..guidance import Guidance, guided
 from ..pictures import png_bytes
 from ..pipeline import MAX_SEED, SQLDiffusionPipeline, decoded_relations, image_size, relations
 from ..preflight import check_fits
 from ..preview import LatentPreview, latent_preview
-from ..program import Program
+from ..program import TOKENS, Program
 from ..recipe import BLOG_TIMESTEPS, Recipe, offered, parse_timesteps
 from ..schedulers import Scheduler
 from ..sql_autoencoder import DECODE, SQLAutoencoder
+from ..sql_text_encoder import SQLTextEncoder
 from ..sql_unet import SQLUNet
+from ..text_pipeline import DEFAULT_GUIDANCE, ENCODED, SQLStableDiffusionPipeline
+from ..tokenizer import PromptTokenizer, checked_prompt
 
 PAGE_SAMPLERS = {entry["name"]: entry for entry in offered()}  # the page's samplers, as /api/state lists them
 MAX_BATCH = 16
+TEXT_FIELDS = ("prompt", "negative_prompt", "guidance_scale")  # what a text model's form adds
 MAX_QUEUED = 16  # jobs waiting behind the running one
 WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")  # a whole number as a form sends it: read as digits, never as a float
 EXACT_FLOAT = 2 ** 53  # a float below it is the whole number that was written; from it on, maybe not
@@ -58,14 +63,20 @@ class Settings:
     noise: bool = True  # DDPM: whether its steps add noise (without: the blog's "average butterfly")
     listed: tuple[int, ...] | None = None  # the timesteps the form gave (blog, list)
     scheduler: Scheduler | None = field(default=None, compare=False, repr=False)  # planned: the run's
+    prompt: str | None = None  # a text model's prompt (None: the model takes none)
+    negative_prompt: str = ""
+    guidance_scale: float = DEFAULT_GUIDANCE
 
     @property
     def recipe(self) -> Recipe:
         return Recipe(self.sampler, self.steps, self.listed, self.karras, self.eta, self.noise)
 
     def form(self) -> dict:
-        """The fields as the page's form shows them (a gallery picture's settings)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("listed", "scheduler")}
+        """The fields as the page's form shows them (a gallery picture's settings; a text model's
+        prompt fields only where it takes text)."""
+        hidden = ("listed", "scheduler") + (("prompt", "negative_prompt", "guidance_scale") if self.prompt is None
+                                            else ())
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
 def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
@@ -103,12 +114,33 @@ def parse_settings(raw: dict, models: dict[str, "Served"]) -> Settings:
     batch = _number(raw.get("batch", 1), "batch", int)
     if not 1 <= batch <= MAX_BATCH:
         raise SQLDiffusionError(f"batch {batch}: make between 1 and {MAX_BATCH} images per run here")
+    prompt, negative, guidance = text_settings(raw, models[model])
     net, vae = models[model].net, models[model].vae
-    check_fits(net.config, *image_size(net.config), batch, net.max_memory)
+    passes = 2 * batch if prompt is not None and guided(guidance) else batch  # guidance: the unconditional half too
+    check_fits(net.config, *image_size(net.config), passes, net.max_memory)
     if vae is not None:
         check_fits(vae.config, *models[model].picture_size, batch, net.max_memory)
     return Settings(model, sampler, recipe.eta, schedule, steps, tuple(scheduler.planned), seed, batch, recipe.karras,
-                    recipe.add_noise, listed, scheduler)
+                    recipe.add_noise, listed, scheduler, prompt, negative, guidance)
+
+
+def text_settings(raw: dict, served: "Served") -> tuple[str | None, str, float]:
+    """A text model's prompt, negative prompt (JSON strings, checked as the pipeline checks them)
+    and guidance scale; (None, "", default) for a model that takes no text, which refuses them."""
+    given = [key for key in TEXT_FIELDS if key in raw]
+    if not served.takes_text:
+        if given:
+            raise SQLDiffusionError(f"model {shown(served.key)} takes no prompt ({', '.join(given)} given); "
+                                    "choose a text-to-image model")
+        return None, "", DEFAULT_GUIDANCE
+    for key in ("prompt", "negative_prompt"):
+        if not isinstance(raw.get(key, ""), str):
+            raise SQLDiffusionError(f"{key} {shown(raw[key])} is not text: send it as a JSON string")
+    prompt = checked_prompt(raw.get("prompt", ""), "prompt")
+    negative = checked_prompt(raw.get("negative_prompt", ""), "negative prompt")
+    scale = _number(raw.get("guidance_scale", DEFAULT_GUIDANCE), "guidance_scale", float)
+    Guidance(scale, 1)  # checked as the pipeline checks it
+    return prompt, negative, scale
 
 
 def _flag(raw: dict, key: str, default: bool) -> bool:
@@ -166,6 +198,27 @@ class Served:
     net: SQLUNet
     scheduler: Scheduler  # the one its scheduler_config.json names
     vae: SQLAutoencoder | None = None  # a latent model's autoencoder, whose decode is the picture
+    text_encoder: SQLTextEncoder | None = None  # a text model's, with the tokenizer of its prompts
+    tokenizer: PromptTokenizer | None = None
+
+    @property
+    def takes_text(self) -> bool:
+        return self.text_encoder is not None
+
+    def program(self) -> Program:
+        """The UNet's program of one pass at its sample size (a text model's on its token count)."""
+        tokens = self.tokenizer.model_max_length if self.takes_text else None
+        return self.net.program(*image_size(self.net.config), tokens)
+
+    def text_program(self) -> Program | None:
+        """A text model's text encoder program on its token count (None for other models)."""
+        return self.text_encoder.program(self.tokenizer.model_max_length) if self.takes_text else None
+
+    def pipeline(self, scheduler: Scheduler) -> SQLDiffusionPipeline:
+        """The pipeline of a run with `scheduler`."""
+        if self.takes_text:
+            return SQLStableDiffusionPipeline(self.net, self.text_encoder, self.tokenizer, scheduler, self.vae)
+        return SQLDiffusionPipeline(self.net, scheduler, self.vae)
 
     @property
     def picture_size(self) -> tuple[int, int]:
@@ -307,15 +360,20 @@ class Runner:
     def _run(self, job: Job) -> None:
         s = job.settings
         served = self.models[s.model]
-        program = served.net.program(*image_size(served.net.config))
+        program, text = served.program(), served.text_program()
         decoder, preview = served.decoder(), served.preview()
         indices = {network: {st.target: i for i, st in enumerate(made.statements)}
-                   for network, made in (("unet", program), ("decoder", decoder)) if made is not None}
-        modules = {"unet": module_of, "decoder": decoder_module_of}
+                   for network, made in (("unet", program), ("decoder", decoder), ("text_encoder", text))
+                   if made is not None}
+        modules = {"unet": module_of, "decoder": decoder_module_of, "text_encoder": text_module_of}
         began = time.perf_counter()
+        notes: list[str] = []
+        if s.prompt is not None:  # a prompt cut to the tokens the text encoder reads: said on the page too
+            served.tokenizer([s.prompt, s.negative_prompt], on_cut=notes.append)
         job.emit("started", total=len(s.timesteps), timesteps=list(s.timesteps), statements=len(program.statements),
                  decoder_statements=len(decoder.statements) if decoder is not None else 0,
-                 preview=preview.label if preview is not None else None)
+                 text_statements=len(text.statements) if text is not None else 0,
+                 preview=preview.label if preview is not None else None, note=notes[0] if notes else None)
 
         def on_event(event) -> None:
             if isinstance(event, StatementStarted):
@@ -340,13 +398,16 @@ class Runner:
                          left=round(event.seconds / done * (event.step.total - done), 3),
                          sample=png_data(sample), prediction=png_data(prediction))
 
-        pipe = SQLDiffusionPipeline(served.net, s.scheduler or s.recipe.planned(served.scheduler.config), served.vae)
+        pipe = served.pipeline(s.scheduler or s.recipe.planned(served.scheduler.config))
         pipe.set_progress_bar_config(disable=True)
+        asked = dict(batch_size=s.batch) if s.prompt is None else dict(
+            prompt=s.prompt, negative_prompt=s.negative_prompt, guidance_scale=s.guidance_scale,
+            num_images_per_prompt=s.batch)
         try:  # the pictures: the samples, or a latent model's decode of them
-            samples = pipe(batch_size=s.batch, **s.recipe.call_arguments(), seed=s.seed, output_type="array",
+            samples = pipe(**asked, **s.recipe.call_arguments(), seed=s.seed, output_type="array",
                            on_event=on_event).images
         except BaseException as e:  # noqa: BLE001 - whatever stopped it, the page hears why
-            self._clean(program, pipe.scheduler, decoder, preview, s.batch)
+            self._clean(program, pipe.scheduler, decoder, preview, s.batch, text)
             if job.cancel_requested:
                 job.state = "cancelled"
                 job.emit("cancelled", reason="cancelled")
@@ -365,12 +426,13 @@ class Runner:
         job.emit("done", seconds=round(seconds, 3), entry=entry)
 
     def _clean(self, program, scheduler: Scheduler, decoder: Program | None = None,
-               preview: LatentPreview | None = None, batch: int = 1) -> None:
+               preview: LatentPreview | None = None, batch: int = 1, text: Program | None = None) -> None:
         """After a cancelled or failed run: its relations gone, whatever the interruption hit."""
         latents = (batch, *program.output_shape)
         try:
             self.engine.drop(*relations(program, scheduler), *(decoded_relations(decoder) if decoder else ()),
-                             *(preview.relations(latents) if preview else ()))
+                             *(preview.relations(latents) if preview else ()),
+                             *((TOKENS, *ENCODED, *(st.target for st in text.statements)) if text else ()))
         except Exception:  # noqa: BLE001 - the pipeline dropped them already; this is a second sweep
             pass
 
@@ -382,7 +444,9 @@ def made_with(s: Settings, served: Served, engine: str) -> dict:
                              size=served.picture_size, batch=s.batch, seed=s.seed, sampler=s.sampler,
                              autoencoder_digest=served.vae.model.digest if served.vae is not None else None,
                              karras=s.karras, eta=s.eta, noise=s.noise,
-                             clip_sample=served.scheduler.schedule.clip_sample,
+                             clip_sample=served.scheduler.schedule.clip_sample, prompt=s.prompt,
+                             negative_prompt=s.negative_prompt if s.prompt is not None else None,
+                             guidance_scale=s.guidance_scale if s.prompt is not None else None,
                              steps=s.steps if s.schedule == "steps" else None,
                              timesteps=list(s.timesteps) if s.schedule != "steps" else None)
 

@@ -14,6 +14,7 @@ from ..model import load_model
 from ..pipeline import autoencoder_of
 from ..schedulers import scheduler_from_config
 from ..sql_unet import SQLUNet
+from ..text_pipeline import SQLStableDiffusionPipeline
 from .guard import allowed_names
 from .jobs import Served
 
@@ -30,14 +31,19 @@ def is_loopback(host: str) -> bool:
 def serve_models(engine, keys: Sequence[str], say: Callable[[str], None] = lambda line: None,
                  max_memory: int | None = None) -> dict[str, Served]:
     """Each model (the ones asked for, then the demo) loaded and imported into `engine`, a latent
-    model's autoencoder too; each run may use `max_memory` bytes (None: what the machine has
-    available)."""
+    model's autoencoder too, a text model's text encoder and tokenizer too; each run may use
+    `max_memory` bytes (None: what the machine has available)."""
     models: dict[str, Served] = {}
     for key in dict.fromkeys([*keys, "demo"]):
         say(f"loading {key}")
         loaded = load_model(key)
+        scheduler = scheduler_from_config(loaded.scheduler_config)
+        if loaded.text_encoder is not None:
+            pipe = SQLStableDiffusionPipeline.from_pretrained(loaded, engine, max_memory=max_memory)
+            models[key] = Served(key, pipe.unet, scheduler, pipe.vae, pipe.text_encoder, pipe.tokenizer)
+            continue
         net = SQLUNet(loaded, engine, max_memory=max_memory)
-        models[key] = Served(key, net, scheduler_from_config(loaded.scheduler_config), autoencoder_of(loaded, net))
+        models[key] = Served(key, net, scheduler, autoencoder_of(loaded, net))
     return models
 
 

@@ -108,6 +108,7 @@ def export_web(out_dir: Path, model: Model, chosen: list[Recipe], duckdb_wasm: s
     say = on_progress or (lambda line: None)
     out_dir = Path(out_dir)
     _check_target(out_dir)
+    model.untexted("export-web")  # the page has no prompt box, nor a text encoder to run
     config = model.config
     if config.class_conditional:
         raise SQLDiffusionError("this model is class-conditional; the page does not take class labels yet: "

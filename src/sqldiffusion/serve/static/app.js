@@ -4,8 +4,9 @@
 let state = null;          // /api/state
 let current = null;        // the model shown in the diagram
 let job = null;            // {id, source}
-let blockOf = {};          // network ("unet", "decoder") -> statement index -> block name, for the model shown
-const SVGS = {unet: "diagram", decoder: "decoder-diagram"};
+let blockOf = {};          // network ("unet", "decoder", "text_encoder") -> statement index -> block name
+const SVGS = {unet: "diagram", decoder: "decoder-diagram", text_encoder: "text-diagram"};
+const TEXT_FIELDS = ["prompt", "negative_prompt", "guidance_scale"];  // a text model's; sent as typed, text
 let times = {};            // block name -> seconds in the current pass
 
 // ---- settings -------------------------------------------------------------------------------
@@ -28,11 +29,12 @@ function settings() {
     karras: takes("karras") && $("karras").checked, noise: !takes("no_noise") || $("noise").checked,
     schedule: $("schedule").value, steps: $("steps").value, timesteps: $("timesteps").value,
     seed: $("seed").value, batch: $("batch").value,  // as typed, text: a seed up to 2^63 - 1 stays exact
+    ...(current && current.text ? Object.fromEntries(TEXT_FIELDS.map((key) => [key, $(key).value])) : {}),
   };
 }
 
 function fill(s) {
-  for (const key of ["model", "sampler", "eta", "schedule", "steps", "timesteps", "seed", "batch"]) {
+  for (const key of ["model", "sampler", "eta", "schedule", "steps", "timesteps", "seed", "batch", ...TEXT_FIELDS]) {
     if (s[key] !== undefined && s[key] !== null) $(key).value = Array.isArray(s[key]) ? s[key].join(",") : s[key];
   }
   if (s.karras !== undefined) $("karras").checked = Boolean(s.karras);
@@ -68,8 +70,10 @@ function handle(e) {
   if (e.type === "queued") {
     $("status").textContent = e.place === 0 ? "Starting." : `Queued: place ${e.place} in line.`;
   } else if (e.type === "started") {
-    $("status").textContent = `Running ${e.total} steps, ${e.statements} statements a pass` +
-      (e.decoder_statements ? `, then a decode of ${e.decoder_statements} statements.` : ".");
+    $("status").textContent = (e.text_statements ? `Encoding the prompt (${e.text_statements} statements), then r`
+      : "R") + `unning ${e.total} steps, ${e.statements} statements a pass` +
+      (e.decoder_statements ? `, then a decode of ${e.decoder_statements} statements.` : ".") +
+      (e.note ? ` ${e.note}` : "");
     $("preview-note").hidden = !e.preview;
     $("preview-note").textContent = e.preview ? `Each step is shown through a preview (${e.preview}), computed in ` +
       "SQL; the picture is the full decoder's." : "";
@@ -133,7 +137,7 @@ function showModel(key) {
   if (!model || current === model) return;
   current = model;
   blockOf = {};
-  const networks = {unet: model.diagram, decoder: model.decoder};
+  const networks = {text_encoder: model.text, unet: model.diagram, decoder: model.decoder};
   for (const [network, d] of Object.entries(networks)) {
     if (!d) continue;
     blockOf[network] = [];
@@ -142,10 +146,13 @@ function showModel(key) {
   }
   $("decoder-box").hidden = $("decoder-program").hidden = $("decoder-program-head").hidden = !model.decoder;
   $("decoder-name").textContent = model.decoder ? `(${model.decoder_class}, run once per picture)` : "";
+  $("text-rows").hidden = $("text-box").hidden = !model.text;
+  $("text-program").hidden = $("text-program-head").hidden = $("unet-program-head").hidden = !model.text;
+  $("text-name").textContent = model.text ? `(${model.text_class})` : "";
   $("final-figure").hidden = true;
   $("block-sql").innerHTML = "";
   const index = state.models.indexOf(model);
-  for (const [network, id] of [["unet", "program"], ["decoder", "decoder-program"]]) {
+  for (const [network, id] of [["text_encoder", "text-program"], ["unet", "program"], ["decoder", "decoder-program"]]) {
     if (!networks[network]) continue;
     $(id).textContent = "loading…";
     fetch(`/api/models/${index}/program?network=${network}`).then((r) => r.text()).then((text) => {
@@ -185,7 +192,9 @@ async function loadGallery(show) {
     img.alt = `seed ${shown(entry.seed)}`;
     const caption = document.createElement("p");
     const seconds = typeof entry.seconds === "number" ? entry.seconds.toFixed(1) : shown(entry.seconds);
-    caption.textContent = `seed ${shown(entry.seed)}, ${shown(entry.sampler)}, ${seconds} s`;
+    const prompt = settingsOf(entry).prompt;  // a text model's: text, cut short here, whole in the detail
+    caption.textContent = (typeof prompt === "string" && prompt ? `${prompt.slice(0, 40)}${prompt.length > 40 ? "…" : ""}: ` : "") +
+      `seed ${shown(entry.seed)}, ${shown(entry.sampler)}, ${seconds} s`;
     item.append(img, caption);
     item.addEventListener("click", () => detail(entry));
     box.appendChild(item);
@@ -200,7 +209,9 @@ function detail(entry) {
   const settings = settingsOf(entry);
   const sampler = shown(entry.sampler) + (entry.sampler === "ddim" ? `, eta ${shown(settings.eta)}` : "") +
     (settings.karras ? ", Karras sigmas" : "") + (settings.noise === false ? ", no added noise" : "");
-  const rows = [["model", entry.model], ["digest", typeof entry.digest === "string" ? entry.digest.slice(0, 16) : null],
+  const texts = "prompt" in settings ? [["prompt", settings.prompt], ["negative prompt", settings.negative_prompt],
+                                        ["guidance scale", settings.guidance_scale]] : [];
+  const rows = [...texts, ["model", entry.model], ["digest", typeof entry.digest === "string" ? entry.digest.slice(0, 16) : null],
                 ["engine", entry.engine], ["seed", entry.seed], ["sampler", sampler], ["timesteps", entry.schedule],
                 ["batch", entry.batch], ["seconds", entry.seconds], ["made", entry.created_at]];
   for (const [k, v] of rows) {

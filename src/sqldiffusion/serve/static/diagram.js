@@ -1,6 +1,8 @@
 // The UNet diagram, shared by the served page and the exported one: boxes for the top-level
-// diffusers modules, lit while their statements run; a box's SQL on a click. A latent model's
-// decoder is drawn the same way, as a chain of its modules (layout "chain").
+// diffusers modules, lit while their statements run; a box's SQL on a click. A text UNet's
+// Transformer2DModels (blocks with a parent) are small boxes along the foot of their block. A
+// latent model's decoder and a text model's text encoder are drawn the same way, as chains of
+// their modules (layout "chain").
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -35,9 +37,11 @@ function placeChain(blocks) {
 function place(blocks) {
   // the U: input and down path on the left going down, the middle at the bottom, the up path on the
   // right going up to the output; the time embedding at the top between them
+  const parts = blocks.filter((b) => b.parent);
+  blocks = blocks.filter((b) => !b.parent);
   const downs = blocks.filter((b) => b.role === "down"), ups = blocks.filter((b) => b.role === "up");
   const ins = blocks.filter((b) => b.role === "in"), outs = blocks.filter((b) => b.role === "out").reverse();
-  const W = 190, H = 50, gap = 18, left = 10, right = 10 + 2 * (W + 60);
+  const W = 190, H = parts.length ? 68 : 50, gap = 18, left = 10, right = 10 + 2 * (W + 60);
   const rows = Math.max(ins.length + downs.length, outs.length + ups.length);
   const at = {};
   ins.concat(downs).forEach((b, i) => { at[b.name] = {x: left, y: 10 + i * (H + gap)}; });
@@ -51,7 +55,21 @@ function place(blocks) {
     else if (!at[b.name]) at[b.name] = {x: (left + right) / 2, y: bottom + H + gap};
   }
   const others = blocks.some((b) => !["in", "down", "mid", "up", "out", "time"].includes(b.role));
-  return {at, W, H, width: right + W + 10, height: bottom + H + 10 + (others ? H + gap : 0)};
+  return {at, W, H, parts: placeParts(parts, at, W, H), width: right + W + 10,
+          height: bottom + H + 10 + (others ? H + gap : 0)};
+}
+
+function placeParts(parts, at, W, H) {
+  // each block's Transformer2DModels side by side along its foot, in the order they run
+  const placed = {}, count = {};
+  for (const b of parts) count[b.parent] = (count[b.parent] || 0) + 1;
+  const seen = {};
+  for (const b of parts) {
+    const k = seen[b.parent] = (seen[b.parent] || 0) + 1, n = count[b.parent], gap = 4;
+    const w = (W - 16 - (n - 1) * gap) / n, home = at[b.parent] || {x: 0, y: 0};
+    placed[b.name] = {x: home.x + 8 + (k - 1) * (w + gap), y: home.y + H - 21, w, h: 16, k: k - 1};
+  }
+  return placed;
 }
 
 function el(tag, attrs, parent) {
@@ -64,7 +82,7 @@ function el(tag, attrs, parent) {
 function drawDiagram(d, svgId = "diagram") {
   const svg = $(svgId);
   svg.innerHTML = "";
-  const {at, W, H, width, height} = d.layout === "chain" ? placeChain(d.blocks) : place(d.blocks);
+  const {at, W, H, width, height, parts = {}} = d.layout === "chain" ? placeChain(d.blocks) : place(d.blocks);
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   if (!document.getElementById("arrow")) {  // one marker for every diagram on the page
     const defs = el("defs", {}, svg);
@@ -77,7 +95,7 @@ function drawDiagram(d, svgId = "diagram") {
     const a = centre(from), b = centre(to);
     el("path", {class: "skip", d: `M${a.x + W / 2},${a.y} C${a.x + W},${a.y} ${b.x - W},${b.y} ${b.x - W / 2},${b.y}`}, svg);
   }
-  const flow = d.blocks.filter((b) => b.role !== "time");
+  const flow = d.blocks.filter((b) => b.role !== "time" && !b.parent);
   for (let i = 1; i < flow.length; i++) {  // the order a pass runs them in
     const a = centre(flow[i - 1].name), b = centre(flow[i].name);
     const down = b.y > a.y + 1, up = b.y < a.y - 1;
@@ -91,6 +109,7 @@ function drawDiagram(d, svgId = "diagram") {
     }
   }
   for (const block of d.blocks) {
+    if (block.parent) continue;
     const g = el("g", {class: `block role-${block.role}`, "data-name": block.name, tabindex: 0,
                        transform: `translate(${at[block.name].x},${at[block.name].y})`}, svg);
     el("rect", {width: W, height: H}, g);
@@ -102,6 +121,18 @@ function drawDiagram(d, svgId = "diagram") {
     time.textContent = `${block.statements.length} statement${block.statements.length > 1 ? "s" : ""}`;
     g.addEventListener("click", () => showBlock(block));
   }
+  for (const block of d.blocks.filter((b) => b.parent)) drawPart(svg, block, parts[block.name]);
+}
+
+function drawPart(svg, block, at) {
+  // a Transformer2DModel: its index, and its time once it has run
+  const g = el("g", {class: `block part role-${block.role}`, "data-name": block.name, tabindex: 0,
+                     transform: `translate(${at.x},${at.y})`}, svg);
+  el("title", {}, g).textContent = `${block.name}: ${block.type}, cross-attention on the prompt`;
+  el("rect", {width: at.w, height: at.h}, g);
+  el("text", {x: 4, y: 11.5, class: "small"}, g).textContent = `attn ${at.k}`;
+  el("text", {x: at.w - 4, y: 11.5, class: "small time", "text-anchor": "end"}, g);
+  g.addEventListener("click", (event) => { event.stopPropagation(); showBlock(block); });
 }
 
 function showBlock(block) {
