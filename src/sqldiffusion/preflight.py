@@ -157,24 +157,29 @@ def check_fits(config, height: int, width: int, batch: int, limit: int | None = 
     return found
 
 
-def latent_estimate(config, autoencoder, height: int, width: int, batch: int, trajectory: int = 0) -> Estimate:
+def latent_estimate(config, autoencoder, height: int, width: int, batch: int, trajectory: int = 0,
+                    text_encoder=None, tokens: int = 77, passes_batch: int | None = None) -> Estimate:
     """The estimate of a latent run: the samples of `height` x `width` denoised by the network of
     `config`, then decoded by `autoencoder`'s decoder (a config) at its factor times that size. Both
     networks' weights are held all along; the loop's peak and the decoder's come one after the
     other, so the larger counts (at 512 px the SD decoder's last level holds 128 channels of
-    512x512: more than any UNet pass on its 64x64 latents)."""
-    loop = estimate(config, height, width, batch, trajectory)
+    512x512: more than any UNet pass on its 64x64 latents). A text-to-image run also holds its
+    `text_encoder`'s weights (a config), whose pass over `tokens` comes first, and its UNet passes
+    run on `passes_batch` items (twice the pictures where guided)."""
+    loop = estimate(config, height, width, passes_batch or batch, trajectory)
     factor = autoencoder.factor
     decoder = estimate(autoencoder, height * factor, width * factor, batch)
-    return Estimate(loop.weights + decoder.weights, max(loop.activations, decoder.activations),
-                    trajectory=trajectory)
+    text = estimate(text_encoder, 1, tokens, passes_batch or batch) if text_encoder is not None else Estimate(0, 0)
+    return Estimate(loop.weights + decoder.weights + text.weights,
+                    max(loop.activations, decoder.activations, text.activations), trajectory=trajectory)
 
 
 def check_latent_fits(config, autoencoder, height: int, width: int, batch: int, limit: int | None = None,
-                      batch_option: str = "--batch") -> Estimate:
-    """check_fits for a latent run (latent_estimate): one line naming the decoder's share where it
-    does not fit. `height` x `width`: the samples' size (the latents')."""
-    found = latent_estimate(config, autoencoder, height, width, batch)
+                      batch_option: str = "--batch", **text) -> Estimate:
+    """check_fits for a latent run (latent_estimate, with a text run's `text_encoder`, `tokens` and
+    `passes_batch`): one line naming the decoder's share where it does not fit. `height` x `width`:
+    the samples' size (the latents')."""
+    found = latent_estimate(config, autoencoder, height, width, batch, **text)
     where = "--max-memory"
     if limit is None:
         limit, where = available_memory(), "the memory available on this machine"

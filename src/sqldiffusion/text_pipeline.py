@@ -38,6 +38,7 @@ from .pipeline import (
     resolve_seed,
     sample_size,
 )
+from .preflight import check_latent_fits
 from .program import TEXT
 from .sql_text_encoder import SQLTextEncoder
 from .sql_unet import SQLUNet
@@ -103,6 +104,7 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
             raise SQLDiffusionError(f"latents have shape {list(np.shape(latents))}; give ({batch}, "
                                     f"{self.unet.config.in_channels}, h, w): one x_T per picture")
         vae = None if output_type == "latent" else self.vae
+        self.check_fits(size, batch, guidance)
         try:
             self.encode_prompts(groups, *text_callbacks(on_event, scheduler.steps()[0]))
             with self.progress_bar(len(scheduler.timesteps)) as bar:
@@ -113,6 +115,14 @@ class SQLStableDiffusionPipeline(SQLDiffusionPipeline):
             self.unet.engine.drop(TEXT, *ENCODED)
         images = images_of(samples, output_type)
         return ImagePipelineOutput(images) if return_dict else (images,)
+
+    def check_fits(self, size: tuple[int, int], batch: int, guidance: Guidance | None) -> None:
+        """The three networks' weights, the text encoder's pass, the UNet's (on the doubled batch where
+        guided) and the decoder's must fit in memory: one line before any statement runs if not."""
+        if self.vae is not None:
+            check_latent_fits(self.unet.config, self.vae.config, *size, batch, self.unet.max_memory,
+                              text_encoder=self.text_encoder.config, tokens=self.tokenizer.model_max_length,
+                              passes_batch=guidance.passes_batch if guidance is not None else batch)
 
     def encode_prompts(self, groups: list[tuple[list[str], int | None]], on_statement=None, before=None) -> None:
         """The UNet's text relation: item b the encoding of the b-th text of the groups in order (the
@@ -158,6 +168,7 @@ class SQLStableDiffusionImg2ImgPipeline(SQLStableDiffusionPipeline):
         if len(pictures) not in (1, batch):
             raise SQLDiffusionError(f"{len(pictures)} pictures for {batch} images; give one, or one per image")
         seed = resolve_seed(seed, generator)
+        self.check_fits((pictures.shape[2] // self.vae.factor, pictures.shape[3] // self.vae.factor), batch, guidance)
         try:
             self.encode_prompts(groups, *text_callbacks(on_event, scheduler.steps()[0]))
             with self.progress_bar(len(scheduler.timesteps)) as bar:

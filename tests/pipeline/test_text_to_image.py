@@ -254,3 +254,21 @@ def test_edit_with_a_prompt_redraws_as_the_python_pipeline(sd1, tmp_path):
         "butter", image=str(tmp_path / "in.png"), strength=0.5, sampler="ddim", num_inference_steps=4, seed=2,
         output_type="array").images
     np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+
+
+def test_the_preflight_counts_the_text_encoder_and_the_guided_batch(sd1):
+    """Three networks' weights, and the UNet's passes on twice the pictures: refused in one line before any
+    statement runs where the limit lies between the unguided latent run's estimate and the text run's."""
+    from sqldiffusion.preflight import latent_estimate
+
+    ours = SQLStableDiffusionPipeline.from_pretrained(sd1[1])
+    unet, vae, text = ours.unet.config, ours.vae.config, ours.text_encoder.config
+    plain = latent_estimate(unet, vae, 8, 8, 4).total
+    guided = latent_estimate(unet, vae, 8, 8, 4, text_encoder=text, passes_batch=8).total
+    assert guided > plain
+    ours.unet.max_memory = (plain + guided) // 2
+    ran = []
+    ours.unet.engine.execute_sql = lambda *a, **k: ran.append(a)
+    with pytest.raises(SQLDiffusionError, match="would need about") as raised:
+        ours(["a", "b"], num_images_per_prompt=2, num_inference_steps=1)
+    assert not ran and "\n" not in str(raised.value)

@@ -313,7 +313,9 @@ def check_decoder_fits(loaded, size: tuple[int, int], batch: int, max_memory) ->
     if loaded.autoencoder is None:
         return tuple(size)
     factor = loaded.autoencoder.config.factor
-    check_latent_fits(loaded.config, loaded.autoencoder.config, *size, batch, max_memory)  # both networks held
+    text = {} if loaded.text_encoder is None else \
+        dict(text_encoder=loaded.text_encoder.config, passes_batch=2 * batch)  # guided, at the default scale
+    check_latent_fits(loaded.config, loaded.autoencoder.config, *size, batch, max_memory, **text)  # all held
     return size[0] * factor, size[1] * factor
 
 
