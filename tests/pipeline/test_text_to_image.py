@@ -167,6 +167,10 @@ def test_the_command_line_draws_the_python_pipelines_picture(sd1, tmp_path):
 
     settings = read_png(tmp_path / "p.png")
     assert (settings["prompt"], settings["negative_prompt"], settings["guidance_scale"]) == ("the butter", "but", 4)
+    again = CliRunner().invoke(cli, ["generate", "--from-png", str(tmp_path / "p.png"), "--out",
+                                     str(tmp_path / "q.png"), "--save-npy", str(tmp_path / "q.npy"), "--quiet"])
+    assert again.exit_code == 0, again.output
+    np.testing.assert_array_equal(np.load(tmp_path / "q.npy"), expected)
 
 
 @pytest.mark.parametrize("args, said", [
