@@ -15,7 +15,6 @@ The relations a pass reads and writes, so that a pipeline can run one inside its
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import numpy as np
 
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .backends import get_engine
-from .backends.engine import cpu_seconds
 from .errors import SQLDiffusionError
 from .graph.autoencoder import check_picture_size
 from .graph.autoencoder_config import AutoencoderKLConfig, VQModelConfig
@@ -110,15 +108,7 @@ class SQLAutoencoder:
         """Run a program on its inputs, already in place; return the relation holding its output
         (every other relation it made is dropped as soon as nothing reads it). `before(statement)`
         is called as each statement starts, `on_statement(statement, wall, cpu)` as it finishes."""
-        for statement in program.statements:
-            if before:
-                before(statement)
-            wall, cpu = time.perf_counter(), cpu_seconds()
-            self.engine.refill(statement.target, statement.sql)
-            self.engine.drop(*statement.drops)
-            if on_statement:
-                on_statement(statement, time.perf_counter() - wall, cpu_seconds() - cpu)
-        return program.output
+        return self.engine.run_statements(program, on_statement, before)
 
     # ---- passes ---------------------------------------------------------------------------------
     def decode(self, latents: np.ndarray, force_not_quantize: bool = False,

@@ -12,7 +12,6 @@ ids it is given and leaves TEXT for the caller (who drops it).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +20,6 @@ import numpy as np
 
 from .backends import DEFAULT as DEFAULT_ENGINE
 from .backends import get_engine
-from .backends.engine import cpu_seconds
 from .errors import SQLDiffusionError
 from .graph.clip import build_text_encoder, check_sequence
 from .model import Model, load_text_encoder
@@ -86,14 +84,7 @@ class SQLTextEncoder:
         made = [s.target for s in program.statements if s.target != TEXT]
         try:
             self.engine.put_image(TOKENS, ids.astype(np.float32)[:, None, None, :])
-            for statement in program.statements:
-                if before:
-                    before(statement)
-                wall, cpu = time.perf_counter(), cpu_seconds()
-                self.engine.refill(statement.target, statement.sql)
-                self.engine.drop(*statement.drops)
-                if on_statement:
-                    on_statement(statement, time.perf_counter() - wall, cpu_seconds() - cpu)
+            self.engine.run_statements(program, on_statement, before)
         except BaseException:
             self.engine.drop(TEXT)
             raise

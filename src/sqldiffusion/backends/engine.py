@@ -284,6 +284,14 @@ class Engine(ABC):
             else:
                 self.create(CLASS_LABELS, self.dialect.timesteps(class_labels))
         self.refill(TIMESTEPS, self.dialect.timesteps(timesteps))
+        return self.run_statements(program, on_statement, on_start)
+
+    def run_statements(self, program: Program, on_statement=None,
+                       on_start: Callable[[Statement], None] | None = None) -> str:
+        """Run a program's statements on its inputs, already in place; return the relation holding
+        its output. Every other relation it makes is dropped as soon as nothing reads it.
+        `on_start(statement)` is called before each statement, `on_statement(statement, wall, cpu)`
+        after it."""
         for statement in program.statements:
             if on_start:
                 on_start(statement)
